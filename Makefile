@@ -1,0 +1,69 @@
+# Quartiersmelder — `make run` starts the product, `make test` proves it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi.py
+export PYTHONPATH := $(CURDIR)
+POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: run setup db test test-sqlite test-postgres lint format bench lock browser translations clean
+
+$(BIN)/.installed: requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+setup: $(BIN)/.installed translations
+
+translations: $(BIN)/.installed
+	@$(BIN)/pybabel compile --use-fuzzy -q -d app/translations 2>/dev/null || $(BIN)/pybabel compile -d app/translations
+
+db: setup
+	@mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed
+
+run: db
+	@echo "Quartiersmelder: http://127.0.0.1:$(PORT)/report"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
+
+# Headless Chromium from Debian for the browser tests (never a downloaded browser).
+browser:
+	@bash scripts/ensure-chromium.sh
+
+test: setup browser
+	@echo "== tests on SQLite =="
+	$(BIN)/pytest -q
+	@if $(BIN)/python scripts/pg_reachable.py "$(POSTGRES_TEST_URL)"; then \
+		echo "== tests on PostgreSQL ($(POSTGRES_TEST_URL)) =="; \
+		TEST_DATABASE_URL="$(POSTGRES_TEST_URL)" $(BIN)/pytest -q; \
+	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
+		echo "PostgreSQL at $(POSTGRES_TEST_URL) is not reachable, and REQUIRE_POSTGRES is set." >&2; exit 1; \
+	else \
+		echo "PostgreSQL at $(POSTGRES_TEST_URL) is not reachable: ran the SQLite suite only."; \
+	fi
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python -m benchmarks
+
+# Re-pin everything from requirements.in.
+lock:
+	rm -rf /tmp/qm-lock && $(PYTHON) -m venv /tmp/qm-lock
+	/tmp/qm-lock/bin/pip install --quiet -r requirements.in
+	( echo "# Pinned, complete set of dependencies (direct ones in requirements.in)."; \
+	  echo "# Regenerate: make lock"; \
+	  /tmp/qm-lock/bin/pip freeze | grep -v '^pip==' ) > requirements.txt
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,41 @@
+"""Application factory: binds extensions, registers blueprints and CLI. Runs no query."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from config import Config, config_from_env
+
+
+def create_app(config: Config | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config or config_from_env())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from app import models  # noqa: F401  (registers every table on the metadata)
+    from app.extensions import babel, csrf, db, migrate
+    from app.web.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from app.core.files import install_file_cleanup
+    from app.web import register as register_web
+
+    install_file_cleanup()
+    register_web(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,1 @@
+"""City configurations: the default (Dortmund) lives in ``dortmund/``; ``CITY_DIR`` picks another."""

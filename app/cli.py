@@ -1,0 +1,23 @@
+"""Command-line tasks: ``flask seed`` loads the city configuration."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from app.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed")
+    @click.option("--city-dir", default=None, help="City configuration directory (default: CITY_DIR).")
+    @click.option("--update", is_flag=True, help="Overwrite rows that already exist with the file's values.")
+    def seed(city_dir: str | None, update: bool) -> None:
+        """Load districts, boundary, categories, departments and routing rules (idempotent)."""
+        from app.cities.seed import load_city
+        from app.geo.service import forget_district_index
+
+        summary = load_city(city_dir or current_app.config["CITY_DIR"], update=update)
+        db.session.commit()
+        forget_district_index()
+        click.echo(f"City loaded: {summary}")

@@ -1,0 +1,39 @@
+"""Errors that carry a message meant for the user.
+
+Messages are translatable (Flask-Babel lazy strings with English msgids); a channel renders them
+in the user's language: next to the form field on the web, in the Open311 error body, in the bot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_babel import LazyString
+
+
+class DraftInvalid(Exception):
+    """A report draft (or a part of it, like a photo) was refused.
+
+    ``errors`` maps a field name (``category``, ``location``, ``address``, ``description``,
+    ``photos``, ``attribute.<code>``, ``email`` …) to a message for the user. ``status`` is
+    the HTTP status a channel should answer with: 413 for a file over the size limit,
+    422 for everything else.
+    """
+
+    def __init__(self, errors: Mapping[str, str | LazyString], status: int = 422) -> None:
+        self.errors = dict(errors)
+        self.status = status
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+    def merged(self, other: DraftInvalid) -> DraftInvalid:
+        """Both sets of errors; the stricter status (413 beats 422)."""
+        status = 413 if 413 in (self.status, other.status) else max(self.status, other.status)
+        return DraftInvalid({**self.errors, **other.errors}, status)
+
+
+class PhotoRejected(DraftInvalid):
+    """One uploaded photo was refused; ``code`` says why in machine terms."""
+
+    def __init__(self, code: str, message: str | LazyString, status: int = 422) -> None:
+        self.code = code
+        super().__init__({"photos": message}, status)

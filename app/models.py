@@ -1,0 +1,33 @@
+"""Import every model so Alembic and the factory see the whole schema."""
+
+from app.core.events import ReportEvent
+from app.core.outbox import Delivery
+from app.geo.models import CityBoundary, District
+from app.reports.models import (
+    Category,
+    CategoryAttribute,
+    CategoryGroup,
+    ReferenceCounter,
+    Report,
+    ReportCopy,
+    ReporterContact,
+    ReportPhoto,
+)
+from app.routing.models import Department, RoutingRule
+
+__all__ = [
+    "Category",
+    "CategoryAttribute",
+    "CategoryGroup",
+    "CityBoundary",
+    "Delivery",
+    "Department",
+    "District",
+    "ReferenceCounter",
+    "Report",
+    "ReportCopy",
+    "ReportEvent",
+    "ReportPhoto",
+    "ReporterContact",
+    "RoutingRule",
+]

@@ -1,0 +1,522 @@
+"""The one intake path: every channel turns its input into a ``ReportDraft`` and calls
+``submit_report``. Nothing else creates a report.
+
+Validation happens completely before anything is written; the service flushes, the caller
+commits once. Photo files written here are removed again if that commit never happens.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import LazyString, get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
+
+from app.cities.settings import city
+from app.core.db import utcnow
+from app.core.enums import AttributeType, LocationSource, ReportStatus
+from app.core.errors import DraftInvalid, PhotoRejected
+from app.core.events import Actor, record_event
+from app.core.files import track_new_file
+from app.core.signals import report_submitted
+from app.extensions import db
+from app.geo.geocoding import GeocoderUnavailable, Place
+from app.geo.index import is_valid_coordinate
+from app.geo.service import district_index, geocoder
+from app.photos.pipeline import ProcessedPhoto, process_photo
+from app.photos.service import photo_limits, photo_storage
+from app.reports.drafts import ReportDraft
+from app.reports.models import (
+    Category,
+    ReferenceCounter,
+    Report,
+    ReportCopy,
+    ReporterContact,
+    ReportPhoto,
+)
+from app.routing.models import Department, RoutingRule
+from app.routing.resolve import RoutingDecision, RoutingInput, RuleSpec, resolve
+
+log = logging.getLogger(__name__)
+
+STRING_MAX_LENGTH = 200
+TEXT_MAX_LENGTH = 2000
+
+
+@dataclass
+class CheckedDraft:
+    category: Category
+    attributes: dict[str, Any]
+    description: str
+    lat: float
+    lon: float
+    location_source: LocationSource
+    address: str | None
+    zipcode: str | None
+    photos: list[ProcessedPhoto]
+    email: str | None
+    contact_name: str | None
+    phone: str | None
+    telegram_chat_id: str | None
+    notes: list[LazyString] = field(default_factory=list)
+
+
+@dataclass
+class IntakeResult:
+    """Everything a channel needs to answer the resident."""
+
+    report: Report
+    district_name: str | None
+    department_name: str | None  # None: the triage queue
+    routing_reason: dict[str, str]
+    copies: list[tuple[str, dict[str, str]]]
+    # Things the resident should know, e.g. "the address could not be looked up".
+    notes: list[LazyString]
+
+    @property
+    def reference(self) -> str:
+        return self.report.reference
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def _active_category(code: str | None) -> Category | None:
+    if not code:
+        return None
+    return db.session.execute(
+        db.select(Category)
+        .where(Category.code == code.strip(), Category.is_active.is_(True))
+        .options(selectinload(Category.attributes), selectinload(Category.group))
+    ).scalar_one_or_none()
+
+
+def _as_list(raw: Any) -> list[str]:
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _attribute_label(attr) -> LazyString:
+    """The attribute's label in the language the message is finally shown in."""
+    return LazyString(lambda: attr.label(str(get_locale() or "de")))
+
+
+def check_attributes(category: Category, raw: dict[str, Any]) -> tuple[dict[str, Any], dict]:
+    """Typed values of the category's extra questions and errors per ``attribute.<code>``."""
+    values: dict[str, Any] = {}
+    errors: dict[str, LazyString] = {}
+    for attr in category.attributes:
+        field_name = f"attribute.{attr.code}"
+        label = _attribute_label(attr)
+        given = _as_list(raw.get(attr.code))
+        if not given:
+            if attr.is_required:
+                errors[field_name] = _l("Please answer: %(label)s", label=label)
+            continue
+        if attr.datatype == AttributeType.MULTIVALUELIST:
+            unknown = [v for v in given if v not in attr.value_keys()]
+            if unknown:
+                errors[field_name] = _l(
+                    "“%(value)s” is not one of the choices for “%(label)s”.",
+                    value=unknown[0], label=label,
+                )
+            else:
+                values[attr.code] = list(dict.fromkeys(given))
+            continue
+        value = given[0]
+        if attr.datatype == AttributeType.SINGLEVALUELIST:
+            if value not in attr.value_keys():
+                errors[field_name] = _l(
+                    "“%(value)s” is not one of the choices for “%(label)s”.",
+                    value=value, label=label,
+                )
+                continue
+        elif attr.datatype == AttributeType.NUMBER:
+            try:
+                number = float(value.replace(",", "."))
+            except ValueError:
+                number = math.nan
+            if not math.isfinite(number):
+                errors[field_name] = _l("“%(label)s” must be a number.", label=label)
+                continue
+            value = int(number) if number.is_integer() else number
+        elif attr.datatype == AttributeType.DATETIME:
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                errors[field_name] = _l(
+                    "“%(label)s” must be a date and time like 2026-05-01T20:30.", label=label
+                )
+                continue
+        else:
+            default_max = TEXT_MAX_LENGTH if attr.datatype == AttributeType.TEXT else STRING_MAX_LENGTH
+            limit = attr.max_length or default_max
+            if len(value) > limit:
+                errors[field_name] = _l(
+                    "“%(label)s” is too long (at most %(max)d characters).", label=label, max=limit
+                )
+                continue
+        values[attr.code] = value
+    return values, errors
+
+
+def _parse_coordinates(draft: ReportDraft) -> tuple[float | None, float | None, dict]:
+    raw_lat = "" if draft.lat is None else str(draft.lat).strip()
+    raw_lon = "" if draft.lon is None else str(draft.lon).strip()
+    if not raw_lat and not raw_lon:
+        return None, None, {}
+    if not raw_lat or not raw_lon:
+        return None, None, {"location": _l("Please give both latitude and longitude.")}
+    try:
+        lat, lon = float(raw_lat.replace(",", ".")), float(raw_lon.replace(",", "."))
+    except ValueError:
+        return None, None, {"location": _l("The coordinates must be numbers, e.g. 51.5136 and 7.4653.")}
+    if not is_valid_coordinate(lat, lon):
+        return None, None, {
+            "location": _l("These coordinates do not exist (latitude −90…90, longitude −180…180).")
+        }
+    return lat, lon, {}
+
+
+def _check_photos(draft: ReportDraft) -> tuple[list[ProcessedPhoto], DraftInvalid | None]:
+    limit = current_app.config["PHOTO_MAX_COUNT"]
+    if len(draft.photos) > limit:
+        return [], DraftInvalid({"photos": _l("At most %(n)d photos, please.", n=limit)})
+    processed: list[ProcessedPhoto] = []
+    limits = photo_limits()
+    for number, upload in enumerate(draft.photos, start=1):
+        try:
+            processed.append(process_photo(upload.data, limits))
+        except PhotoRejected as refused:
+            name = upload.filename or _l("Photo %(n)d", n=number)
+            message = _l("%(name)s: %(reason)s", name=name, reason=refused.errors["photos"])
+            return [], DraftInvalid({"photos": message}, refused.status)
+    return processed, None
+
+
+def _check_contact(draft: ReportDraft) -> tuple[dict[str, str | None], dict]:
+    contact = draft.contact
+    empty = {"email": None, "name": None, "phone": None, "telegram_chat_id": None}
+    if contact is None:
+        return empty, {}
+    email = (contact.email or "").strip() or None
+    if email is None and not contact.telegram_chat_id:
+        return empty, {}
+    if not contact.consent:
+        return empty, {
+            "consent": _l(
+                "Please agree that we may use your contact details for status updates "
+                "– or leave the e-mail field empty."
+            )
+        }
+    if email is not None:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            return empty, {"email": _l("This e-mail address does not look right.")}
+    return {
+        "email": email,
+        "name": (contact.name or "").strip()[:200] or None,
+        "phone": (contact.phone or "").strip()[:50] or None,
+        "telegram_chat_id": str(contact.telegram_chat_id) if contact.telegram_chat_id else None,
+    }, {}
+
+
+def _geocode(address: str) -> tuple[Place | None, dict]:
+    service = geocoder()
+    if service is None:
+        return None, {
+            "address": _l("Address search is switched off here. Please mark the place on the map.")
+        }
+    try:
+        place = service.geocode(address)
+    except GeocoderUnavailable:
+        log.warning("Geocoder unavailable for an address search")
+        return None, {
+            "address": _l(
+                "The address search is not reachable right now. Please mark the place on the "
+                "map, or try again in a few minutes."
+            )
+        }
+    if place is None:
+        return None, {
+            "address": _l(
+                "We could not find “%(address)s” in %(city)s. Please check the address or mark "
+                "the place on the map.",
+                address=address, city=city().name,
+            )
+        }
+    return place, {}
+
+
+def validate_draft(draft: ReportDraft) -> CheckedDraft:
+    """Check everything about a draft without writing anything; raise ``DraftInvalid``."""
+    errors: dict[str, Any] = {}
+    status = 422
+
+    category = _active_category(draft.category_code)
+    attributes: dict[str, Any] = {}
+    if category is None:
+        errors["category"] = (
+            _l("Please choose a category.")
+            if not (draft.category_code or "").strip()
+            else _l("There is no category “%(code)s”.", code=draft.category_code)
+        )
+    else:
+        attributes, attr_errors = check_attributes(category, draft.attributes or {})
+        errors.update(attr_errors)
+
+    description = (draft.description or "").strip()
+    max_length = current_app.config["DESCRIPTION_MAX_LENGTH"]
+    if len(description) > max_length:
+        errors["description"] = _l(
+            "The description is too long: %(length)d characters, at most %(max)d.",
+            length=len(description), max=max_length,
+        )
+
+    lat, lon, location_errors = _parse_coordinates(draft)
+    errors.update(location_errors)
+
+    photos, photo_error = _check_photos(draft)
+    if photo_error is not None:
+        errors.update(photo_error.errors)
+        status = photo_error.status
+
+    contact, contact_errors = _check_contact(draft)
+    errors.update(contact_errors)
+
+    source = LocationSource.MAP
+    address = (draft.address or "").strip()[:255] or None
+    zipcode = None
+    notes: list[LazyString] = []
+    if lat is None and not location_errors:
+        gps = next((p.gps for p in photos if p.gps), None)
+        if draft.use_photo_location and gps is not None:
+            lat, lon = gps
+            source = LocationSource.PHOTO
+            notes.append(_l("The location was taken from your photo."))
+        elif address:
+            place, address_errors = _geocode(address)
+            errors.update(address_errors)
+            if place is not None:
+                lat, lon, address, zipcode = place.lat, place.lon, place.address, place.zipcode
+                source = LocationSource.ADDRESS
+        else:
+            errors["location"] = _l("Please mark the place on the map or enter an address.")
+
+    if lat is not None and lon is not None and not district_index().in_city(lat, lon):
+        km = district_index().distance_outside_m(lat, lon) / 1000
+        field_name = "address" if source == LocationSource.ADDRESS else "location"
+        errors[field_name] = _l(
+            "This place is outside %(city)s (about %(km).1f km beyond the city boundary). "
+            "We can only take reports from within %(city)s.",
+            city=city().name, km=km,
+        )
+
+    if errors:
+        raise DraftInvalid(errors, status)
+    assert category is not None and lat is not None and lon is not None
+    return CheckedDraft(
+        category=category, attributes=attributes, description=description, lat=lat, lon=lon,
+        location_source=source, address=address, zipcode=zipcode, photos=photos,
+        email=contact["email"], contact_name=contact["name"], phone=contact["phone"],
+        telegram_chat_id=contact["telegram_chat_id"], notes=notes,
+    )
+
+
+# --- routing and references -----------------------------------------------------------------
+
+
+def load_rules() -> list[RuleSpec]:
+    rules = db.session.execute(
+        db.select(RoutingRule)
+        .join(Department, RoutingRule.department_id == Department.id)
+        .where(RoutingRule.is_active.is_(True), Department.is_active.is_(True))
+        .options(
+            selectinload(RoutingRule.category),
+            selectinload(RoutingRule.category_group),
+            selectinload(RoutingRule.district),
+            selectinload(RoutingRule.department),
+        )
+    ).scalars()
+    specs = []
+    for rule in rules:
+        value_name = None
+        if rule.attribute_code and rule.category is not None:
+            attr = next((a for a in rule.category.attributes if a.code == rule.attribute_code), None)
+            value_name = next(
+                (v.get("names") for v in (attr.values if attr else []) if v["key"] == rule.attribute_value),
+                None,
+            )
+        specs.append(
+            RuleSpec(
+                id=rule.id, position=rule.position, action=rule.action.value,
+                department_code=rule.department.code, department_name=rule.department.name,
+                category_code=rule.category.code if rule.category else None,
+                category_name=rule.category.names if rule.category else None,
+                group_code=rule.category_group.code if rule.category_group else None,
+                group_name=rule.category_group.names if rule.category_group else None,
+                district_number=rule.district.number if rule.district else None,
+                district_name=rule.district.name if rule.district else None,
+                attribute_code=rule.attribute_code, attribute_value=rule.attribute_value,
+                attribute_value_name=value_name,
+            )
+        )
+    return specs
+
+
+def route(category: Category, district_number: str | None, district_name: str | None,
+          attributes: dict[str, Any]) -> RoutingDecision:
+    """Where a report of this category, place and answers goes (rules from the database)."""
+    return resolve(
+        load_rules(),
+        RoutingInput(
+            category_code=category.code, category_name=category.names,
+            group_code=category.group.code, district_number=district_number,
+            district_name=district_name, attributes=attributes,
+        ),
+    )
+
+
+def next_reference(now: datetime | None = None) -> str:
+    """``DO-2026-00042``: city prefix, local year, a number counted per year.
+
+    The counter row is updated in place, so on PostgreSQL concurrent intakes queue on its row
+    lock instead of handing out one number twice.
+    """
+    settings = city()
+    year = (now or utcnow()).astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).year
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(ReferenceCounter).values(year=year, last_number=0).on_conflict_do_nothing()
+    )
+    number = db.session.execute(
+        sa.update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)
+        .values(last_number=ReferenceCounter.last_number + 1)
+        .returning(ReferenceCounter.last_number)
+    ).scalar_one()
+    return f"{settings.reference_prefix}-{year}-{number:05d}"
+
+
+# --- the service ----------------------------------------------------------------------------
+
+
+def _reverse_geocode(lat: float, lon: float) -> Place | None:
+    service = geocoder()
+    if service is None:
+        return None
+    try:
+        return service.reverse(lat, lon)
+    except GeocoderUnavailable:
+        log.warning("Geocoder unavailable; report accepted with coordinates only")
+        return None
+
+
+def submit_report(draft: ReportDraft, actor: Actor) -> IntakeResult:
+    """Validate, place, route and store a new report; flush, write the ``submitted`` event
+    and emit ``report_submitted``. The caller commits.
+
+    Raises ``DraftInvalid`` (with a message per field) and then has written nothing.
+    """
+    checked = validate_draft(draft)
+    notes = list(checked.notes)
+    address, zipcode = checked.address, checked.zipcode
+    if checked.location_source != LocationSource.ADDRESS:
+        place = _reverse_geocode(checked.lat, checked.lon)
+        if place is not None:
+            address, zipcode = place.address, place.zipcode
+        elif geocoder() is not None and not address:
+            notes.append(_l("The street address could not be looked up; your map point is saved."))
+
+    area = district_index().district_at(checked.lat, checked.lon)
+    district_id = area.key if area else None
+    decision = route(
+        checked.category, area.number if area else None, area.name if area else None,
+        checked.attributes,
+    )
+    departments = {
+        d.code: d
+        for d in db.session.execute(
+            db.select(Department).where(
+                Department.code.in_(
+                    [a.department_code for a in (decision.assignment, *decision.copies) if a]
+                )
+            )
+        ).scalars()
+    }
+    report = Report(
+        reference=next_reference(),
+        category=checked.category,
+        status=ReportStatus.NEW,
+        description=checked.description,
+        attributes=checked.attributes,
+        lat=checked.lat,
+        lon=checked.lon,
+        location_source=checked.location_source,
+        address=address,
+        zipcode=zipcode,
+        district_id=district_id,
+        department=departments[decision.assignment.department_code] if decision.assignment else None,
+        routing_rule_id=decision.assignment.rule_id if decision.assignment else None,
+        routing_reason=decision.reason,
+        channel=draft.channel,
+        locale=draft.locale or "de",
+    )
+    for copy in decision.copies:
+        report.copies.append(
+            ReportCopy(department=departments[copy.department_code], routing_rule_id=copy.rule_id,
+                       reason=copy.reason)
+        )
+    if checked.email or checked.telegram_chat_id:
+        report.contact = ReporterContact(
+            email=checked.email, name=checked.contact_name, phone=checked.phone,
+            telegram_chat_id=checked.telegram_chat_id, locale=draft.locale or "de",
+            wants_updates=True,
+        )
+    storage = photo_storage()
+    for position, photo in enumerate(checked.photos):
+        image = storage.put(photo.image, ".jpg")
+        thumb = storage.put(photo.thumbnail, ".jpg")
+        for stored in (image, thumb):
+            if stored.created:
+                track_new_file(db.session(), storage, stored.key)
+        report.photos.append(
+            ReportPhoto(position=position, storage_key=image.key, thumbnail_key=thumb.key,
+                        width=photo.width, height=photo.height)
+        )
+    db.session.add(report)
+    db.session.flush()
+    record_event(
+        report.id, "submitted", actor, is_public=True,
+        channel=draft.channel.value, category=checked.category.code,
+        district=area.number if area else None,
+        department=decision.assignment.department_code if decision.assignment else None,
+        copies=[c.department_code for c in decision.copies],
+        rule_id=decision.assignment.rule_id if decision.assignment else None,
+        reason=decision.reason, photos=len(checked.photos),
+    )
+    db.session.flush()
+    report_submitted.send(current_app._get_current_object(), report=report)
+    return IntakeResult(
+        report=report,
+        district_name=area.name if area else None,
+        department_name=report.department.name if report.department else None,
+        routing_reason=decision.reason,
+        copies=[(departments[c.department_code].name, c.reason) for c in decision.copies],
+        notes=notes,
+    )

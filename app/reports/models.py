@@ -1,0 +1,240 @@
+"""The report aggregate: categories, reports, their photos, reporter contact and routing copies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import UTCDateTime, utcnow
+from app.core.enums import (
+    AttributeType,
+    Channel,
+    LocationSource,
+    ReportStatus,
+    enum_column,
+)
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.geo.models import District
+    from app.routing.models import Department, RoutingRule
+
+
+def pick_language(texts: dict[str, str] | None, locale: str, fallback: str = "de") -> str:
+    """The text in ``locale``, else the fallback language, else any text there is."""
+    if not texts:
+        return ""
+    return texts.get(locale) or texts.get(fallback) or next(iter(texts.values()), "")
+
+
+class CategoryGroup(db.Model):
+    """Sauberkeit, Beleuchtung, Unsicherer Ort … (names per language)."""
+
+    __tablename__ = "category_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    names: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+    position: Mapped[int] = mapped_column(default=0)
+
+    categories: Mapped[list[Category]] = relationship(
+        back_populates="group", order_by="Category.position"
+    )
+
+    def name(self, locale: str = "de") -> str:
+        return pick_language(self.names, locale)
+
+
+class Category(db.Model):
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)  # Open311 service_code
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("category_group.id"))
+    names: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+    descriptions: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    keywords: Mapped[str | None] = mapped_column(sa.String(255))
+    position: Mapped[int] = mapped_column(default=0)
+    # Unsafe places: shown with a coarse location publicly and with the emergency notice.
+    is_sensitive: Mapped[bool] = mapped_column(default=False)
+    nearby_radius_m: Mapped[int | None]
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    group: Mapped[CategoryGroup] = relationship(back_populates="categories")
+    attributes: Mapped[list[CategoryAttribute]] = relationship(
+        back_populates="category",
+        order_by="CategoryAttribute.position",
+        cascade="all, delete-orphan",
+    )
+
+    def name(self, locale: str = "de") -> str:
+        return pick_language(self.names, locale)
+
+    def description(self, locale: str = "de") -> str:
+        return pick_language(self.descriptions, locale)
+
+    def __repr__(self) -> str:
+        return f"<Category {self.code}>"
+
+
+class CategoryAttribute(db.Model):
+    """An extra question of a category (Open311 service definition attribute)."""
+
+    __tablename__ = "category_attribute"
+    __table_args__ = (sa.UniqueConstraint("category_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("category.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(sa.String(64))
+    datatype: Mapped[AttributeType] = mapped_column(enum_column(AttributeType))
+    is_required: Mapped[bool] = mapped_column(default=False)
+    labels: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+    help_texts: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    # For list types: [{"key": "dark", "names": {"de": "dunkel", "en": "dark"}}, …]
+    values: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    max_length: Mapped[int | None]
+    position: Mapped[int] = mapped_column(default=0)
+
+    category: Mapped[Category] = relationship(back_populates="attributes")
+
+    def label(self, locale: str = "de") -> str:
+        return pick_language(self.labels, locale)
+
+    def help_text(self, locale: str = "de") -> str:
+        return pick_language(self.help_texts, locale)
+
+    def value_keys(self) -> list[str]:
+        return [v["key"] for v in self.values]
+
+    def value_name(self, key: str, locale: str = "de") -> str:
+        for value in self.values:
+            if value["key"] == key:
+                return pick_language(value.get("names"), locale) or key
+        return key
+
+
+class Report(db.Model):
+    __tablename__ = "report"
+    __table_args__ = (
+        sa.CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="lat_lon"),
+        sa.Index("ix_report_department_status_created", "department_id", "status", "created_at"),
+        sa.Index("ix_report_category_status_lat", "category_id", "status", "lat"),
+        sa.Index("ix_report_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("category.id"))
+    status: Mapped[ReportStatus] = mapped_column(
+        enum_column(ReportStatus), default=ReportStatus.NEW
+    )
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    attributes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    lat: Mapped[float] = mapped_column(sa.Float(precision=53))
+    lon: Mapped[float] = mapped_column(sa.Float(precision=53))
+    location_source: Mapped[LocationSource] = mapped_column(enum_column(LocationSource))
+    address: Mapped[str | None] = mapped_column(sa.String(255))
+    zipcode: Mapped[str | None] = mapped_column(sa.String(16))
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"))
+    # NULL department: no rule matched, the report waits in the triage queue.
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"))
+    routing_rule_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("routing_rule.id", ondelete="SET NULL")
+    )
+    # Why it went there, per language: {"de": "…", "en": "…"}.
+    routing_reason: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    locale: Mapped[str] = mapped_column(sa.String(8), default="de")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    category: Mapped[Category] = relationship()
+    district: Mapped[District | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+    routing_rule: Mapped[RoutingRule | None] = relationship()
+    photos: Mapped[list[ReportPhoto]] = relationship(
+        back_populates="report", order_by="ReportPhoto.position", cascade="all, delete-orphan"
+    )
+    copies: Mapped[list[ReportCopy]] = relationship(
+        back_populates="report", cascade="all, delete-orphan"
+    )
+    contact: Mapped[ReporterContact | None] = relationship(
+        back_populates="report", cascade="all, delete-orphan", uselist=False
+    )
+
+    def __repr__(self) -> str:
+        return f"<Report {self.reference}>"
+
+
+class ReportPhoto(db.Model):
+    __tablename__ = "report_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("report.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    storage_key: Mapped[str] = mapped_column(sa.String(100))
+    thumbnail_key: Mapped[str] = mapped_column(sa.String(100))
+    width: Mapped[int]
+    height: Mapped[int]
+    is_hidden: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="photos")
+
+
+class ReportCopy(db.Model):
+    """A department informed of a report by a copy rule (e.g. Quartiersmanagement)."""
+
+    __tablename__ = "report_copy"
+    __table_args__ = (sa.UniqueConstraint("report_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("report.id", ondelete="CASCADE"))
+    department_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("department.id", ondelete="CASCADE"), index=True
+    )
+    routing_rule_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("routing_rule.id", ondelete="SET NULL")
+    )
+    reason: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+
+    report: Mapped[Report] = relationship(back_populates="copies")
+    department: Mapped[Department] = relationship()
+
+
+class ReporterContact(db.Model):
+    """Contact data, only with consent and only for status updates.
+
+    Kept apart from the report so that it can be deleted (on request or by retention)
+    without touching the report itself.
+    """
+
+    __tablename__ = "reporter_contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("report.id", ondelete="CASCADE"), unique=True
+    )
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(50))
+    telegram_chat_id: Mapped[str | None] = mapped_column(sa.String(32))
+    locale: Mapped[str] = mapped_column(sa.String(8), default="de")
+    wants_updates: Mapped[bool] = mapped_column(default=False)
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="contact")
+
+
+class ReferenceCounter(db.Model):
+    """The last reference number handed out per year (DO-2026-00042)."""
+
+    __tablename__ = "reference_counter"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)

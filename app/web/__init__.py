@@ -1,0 +1,9 @@
+"""Resident-facing pages: the report form, confirmation, status pages, about."""
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from app.web.views import bp
+
+    app.register_blueprint(bp)

@@ -1,0 +1,125 @@
+"""Configuration, read from the environment when the app is created (never at import time).
+
+Every outbound integration has a setting; ``TestConfig`` switches them all off or points them
+at local fakes. ``ProductionConfig`` refuses to start without a real ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual ``postgres://``/``postgresql://`` spellings and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Defaults for every environment; each value can be overridden by an environment variable."""
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.SECRET_KEY = env.get("SECRET_KEY", "dev-only-not-secret")
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            env.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'quartiersmelder.sqlite'}")
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # City configuration: a directory with city.json and the district/boundary GeoJSON.
+        self.CITY_DIR = env.get("CITY_DIR", str(BASE_DIR / "app" / "cities" / "dortmund"))
+        # Geocoding (Nominatim-compatible). Empty URL switches geocoding off.
+        self.GEOCODER_URL = env.get("GEOCODER_URL", "https://nominatim.openstreetmap.org")
+        self.GEOCODER_USER_AGENT = env.get(
+            "GEOCODER_USER_AGENT", "Quartiersmelder/0.1 (contact: it@example.invalid)"
+        )
+        self.GEOCODER_TIMEOUT = _float("GEOCODER_TIMEOUT", 3.0)
+        # Map tiles for the web form; the form stays usable without them.
+        self.MAP_TILES_URL = env.get(
+            "MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        )
+        self.MAP_TILES_ATTRIBUTION = env.get(
+            "MAP_TILES_ATTRIBUTION", "© OpenStreetMap-Mitwirkende"
+        )
+        # Uploads: per photo, pixels, count, and the whole request.
+        self.PHOTO_MAX_BYTES = _int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+        self.PHOTO_MAX_PIXELS = _int("PHOTO_MAX_PIXELS", 40_000_000)
+        self.PHOTO_MAX_COUNT = _int("PHOTO_MAX_COUNT", 3)
+        self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 40 * 1024 * 1024)
+        self.MAX_FORM_MEMORY_SIZE = _int("MAX_FORM_MEMORY_SIZE", 1024 * 1024)
+        self.PHOTO_STORAGE_DIR = env.get("PHOTO_STORAGE_DIR", str(INSTANCE_DIR / "photos"))
+        self.DESCRIPTION_MAX_LENGTH = _int("DESCRIPTION_MAX_LENGTH", 2000)
+        self.NEARBY_DEFAULT_RADIUS_M = _int("NEARBY_DEFAULT_RADIUS_M", 50)
+        # Public base URL for links in e-mails and API answers (request host when empty).
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")
+        self.BABEL_DEFAULT_LOCALE = "de"
+        self.BABEL_DEFAULT_TIMEZONE = env.get("TIMEZONE", "Europe/Berlin")
+        self.LANGUAGES = ["de", "en"]
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        self.WTF_CSRF_TIME_LIMIT = None  # a resident may take a while with photos
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestConfig(Config):
+    """No outbound integration: geocoding off unless a test points it at a local fake."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            os.environ.get("TEST_DATABASE_URL", "sqlite://")
+        )
+        self.GEOCODER_URL = ""
+        self.MAP_TILES_URL = ""
+        self.PUBLIC_BASE_URL = "http://localhost"
+        self.RATELIMIT_ENABLED = False
+
+
+class ProductionConfig(Config):
+    def __init__(self) -> None:
+        super().__init__()
+        if os.environ.get("SECRET_KEY", "") in {"", "dev-only-not-secret"}:
+            raise RuntimeError("ProductionConfig needs a real SECRET_KEY in the environment.")
+        self.SESSION_COOKIE_SECURE = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> Config:
+    """The configuration named by ``QM_ENV`` (development by default)."""
+    name = os.environ.get("QM_ENV", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise RuntimeError(f"QM_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None
