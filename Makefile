@@ -19,7 +19,7 @@ $(BIN)/.installed: requirements.txt
 setup: $(BIN)/.installed translations
 
 translations: $(BIN)/.installed
-	@$(BIN)/pybabel compile --use-fuzzy -q -d app/translations 2>/dev/null || $(BIN)/pybabel compile -d app/translations
+	@$(BIN)/pybabel -q compile -d app/translations
 
 db: setup
 	@mkdir -p instance
