@@ -80,6 +80,9 @@ class Config:
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
         self.WTF_CSRF_TIME_LIMIT = None  # a resident may take a while with photos
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        # Accept e-mail addresses under the reserved .invalid/.test domains (development and
+        # tests use placeholders such as resident@example.invalid); never in production.
+        self.EMAIL_ALLOW_RESERVED_DOMAINS = _bool("EMAIL_ALLOW_RESERVED_DOMAINS", True)
 
 
 class DevelopmentConfig(Config):
@@ -88,6 +91,8 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     """No outbound integration: geocoding off unless a test points it at a local fake."""
+
+    __test__ = False  # not a pytest test class
 
     def __init__(self) -> None:
         super().__init__()
@@ -107,6 +112,7 @@ class ProductionConfig(Config):
         if os.environ.get("SECRET_KEY", "") in {"", "dev-only-not-secret"}:
             raise RuntimeError("ProductionConfig needs a real SECRET_KEY in the environment.")
         self.SESSION_COOKIE_SECURE = True
+        self.EMAIL_ALLOW_RESERVED_DOMAINS = False
 
 
 CONFIGS = {

@@ -27,6 +27,8 @@ def create_app(config: Config | None = None) -> Flask:
     from app.web import register as register_web
 
     install_file_cleanup()
+    if app.config["EMAIL_ALLOW_RESERVED_DOMAINS"]:
+        _allow_reserved_email_domains()
     register_web(app)
 
     from app.cli import register_cli
@@ -39,3 +41,13 @@ def _migrations_dir():
     from pathlib import Path
 
     return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _allow_reserved_email_domains() -> None:
+    """Let placeholder addresses (…@example.invalid) through email-validator's special-use
+    check, the way its documentation describes (the list is module-wide)."""
+    import email_validator
+
+    for name in ("invalid", "test"):
+        if name in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+            email_validator.SPECIAL_USE_DOMAIN_NAMES.remove(name)

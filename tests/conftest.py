@@ -148,3 +148,16 @@ def photo_dir(app_ctx) -> Path:
 
 def stored_files(directory: Path) -> list[Path]:
     return [p for p in directory.rglob("*") if p.is_file()] if directory.exists() else []
+
+
+from tests.fakes.nominatim import fake_nominatim  # noqa: E402, F401  (pytest fixture)
+
+
+@pytest.fixture
+def geocoding(app_ctx, fake_nominatim, monkeypatch):
+    """The app geocodes through a fake Nominatim on 127.0.0.1 (returned for control)."""
+    monkeypatch.setitem(app_ctx.config, "GEOCODER_URL", fake_nominatim.url)
+    monkeypatch.setitem(app_ctx.config, "GEOCODER_TIMEOUT", 1.0)
+    app_ctx.extensions.pop("qm_geocoder", None)
+    yield fake_nominatim
+    app_ctx.extensions.pop("qm_geocoder", None)

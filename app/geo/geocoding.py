@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cachetools import TTLCache
+from geopy.adapters import URLLibAdapter
 from geopy.exc import GeopyError
 from geopy.geocoders import Nominatim
 
@@ -112,9 +113,16 @@ class Geocoder:
             scheme=parts.scheme,
             user_agent=user_agent.strip(),
             timeout=self.timeout,
+            # Pinned rather than geopy's default, which silently becomes
+            # RequestsAdapter once `requests` is installed: that one retries
+            # twice (tripling the worst-case latency of a web request) and
+            # ignores proxy settings from the environment.
+            adapter_factory=URLLibAdapter,
             **kwargs,
         )
-        self._cache: TTLCache | None = TTLCache(maxsize=cache_size, ttl=cache_ttl) if cache_size > 0 else None
+        self._cache: TTLCache | None = (
+            TTLCache(maxsize=cache_size, ttl=cache_ttl) if cache_size > 0 else None
+        )
         self._lock = threading.Lock()
 
     # -- public API --------------------------------------------------------------------

@@ -182,7 +182,11 @@ def _polygonal(geometry: Mapping[str, Any], what: str):
         # Exports sometimes carry self-touching rings; repair instead of failing
         # and keep only the areal parts.
         repaired = shapely.make_valid(geom)
-        parts = [g for g in getattr(repaired, "geoms", [repaired]) if isinstance(g, (Polygon, MultiPolygon))]
+        parts = [
+            g
+            for g in getattr(repaired, "geoms", [repaired])
+            if isinstance(g, (Polygon, MultiPolygon))
+        ]
         geom = unary_union(parts)
     if geom.is_empty:
         raise ValueError(f"{what}: empty geometry")
@@ -272,7 +276,11 @@ class DistrictIndex:
         areas = []
         for i, feat in enumerate(features):
             props = feat.get("properties") or {}
-            missing = [p for p in (key_property, number_property, name_property) if props.get(p) in (None, "")]
+            missing = [
+                p
+                for p in (key_property, number_property, name_property)
+                if props.get(p) in (None, "")
+            ]
             if missing:
                 raise ValueError(f"district feature #{i} lacks properties {missing}")
             areas.append(
@@ -328,7 +336,10 @@ class DistrictIndex:
             log.warning(
                 "point %.6f,%.6f is inside the city but %.0f m from any district; "
                 "assigning nearest (%s) - check the district data",
-                lat, lon, float(dist.min()), self._areas[best].name,
+                lat,
+                lon,
+                float(dist.min()),
+                self._areas[best].name,
             )
         return self._areas[best]
 

@@ -19,6 +19,7 @@ answer), ``"ratelimit"`` (HTTP 429) and ``"garbage"`` (HTTP 200, invalid JSON).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -53,8 +54,16 @@ class GazetteerEntry:
 
     def display_name(self) -> str:
         a = self.address
-        parts = [self.name if self.name != a.get("road") else None, a.get("house_number"), a.get("road"),
-                 a.get("suburb"), a.get("city"), a.get("state"), a.get("postcode"), a.get("country")]
+        parts = [
+            self.name if self.name != a.get("road") else None,
+            a.get("house_number"),
+            a.get("road"),
+            a.get("suburb"),
+            a.get("city"),
+            a.get("state"),
+            a.get("postcode"),
+            a.get("country"),
+        ]
         return ", ".join(p for p in parts if p)
 
 
@@ -65,53 +74,89 @@ def _addr(**kw: str) -> dict:
 
 GAZETTEER: tuple[GazetteerEntry, ...] = (
     GazetteerEntry(
-        "Rathaus", 51.5136, 7.4653,
-        _addr(house_number="1", road="Friedensplatz", suburb="Innenstadt-West", city="Dortmund", postcode="44135"),
+        "Rathaus",
+        51.5136,
+        7.4653,
+        _addr(
+            house_number="1",
+            road="Friedensplatz",
+            suburb="Innenstadt-West",
+            city="Dortmund",
+            postcode="44135",
+        ),
         aliases=("Friedensplatz 1", "Friedensplatz", "Rathaus Dortmund"),
-        osm_class="amenity", osm_type="townhall",
+        osm_class="amenity",
+        osm_type="townhall",
     ),
     GazetteerEntry(
-        "Borsigplatz", 51.5233, 7.4817,
+        "Borsigplatz",
+        51.5233,
+        7.4817,
         _addr(road="Borsigplatz", suburb="Innenstadt-Nord", city="Dortmund", postcode="44145"),
     ),
     GazetteerEntry(
-        "Phoenix-See", 51.4900, 7.5100,
+        "Phoenix-See",
+        51.4900,
+        7.5100,
         _addr(suburb="Hörde", city="Dortmund", postcode="44263"),  # no road: display_name fallback
         aliases=("Phoenixsee", "Phönixsee"),
-        osm_class="natural", osm_type="water",
+        osm_class="natural",
+        osm_type="water",
     ),
     GazetteerEntry(
-        "Aplerbecker Marktplatz", 51.4918, 7.5546,
-        _addr(house_number="21", road="Aplerbecker Marktplatz", suburb="Aplerbeck", city="Dortmund",
-              postcode="44287"),
+        "Aplerbecker Marktplatz",
+        51.4918,
+        7.5546,
+        _addr(
+            house_number="21",
+            road="Aplerbecker Marktplatz",
+            suburb="Aplerbeck",
+            city="Dortmund",
+            postcode="44287",
+        ),
     ),
     GazetteerEntry(
-        "Mengede Markt", 51.5701, 7.3880,
+        "Mengede Markt",
+        51.5701,
+        7.3880,
         _addr(suburb="Mengede", city="Dortmund", postcode="44359"),
         aliases=("Mengeder Markt",),
-        osm_class="place", osm_type="square",
+        osm_class="place",
+        osm_type="square",
     ),
     GazetteerEntry(
-        "Bochum Hauptbahnhof", 51.4785, 7.2228,
-        _addr(house_number="13", road="Kurt-Schumacher-Platz", suburb="Innenstadt", city="Bochum",
-              postcode="44787"),
+        "Bochum Hauptbahnhof",
+        51.4785,
+        7.2228,
+        _addr(
+            house_number="13",
+            road="Kurt-Schumacher-Platz",
+            suburb="Innenstadt",
+            city="Bochum",
+            postcode="44787",
+        ),
         aliases=("Bochum Hbf",),
-        osm_class="railway", osm_type="station",
+        osm_class="railway",
+        osm_type="station",
     ),
 )
 
 
 def _haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (math.sin((p2 - p1) / 2) ** 2
-         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(a)))
 
 
 class FakeNominatim:
     """Threaded HTTP server on 127.0.0.1 with an ephemeral port."""
 
-    def __init__(self, places: tuple[GazetteerEntry, ...] = GAZETTEER, slow_seconds: float = 3.0) -> None:
+    def __init__(
+        self, places: tuple[GazetteerEntry, ...] = GAZETTEER, slow_seconds: float = 3.0
+    ) -> None:
         self.places: list[GazetteerEntry] = list(places)
         self.slow_seconds = slow_seconds
         self.requests: list[tuple[str, dict[str, str]]] = []
@@ -159,8 +204,10 @@ class FakeNominatim:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True  # a handler stuck in "slow" must not block exit
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-            name="fake-nominatim", daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-nominatim",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -196,8 +243,12 @@ class FakeNominatim:
             found = [e for e in found if e.address.get("country_code", "").casefold() in codes]
         if params.get("viewbox") and params.get("bounded") in ("1", "true"):
             lon1, lat1, lon2, lat2 = (float(v) for v in params["viewbox"].split(","))
-            found = [e for e in found
-                     if min(lat1, lat2) <= e.lat <= max(lat1, lat2) and min(lon1, lon2) <= e.lon <= max(lon1, lon2)]
+            found = [
+                e
+                for e in found
+                if min(lat1, lat2) <= e.lat <= max(lat1, lat2)
+                and min(lon1, lon2) <= e.lon <= max(lon1, lon2)
+            ]
         limit = int(params.get("limit") or 10)
         with_address = params.get("addressdetails") in ("1", "true")
         return [self._as_json(e, with_address, i) for i, e in enumerate(found[:limit])]
@@ -225,8 +276,12 @@ class FakeNominatim:
             "addresstype": e.osm_type,
             "name": e.name,
             "display_name": e.display_name(),
-            "boundingbox": [f"{e.lat - 0.0005:.7f}", f"{e.lat + 0.0005:.7f}",
-                            f"{e.lon - 0.0005:.7f}", f"{e.lon + 0.0005:.7f}"],
+            "boundingbox": [
+                f"{e.lat - 0.0005:.7f}",
+                f"{e.lat + 0.0005:.7f}",
+                f"{e.lon - 0.0005:.7f}",
+                f"{e.lon + 0.0005:.7f}",
+            ],
         }
         if with_address:
             out["address"] = dict(e.address)
@@ -249,10 +304,8 @@ class _Handler(BaseHTTPRequestHandler):
         mode = self.fake.mode
         if mode == "refuse":
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         if mode == "down":
             return self._send(503, b"Service Unavailable", "text/plain")
@@ -270,7 +323,10 @@ class _Handler(BaseHTTPRequestHandler):
                 try:
                     body = self.fake.reverse(params)
                 except (KeyError, ValueError):
-                    return self._json(400, {"error": {"code": 400, "message": "Parameter 'lat' and 'lon' required"}})
+                    return self._json(
+                        400,
+                        {"error": {"code": 400, "message": "Parameter 'lat' and 'lon' required"}},
+                    )
             else:
                 return self._json(404, {"error": "not found"})
         except Exception as exc:  # surface fake bugs as 500, like a real server would
@@ -278,9 +334,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, body)
 
     def _json(self, status: int, body: object) -> None:
-        self._send(status, json.dumps(body, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+        self._send(
+            status, json.dumps(body, ensure_ascii=False).encode(), "application/json; charset=utf-8"
+        )
 
-    def _send(self, status: int, payload: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, payload: bytes, ctype: str, headers: dict[str, str] | None = None
+    ) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", ctype)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -86,7 +87,11 @@ def test_landmark_lies_in_expected_polygon(districts_fc, label):
     # Guards the test data itself, independently of DistrictIndex.
     lat, lon, expected = LANDMARKS[label]
     pt = shape({"type": "Point", "coordinates": [lon, lat]})
-    containing = [f["properties"]["name"] for f in districts_fc["features"] if shape(f["geometry"]).contains(pt)]
+    containing = [
+        f["properties"]["name"]
+        for f in districts_fc["features"]
+        if shape(f["geometry"]).contains(pt)
+    ]
     assert containing == [expected]
 
 
@@ -96,7 +101,8 @@ def test_landmark_district(request, which, label):
     idx = request.getfixturevalue(which)
     lat, lon, expected = LANDMARKS[label]
     district = idx.district_at(lat, lon)
-    assert district is not None and district.name == expected
+    assert district is not None
+    assert district.name == expected
     assert idx.in_city(lat, lon)
     assert idx.distance_outside_m(lat, lon) == 0.0
 
@@ -134,7 +140,9 @@ def test_custom_key_property(districts_fc, boundary_fc):
         f["properties"]["db_id"] = i
     idx = DistrictIndex.from_geojson(fc, boundary_fc, key_property="db_id")
     d = idx.district_at(*LANDMARKS["Borsigplatz*"][:2])
-    assert d.number == "04" and isinstance(d.key, int) and idx.get(d.key) is d
+    assert d.number == "04"
+    assert isinstance(d.key, int)
+    assert idx.get(d.key) is d
 
 
 def test_points_in_real_sliver_gaps_get_a_district(index, districts_fc, boundary_fc):
@@ -173,8 +181,15 @@ def test_every_point_in_city_has_district(index):
 def _square(lon0: float, lat0: float, size: float) -> dict:
     return {
         "type": "Polygon",
-        "coordinates": [[[lon0, lat0], [lon0 + size, lat0], [lon0 + size, lat0 + size],
-                         [lon0, lat0 + size], [lon0, lat0]]],
+        "coordinates": [
+            [
+                [lon0, lat0],
+                [lon0 + size, lat0],
+                [lon0 + size, lat0 + size],
+                [lon0, lat0 + size],
+                [lon0, lat0],
+            ]
+        ],
     }
 
 
@@ -184,7 +199,8 @@ def test_shared_border_resolves_deterministically():
     on_border = (51.005, 7.01)
     a = DistrictIndex([west, east]).district_at(*on_border)
     b = DistrictIndex([east, west]).district_at(*on_border)
-    assert a is not None and a == b
+    assert a is not None
+    assert a == b
     assert a.number == "1"  # lowest number wins, regardless of input order
     # Shared corner vertex too.
     assert DistrictIndex([west, east]).district_at(51.0, 7.01).number == "1"
@@ -202,7 +218,8 @@ def test_sliver_gap_inside_boundary_gets_nearest_district():
     assert idx.district_at(*p).key == 2
     # Without an explicit boundary the derived one closes the sliver as well.
     idx2 = DistrictIndex([west, east])
-    assert idx2.in_city(*p) and idx2.district_at(*p).key == 2
+    assert idx2.in_city(*p)
+    assert idx2.district_at(*p).key == 2
 
 
 def test_wide_gap_inside_boundary_still_assigned(caplog):
@@ -216,18 +233,44 @@ def test_wide_gap_inside_boundary_still_assigned(caplog):
 
 
 def test_multipolygon_district_and_validation():
-    multi = {"type": "MultiPolygon", "coordinates": [_square(7.0, 51.0, 0.01)["coordinates"],
-                                                     _square(7.05, 51.0, 0.01)["coordinates"]]}
+    multi = {
+        "type": "MultiPolygon",
+        "coordinates": [
+            _square(7.0, 51.0, 0.01)["coordinates"],
+            _square(7.05, 51.0, 0.01)["coordinates"],
+        ],
+    }
     idx = DistrictIndex([DistrictArea("m", "1", "Multi", multi)])
     assert idx.district_at(51.005, 7.055).key == "m"
     assert idx.district_at(51.005, 7.03) is None
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one district"):
         DistrictIndex([])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="expected Polygon"):
         DistrictIndex([DistrictArea("p", "1", "Point", {"type": "Point", "coordinates": [7, 51]})])
     dup = DistrictArea("x", "1", "A", _square(7.0, 51.0, 0.01))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="duplicate district keys"):
         DistrictIndex([dup, DistrictArea("x", "2", "B", _square(7.1, 51.0, 0.01))])
+
+
+def test_invalid_polygon_is_repaired():
+    # A self-intersecting "bow tie" ring, as sometimes found in exports.
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[7.0, 51.0], [7.01, 51.01], [7.01, 51.0], [7.0, 51.01], [7.0, 51.0]]],
+    }
+    idx = DistrictIndex([DistrictArea("b", "1", "Bowtie", bowtie)])
+    assert idx.district_at(51.005, 7.002).key == "b"
+    assert idx.district_at(51.009, 7.005) is None
+
+
+def test_concurrent_first_queries(districts_fc, boundary_fc):
+    # Fresh index, many threads at once: results must match the serial answer.
+    idx = DistrictIndex.from_geojson(districts_fc, boundary_fc)
+    points = [LANDMARKS[k][:2] for k in LANDMARKS] * 50
+    expected = [LANDMARKS[k][2] for k in LANDMARKS] * 50
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        names = list(pool.map(lambda p: idx.district_at(*p).name, points))
+    assert names == expected
 
 
 def test_district_area_is_hashable_and_repr_is_short():
@@ -240,25 +283,42 @@ def test_district_area_is_hashable_and_repr_is_short():
 
 
 @pytest.mark.parametrize(
-    "lat, lon",
-    [(91, 7), (-90.0001, 7), (51, 180.5), (51, -181), (math.nan, 7), (51, math.nan),
-     (math.inf, 7), (51, -math.inf), (None, 7), ("51.5", "7.4"), (True, 7)],
+    ("lat", "lon"),
+    [
+        (91, 7),
+        (-90.0001, 7),
+        (51, 180.5),
+        (51, -181),
+        (math.nan, 7),
+        (51, math.nan),
+        (math.inf, 7),
+        (51, -math.inf),
+        (None, 7),
+        ("51.5", "7.4"),
+        (True, 7),
+    ],
 )
 def test_invalid_coordinates(index, lat, lon):
     assert not is_valid_coordinate(lat, lon)
     assert index.district_at(lat, lon) is None
     assert not index.in_city(lat, lon)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid coordinate"):
         index.distance_outside_m(lat, lon)
 
 
-@pytest.mark.parametrize("lat, lon", [(0, 0), (90, 180), (-90, -180), (51.5136, 7.4653), (Decimal("51.5"), 7)])
+@pytest.mark.parametrize(
+    ("lat", "lon"), [(0, 0), (90, 180), (-90, -180), (51.5136, 7.4653), (Decimal("51.5"), 7)]
+)
 def test_valid_coordinates(lat, lon):
     assert is_valid_coordinate(lat, lon)
 
 
 def test_coarse_point_moves_little_and_is_stable():
-    for lat, lon in [LANDMARKS[k][:2] for k in LANDMARKS] + [(51.50001, 7.49999), (-33.9, 151.2), (0.0, 0.0)]:
+    for lat, lon in [LANDMARKS[k][:2] for k in LANDMARKS] + [
+        (51.50001, 7.49999),
+        (-33.9, 151.2),
+        (0.0, 0.0),
+    ]:
         c = coarse_point(lat, lon)
         assert distance_m(lat, lon, *c) < 200
         assert coarse_point(lat, lon) == c  # deterministic
@@ -275,9 +335,9 @@ def test_coarse_point_groups_neighbours_into_cells():
 
 
 def test_coarse_point_rejects_bad_input():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid coordinate"):
         coarse_point(math.nan, 7)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid cell size"):
         coarse_point(51, 7, cell_m=0)
 
 
@@ -289,7 +349,7 @@ def test_distance_m_sanity():
     assert 16_000 < distance_m(51.5136, 7.4653, *BOCHUM_HBF) < 18_000
     # Symmetric.
     assert distance_m(51.5, 7.4, 51.6, 7.5) == pytest.approx(distance_m(51.6, 7.5, 51.5, 7.4))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid coordinate"):
         distance_m(91, 0, 0, 0)
 
 
@@ -298,19 +358,25 @@ def _destination(lat: float, lon: float, bearing_deg: float, dist: float) -> tup
     d, b = dist / r, math.radians(bearing_deg)
     p1, l1 = math.radians(lat), math.radians(lon)
     p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b))
-    l2 = l1 + math.atan2(math.sin(b) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2))
+    l2 = l1 + math.atan2(
+        math.sin(b) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2)
+    )
     return math.degrees(p2), (math.degrees(l2) + 540) % 360 - 180
 
 
-@pytest.mark.parametrize("lat, lon, radius", [(51.5136, 7.4653, 500), (51.5, 7.4, 25_000), (70.0, 20.0, 100_000),
-                                               (-45.0, 170.0, 3_000)])
+@pytest.mark.parametrize(
+    ("lat", "lon", "radius"),
+    [(51.5136, 7.4653, 500), (51.5, 7.4, 25_000), (70.0, 20.0, 100_000), (-45.0, 170.0, 3_000)],
+)
 def test_bounding_box_contains_the_circle(lat, lon, radius):
     min_lat, min_lon, max_lat, max_lon = bounding_box(lat, lon, radius)
-    assert min_lat < lat < max_lat and min_lon < lon < max_lon
+    assert min_lat < lat < max_lat
+    assert min_lon < lon < max_lon
     for bearing in range(0, 360, 3):
         p_lat, p_lon = _destination(lat, lon, bearing, radius)
         assert distance_m(lat, lon, p_lat, p_lon) == pytest.approx(radius, rel=1e-6)
-        assert min_lat <= p_lat <= max_lat and min_lon <= p_lon <= max_lon, bearing
+        assert min_lat <= p_lat <= max_lat, bearing
+        assert min_lon <= p_lon <= max_lon, bearing
     # ...and is not absurdly larger than it.
     assert distance_m(min_lat, lon, max_lat, lon) == pytest.approx(2 * radius, rel=1e-3)
 
@@ -320,5 +386,5 @@ def test_bounding_box_edge_cases():
     assert bounding_box(0, 179.99, 5_000)[1:4:2] == (-180.0, 180.0)  # crosses antimeridian
     lat_min, _, lat_max, _ = bounding_box(51.5, 7.4, 0)
     assert lat_min <= 51.5 <= lat_max
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid radius"):
         bounding_box(51.5, 7.4, -1)
