@@ -3,6 +3,7 @@
 from app.core.events import ReportEvent
 from app.core.outbox import Delivery
 from app.geo.models import CityBoundary, District
+from app.open311.models import ApiKey
 from app.reports.models import (
     Category,
     CategoryAttribute,
@@ -16,6 +17,7 @@ from app.reports.models import (
 from app.routing.models import Department, RoutingRule
 
 __all__ = [
+    "ApiKey",
     "Category",
     "CategoryAttribute",
     "CategoryGroup",

@@ -163,8 +163,11 @@ class _LocalProjection:
         out[:, 1] = (coords[:, 1] - self.lat0) * self.ky
         return out
 
+    def xy(self, lat: float, lon: float) -> tuple[float, float]:
+        return (lon - self.lon0) * self.kx, (lat - self.lat0) * self.ky
+
     def point(self, lat: float, lon: float) -> Point:
-        return Point((lon - self.lon0) * self.kx, (lat - self.lat0) * self.ky)
+        return Point(*self.xy(lat, lon))
 
     def inverse(self, x: float, y: float) -> tuple[float, float]:
         return self.lat0 + y / self.ky, self.lon0 + x / self.kx
@@ -242,6 +245,9 @@ class DistrictIndex:
             tol = self.snap_tolerance_m
             self._boundary = unary_union(self._geoms).buffer(tol).buffer(-tol)
         self._tree = shapely.STRtree(self._geoms)
+        # Plain-Python bounding boxes: for a dozen districts, filtering on these is cheaper
+        # than building a shapely Point and querying the tree for every lookup.
+        self._bounds = [(i, *g.bounds) for i, g in enumerate(self._geoms)]
 
         for g in (*self._geoms, self._boundary):
             shapely.prepare(g)
@@ -249,8 +255,10 @@ class DistrictIndex:
         # here, so concurrent first queries from request threads don't race.
         probe = self._boundary.representative_point()
         self._boundary.covers(probe)
+        shapely.intersects_xy(self._boundary, probe.x, probe.y)
         for g in self._geoms:
             g.covers(probe)
+            shapely.intersects_xy(g, probe.x, probe.y)
         self._tree.query(probe)
         self._tree.query_nearest(probe)
 
@@ -318,18 +326,32 @@ class DistrictIndex:
         """True if the point lies inside (or on) the city boundary."""
         if not is_valid_coordinate(lat, lon):
             return False
-        return bool(self._boundary.covers(self._proj.point(float(lat), float(lon))))
+        x, y = self._proj.xy(float(lat), float(lon))
+        # intersects_xy on a prepared polygon == covers(point), without building a Point.
+        return bool(shapely.intersects_xy(self._boundary, x, y))
 
     def district_at(self, lat: float, lon: float) -> DistrictArea | None:
         """The district containing the point, or ``None`` outside the city."""
-        if not self.in_city(lat, lon):
+        if not is_valid_coordinate(lat, lon):
             return None
-        pt = self._proj.point(float(lat), float(lon))
-        # Tree indices follow the sorted order, so min() is the deterministic
+        x, y = self._proj.xy(float(lat), float(lon))
+        # Indices follow the sorted order, so the first hit is the deterministic
         # tie-break for points on shared borders.
-        hits = [int(i) for i in self._tree.query(pt) if self._geoms[int(i)].covers(pt)]
-        if hits:
-            return self._areas[min(hits)]
+        hit = next(
+            (
+                i
+                for i, min_x, min_y, max_x, max_y in self._bounds
+                if min_x <= x <= max_x
+                and min_y <= y <= max_y
+                and shapely.intersects_xy(self._geoms[i], x, y)
+            ),
+            None,
+        )
+        if not shapely.intersects_xy(self._boundary, x, y):
+            return None
+        if hit is not None:
+            return self._areas[hit]
+        pt = Point(x, y)
         idx, dist = self._tree.query_nearest(pt, all_matches=True, return_distance=True)
         best = int(min(idx))
         if float(dist.min()) > self.snap_tolerance_m:

@@ -1,8 +1,415 @@
-from flask import Blueprint
+"""Resident-facing pages. Views stay thin: parse the request, build a draft, call the intake
+service, render. Validation and messages come from the service."""
 
-bp = Blueprint("web", __name__)
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date, format_time, get_locale, refresh
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from app.cities.settings import city
+from app.core.enums import ReportStatus
+from app.core.errors import DraftInvalid, PhotoRejected
+from app.core.events import Actor, ReportEvent
+from app.extensions import db
+from app.geo.index import is_valid_coordinate
+from app.geo.models import District
+from app.photos.pipeline import process_photo
+from app.photos.service import photo_limits
+from app.reports.intake import submit_report
+from app.reports.models import Category, CategoryGroup, Report, pick_language
+from app.reports.queries import (
+    find_nearby_open_reports,
+    public_history,
+    public_point,
+    report_by_reference,
+)
+from app.web.errors import register_error_pages
+from app.web.forms import (
+    AttributeField,
+    ReportForm,
+    attribute_fields,
+    attribute_groups,
+    category_choices,
+    field_for,
+    has_files,
+    read_photos,
+)
+
+bp = Blueprint(
+    "web", __name__, template_folder="templates", static_folder="static",
+    static_url_path="/assets",
+)
+
+bp.record_once(lambda state: register_error_pages(state.app))
+
+WEB_ACTOR = Actor("resident", "web")
+_SESSION_SENT = "qm_sent"  # recent submissions of this browser: reference -> notes
+_REMEMBER_SENT = 5
+
+STATUS_LABELS = {
+    ReportStatus.NEW: _l("Received"),
+    ReportStatus.IN_REVIEW: _l("Being reviewed"),
+    ReportStatus.IN_PROGRESS: _l("In progress"),
+    ReportStatus.FORWARDED: _l("Forwarded to the responsible office"),
+    ReportStatus.RESOLVED: _l("Resolved"),
+    ReportStatus.NOT_RESOLVABLE: _l("Cannot be resolved"),
+    ReportStatus.DUPLICATE: _l("Already reported (duplicate)"),
+    ReportStatus.REJECTED: _l("Rejected"),
+    ReportStatus.REOPENED: _l("Reopened"),
+}
+
+# Where each error of the intake service is shown, in page order.
+FIELD_ORDER = ("category", "location", "address", "photos", "description", "email", "consent")
+FIELD_ANCHORS = {
+    "location": "lat",
+    "address": "address",
+    "photos": "photos",
+    "description": "description",
+    "email": "email",
+    "consent": "consent",
+}
+
+
+# --- language and page context --------------------------------------------------------------
+
+
+def current_lang() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@bp.before_app_request
+def _fresh_locale() -> None:
+    # Flask-Babel caches the locale on ``g``; a request must decide anew (``?lang=``), also
+    # when it shares an app context with earlier ones (the test client does).
+    refresh()
+
+
+@bp.app_context_processor
+def _page_context() -> dict[str, Any]:
+    lang = current_lang()
+
+    def lang_url(target: str) -> str:
+        args = request.args.to_dict(flat=False) if request.method == "GET" else {}
+        args["lang"] = [target]
+        return f"{request.path}?{urlencode(args, doseq=True)}"
+
+    return {
+        "lang": lang,
+        "other_lang": "en" if lang == "de" else "de",
+        "lang_url": lang_url,
+        "city": city(),
+    }
+
+
+def status_label(status: ReportStatus) -> str:
+    return str(STATUS_LABELS.get(status, status.value))
+
+
+def when(moment) -> str:
+    """A date and time in the city's time zone, in the page's language."""
+    return _("%(date)s, %(time)s", date=format_date(moment, "long"),
+             time=format_time(moment, "short"))
+
+
+# --- the form -------------------------------------------------------------------------------
+
+
+def _category_groups() -> list[CategoryGroup]:
+    return list(
+        db.session.execute(
+            db.select(CategoryGroup)
+            .order_by(CategoryGroup.position, CategoryGroup.id)
+            .options(selectinload(CategoryGroup.categories).selectinload(Category.attributes))
+        ).scalars()
+    )
+
+
+def _page_errors(errors: dict[str, Any], form: ReportForm, fields: list[AttributeField],
+                 active: list[Category]) -> tuple[dict[str, Any], list[tuple[str | None, Any]]]:
+    """Errors by the name of the field they are shown at, and the summary: (anchor, message)
+    in page order (category, its extra questions, place, photos, description, contact)."""
+    by_field: dict[str, Any] = {}
+    general: list[tuple[str | None, Any]] = []
+    questions: list[tuple[str | None, Any]] = []
+    for key, message in errors.items():
+        item = (
+            field_for(fields, form.category, key.removeprefix("attribute."))
+            if key.startswith("attribute.") else None
+        )
+        if item is not None:
+            by_field[item.name] = message
+            questions.append((item.first_input_id, message))
+        elif key in FIELD_ORDER:
+            by_field[key] = message
+        else:
+            general.append((None, message))
+    codes = [c.code for c in active]
+    category_anchor = "category-" + (form.category if form.category in codes else codes[0])
+    summary = list(general)
+    if "category" in by_field:
+        summary.append((category_anchor, by_field["category"]))
+    summary.extend(questions)
+    summary.extend((FIELD_ANCHORS[key], by_field[key]) for key in FIELD_ORDER[1:] if key in by_field)
+    return by_field, summary
+
+
+def render_form(form: ReportForm, errors: dict[str, Any] | None = None, status: int = 200,
+                photos_dropped: bool = False):
+    groups = _category_groups()
+    choices = category_choices(groups)
+    active = [c for ch in choices for c in ch.categories]
+    fields = attribute_fields(active)
+    field_errors, summary = _page_errors(errors or {}, form, fields, active)
+    chosen = next((c for c in active if c.code == form.category), None)
+    config = current_app.config
+    return render_template(
+        "report_form.html",
+        form=form,
+        choices=choices,
+        attribute_groups=attribute_groups(fields),
+        chosen=chosen,
+        errors=field_errors,
+        error_summary=summary,
+        photos_dropped=photos_dropped,
+        description_max=config["DESCRIPTION_MAX_LENGTH"],
+        photo_max_count=config["PHOTO_MAX_COUNT"],
+        photo_max_mb=_megabytes(config["PHOTO_MAX_BYTES"]),
+        tiles_url=config.get("MAP_TILES_URL") or "",
+        tiles_attribution=config.get("MAP_TILES_ATTRIBUTION") or "",
+    ), status
+
+
+def _megabytes(n_bytes: int) -> str:
+    value = n_bytes / (1024 * 1024)
+    return str(int(value)) if value == int(value) else f"{value:.1f}"
 
 
 @bp.get("/")
 def index():
-    return "Quartiersmelder"
+    return render_template("index.html")
+
+
+@bp.get("/report")
+def report_form():
+    return render_form(ReportForm.from_args(request.args))
+
+
+@bp.post("/report")
+def submit():
+    fields = attribute_fields(
+        [c for ch in category_choices(_category_groups()) for c in ch.categories]
+    )
+    form = ReportForm.from_form(request.form)
+    uploads = request.files.getlist("photos")
+    photos = read_photos(uploads, current_app.config["PHOTO_MAX_BYTES"])
+    draft = form.to_draft(fields, photos, current_lang())
+    try:
+        result = submit_report(draft, WEB_ACTOR)
+    except DraftInvalid as invalid:
+        db.session.rollback()
+        return render_form(form, invalid.errors, invalid.status, photos_dropped=has_files(uploads))
+    db.session.commit()
+    _remember_sent(
+        result.reference, [str(note) for note in result.notes], result.report.contact is not None
+    )
+    return redirect(url_for(".submitted", reference=result.reference), 303)
+
+
+def _remember_sent(reference: str, notes: list[str], updates: bool) -> None:
+    """What only the sender sees on the confirmation page (notes in the language of sending)."""
+    sent = dict(session.get(_SESSION_SENT) or {})
+    sent.pop(reference, None)
+    sent[reference] = {"notes": notes, "updates": updates}
+    session[_SESSION_SENT] = dict(list(sent.items())[-_REMEMBER_SENT:])
+
+
+@bp.post("/report/photo-location")
+def photo_location():
+    """The GPS position in a photo's EXIF data, for the map; the photo is not stored."""
+    upload = request.files.get("photo")
+    if upload is None:
+        return jsonify({"error": _("Please choose a photo.")}), 400
+    data = upload.stream.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
+    try:
+        photo = process_photo(data, photo_limits())
+    except PhotoRejected as refused:
+        return jsonify({"error": str(refused.errors["photos"])}), refused.status
+    if photo.gps is None:
+        return jsonify({})
+    lat, lon = photo.gps
+    return jsonify({"lat": round(lat, 6), "lon": round(lon, 6)})
+
+
+def _float_arg(name: str) -> float | None:
+    try:
+        value = float((request.args.get(name) or "").replace(",", "."))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+@bp.get("/report/nearby")
+def nearby():
+    """Open reports of the category near a point (for "already reported nearby")."""
+    code = (request.args.get("category") or "").strip()
+    lat, lon = _float_arg("lat"), _float_arg("lon")
+    if not code or lat is None or lon is None or not is_valid_coordinate(lat, lon):
+        return jsonify({"reports": []}), 400
+    found = find_nearby_open_reports(code, lat, lon)
+    return jsonify(
+        {
+            "reports": [
+                {
+                    "reference": item.reference,
+                    "url": url_for(".status", reference=item.reference),
+                    "status": status_label(item.status),
+                    "distance_m": round(item.distance_m),
+                }
+                for item in found
+            ]
+        }
+    )
+
+
+@bp.get("/report/districts.geojson")
+def districts_geojson():
+    """Simplified district outlines, so that the map means something even without tiles."""
+    cached = current_app.extensions.get("qm_web_districts")
+    if cached is None:
+        from shapely.geometry import mapping, shape
+
+        features = []
+        for district in db.session.execute(db.select(District).order_by(District.number)).scalars():
+            geometry = shape(district.geometry).simplify(0.0002, preserve_topology=True)
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"name": district.name, "number": district.number},
+                    "geometry": _rounded(mapping(geometry)),
+                }
+            )
+        cached = {"type": "FeatureCollection", "features": features}
+        current_app.extensions["qm_web_districts"] = cached
+    response = jsonify(cached)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def _rounded(value):
+    if isinstance(value, float):
+        return round(value, 5)
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
+# --- after sending: confirmation and public status ------------------------------------------
+
+
+def _report_or_404(reference: str) -> Report:
+    report = report_by_reference(reference) if len(reference) <= 32 else None
+    if report is None:
+        abort(404)
+    return report
+
+
+@bp.get("/report/<reference>/submitted")
+def submitted(reference: str):
+    report = _report_or_404(reference)
+    lang = current_lang()
+    mine = (session.get(_SESSION_SENT) or {}).get(report.reference) or {}
+    return render_template(
+        "submitted.html",
+        report=report,
+        category_name=report.category.name(lang),
+        reason=pick_language(report.routing_reason, lang),
+        copies=[(c.department.name, pick_language(c.reason, lang)) for c in report.copies],
+        notes=mine.get("notes", []),
+        updates=mine.get("updates", False),
+    )
+
+
+_HOUSE_NUMBER = re.compile(r"\s+\d+\s*[a-zA-Z]?(\s*[-–/]\s*\d+\s*[a-zA-Z]?)?$")
+
+
+def street_level(address: str | None) -> str | None:
+    """``Friedensplatz 1, 44135 Dortmund`` → ``Friedensplatz, 44135 Dortmund``."""
+    if not address:
+        return None
+    parts = [p.strip() for p in address.split(",")]
+    parts[0] = _HOUSE_NUMBER.sub("", parts[0])
+    return ", ".join(p for p in parts if p)
+
+
+def _event_text(event: ReportEvent) -> str:
+    if event.kind == "submitted":
+        return _("Report received")
+    status = (event.data or {}).get("status") or (event.data or {}).get("to")
+    if status in ReportStatus._value2member_map_:
+        return _("Status: %(status)s", status=status_label(ReportStatus(status)))
+    return _("Update")
+
+
+@bp.get("/r")
+def find_report():
+    reference = (request.args.get("reference") or "").strip()
+    if not reference:
+        return redirect(url_for(".index"))
+    return redirect(url_for(".status", reference=reference.upper()))
+
+
+@bp.get("/r/<reference>")
+def status(reference: str):
+    report = _report_or_404(reference)
+    lang = current_lang()
+    sensitive = report.category.is_sensitive
+    lat, lon = public_point(report)
+    history = [
+        {"when": when(e.created_at), "text": _event_text(e), "note": e.public_note}
+        for e in public_history(report)
+    ]
+    return render_template(
+        "status.html",
+        report=report,
+        sensitive=sensitive,
+        category_name=report.category.name(lang),
+        status_text=status_label(report.status),
+        is_open=report.status.is_open,
+        created=when(report.created_at),
+        place=None if sensitive else street_level(report.address),
+        point=(round(lat, 4 if sensitive else 5), round(lon, 4 if sensitive else 5)),
+        description=None if sensitive else report.description,
+        has_photos=bool(report.photos),
+        history=history,
+        tiles_url=current_app.config.get("MAP_TILES_URL") or "",
+        tiles_attribution=current_app.config.get("MAP_TILES_ATTRIBUTION") or "",
+    )
+
+
+@bp.get("/about")
+def about():
+    return render_template(
+        "about.html",
+        tiles_attribution=current_app.config.get("MAP_TILES_ATTRIBUTION") or "",
+        geocoding=bool(current_app.config.get("GEOCODER_URL")),
+    )

@@ -1,0 +1,114 @@
+"""The spec's error body — ``[{"code": 400, "description": "…"}]`` / ``<errors><error>…`` — for
+every failure under /open311, with descriptions in the client's language.
+
+HTTP status as GeoReport v2 says: 404 for what does not exist, 403 for a missing or bad
+api_key, 400 for everything else the client can fix; plus 413 (upload too large) and 429
+(rate limit, with Retry-After).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+from flask import Blueprint, Response, current_app, g, request
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.exceptions import HTTPException
+
+from app.core.errors import DraftInvalid
+from app.extensions import db
+from app.open311.render import FORMATS, respond
+
+log = logging.getLogger(__name__)
+
+GENERIC_MESSAGES = {
+    400: _l("The request could not be understood. Please check the parameters."),
+    403: _l("This needs a valid api_key."),
+    404: _l("There is nothing at this address. The API lives at /open311/v2/."),
+    405: _l("This method is not allowed here."),
+    413: _l("The upload is too large."),
+    429: _l("Too many requests from this client. Please wait a moment and try again."),
+    500: _l("Something went wrong on our side. Please try again later."),
+}
+
+
+class Open311Error(Exception):
+    """A refusal with an HTTP status and one or more messages for the user."""
+
+    def __init__(self, status: int, *messages: str | LazyString) -> None:
+        self.status = status
+        self.messages = list(messages) or [GENERIC_MESSAGES.get(status, GENERIC_MESSAGES[400])]
+        super().__init__(f"{status}: " + "; ".join(str(m) for m in self.messages))
+
+
+def request_format() -> str:
+    """The format asked for by the URL suffix; JSON when there is no usable one."""
+    fmt = getattr(g, "open311_format", None)
+    if fmt in FORMATS:
+        return fmt
+    view_args = request.view_args or {}
+    fmt = view_args.get("fmt")
+    if fmt in FORMATS:
+        return fmt
+    last = request.path.rsplit("/", 1)[-1]
+    if "." in last and last.rsplit(".", 1)[1] in FORMATS:
+        return last.rsplit(".", 1)[1]
+    return "json"
+
+
+def error_response(status: int, messages, headers: dict[str, str] | None = None) -> Response:
+    body = [{"code": status, "description": str(message)} for message in messages]
+    response = respond(request_format(), "errors", body, status=status)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def draft_errors(error: DraftInvalid) -> Open311Error:
+    """The intake service's refusal: 413 for a file over the limit, otherwise 400."""
+    status = 413 if error.status == 413 else 400
+    return Open311Error(status, *error.errors.values())
+
+
+def _retry_after() -> str:
+    limiter = current_app.extensions.get("open311_limiter")
+    limit = limiter.current_limit if limiter is not None else None
+    if limit is None:
+        return "60"
+    return str(max(1, math.ceil(limit.reset_at - time.time())))
+
+
+def install(bp: Blueprint) -> None:
+    @bp.errorhandler(Open311Error)
+    def _open311_error(error: Open311Error):
+        return error_response(error.status, error.messages)
+
+    @bp.errorhandler(DraftInvalid)
+    def _draft_invalid(error: DraftInvalid):
+        db.session.rollback()
+        refused = draft_errors(error)
+        return error_response(refused.status, refused.messages)
+
+    @bp.errorhandler(RateLimitExceeded)
+    def _rate_limited(error: RateLimitExceeded):
+        return error_response(429, [GENERIC_MESSAGES[429]], {"Retry-After": _retry_after()})
+
+    @bp.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        status = error.code or 500
+        if status >= 500:
+            log.error("Open311 request failed: %s", error)
+        message = GENERIC_MESSAGES.get(status) or GENERIC_MESSAGES[400 if status < 500 else 500]
+        headers = {}
+        if status == 405 and getattr(error, "valid_methods", None):
+            headers["Allow"] = ", ".join(error.valid_methods)
+        return error_response(status, [message], headers)
+
+    @bp.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("Open311 request failed")
+        db.session.rollback()
+        return error_response(500, [GENERIC_MESSAGES[500]])

@@ -1,0 +1,55 @@
+"""Rate limit of the API: ``OPEN311_RATE_LIMIT`` (default 2000 per minute) per API key, or per
+client address for requests without a valid key; all API routes share one budget.
+
+Counters live in ``RATELIMIT_STORAGE_URI`` (memory by default, Redis when configured, so that
+several web processes share them). ``RATELIMIT_ENABLED=False`` switches limiting off.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, g, request
+from flask_limiter import Limiter
+
+from app.open311.keys import find_active_key
+from app.open311.models import ApiKey
+
+DEFAULT_RATE_LIMIT = "2000/minute"
+EXTENSION = "open311_limiter"
+_UNSET = object()
+
+
+def api_key_token() -> str | None:
+    """The api_key sent with this request: form field (the spec), else query string."""
+    token = None
+    if request.method == "POST":
+        token = request.form.get("api_key")
+    return token or request.args.get("api_key")
+
+
+def request_api_key() -> ApiKey | None:
+    """The active key of this request (looked up once per request)."""
+    cached = getattr(g, "open311_api_key", _UNSET)
+    if cached is _UNSET:
+        cached = find_active_key(api_key_token())
+        g.open311_api_key = cached
+    return cached
+
+
+def rate_limit_key() -> str:
+    key = request_api_key()
+    if key is not None:
+        return f"key:{key.id}"
+    return f"addr:{request.remote_addr or 'unknown'}"
+
+
+def rate_limit_value() -> str:
+    return current_app.config.get("OPEN311_RATE_LIMIT") or DEFAULT_RATE_LIMIT
+
+
+def init_limiter(app: Flask, bp: Blueprint) -> Limiter:
+    """A limiter of this app for the API blueprint (one per app, so apps do not share state)."""
+    limiter = Limiter(key_func=rate_limit_key, headers_enabled=False)
+    limiter.shared_limit(rate_limit_value, scope="open311", key_func=rate_limit_key)(bp)
+    limiter.init_app(app)
+    app.extensions[EXTENSION] = limiter
+    return limiter

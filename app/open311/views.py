@@ -1,0 +1,295 @@
+"""GeoReport v2 endpoints under /open311: discovery, services, requests (read and write), the
+``nearby`` extension, tokens, and the OpenAPI document. Thin: parsing here, the work in
+``app.reports`` (intake) and ``app.open311.queries``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, request, url_for
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
+
+from app.core.enums import Channel
+from app.core.events import Actor
+from app.extensions import db
+from app.geo.index import distance_m
+from app.open311 import mapping
+from app.open311.errors import Open311Error, request_format
+from app.open311.limits import api_key_token, request_api_key
+from app.open311.params import (
+    attributes_from_form,
+    coordinate_pair,
+    optional,
+    request_filter,
+)
+from app.open311.queries import find_requests, public_events, reports_by_references
+from app.open311.render import FORMATS, respond
+from app.reports.drafts import ContactDraft, PhotoUpload, ReportDraft
+from app.reports.intake import submit_report
+from app.reports.models import Category
+from app.reports.queries import (
+    find_nearby_open_reports,
+    public_history,
+    public_point,
+    report_by_reference,
+)
+
+bp = Blueprint("open311", __name__, url_prefix="/open311")
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-26T00:00:00Z"  # bump when the services' shape or the extensions change
+
+
+@bp.before_request
+def _remember_format():
+    fmt = (request.view_args or {}).get("fmt")
+    if fmt is not None and fmt not in FORMATS:
+        raise Open311Error(
+            404, _l("Unknown format “%(format)s”: use .json or .xml.", format=fmt[:20])
+        )
+    g.open311_format = fmt
+
+
+def _base_url() -> str:
+    return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+
+
+def _category(code: str) -> Category:
+    category = db.session.execute(
+        db.select(Category).where(Category.code == code.strip(), Category.is_active.is_(True))
+    ).scalar_one_or_none()
+    if category is None:
+        raise Open311Error(404, _l("There is no category “%(code)s”.", code=code[:64]))
+    return category
+
+
+def _require_api_key():
+    key = request_api_key()
+    if key is None:
+        if api_key_token():
+            raise Open311Error(403, _l("This api_key is not valid (unknown or revoked)."))
+        raise Open311Error(403, _l("This needs an api_key."))
+    return key
+
+
+# --- discovery --------------------------------------------------------------------------------
+
+
+@bp.get("/discovery.<fmt>")
+def discovery(fmt: str):
+    base = _base_url()
+    body = {
+        "changeset": CHANGESET,
+        "contact": str(
+            _l("Questions about this API: the city's IT department, see %(url)s.", url=base + "/")
+        ),
+        "key_service": str(
+            _l(
+                "Reading needs no key. To post reports, ask the operators for an API key "
+                "(they create one with `flask api-keys create NAME`)."
+            )
+        ),
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base + url_for("open311.root"),
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+                "description": str(
+                    _l(
+                        "Requests are created synchronously: POST requests answers with the "
+                        "service_request_id at once, so there are no tokens and GET tokens/{token} "
+                        "answers 404 for every token. Extensions: extended_attributes, page, "
+                        "page_size, bbox, updated_after/updated_before, requests/nearby, and "
+                        "multipart media uploads (v2.1 draft). OpenAPI document: %(url)s",
+                        url=base + url_for("open311.openapi_document"),
+                    )
+                ),
+            }
+        ],
+    }
+    return respond(fmt, "discovery", body)
+
+
+@bp.get("/v2/")
+def root():
+    return discovery(request_format())
+
+
+# --- services ---------------------------------------------------------------------------------
+
+
+@bp.get("/v2/services.<fmt>")
+def services(fmt: str):
+    lang = mapping.current_language()
+    categories = db.session.execute(
+        db.select(Category).where(Category.is_active.is_(True)).order_by(Category.position, Category.id)
+    ).scalars()
+    return respond(fmt, "services", [mapping.service(c, lang) for c in categories])
+
+
+@bp.get("/v2/services/<service_code>.<fmt>")
+def service_definition(service_code: str, fmt: str):
+    category = _category(service_code)
+    return respond(
+        fmt, "service_definition", mapping.service_definition(category, mapping.current_language())
+    )
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+def _draft_from_form() -> ReportDraft:
+    form = request.form
+    email = optional(form, "email")
+    name = " ".join(p for p in (optional(form, "first_name"), optional(form, "last_name")) if p)
+    contact = None
+    if email is not None:
+        # Open311 has no consent field: a client that sends an e-mail address asks for status
+        # updates to it, and that is the consent (documented in the OpenAPI description).
+        contact = ContactDraft(
+            email=email, name=name or None, phone=optional(form, "phone"), consent=True
+        )
+    photos = [
+        PhotoUpload(data=upload.read(), filename=upload.filename)
+        for field in ("media", "media[]")
+        for upload in request.files.getlist(field)
+        if upload.filename
+    ]
+    return ReportDraft(
+        channel=Channel.OPEN311,
+        category_code=optional(form, "service_code"),
+        lat=optional(form, "lat"),
+        lon=optional(form, "long"),
+        address=optional(form, "address_string"),
+        description=form.get("description", ""),
+        attributes=attributes_from_form(form),
+        photos=photos,
+        contact=contact,
+        locale=mapping.current_language(),
+    )
+
+
+@bp.post("/v2/requests.<fmt>")
+def create_request(fmt: str):
+    """POST Service Request: through the one intake service, like the web form."""
+    key = _require_api_key()
+    code = optional(request.form, "service_code")
+    if code is None:
+        raise Open311Error(400, _l("Please choose a category."))
+    _category(code)
+    draft = _draft_from_form()
+    # device_id, account_id and media_url are not stored: no personal identifiers, and
+    # no URL is ever fetched.
+    result = submit_report(draft, Actor("api_client", str(key.id), key.name))
+    db.session.commit()
+    lang = mapping.current_language()
+    notice = mapping.service_notice(result.report, lang)
+    notes = [str(note) for note in result.notes]
+    if notes:
+        notice = " ".join([notice or "", *notes]).strip()
+    body = [
+        {
+            "service_request_id": result.reference,
+            "service_notice": notice,
+            "account_id": None,
+        }
+    ]
+    return respond(fmt, "service_requests", body)
+
+
+@bp.get("/v2/requests.<fmt>")
+def list_requests(fmt: str):
+    f = request_filter(request.args)
+    reports = find_requests(f)
+    lang = mapping.current_language()
+    events = public_events([r.id for r in reports])
+    body = [
+        mapping.service_request(r, lang, events.get(r.id), extensions=f.extensions) for r in reports
+    ]
+    return respond(fmt, "service_requests", body)
+
+
+@bp.get("/v2/requests/nearby.<fmt>")
+def nearby_requests(fmt: str):
+    """Extension for reporting clients (the Telegram bot): open reports of one category near a
+    point, nearest first — to offer "me too" instead of a duplicate. Needs an api_key."""
+    _require_api_key()
+    code = optional(request.args, "service_code")
+    if code is None:
+        raise Open311Error(400, _l("Please choose a category."))
+    category = _category(code)
+    lat, lon = coordinate_pair(request.args)
+    found = find_nearby_open_reports(category.code, lat, lon)
+    reports = reports_by_references([n.reference for n in found])
+    events = public_events([r.id for r in reports])
+    lang = mapping.current_language()
+    body = []
+    for report in reports:
+        shown_lat, shown_lon = public_point(report)
+        # From the public point, so a sensitive report's distance reveals no more than its cell.
+        distance = round(distance_m(lat, lon, shown_lat, shown_lon))
+        body.append(
+            mapping.service_request(
+                report, lang, events.get(report.id), extensions=True,
+                extra={"distance_m": distance},
+            )
+        )
+    return respond(fmt, "service_requests", body)
+
+
+@bp.get("/v2/requests/<service_request_id>.<fmt>")
+def get_request(service_request_id: str, fmt: str):
+    report = report_by_reference(service_request_id[:40])
+    if report is None:
+        raise Open311Error(
+            404,
+            _l("There is no request “%(id)s”.", id=service_request_id[:40]),
+        )
+    history = public_history(report)
+    body = [mapping.service_request(report, mapping.current_language(), history, extensions=True)]
+    return respond(fmt, "service_requests", body)
+
+
+@bp.get("/v2/tokens/<token>.<fmt>")
+def token(token: str, fmt: str):
+    raise Open311Error(
+        404,
+        _l(
+            "There are no tokens here: requests are created at once and POST requests answers "
+            "with the service_request_id."
+        ),
+    )
+
+
+# --- the rest ---------------------------------------------------------------------------------
+
+
+@bp.get("/v2/openapi.json")
+def openapi_document():
+    from app.open311.openapi import openapi_document as build
+
+    g.open311_format = "json"
+    response = current_app.json.response(build(_base_url()))
+    return response
+
+
+@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(rest: str):
+    """Anything else under /open311: the spec's error body instead of an HTML page."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("GET", "POST"):
+        if method == request.method:
+            continue
+        try:
+            endpoint, _ = adapter.match(method=method)
+        except (NotFound, MethodNotAllowed, RequestRedirect):
+            continue
+        if endpoint != "open311.not_found":
+            allowed.append(method)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed)
+    raise Open311Error(404)

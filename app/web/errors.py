@@ -1,0 +1,129 @@
+"""Friendly error pages for residents, in their language: 404, an expired form (CSRF), an
+upload over the request size limit, and anything unexpected.
+
+Only pages of this site get HTML; API paths (Open311 …) and other blueprints keep their own
+error answers.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+
+JSON_ENDPOINTS = ("web.photo_location", "web.nearby", "web.districts_geojson")
+API_PREFIXES = ("/open311", "/api")
+
+
+def _is_page_request() -> bool:
+    if request.blueprint not in (None, "web"):
+        return False
+    if request.path.startswith(API_PREFIXES):
+        return False
+    return request.endpoint not in JSON_ENDPOINTS
+
+
+def _is_report_post() -> bool:
+    return request.method == "POST" and request.endpoint == "web.submit"
+
+
+def _megabytes(n_bytes: int) -> str:
+    value = n_bytes / (1024 * 1024)
+    return str(int(value)) if value == int(value) else f"{value:.1f}"
+
+
+def _page(status: int, title: str, message: str):
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def not_found(error: HTTPException):
+    if not _is_page_request():
+        return error
+    return _page(
+        404,
+        _("Page not found"),
+        _("There is no page at this address. Perhaps the link is incomplete, or the reference "
+          "number has a typo."),
+    )
+
+
+def csrf_failed(error: CSRFError):
+    message = _(
+        "The form has expired or was incomplete, so it was not sent. Please check your entries "
+        "and send it again. If this keeps happening, please reload the page and allow cookies "
+        "for this site."
+    )
+    if request.endpoint in JSON_ENDPOINTS:
+        return jsonify({"error": message}), 400
+    if not _is_page_request():
+        return error
+    if _is_report_post():
+        from app.web.forms import ReportForm
+        from app.web.views import render_form
+
+        form = ReportForm.from_form(request.form)
+        return render_form(
+            form, {"form": message}, 400,
+            photos_dropped=any(f.filename for f in request.files.getlist("photos")),
+        )
+    return _page(400, _("The form has expired"), message)
+
+
+def too_large(error: RequestEntityTooLarge):
+    config = current_app.config
+    message = _(
+        "Your upload is too large altogether (at most %(total)s MB). Please send at most "
+        "%(count)d photos of up to %(each)s MB each, or smaller ones. Your entries could not "
+        "be kept – please fill in the form again.",
+        total=_megabytes(config["MAX_CONTENT_LENGTH"] or 0),
+        count=config["PHOTO_MAX_COUNT"],
+        each=_megabytes(config["PHOTO_MAX_BYTES"]),
+    )
+    if request.endpoint in JSON_ENDPOINTS:
+        return jsonify({"error": message}), 413
+    if not _is_page_request():
+        return error
+    if _is_report_post():
+        # The body was refused unread: nothing of the form can be shown again.
+        from app.web.forms import ReportForm
+        from app.web.views import render_form
+
+        return render_form(ReportForm(), {"form": message}, 413)
+    return _page(413, _("Upload too large"), message)
+
+
+def method_not_allowed(error: HTTPException):
+    if not _is_page_request():
+        return error
+    return _page(405, _("This does not work here"),
+                 _("This address cannot be used like that. Please start again from the form."))
+
+
+def server_error(error: InternalServerError):
+    if not _is_page_request():
+        return error
+    return _page(
+        500,
+        _("Something went wrong"),
+        _("Sorry, something went wrong on our side. Your report has not been sent. Please try "
+          "again in a few minutes. In an emergency call %(number)s.",
+          number=_emergency_number()),
+    )
+
+
+def _emergency_number() -> str:
+    from app.cities.settings import city
+
+    try:
+        return city().emergency_number
+    except Exception:  # noqa: BLE001 - the error page must render even if settings are broken
+        return "110"
+
+
+def register_error_pages(app: Flask) -> None:
+    app.register_error_handler(404, not_found)
+    app.register_error_handler(405, method_not_allowed)
+    app.register_error_handler(CSRFError, csrf_failed)
+    app.register_error_handler(RequestEntityTooLarge, too_large)
+    app.register_error_handler(InternalServerError, server_error)
