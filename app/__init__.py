@@ -30,6 +30,9 @@ def create_app(config: Config | None = None) -> Flask:
     if app.config["EMAIL_ALLOW_RESERVED_DOMAINS"]:
         _allow_reserved_email_domains()
     register_web(app)
+    from app.open311 import register as register_open311
+
+    register_open311(app)
 
     from app.cli import register_cli
 

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.geo.index import distance_m
 from app.open311 import mapping
 from app.open311.errors import Open311Error, request_format
+from app.open311.errors import install as install_error_handlers
 from app.open311.limits import api_key_token, request_api_key
 from app.open311.params import (
     attributes_from_form,
@@ -35,6 +36,7 @@ from app.reports.queries import (
 )
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
+install_error_handlers(bp)
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-26T00:00:00Z"  # bump when the services' shape or the extensions change

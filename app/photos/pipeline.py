@@ -42,6 +42,9 @@ _GPS_IFD = 0x8825
 _GPS_STATUS_VOID = "V"
 
 
+ORIENTATION_TAG = 0x0112
+
+
 @dataclass(frozen=True)
 class PhotoLimits:
     """Limits applied to one uploaded photo."""
@@ -98,9 +101,7 @@ def process_photo(data: bytes, limits: PhotoLimits = PhotoLimits()) -> Processed
             clean = _normalise(img, limits.max_side)
             image = _encode_jpeg(clean, limits.jpeg_quality)
             thumb = clean.copy()
-            thumb.thumbnail(
-                (limits.thumb_side, limits.thumb_side), Image.Resampling.LANCZOS
-            )
+            thumb.thumbnail((limits.thumb_side, limits.thumb_side))
             thumbnail = _encode_jpeg(thumb, limits.jpeg_quality)
         except MemoryError as exc:
             raise _too_many_pixels(limits) from exc
@@ -275,18 +276,23 @@ def _dms_to_degrees(
 
 def _normalise(img: Image.Image, max_side: int) -> Image.Image:
     """Upright, sRGB, RGB, downscaled; a fresh image whose ``info`` is empty."""
+    upright = img
     try:
-        upright = ImageOps.exif_transpose(img)
+        if img.getexif().get(ORIENTATION_TAG, 1) != 1:
+            upright = ImageOps.exif_transpose(img)
     except Exception:  # noqa: BLE001 - broken orientation data: keep pixels as stored
         upright = img
     rgb = _to_rgb(upright)
     if max(rgb.size) > max_side:
-        rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # never upscales
-    # A brand-new image: encoders fall back to im.info (e.g. the JPEG comment), so nothing
-    # from the upload may travel along.
-    fresh = Image.new("RGB", rgb.size)
-    fresh.paste(rgb)
-    return fresh
+        # Pillow's default filter with reducing_gap: as good to the eye as LANCZOS here,
+        # and a fraction of the time on 12-megapixel photos.
+        rgb.thumbnail((max_side, max_side))  # never upscales
+    if rgb is img:
+        rgb = rgb.copy()
+    # Encoders fall back to im.info (e.g. the JPEG comment): nothing from the upload may
+    # travel along.
+    rgb.info = {}
+    return rgb
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
@@ -305,7 +311,7 @@ def _to_rgb(img: Image.Image) -> Image.Image:
         background = Image.new("RGB", img.size, (255, 255, 255))
         background.paste(img, mask=img.getchannel("A"))
         return background
-    return img.convert("RGB")
+    return img if img.mode == "RGB" else img.convert("RGB")
 
 
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))

@@ -1,0 +1,21 @@
+import re
+def test_smoke(client):
+    for url in ["/", "/report", "/about", "/nope", "/r/DO-2026-99999", "/report?lang=en"]:
+        r = client.get(url)
+        print(url, r.status_code, len(r.data))
+    r = client.get("/report")
+    html = r.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    r = client.post("/report", data={"csrf_token": token, "category": "laterne-aus", "lat": "51.5136", "lon": "7.4653", "attribute.mast_number": "12-3"})
+    print(r.status_code, r.headers.get("Location"))
+    r2 = client.get(r.headers["Location"])
+    print(r2.status_code)
+    open("/tmp/submitted.html","w").write(r2.get_data(as_text=True))
+    r3 = client.get("/r/DO-2026-00001")
+    open("/tmp/status.html","w").write(r3.get_data(as_text=True))
+    r = client.post("/report", data={"csrf_token": token})
+    print(r.status_code)
+    open("/tmp/form_err.html","w").write(r.get_data(as_text=True))
+    r = client.post("/report", data={})
+    print("nocsrf", r.status_code)
+    print(client.get("/report/districts.geojson").status_code, len(client.get("/report/districts.geojson").data))
