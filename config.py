@@ -83,6 +83,8 @@ class Config:
         # Accept e-mail addresses under the reserved .invalid/.test domains (development and
         # tests use placeholders such as resident@example.invalid); never in production.
         self.EMAIL_ALLOW_RESERVED_DOMAINS = _bool("EMAIL_ALLOW_RESERVED_DOMAINS", True)
+        # Werkzeug's scrypt: a memory-hard KDF for staff passwords.
+        self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
 
 
 class DevelopmentConfig(Config):
@@ -104,6 +106,9 @@ class TestConfig(Config):
         self.MAP_TILES_URL = ""
         self.PUBLIC_BASE_URL = "http://localhost"
         self.RATELIMIT_ENABLED = False
+        # Hundreds of test accounts: a cheap hash keeps the suite fast (login tests still
+        # verify against whatever method the hash names).
+        self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 class ProductionConfig(Config):

@@ -9,6 +9,10 @@ from app.extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from app.auth.cli import users_cli
+
+    app.cli.add_command(users_cli)
+
     @app.cli.command("seed")
     @click.option("--city-dir", default=None, help="City configuration directory (default: CITY_DIR).")
     @click.option("--update", is_flag=True, help="Overwrite rows that already exist with the file's values.")

@@ -1,5 +1,6 @@
 """Import every model so Alembic and the factory see the whole schema."""
 
+from app.auth.models import User
 from app.core.events import ReportEvent
 from app.core.outbox import Delivery
 from app.geo.models import CityBoundary, District
@@ -13,6 +14,8 @@ from app.reports.models import (
     ReportCopy,
     ReporterContact,
     ReportPhoto,
+    ReportSupporter,
+    ResponseTemplate,
 )
 from app.routing.models import Department, RoutingRule
 
@@ -30,6 +33,9 @@ __all__ = [
     "ReportCopy",
     "ReportEvent",
     "ReportPhoto",
+    "ReportSupporter",
+    "ResponseTemplate",
     "ReporterContact",
     "RoutingRule",
+    "User",
 ]

@@ -25,10 +25,15 @@ RUNTIME_TABLES = (
     "reporter_contact",
     "report_photo",
     "report_copy",
+    "report_supporter",
+    "user_department",
+    "user_account",
     "report",
     "reference_counter",
+    "api_key",
 )
 CITY_TABLES = (
+    "response_template",
     "routing_rule",
     "category_attribute",
     "category",
@@ -161,3 +166,45 @@ def geocoding(app_ctx, fake_nominatim, monkeypatch):
     app_ctx.extensions.pop("qm_geocoder", None)
     yield fake_nominatim
     app_ctx.extensions.pop("qm_geocoder", None)
+
+
+@pytest.fixture
+def make_user(app_ctx):
+    """Factory: ``make_user(role="caseworker", departments=("edg",))`` → a committed User."""
+    from app.auth.models import Role
+    from app.auth.services import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def factory(role="caseworker", departments=("edg",), password="a long test password",
+                name=None):
+        n = next(counter)
+        user = create_user(f"{role}{n}@example.invalid", name or f"{role.title()} {n}", password,
+                           Role(role), departments if role == "caseworker" else ())
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_report(app_ctx):
+    """Factory: ``make_report("papierkorb-voll", (lat, lon), **draft_fields)`` → a committed
+    Report, made through the intake service like every other report."""
+    from app.core.enums import Channel
+    from app.core.events import Actor
+    from app.reports.drafts import ReportDraft
+    from app.reports.intake import submit_report
+
+    def factory(category="papierkorb-voll", point=(51.5136, 7.4653), **fields):
+        if category == "unsicherer-ort":
+            fields.setdefault("attributes", {"time_of_day": "night", "reasons": ["deserted"]})
+        result = submit_report(
+            ReportDraft(channel=Channel.WEB, category_code=category, lat=point[0], lon=point[1],
+                        **fields),
+            Actor("resident", "test"),
+        )
+        db.session.commit()
+        return result.report
+
+    return factory

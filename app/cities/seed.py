@@ -14,10 +14,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.core.enums import AttributeType, DepartmentKind, RuleAction
+from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
 from app.extensions import db
 from app.geo.models import CityBoundary, District
-from app.reports.models import Category, CategoryAttribute, CategoryGroup
+from app.reports.models import Category, CategoryAttribute, CategoryGroup, ResponseTemplate
 from app.routing.models import Department, RoutingRule
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,8 @@ def load_city(directory: str | Path, *, update: bool = False) -> SeedSummary:
             {"group": groups[cat["group"]], "names": cat["names"],
              "descriptions": cat.get("descriptions", {}), "keywords": cat.get("keywords"),
              "position": position, "is_sensitive": bool(cat.get("sensitive", False)),
-             "nearby_radius_m": cat.get("nearby_radius_m")},
+             "nearby_radius_m": cat.get("nearby_radius_m"),
+             "target_working_days": cat.get("target_working_days")},
             "categories", summary, update,
         )
         categories[cat["code"]] = category
@@ -136,6 +137,14 @@ def load_city(directory: str | Path, *, update: bool = False) -> SeedSummary:
              "attribute_code": attribute[0], "attribute_value": attribute[1],
              "department": departments[rule["department"]], "note": rule.get("note")},
             "routing rules", summary, update,
+        )
+    for template in city.get("response_templates", []):
+        _upsert(
+            ResponseTemplate, {"title": template["title"]},
+            {"status": ReportStatus(template["status"]) if template.get("status") else None,
+             "category": categories.get(template["category"]) if template.get("category") else None,
+             "texts": template["texts"]},
+            "response templates", summary, update,
         )
     db.session.flush()
     log.info("City %s loaded: %s", city["name"], summary)

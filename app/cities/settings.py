@@ -21,6 +21,8 @@ class CitySettings:
     geocoder_country_codes: str
     geocoder_viewbox: tuple[tuple[float, float], tuple[float, float]] | None
     attribution: str
+    holiday_country: str
+    holiday_subdivision: str | None
     raw: dict[str, Any]
     directory: Path
 
@@ -40,6 +42,8 @@ def load_city_settings(directory: str) -> CitySettings:
         geocoder_country_codes=geocoder.get("country_codes", ""),
         geocoder_viewbox=(tuple(viewbox[0]), tuple(viewbox[1])) if viewbox else None,
         attribution=raw.get("attribution", ""),
+        holiday_country=raw.get("holidays", {}).get("country", "DE"),
+        holiday_subdivision=raw.get("holidays", {}).get("subdivision"),
         raw=raw,
         directory=path,
     )

@@ -12,3 +12,20 @@ report_submitted = _signals.signal(
     (e.g. outbox deliveries) to the same session; they never commit.
     """,
 )
+
+report_status_changed = _signals.signal(
+    "report-status-changed",
+    doc="""A report's status changed, or a public note was added (then ``old == new``).
+
+    Keywords: ``report``, ``old``, ``new`` (ReportStatus), ``public_note`` (str or None).
+    Handlers (notifications, partner updates) add outbox rows; they never commit.
+    """,
+)
+
+report_rerouted = _signals.signal(
+    "report-rerouted",
+    doc="""A report was sent to another department (or back to triage: ``new`` is None).
+
+    Keywords: ``report``, ``old``, ``new`` (Department or None), ``reason``.
+    """,
+)

@@ -12,11 +12,11 @@ import logging
 import math
 import time
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, request
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from app.core.errors import DraftInvalid
 from app.extensions import db
@@ -46,9 +46,6 @@ class Open311Error(Exception):
 
 def request_format() -> str:
     """The format asked for by the URL suffix; JSON when there is no usable one."""
-    fmt = getattr(g, "open311_format", None)
-    if fmt in FORMATS:
-        return fmt
     view_args = request.view_args or {}
     fmt = view_args.get("fmt")
     if fmt in FORMATS:
@@ -92,13 +89,10 @@ def install(bp: Blueprint) -> None:
         refused = draft_errors(error)
         return error_response(refused.status, refused.messages)
 
-    @bp.errorhandler(RateLimitExceeded)
-    def _rate_limited(error: RateLimitExceeded):
-        return error_response(429, [GENERIC_MESSAGES[429]], {"Retry-After": _retry_after()})
-
-    @bp.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         status = error.code or 500
+        if isinstance(error, RateLimitExceeded):
+            return error_response(429, [GENERIC_MESSAGES[429]], {"Retry-After": _retry_after()})
         if status >= 500:
             log.error("Open311 request failed: %s", error)
         message = GENERIC_MESSAGES.get(status) or GENERIC_MESSAGES[400 if status < 500 else 500]
@@ -106,6 +100,12 @@ def install(bp: Blueprint) -> None:
         if status == 405 and getattr(error, "valid_methods", None):
             headers["Allow"] = ", ".join(error.valid_methods)
         return error_response(status, [message], headers)
+
+    # By code as well as by class: handlers registered by code (the web's error pages) are
+    # looked up before handlers by class, and would otherwise answer API paths in HTML.
+    bp.register_error_handler(HTTPException, _http_error)
+    for code in default_exceptions:
+        bp.register_error_handler(code, _http_error)
 
     @bp.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -7,7 +7,7 @@ several web processes share them). ``RATELIMIT_ENABLED=False`` switches limiting
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, g, request
+from flask import Blueprint, Flask, current_app, request
 from flask_limiter import Limiter
 
 from app.open311.keys import find_active_key
@@ -16,6 +16,7 @@ from app.open311.models import ApiKey
 DEFAULT_RATE_LIMIT = "2000/minute"
 EXTENSION = "open311_limiter"
 _UNSET = object()
+_ENVIRON_KEY = "quartiersmelder.open311.api_key"
 
 
 def api_key_token() -> str | None:
@@ -28,10 +29,11 @@ def api_key_token() -> str | None:
 
 def request_api_key() -> ApiKey | None:
     """The active key of this request (looked up once per request)."""
-    cached = getattr(g, "open311_api_key", _UNSET)
+    # Kept in the WSGI environ, not on ``g``: an app context (and its ``g``) can outlive a request.
+    cached = request.environ.get(_ENVIRON_KEY, _UNSET)
     if cached is _UNSET:
         cached = find_active_key(api_key_token())
-        g.open311_api_key = cached
+        request.environ[_ENVIRON_KEY] = cached
     return cached
 
 

@@ -1,11 +1,13 @@
 """Our categories and reports in GeoReport v2 terms — the only place that knows Open311 field names.
 
 Nothing personal leaves here: no e-mail, name, phone or chat id; no photo until photos are
-moderated; unsafe-place (sensitive) reports get the coarse public point and no street address.
+moderated; addresses without house number; unsafe-place (sensitive) reports get the coarse
+public point and neither address nor description — as on the web status page.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -20,17 +22,31 @@ from app.core.events import ReportEvent
 from app.reports.models import Category, Report, pick_language
 from app.reports.queries import public_point
 
+# The same texts as the web status page (same msgids, so one translation serves both).
 STATUS_NAMES = {
-    ReportStatus.NEW: _l("New"),
-    ReportStatus.IN_REVIEW: _l("In review"),
+    ReportStatus.NEW: _l("Received"),
+    ReportStatus.IN_REVIEW: _l("Being reviewed"),
     ReportStatus.IN_PROGRESS: _l("In progress"),
-    ReportStatus.FORWARDED: _l("Forwarded"),
+    ReportStatus.FORWARDED: _l("Forwarded to the responsible office"),
     ReportStatus.RESOLVED: _l("Resolved"),
     ReportStatus.NOT_RESOLVABLE: _l("Cannot be resolved"),
-    ReportStatus.DUPLICATE: _l("Duplicate"),
+    ReportStatus.DUPLICATE: _l("Already reported (duplicate)"),
     ReportStatus.REJECTED: _l("Rejected"),
     ReportStatus.REOPENED: _l("Reopened"),
 }
+
+# "Friedensplatz 1a, 44135 Dortmund" → "Friedensplatz, 44135 Dortmund", as on the status page:
+# a house number may be someone's home.
+_HOUSE_NUMBER = re.compile(r"\s+\d+\s*[a-zA-Z]?(\s*[-–/]\s*\d+\s*[a-zA-Z]?)?$")
+
+
+def street_level(address: str | None) -> str | None:
+    if not address:
+        return None
+    parts = [part.strip() for part in address.split(",")]
+    parts[0] = _HOUSE_NUMBER.sub("", parts[0])
+    return ", ".join(part for part in parts if part) or None
+
 
 DATATYPE_DESCRIPTIONS = {
     AttributeType.NUMBER: _l("A number, e.g. 3 or 2.5."),
@@ -168,13 +184,14 @@ def service_request(
         "status_notes": latest_public_note(events),
         "service_name": report.category.name(lang),
         "service_code": report.category.code,
-        "description": report.description or None,
+        # Free text of an unsafe-place report may say too much; the status page hides it too.
+        "description": None if sensitive else (report.description or None),
         "agency_responsible": report.department.name if report.department else None,
         "service_notice": service_notice(report, lang),
         "requested_datetime": w3c(report.created_at),
         "updated_datetime": w3c(report.updated_at),
         # expected_datetime: no service level is known yet, so it is left out.
-        "address": None if sensitive else report.address,
+        "address": None if sensitive else street_level(report.address),
         "zipcode": report.zipcode,
         "lat": lat,
         "long": lon,

@@ -13,6 +13,7 @@ from flask import Response
 
 FORMATS = ("json", "xml")
 MIMETYPES = {"json": "application/json", "xml": "text/xml"}
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 # List element → item element (Spark convention); anything else is "item".
 ITEM_NAMES = {
@@ -56,7 +57,7 @@ def to_xml(root: str, value: Any) -> bytes:
     """``value`` as an XML document with root element ``root``, with the XML declaration."""
     element = ET.Element(root)
     _fill(element, value)
-    return ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    return (XML_DECLARATION + ET.tostring(element, encoding="unicode")).encode("utf-8")
 
 
 def to_json(value: Any) -> bytes:

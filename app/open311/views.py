@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
@@ -49,7 +49,6 @@ def _remember_format():
         raise Open311Error(
             404, _l("Unknown format “%(format)s”: use .json or .xml.", format=fmt[:20])
         )
-    g.open311_format = fmt
 
 
 def _base_url() -> str:
@@ -272,9 +271,7 @@ def token(token: str, fmt: str):
 def openapi_document():
     from app.open311.openapi import openapi_document as build
 
-    g.open311_format = "json"
-    response = current_app.json.response(build(_base_url()))
-    return response
+    return current_app.json.response(build(_base_url()))
 
 
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

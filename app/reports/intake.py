@@ -36,6 +36,7 @@ from app.geo.index import is_valid_coordinate
 from app.geo.service import district_index, geocoder
 from app.photos.pipeline import ProcessedPhoto, process_photo
 from app.photos.service import photo_limits, photo_storage
+from app.reports.due import due_date
 from app.reports.drafts import ReportDraft
 from app.reports.models import (
     Category,
@@ -459,8 +460,11 @@ def submit_report(draft: ReportDraft, actor: Actor) -> IntakeResult:
             )
         ).scalars()
     }
+    received_at = utcnow()
     report = Report(
-        reference=next_reference(),
+        reference=next_reference(received_at),
+        created_at=received_at,
+        due_at=due_date(checked.category, received_at),
         category=checked.category,
         status=ReportStatus.NEW,
         description=checked.description,

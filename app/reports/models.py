@@ -61,6 +61,8 @@ class Category(db.Model):
     # Unsafe places: shown with a coarse location publicly and with the emergency notice.
     is_sensitive: Mapped[bool] = mapped_column(default=False)
     nearby_radius_m: Mapped[int | None]
+    # Target time to resolve, in working days (weekends and NRW public holidays excluded).
+    target_working_days: Mapped[int | None]
     is_active: Mapped[bool] = mapped_column(default=True)
 
     group: Mapped[CategoryGroup] = relationship(back_populates="categories")
@@ -148,8 +150,20 @@ class Report(db.Model):
     routing_reason: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
     channel: Mapped[Channel] = mapped_column(enum_column(Channel))
     locale: Mapped[str] = mapped_column(sa.String(8), default="de")
+    # Moderation: a caseworker's public version of the description, or hide it altogether.
+    description_moderated: Mapped[str | None] = mapped_column(sa.Text)
+    is_description_hidden: Mapped[bool] = mapped_column(default=False)
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("report.id", ondelete="SET NULL"), index=True
+    )
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic locking: every UPDATE checks and bumps it, so a concurrent edit is detected.
+    version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
 
     category: Mapped[Category] = relationship()
     district: Mapped[District | None] = relationship()
@@ -164,6 +178,20 @@ class Report(db.Model):
     contact: Mapped[ReporterContact | None] = relationship(
         back_populates="report", cascade="all, delete-orphan", uselist=False
     )
+    supporters: Mapped[list[ReportSupporter]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportSupporter.id"
+    )
+    duplicate_of: Mapped[Report | None] = relationship(remote_side=[id])
+
+    @property
+    def public_description(self) -> str:
+        """What the public may read: the moderated text, nothing when hidden, and never the
+        free text of a sensitive (unsafe-place) report before a caseworker moderated it."""
+        if self.is_description_hidden:
+            return ""
+        if self.description_moderated is not None:
+            return self.description_moderated
+        return "" if self.category.is_sensitive else self.description
 
     def __repr__(self) -> str:
         return f"<Report {self.reference}>"
@@ -181,7 +209,8 @@ class ReportPhoto(db.Model):
     thumbnail_key: Mapped[str] = mapped_column(sa.String(100))
     width: Mapped[int]
     height: Mapped[int]
-    is_hidden: Mapped[bool] = mapped_column(default=False)
+    # Photos may show faces or number plates: public only after a caseworker released them.
+    is_public: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     report: Mapped[Report] = relationship(back_populates="photos")
@@ -229,6 +258,42 @@ class ReporterContact(db.Model):
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     report: Mapped[Report] = relationship(back_populates="contact")
+
+
+class ReportSupporter(db.Model):
+    """A resident who said "me too" (or whose duplicate was merged); gets updates if asked."""
+
+    __tablename__ = "report_supporter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("report.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    telegram_chat_id: Mapped[str | None] = mapped_column(sa.String(32))
+    locale: Mapped[str] = mapped_column(sa.String(8), default="de")
+    wants_updates: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="supporters")
+
+
+class ResponseTemplate(db.Model):
+    """A ready-made public note for a category and/or status, per language."""
+
+    __tablename__ = "response_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id", ondelete="CASCADE"))
+    status: Mapped[ReportStatus | None] = mapped_column(enum_column(ReportStatus))
+    texts: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+
+    category: Mapped[Category | None] = relationship()
+
+    def text(self, locale: str = "de") -> str:
+        return pick_language(self.texts, locale)
 
 
 class ReferenceCounter(db.Model):

@@ -274,6 +274,11 @@ def nearby():
     if not code or lat is None or lon is None or not is_valid_coordinate(lat, lon):
         return jsonify({"reports": []}), 400
     found = find_nearby_open_reports(code, lat, lon)
+    # No distance for sensitive reports: a few distances from chosen points would give away
+    # the exact place that the status page shows only coarsely.
+    sensitive = bool(found) and db.session.execute(
+        db.select(Category.is_sensitive).where(Category.code == code)
+    ).scalar_one()
     return jsonify(
         {
             "reports": [
@@ -281,7 +286,7 @@ def nearby():
                     "reference": item.reference,
                     "url": url_for(".status", reference=item.reference),
                     "status": status_label(item.status),
-                    "distance_m": round(item.distance_m),
+                    "distance_m": None if sensitive else round(item.distance_m),
                 }
                 for item in found
             ]

@@ -300,9 +300,11 @@
       link.href = report.url;
       link.target = "_blank";
       link.rel = "noopener";
-      link.textContent = fill(i18n.nearbyItem, {
-        reference: report.reference, status: report.status, distance: report.distance_m
-      });
+      link.textContent = typeof report.distance_m === "number"
+        ? fill(i18n.nearbyItem, {
+          reference: report.reference, status: report.status, distance: report.distance_m
+        })
+        : fill(i18n.nearbyItemNoDistance, { reference: report.reference, status: report.status });
       var hint = document.createElement("span");
       hint.className = "visually-hidden";
       hint.textContent = " " + i18n.opensNewTab;

@@ -1,0 +1,49 @@
+"""Creating and changing staff accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+
+from app.auth.models import Role, User
+from app.extensions import db
+from app.routing.models import Department
+
+MIN_PASSWORD_LENGTH = 12
+
+
+class AccountError(ValueError):
+    """A user account could not be created or changed; the message is for the admin."""
+
+
+def create_user(email: str, name: str, password: str, role: Role,
+                department_codes: Iterable[str] = ()) -> User:
+    """A new staff account (flushed). Caseworkers need at least one department."""
+    try:
+        email = validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise AccountError(str(_l("This e-mail address does not look right."))) from exc
+    if db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none():
+        raise AccountError(str(_l("There is already an account for %(email)s.", email=email)))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(str(_l("The password needs at least %(n)d characters.",
+                                  n=MIN_PASSWORD_LENGTH)))
+    departments = departments_by_code(department_codes)
+    if role == Role.CASEWORKER and not departments:
+        raise AccountError(str(_l("A caseworker needs at least one department.")))
+    user = User(email=email, name=name.strip() or email, role=role, departments=departments)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def departments_by_code(codes: Iterable[str]) -> list[Department]:
+    codes = [c.strip() for c in codes if c.strip()]
+    found = list(db.session.execute(db.select(Department).where(Department.code.in_(codes))).scalars())
+    missing = sorted(set(codes) - {d.code for d in found})
+    if missing:
+        raise AccountError(str(_l("Unknown department: %(codes)s", codes=", ".join(missing))))
+    return found
