@@ -1,0 +1,1 @@
+"""The caseworkers' web inbox: queues, report pages, actions, admin."""

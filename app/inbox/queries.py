@@ -1,0 +1,162 @@
+"""The queue: one filter object → one query, with keyset pagination and counts per status.
+
+The filters map onto the report indexes (department, status, created_at), so the first page
+stays fast at a million reports (measured by ``make bench``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.auth.models import User
+from app.core.db import utcnow
+from app.core.enums import OPEN_STATUSES, ReportStatus
+from app.extensions import db
+from app.reports.models import Report, ReportCopy
+
+PAGE_SIZE = 50
+
+
+class Scope:
+    MINE = "mine"  # responsible department is one of mine
+    COPIES = "copies"  # my departments were sent a copy
+    TRIAGE = "triage"  # no department yet (dispatchers, admins)
+    ALL = "all"  # everything (dispatchers, admins)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    scope: str = Scope.MINE
+    statuses: tuple[ReportStatus, ...] = ()
+    category_id: int | None = None
+    district_id: int | None = None
+    department_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    text: str = ""
+    overdue: bool = False
+    newest_first: bool = True
+    cursor: str | None = None
+
+
+@dataclass
+class QueuePage:
+    reports: list[Report]
+    next_cursor: str | None
+    counts: dict[ReportStatus, int]
+    total: int
+
+
+def allowed_scopes(user: User) -> list[str]:
+    if user.can_route_anywhere:
+        return [Scope.TRIAGE, Scope.ALL, Scope.MINE, Scope.COPIES]
+    return [Scope.MINE, Scope.COPIES]
+
+
+def _local_bounds(day: date, tz: str, end: bool) -> datetime:
+    moment = datetime.combine(day + timedelta(days=1) if end else day, time(), tzinfo=ZoneInfo(tz))
+    return moment
+
+
+def filtered(user: User, f: QueueFilter, tz: str = "Europe/Berlin", *,
+             with_status: bool = True) -> sa.Select:
+    """The filter as a SELECT of Report (no ordering, no paging)."""
+    query = sa.select(Report)
+    scope = f.scope if f.scope in allowed_scopes(user) else Scope.MINE
+    mine = sorted(user.department_ids)
+    if scope == Scope.MINE:
+        query = query.where(Report.department_id.in_(mine))
+    elif scope == Scope.COPIES:
+        query = query.where(
+            Report.id.in_(sa.select(ReportCopy.report_id).where(ReportCopy.department_id.in_(mine)))
+        )
+    elif scope == Scope.TRIAGE:
+        query = query.where(Report.department_id.is_(None))
+    if f.department_id is not None and scope == Scope.ALL:
+        query = query.where(Report.department_id == f.department_id)
+    if with_status and f.statuses:
+        query = query.where(Report.status.in_(f.statuses))
+    if f.category_id is not None:
+        query = query.where(Report.category_id == f.category_id)
+    if f.district_id is not None:
+        query = query.where(Report.district_id == f.district_id)
+    if f.date_from is not None:
+        query = query.where(Report.created_at >= _local_bounds(f.date_from, tz, end=False))
+    if f.date_to is not None:
+        query = query.where(Report.created_at < _local_bounds(f.date_to, tz, end=True))
+    if f.overdue:
+        query = query.where(Report.due_at < utcnow(), Report.status.in_(OPEN_STATUSES))
+    text = f.text.strip()
+    if text:
+        if text.upper().count("-") == 2 and len(text) <= 32:
+            query = query.where(Report.reference == text.upper())
+        else:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{escaped}%"
+            query = query.where(
+                sa.or_(Report.description.ilike(pattern, escape="\\"),
+                       Report.address.ilike(pattern, escape="\\"))
+            )
+    return query
+
+
+def encode_cursor(report: Report) -> str:
+    raw = json.dumps([report.created_at.isoformat(), report.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, report_id = json.loads(raw)
+        return datetime.fromisoformat(created), int(report_id)
+    except (ValueError, TypeError):
+        return None  # a mangled cursor starts from the first page
+
+
+def queue_page(user: User, f: QueueFilter, tz: str = "Europe/Berlin",
+               page_size: int = PAGE_SIZE, with_counts: bool = True) -> QueuePage:
+    """One page of the queue, the cursor of the next page, and the count per status."""
+    query = filtered(user, f, tz)
+    after = decode_cursor(f.cursor)
+    if f.newest_first:
+        order = (Report.created_at.desc(), Report.id.desc())
+        if after:
+            query = query.where(sa.tuple_(Report.created_at, Report.id) < sa.tuple_(*after))
+    else:
+        order = (Report.created_at.asc(), Report.id.asc())
+        if after:
+            query = query.where(sa.tuple_(Report.created_at, Report.id) > sa.tuple_(*after))
+    rows = list(
+        db.session.execute(
+            query.order_by(*order)
+            .limit(page_size + 1)
+            .options(
+                selectinload(Report.category),
+                selectinload(Report.district),
+                selectinload(Report.department),
+            )
+        ).scalars()
+    )
+    next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
+    counts: dict[ReportStatus, int] = {}
+    if with_counts:
+        base = filtered(user, f, tz, with_status=False).with_only_columns(
+            Report.status, sa.func.count(Report.id)
+        ).group_by(Report.status)
+        counts = {ReportStatus(s): n for s, n in db.session.execute(base)}
+    total = sum(n for s, n in counts.items() if not f.statuses or s in f.statuses)
+    return QueuePage(reports=rows[:page_size], next_cursor=next_cursor, counts=counts, total=total)
+
+
+def next_filter(f: QueueFilter, cursor: str | None) -> QueueFilter:
+    return replace(f, cursor=cursor)
