@@ -33,7 +33,9 @@ def list_() -> None:
         return
     for key in keys:
         state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M} UTC" if key.revoked_at else "active"
-        click.echo(f"{key.name}\t{key.prefix}…\tcreated {key.created_at:%Y-%m-%d %H:%M} UTC\t{state}")
+        click.echo(
+            f"{key.name}\t{key.prefix}…\tcreated {key.created_at:%Y-%m-%d %H:%M} UTC\t{state}"
+        )
 
 
 @api_keys.command("revoke")

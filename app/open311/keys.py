@@ -9,7 +9,7 @@ from app.core.db import utcnow
 from app.extensions import db
 from app.open311.models import ApiKey
 
-TOKEN_PREFIX = "qm_"
+TOKEN_PREFIX = "qm_"  # noqa: S105 - a public prefix that marks our keys, not a secret
 NAME_MAX_LENGTH = 100
 
 
@@ -64,4 +64,6 @@ def revoke_api_key(name: str) -> ApiKey:
 
 
 def list_api_keys() -> list[ApiKey]:
-    return list(db.session.execute(db.select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)).scalars())
+    return list(
+        db.session.execute(db.select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)).scalars()
+    )

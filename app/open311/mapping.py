@@ -1,8 +1,9 @@
 """Our categories and reports in GeoReport v2 terms — the only place that knows Open311 field names.
 
 Nothing personal leaves here: no e-mail, name, phone or chat id; no photo until photos are
-moderated; addresses without house number; unsafe-place (sensitive) reports get the coarse
-public point and neither address nor description — as on the web status page.
+released; the description as moderated; addresses without house number; unsafe-place
+(sensitive) reports get the coarse public point, no address and no unmoderated free text — as
+on the web status page.
 """
 
 from __future__ import annotations
@@ -113,7 +114,10 @@ def service_definition(category: Category, lang: str) -> dict[str, Any]:
                 "order": order,
                 "description": attr.label(lang),
                 "values": [
-                    {"key": value["key"], "name": pick_language(value.get("names"), lang) or value["key"]}
+                    {
+                        "key": value["key"],
+                        "name": pick_language(value.get("names"), lang) or value["key"],
+                    }
                     for value in (attr.values if is_list else [])
                 ],
             }
@@ -136,7 +140,7 @@ def _event_status(event: ReportEvent) -> ReportStatus | None:
     if event.kind == "submitted":
         return ReportStatus.NEW
     data = event.data or {}
-    for key in ("to", "status", "new_status"):
+    for key in ("new", "to", "status", "new_status"):
         value = data.get(key)
         if value in ReportStatus._value2member_map_:
             return ReportStatus(value)
@@ -184,19 +188,26 @@ def service_request(
         "status_notes": latest_public_note(events),
         "service_name": report.category.name(lang),
         "service_code": report.category.code,
-        # Free text of an unsafe-place report may say too much; the status page hides it too.
-        "description": None if sensitive else (report.description or None),
+        # As moderated; an unsafe-place report's own free text is never shown unmoderated.
+        "description": report.public_description or None,
         "agency_responsible": report.department.name if report.department else None,
         "service_notice": service_notice(report, lang),
         "requested_datetime": w3c(report.created_at),
-        "updated_datetime": w3c(report.updated_at),
-        # expected_datetime: no service level is known yet, so it is left out.
+        # For closed requests the spec wants the moment of closing here.
+        "updated_datetime": w3c(
+            report.closed_at
+            if not report.status.is_open and report.closed_at
+            else report.updated_at
+        ),
         "address": None if sensitive else street_level(report.address),
         "zipcode": report.zipcode,
         "lat": lat,
         "long": lon,
-        # media_url: photos are not public until moderation exists, so it is left out.
+        # media_url: left out until a public photo address exists (photos need release first).
     }
+    if report.due_at is not None:
+        # The category's target in working days; left out where the category has none.
+        data["expected_datetime"] = w3c(report.due_at)
     if extensions:
         district = report.district
         ext: dict[str, Any] = {
@@ -209,6 +220,7 @@ def service_request(
             "group": report.category.group.name(lang) if report.category.group else None,
             "coarse_location": sensitive,
             "channel": report.channel.value,
+            "duplicate_of": report.duplicate_of.reference if report.duplicate_of_id else None,
             "notes": history_notes(events),
         }
         ext.update(extra or {})

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import selectinload
+
 from app.core.enums import AttributeType, ReportStatus
 from app.extensions import db
 from app.open311.params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -31,9 +33,12 @@ operators create keys with `flask api-keys create NAME` (stored only as a hash; 
 `flask api-keys revoke NAME`). Each key may make {rate_limit} (per client address without a key).
 
 **Privacy.** No GET answer contains personal data: no e-mail, name, phone, device or account
-id. Reports of sensitive categories (unsafe places) are shown with a coarse location (the centre
-of a grid cell of about 250 m) and without a street address. `media_url` is left out: photos are
-not published until photo moderation exists.
+id, and no internal notes. Addresses are given down to the street (no house number), the
+description as moderated by a caseworker (hidden ones are null). Reports of sensitive
+categories (unsafe places) are shown with a coarse location (the centre of a grid cell of
+about 250 m, `extended_attributes.coarse_location`), without address, and their free text only
+once a caseworker has moderated it. `media_url` is left out: photos are published only after a
+caseworker released them, and there is no public photo address yet.
 
 **Contact data and consent.** GeoReport v2 has no consent field. A client that sends `email`
 declares that the person asked for status updates to that address: the address (with
@@ -187,12 +192,22 @@ def _schemas(codes: list[str]) -> dict[str, Any]:
                     "type": "array",
                     "items": {
                         "type": "object",
-                        "required": ["variable", "code", "datatype", "required", "order",
-                                     "description", "values"],
+                        "required": [
+                            "variable",
+                            "code",
+                            "datatype",
+                            "required",
+                            "order",
+                            "description",
+                            "values",
+                        ],
                         "properties": {
                             "variable": {"type": "boolean"},
                             "code": string,
-                            "datatype": {"type": "string", "enum": [t.value for t in AttributeType]},
+                            "datatype": {
+                                "type": "string",
+                                "enum": [t.value for t in AttributeType],
+                            },
                             "required": {"type": "boolean"},
                             "datatype_description": _nullable(string),
                             "order": {"type": "integer", "minimum": 1},
@@ -237,9 +252,19 @@ def _schemas(codes: list[str]) -> dict[str, Any]:
         },
         "ExtendedAttributes": {
             "type": "object",
-            "required": ["detailed_status", "status_descriptive_name", "district",
-                         "district_number", "department", "department_code", "group",
-                         "coarse_location", "channel", "notes"],
+            "required": [
+                "detailed_status",
+                "status_descriptive_name",
+                "district",
+                "district_number",
+                "department",
+                "department_code",
+                "group",
+                "coarse_location",
+                "channel",
+                "duplicate_of",
+                "notes",
+            ],
             "properties": {
                 "detailed_status": {"type": "string", "enum": statuses},
                 "status_descriptive_name": string,
@@ -255,6 +280,9 @@ def _schemas(codes: list[str]) -> dict[str, Any]:
                     "description": "True: lat/long are the centre of a ~250 m cell.",
                 },
                 "channel": string,
+                "duplicate_of": _nullable(
+                    {"type": "string", "description": "The request this one duplicates."}
+                ),
                 "notes": {"type": "array", "items": {"$ref": "#/components/schemas/Note"}},
                 "distance_m": {
                     "type": "number",
@@ -266,20 +294,34 @@ def _schemas(codes: list[str]) -> dict[str, Any]:
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["service_request_id", "status", "service_name", "service_code",
-                             "requested_datetime", "updated_datetime", "lat", "long"],
+                "required": [
+                    "service_request_id",
+                    "status",
+                    "service_name",
+                    "service_code",
+                    "requested_datetime",
+                    "updated_datetime",
+                    "lat",
+                    "long",
+                ],
                 "properties": {
                     "service_request_id": string,
                     "status": {"type": "string", "enum": ["open", "closed"]},
                     "status_notes": _nullable(string),
                     "service_name": string,
                     "service_code": string,
-                    "description": _nullable(string),
+                    "description": _nullable(
+                        {"type": "string", "description": "As moderated; null when hidden."}
+                    ),
                     "agency_responsible": _nullable(string),
                     "service_notice": _nullable(string),
                     "requested_datetime": datetime_,
                     "updated_datetime": datetime_,
-                    "expected_datetime": datetime_,
+                    "expected_datetime": {
+                        **datetime_,
+                        "description": "When it should be resolved (the category's target in "
+                        "working days); left out where the category has none.",
+                    },
                     "address": _nullable(
                         {"type": "string", "description": "Null for sensitive categories."}
                     ),
@@ -314,7 +356,10 @@ def _attribute_fields(categories: list[Category]) -> dict[str, Any]:
             else:
                 fields.setdefault(
                     f"attribute[{attr.code}]",
-                    {"type": "string", "description": f"{attr.label('en')} ({attr.datatype.value})."},
+                    {
+                        "type": "string",
+                        "description": f"{attr.label('en')} ({attr.datatype.value}).",
+                    },
                 )
     return fields
 
@@ -324,15 +369,23 @@ def _post_body(codes: list[str], categories: list[Category]) -> dict[str, Any]:
         "api_key": {"type": "string", "description": "The client's key."},
         "jurisdiction_id": {"type": "string", "description": "Ignored."},
         "service_code": {"type": "string", "enum": codes} if codes else {"type": "string"},
-        "lat": {"type": "number", "minimum": -90, "maximum": 90,
-                "description": "WGS84 latitude; with long, or give address_string."},
+        "lat": {
+            "type": "number",
+            "minimum": -90,
+            "maximum": 90,
+            "description": "WGS84 latitude; with long, or give address_string.",
+        },
         "long": {"type": "number", "minimum": -180, "maximum": 180},
-        "address_string": {"type": "string",
-                           "description": "Looked up with the geocoder when no lat/long."},
+        "address_string": {
+            "type": "string",
+            "description": "Looked up with the geocoder when no lat/long.",
+        },
         "address_id": {"type": "string", "description": "Not supported; ignored."},
         "description": {"type": "string", "maxLength": 2000},
-        "email": {"type": "string",
-                  "description": "Given means: the person wants status updates here (consent)."},
+        "email": {
+            "type": "string",
+            "description": "Given means: the person wants status updates here (consent).",
+        },
         "first_name": {"type": "string"},
         "last_name": {"type": "string"},
         "phone": {"type": "string"},
@@ -341,8 +394,11 @@ def _post_body(codes: list[str], categories: list[Category]) -> dict[str, Any]:
         "media_url": {"type": "string", "description": "Accepted, not stored, never fetched."},
         **_attribute_fields(categories),
     }
-    form_schema = {"type": "object", "required": ["api_key", "service_code"],
-                   "properties": properties}
+    form_schema = {
+        "type": "object",
+        "required": ["api_key", "service_code"],
+        "properties": properties,
+    }
     multipart_schema = {
         "type": "object",
         "required": ["api_key", "service_code"],
@@ -374,8 +430,13 @@ def _post_body(codes: list[str], categories: list[Category]) -> dict[str, Any]:
 
 
 def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
 
 
 def openapi_document(base_url: str) -> dict[str, Any]:
@@ -383,7 +444,10 @@ def openapi_document(base_url: str) -> dict[str, Any]:
 
     categories = list(
         db.session.execute(
-            db.select(Category).where(Category.is_active.is_(True)).order_by(Category.position)
+            db.select(Category)
+            .where(Category.is_active.is_(True))
+            .order_by(Category.position, Category.id)
+            .options(selectinload(Category.attributes))
         ).scalars()
     )
     codes = [c.code for c in categories]
@@ -408,8 +472,10 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "operationId": "discovery",
                     "summary": "Service discovery",
                     "parameters": [FORMAT, LANGUAGE],
-                    "responses": {**_ok("Discovery", "Where the endpoints are."),
-                                  **_errors(404, 429)},
+                    "responses": {
+                        **_ok("Discovery", "Where the endpoints are."),
+                        **_errors(404, 429),
+                    },
                 }
             },
             "/v2/services.{format}": {
@@ -425,8 +491,10 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "operationId": "getServiceDefinition",
                     "summary": "GET Service Definition: the category's extra questions",
                     "parameters": [service_code_path, *common],
-                    "responses": {**_ok("ServiceDefinition", "The attributes."),
-                                  **_errors(404, 429)},
+                    "responses": {
+                        **_ok("ServiceDefinition", "The attributes."),
+                        **_errors(404, 429),
+                    },
                 }
             },
             "/v2/requests.{format}": {
@@ -451,32 +519,64 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "summary": "GET Service Requests, newest first",
                     "parameters": [
                         *common,
-                        _query("service_request_id",
-                               "Comma-separated ids; overrides all other filters.",
-                               {"type": "string"}),
-                        _query("service_code", "Comma-separated service codes.", {"type": "string"}),
-                        _query("start_date", "Earliest requested_datetime (default: 90 days ago).",
-                               {"type": "string", "format": "date-time"}),
-                        _query("end_date", "Latest requested_datetime; at most 90 days after "
-                               "start_date.", {"type": "string", "format": "date-time"}),
-                        _query("status", "open, closed, or both comma-separated.",
-                               {"type": "string", "enum": ["open", "closed", "open,closed"]}),
-                        _query("updated_after", "Extension: updated_datetime from.",
-                               {"type": "string", "format": "date-time"}),
-                        _query("updated_before", "Extension: updated_datetime up to.",
-                               {"type": "string", "format": "date-time"}),
-                        _query("bbox", "Extension: min_long,min_lat,max_long,max_lat.",
-                               {"type": "string", "example": "7.40,51.49,7.50,51.53"}),
-                        _query("page", "Extension: page number.", {"type": "integer", "minimum": 1,
-                                                                   "maximum": 1000000}),
-                        _query("page_size", f"Extension: requests per page (default "
-                               f"{DEFAULT_PAGE_SIZE}).",
-                               {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}),
-                        _query("extensions", "true: add extended_attributes to each request.",
-                               {"type": "boolean"}),
+                        _query(
+                            "service_request_id",
+                            "Comma-separated ids; overrides all other filters.",
+                            {"type": "string"},
+                        ),
+                        _query(
+                            "service_code", "Comma-separated service codes.", {"type": "string"}
+                        ),
+                        _query(
+                            "start_date",
+                            "Earliest requested_datetime (default: 90 days ago).",
+                            {"type": "string", "format": "date-time"},
+                        ),
+                        _query(
+                            "end_date",
+                            "Latest requested_datetime; at most 90 days after start_date.",
+                            {"type": "string", "format": "date-time"},
+                        ),
+                        _query(
+                            "status",
+                            "open, closed, or both comma-separated.",
+                            {"type": "string", "enum": ["open", "closed", "open,closed"]},
+                        ),
+                        _query(
+                            "updated_after",
+                            "Extension: updated_datetime from.",
+                            {"type": "string", "format": "date-time"},
+                        ),
+                        _query(
+                            "updated_before",
+                            "Extension: updated_datetime up to.",
+                            {"type": "string", "format": "date-time"},
+                        ),
+                        _query(
+                            "bbox",
+                            "Extension: min_long,min_lat,max_long,max_lat.",
+                            {"type": "string", "example": "7.40,51.49,7.50,51.53"},
+                        ),
+                        _query(
+                            "page",
+                            "Extension: page number.",
+                            {"type": "integer", "minimum": 1, "maximum": 1000000},
+                        ),
+                        _query(
+                            "page_size",
+                            f"Extension: requests per page (default {DEFAULT_PAGE_SIZE}).",
+                            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                        ),
+                        _query(
+                            "extensions",
+                            "true: add extended_attributes to each request.",
+                            {"type": "boolean"},
+                        ),
                     ],
-                    "responses": {**_ok("ServiceRequests", "The requests."),
-                                  **_errors(400, 404, 429)},
+                    "responses": {
+                        **_ok("ServiceRequests", "The requests."),
+                        **_errors(400, 404, 429),
+                    },
                 },
             },
             "/v2/requests/nearby.{format}": {
@@ -484,7 +584,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "operationId": "getNearbyRequests",
                     "summary": "Extension: open requests of one service near a point",
                     "description": (
-                        "For reporting clients before they post (\"me too\" instead of a "
+                        'For reporting clients before they post ("me too" instead of a '
                         "duplicate): open requests of the same service within the category's "
                         "radius (default 50 m), nearest first, with extended_attributes and "
                         "distance_m. Needs an api_key."
@@ -496,8 +596,10 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         _query("lat", "WGS84 latitude.", {"type": "number"}),
                         _query("long", "WGS84 longitude.", {"type": "number"}),
                     ],
-                    "responses": {**_ok("ServiceRequests", "Nearby open requests."),
-                                  **_errors(400, 403, 404, 429)},
+                    "responses": {
+                        **_ok("ServiceRequests", "Nearby open requests."),
+                        **_errors(400, 403, 404, 429),
+                    },
                 }
             },
             "/v2/requests/{service_request_id}.{format}": {
@@ -505,13 +607,22 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "operationId": "getServiceRequest",
                     "summary": "GET Service Request, with extended_attributes",
                     "parameters": [
-                        {"name": "service_request_id", "in": "path", "required": True,
-                         "schema": {"type": "string", "minLength": 1,
-                                    "example": "DO-2026-00001"}},
+                        {
+                            "name": "service_request_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {
+                                "type": "string",
+                                "minLength": 1,
+                                "example": "DO-2026-00001",
+                            },
+                        },
                         *common,
                     ],
-                    "responses": {**_ok("ServiceRequests", "A list holding the one request."),
-                                  **_errors(404, 429)},
+                    "responses": {
+                        **_ok("ServiceRequests", "A list holding the one request."),
+                        **_errors(404, 429),
+                    },
                 }
             },
             "/v2/tokens/{token}.{format}": {
@@ -519,8 +630,12 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "operationId": "getToken",
                     "summary": "GET service_request_id from a token: always 404 (no tokens)",
                     "parameters": [
-                        {"name": "token", "in": "path", "required": True,
-                         "schema": {"type": "string", "minLength": 1}},
+                        {
+                            "name": "token",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "minLength": 1},
+                        },
                         *common,
                     ],
                     "responses": _errors(404, 429),

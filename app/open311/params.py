@@ -26,12 +26,18 @@ MIN_YEAR, MAX_YEAR = 1900, 2999
 _ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 
 
+def clean(text: str) -> str:
+    """Input text without NUL characters: they mean nothing in a report, and PostgreSQL can
+    neither store nor compare them (it would answer with an error instead of a result)."""
+    return text.replace("\x00", "")
+
+
 def optional(args: MultiDict, name: str) -> str | None:
     """A parameter's value; empty counts as not given (GeoReport v2 "optional arguments")."""
     value = args.get(name)
     if value is None:
         return None
-    value = value.strip()
+    value = clean(value).strip()
     return value or None
 
 
@@ -39,7 +45,7 @@ def comma_list(args: MultiDict, name: str) -> list[str]:
     """A comma-separated parameter, which may also be given several times."""
     items: list[str] = []
     for raw in args.getlist(name):
-        items += [part.strip() for part in raw.split(",") if part.strip()]
+        items += [part.strip() for part in clean(raw).split(",") if part.strip()]
     return list(dict.fromkeys(items))
 
 
@@ -56,7 +62,8 @@ def w3c_datetime(args: MultiDict, name: str) -> datetime | None:
             400,
             _l(
                 "%(name)s must be a W3C date and time like 2026-05-01T00:00:00Z, not “%(value)s”.",
-                name=name, value=raw[:40],
+                name=name,
+                value=raw[:40],
             ),
         ) from None
     if moment.tzinfo is None:
@@ -64,8 +71,12 @@ def w3c_datetime(args: MultiDict, name: str) -> datetime | None:
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
         raise Open311Error(
             400,
-            _l("%(name)s must lie between the years %(first)d and %(last)d.",
-               name=name, first=MIN_YEAR, last=MAX_YEAR),
+            _l(
+                "%(name)s must lie between the years %(first)d and %(last)d.",
+                name=name,
+                first=MIN_YEAR,
+                last=MAX_YEAR,
+            ),
         )
     return moment
 
@@ -134,8 +145,7 @@ def _bbox(args: MultiDict) -> tuple[float, float, float, float] | None:
     if raw is None:
         return None
     message = _l(
-        "bbox must be four numbers: min_long,min_lat,max_long,max_lat, e.g. "
-        "7.40,51.49,7.50,51.53."
+        "bbox must be four numbers: min_long,min_lat,max_long,max_lat, e.g. 7.40,51.49,7.50,51.53."
     )
     try:
         values = [float(part) for part in raw.split(",")]
@@ -186,13 +196,14 @@ def request_filter(args: MultiDict) -> RequestFilter:
 
 
 def attributes_from_form(form: MultiDict) -> dict[str, str | list[str]]:
-    """``attribute[code]=v`` and ``attribute[code][]=v1&attribute[code][]=v2`` → {code: v | [v…]}."""
+    """``attribute[code]=v`` and ``attribute[code][]=v1&attribute[code][]=v2`` as
+    ``{code: v}`` and ``{code: [v1, v2]}``."""
     values: dict[str, list[str]] = {}
     for key in form:
         match = _ATTRIBUTE_KEY.match(key)
         if match is None:
             continue
-        values.setdefault(match.group(1), []).extend(form.getlist(key))
+        values.setdefault(clean(match.group(1)), []).extend(clean(v) for v in form.getlist(key))
     return {code: items[0] if len(items) == 1 else items for code, items in values.items()}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
@@ -19,6 +20,7 @@ from app.open311.errors import install as install_error_handlers
 from app.open311.limits import api_key_token, request_api_key
 from app.open311.params import (
     attributes_from_form,
+    clean,
     coordinate_pair,
     optional,
     request_filter,
@@ -43,7 +45,7 @@ CHANGESET = "2026-11-26T00:00:00Z"  # bump when the services' shape or the exten
 
 
 @bp.before_request
-def _remember_format():
+def _known_format_only():
     fmt = (request.view_args or {}).get("fmt")
     if fmt is not None and fmt not in FORMATS:
         raise Open311Error(
@@ -56,6 +58,7 @@ def _base_url() -> str:
 
 
 def _category(code: str) -> Category:
+    code = clean(code)
     category = db.session.execute(
         db.select(Category).where(Category.code == code.strip(), Category.is_active.is_(True))
     ).scalar_one_or_none()
@@ -125,7 +128,10 @@ def root():
 def services(fmt: str):
     lang = mapping.current_language()
     categories = db.session.execute(
-        db.select(Category).where(Category.is_active.is_(True)).order_by(Category.position, Category.id)
+        db.select(Category)
+        .where(Category.is_active.is_(True))
+        .order_by(Category.position, Category.id)
+        .options(selectinload(Category.attributes), selectinload(Category.group))
     ).scalars()
     return respond(fmt, "services", [mapping.service(c, lang) for c in categories])
 
@@ -164,7 +170,7 @@ def _draft_from_form() -> ReportDraft:
         lat=optional(form, "lat"),
         lon=optional(form, "long"),
         address=optional(form, "address_string"),
-        description=form.get("description", ""),
+        description=clean(form.get("description", "")),
         attributes=attributes_from_form(form),
         photos=photos,
         contact=contact,
@@ -233,7 +239,10 @@ def nearby_requests(fmt: str):
         distance = round(distance_m(lat, lon, shown_lat, shown_lon))
         body.append(
             mapping.service_request(
-                report, lang, events.get(report.id), extensions=True,
+                report,
+                lang,
+                events.get(report.id),
+                extensions=True,
                 extra={"distance_m": distance},
             )
         )
@@ -242,11 +251,12 @@ def nearby_requests(fmt: str):
 
 @bp.get("/v2/requests/<service_request_id>.<fmt>")
 def get_request(service_request_id: str, fmt: str):
-    report = report_by_reference(service_request_id[:40])
+    service_request_id = clean(service_request_id)[:40]
+    report = report_by_reference(service_request_id)
     if report is None:
         raise Open311Error(
             404,
-            _l("There is no request “%(id)s”.", id=service_request_id[:40]),
+            _l("There is no request “%(id)s”.", id=service_request_id),
         )
     history = public_history(report)
     body = [mapping.service_request(report, mapping.current_language(), history, extensions=True)]

@@ -43,8 +43,10 @@ def not_found(error: HTTPException):
     return _page(
         404,
         _("Page not found"),
-        _("There is no page at this address. Perhaps the link is incomplete, or the reference "
-          "number has a typo."),
+        _(
+            "There is no page at this address. Perhaps the link is incomplete, or the reference "
+            "number has a typo."
+        ),
     )
 
 
@@ -64,7 +66,9 @@ def csrf_failed(error: CSRFError):
 
         form = ReportForm.from_form(request.form)
         return render_form(
-            form, {"form": message}, 400,
+            form,
+            {"form": message},
+            400,
             photos_dropped=any(f.filename for f in request.files.getlist("photos")),
         )
     return _page(400, _("The form has expired"), message)
@@ -96,8 +100,11 @@ def too_large(error: RequestEntityTooLarge):
 def method_not_allowed(error: HTTPException):
     if not _is_page_request():
         return error
-    return _page(405, _("This does not work here"),
-                 _("This address cannot be used like that. Please start again from the form."))
+    return _page(
+        405,
+        _("This does not work here"),
+        _("This address cannot be used like that. Please start again from the form."),
+    )
 
 
 def server_error(error: InternalServerError):
@@ -106,9 +113,11 @@ def server_error(error: InternalServerError):
     return _page(
         500,
         _("Something went wrong"),
-        _("Sorry, something went wrong on our side. Your report has not been sent. Please try "
-          "again in a few minutes. In an emergency call %(number)s.",
-          number=_emergency_number()),
+        _(
+            "Sorry, something went wrong on our side. Your report has not been sent. Please try "
+            "again in a few minutes. In an emergency call %(number)s.",
+            number=_emergency_number(),
+        ),
     )
 
 

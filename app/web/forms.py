@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from app.core.enums import AttributeType, Channel
@@ -69,9 +70,17 @@ class AttributeGroup:
 
 def _signature(attr: CategoryAttribute) -> str:
     return json.dumps(
-        [attr.code, str(attr.datatype), attr.is_required, attr.labels, attr.help_texts,
-         attr.values, attr.max_length],
-        sort_keys=True, ensure_ascii=False,
+        [
+            attr.code,
+            str(attr.datatype),
+            attr.is_required,
+            attr.labels,
+            attr.help_texts,
+            attr.values,
+            attr.max_length,
+        ],
+        sort_keys=True,
+        ensure_ascii=False,
     )
 
 
@@ -88,7 +97,9 @@ def attribute_fields(categories: list[Category]) -> list[AttributeField]:
             found = by_signature.get(sig)
             if found is None:
                 key = attr.code if shared else f"{category.code}-{attr.code}"
-                name = f"attribute.{attr.code}" if shared else f"attribute.{category.code}.{attr.code}"
+                name = (
+                    f"attribute.{attr.code}" if shared else f"attribute.{category.code}.{attr.code}"
+                )
                 found = by_signature[sig] = AttributeField(key=key, name=name, attribute=attr)
             found.categories.append(category)
     return list(by_signature.values())
@@ -107,7 +118,9 @@ def attribute_groups(fields: list[AttributeField]) -> list[AttributeGroup]:
 
 def field_for(fields: list[AttributeField], category_code: str | None, attr_code: str):
     for item in fields:
-        if item.attribute.code == attr_code and any(c.code == category_code for c in item.categories):
+        if item.attribute.code == attr_code and any(
+            c.code == category_code for c in item.categories
+        ):
             return item
     return None
 
@@ -177,8 +190,9 @@ class ReportForm:
                 values[item.attribute.code] = given[0]
         return values
 
-    def to_draft(self, fields: list[AttributeField], photos: list[PhotoUpload],
-                 locale: str) -> ReportDraft:
+    def to_draft(
+        self, fields: list[AttributeField], photos: list[PhotoUpload], locale: str
+    ) -> ReportDraft:
         return ReportDraft(
             channel=Channel.WEB,
             category_code=self.category or None,
@@ -233,4 +247,3 @@ def category_choices(groups: list[CategoryGroup]) -> list[CategoryChoice]:
         if active:
             choices.append(CategoryChoice(group=group, categories=active))
     return choices
-

@@ -16,4 +16,6 @@ def select_locale() -> str:
     remembered = session.get("lang")
     if remembered in languages:
         return remembered
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )

@@ -54,14 +54,26 @@ from app.web.forms import (
 )
 
 bp = Blueprint(
-    "web", __name__, template_folder="templates", static_folder="static",
+    "web",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
     static_url_path="/assets",
 )
 
-bp.record_once(lambda state: register_error_pages(state.app))
+
+def _setup(state) -> None:
+    app = state.app
+    register_error_pages(app)
+    # Decide the language before anything else runs: CSRFProtect's check (and the error page
+    # it may lead to) comes before any blueprint's before-request function.
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_locale)
+
+
+bp.record_once(_setup)
 
 WEB_ACTOR = Actor("resident", "web")
-_SESSION_SENT = "qm_sent"  # recent submissions of this browser: reference -> notes
+_SESSION_SENT = "qm_sent"  # this browser's recent reports: reference -> notes, updates
 _REMEMBER_SENT = 5
 
 STATUS_LABELS = {
@@ -95,7 +107,6 @@ def current_lang() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-@bp.before_app_request
 def _fresh_locale() -> None:
     # Flask-Babel caches the locale on ``g``; a request must decide anew (``?lang=``), also
     # when it shares an app context with earlier ones (the test client does).
@@ -125,8 +136,9 @@ def status_label(status: ReportStatus) -> str:
 
 def when(moment) -> str:
     """A date and time in the city's time zone, in the page's language."""
-    return _("%(date)s, %(time)s", date=format_date(moment, "long"),
-             time=format_time(moment, "short"))
+    return _(
+        "%(date)s, %(time)s", date=format_date(moment, "long"), time=format_time(moment, "short")
+    )
 
 
 # --- the form -------------------------------------------------------------------------------
@@ -142,8 +154,9 @@ def _category_groups() -> list[CategoryGroup]:
     )
 
 
-def _page_errors(errors: dict[str, Any], form: ReportForm, fields: list[AttributeField],
-                 active: list[Category]) -> tuple[dict[str, Any], list[tuple[str | None, Any]]]:
+def _page_errors(
+    errors: dict[str, Any], form: ReportForm, fields: list[AttributeField], active: list[Category]
+) -> tuple[dict[str, Any], list[tuple[str | None, Any]]]:
     """Errors by the name of the field they are shown at, and the summary: (anchor, message)
     in page order (category, its extra questions, place, photos, description, contact)."""
     by_field: dict[str, Any] = {}
@@ -152,7 +165,8 @@ def _page_errors(errors: dict[str, Any], form: ReportForm, fields: list[Attribut
     for key, message in errors.items():
         item = (
             field_for(fields, form.category, key.removeprefix("attribute."))
-            if key.startswith("attribute.") else None
+            if key.startswith("attribute.")
+            else None
         )
         if item is not None:
             by_field[item.name] = message
@@ -167,12 +181,18 @@ def _page_errors(errors: dict[str, Any], form: ReportForm, fields: list[Attribut
     if "category" in by_field:
         summary.append((category_anchor, by_field["category"]))
     summary.extend(questions)
-    summary.extend((FIELD_ANCHORS[key], by_field[key]) for key in FIELD_ORDER[1:] if key in by_field)
+    summary.extend(
+        (FIELD_ANCHORS[key], by_field[key]) for key in FIELD_ORDER[1:] if key in by_field
+    )
     return by_field, summary
 
 
-def render_form(form: ReportForm, errors: dict[str, Any] | None = None, status: int = 200,
-                photos_dropped: bool = False):
+def render_form(
+    form: ReportForm,
+    errors: dict[str, Any] | None = None,
+    status: int = 200,
+    photos_dropped: bool = False,
+):
     groups = _category_groups()
     choices = category_choices(groups)
     active = [c for ch in choices for c in ch.categories]
@@ -276,9 +296,12 @@ def nearby():
     found = find_nearby_open_reports(code, lat, lon)
     # No distance for sensitive reports: a few distances from chosen points would give away
     # the exact place that the status page shows only coarsely.
-    sensitive = bool(found) and db.session.execute(
-        db.select(Category.is_sensitive).where(Category.code == code)
-    ).scalar_one()
+    sensitive = (
+        bool(found)
+        and db.session.execute(
+            db.select(Category.is_sensitive).where(Category.code == code)
+        ).scalar_one()
+    )
     return jsonify(
         {
             "reports": [

@@ -6,6 +6,7 @@ Skipped when /usr/bin/chromium is missing, unless REQUIRE_BROWSER=1 (then it fai
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -24,7 +25,9 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-SCREENSHOT_DIR = Path(os.environ.get("QM_SCREENSHOT_DIR", "/tmp/qm-screens"))
+SCREENSHOT_DIR = Path(
+    os.environ.get("QM_SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "qm-screens"
+)
 
 
 def _require_browser() -> None:

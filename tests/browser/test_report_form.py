@@ -16,6 +16,8 @@ from tests.web.support import jpeg
 pytestmark = pytest.mark.browser
 
 REFERENCE = re.compile(r"DO-\d{4}-\d{5}")
+OUTLINES_DRAWN = """() => [...document.querySelectorAll("#map .leaflet-overlay-pane path")]
+  .some(path => path.getAttribute("d") !== "M0 0")"""
 
 
 def only_report() -> Report:
@@ -28,8 +30,9 @@ def only_report() -> Report:
 
 @pytest.fixture
 def german_phone(browser):
-    context = browser.new_context(viewport=PHONE, locale="de-DE", device_scale_factor=1,
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport=PHONE, locale="de-DE", device_scale_factor=1, is_mobile=True, has_touch=True
+    )
     yield context
     context.close()
 
@@ -39,7 +42,7 @@ def test_with_javascript_map_click_and_photo(german_phone, live_server, screensh
     page.goto(f"{live_server}/report")
     assert page.locator("html").get_attribute("lang") == "de"
     page.wait_for_selector("#map.leaflet-container")
-    page.wait_for_selector("#map .leaflet-overlay-pane path")  # district outlines (no tiles)
+    page.wait_for_function(OUTLINES_DRAWN)  # district outlines: the map without tiles
 
     page.get_by_label("Straßenlaterne aus").check()
     mast = page.locator("#attr-mast_number")
@@ -56,9 +59,12 @@ def test_with_javascript_map_click_and_photo(german_phone, live_server, screensh
     assert page.locator("#map .leaflet-marker-icon").count() == 1
 
     with page.expect_response("**/report/photo-location") as answer:
-        page.set_input_files("#photos", files=[
-            {"name": "laterne.jpg", "mimeType": "image/jpeg", "buffer": jpeg(size=(800, 600))},
-        ])
+        page.set_input_files(
+            "#photos",
+            files=[
+                {"name": "laterne.jpg", "mimeType": "image/jpeg", "buffer": jpeg(size=(800, 600))},
+            ],
+        )
     assert answer.value.json() == {}  # no location in this photo: nothing to offer
     assert page.locator("#use-photo-location").is_hidden()
 
@@ -85,9 +91,12 @@ def test_photo_location_is_offered_on_the_map(german_phone, live_server):
     page.goto(f"{live_server}/report")
     page.wait_for_selector("#map.leaflet-container")
     page.get_by_label("Papierkorb voll").check()
-    page.set_input_files("#photos", files=[
-        {"name": "korb.jpg", "mimeType": "image/jpeg", "buffer": jpeg(gps=(51.5233, 7.4817))},
-    ])
+    page.set_input_files(
+        "#photos",
+        files=[
+            {"name": "korb.jpg", "mimeType": "image/jpeg", "buffer": jpeg(gps=(51.5233, 7.4817))},
+        ],
+    )
     offer = page.locator("#use-photo-location")
     offer.wait_for(state="visible")
     offer.click()
@@ -95,8 +104,14 @@ def test_photo_location_is_offered_on_the_map(german_phone, live_server):
     assert float(page.locator("#lon").input_value()) == pytest.approx(7.4817, abs=1e-4)
 
 
-def test_without_javascript_by_address(browser, live_server, app, monkeypatch, screenshot,
-                                       fake_nominatim):  # noqa: F811
+def test_without_javascript_by_address(
+    browser,
+    live_server,
+    app,
+    monkeypatch,
+    screenshot,
+    fake_nominatim,  # noqa: F811
+):
     monkeypatch.setitem(app.config, "GEOCODER_URL", fake_nominatim.url)
     app.extensions.pop("qm_geocoder", None)
     context = browser.new_context(java_script_enabled=False, viewport=DESKTOP, locale="de-DE")
@@ -169,7 +184,8 @@ def test_accessibility_smoke(browser, live_server, screenshot, viewport):
         # a link in the summary takes the focus to its field
         summary.get_by_role("link", name="Please choose a category.").click()
         assert page.evaluate("document.activeElement.name") == "category"
-        summary.get_by_role("link", name="Please mark the place on the map or enter an address.").click()
+        place = "Please mark the place on the map or enter an address."
+        summary.get_by_role("link", name=place).click()
         assert page.evaluate("document.activeElement.id") == "lat"
     finally:
         context.close()

@@ -49,10 +49,15 @@ def test_revoke_makes_the_key_useless(app_ctx, client):
     assert result.exit_code == 0 and "revoked" in result.output
     assert find_active_key(token) is None
     assert "revoked" in cli(app_ctx, "api-keys", "list").output
-    response = client.post(f"{API}/requests.json", data={
-        "api_key": token, "service_code": "littering",
-        "lat": FRIEDENSPLATZ[0], "long": FRIEDENSPLATZ[1],
-    })
+    response = client.post(
+        f"{API}/requests.json",
+        data={
+            "api_key": token,
+            "service_code": "littering",
+            "lat": FRIEDENSPLATZ[0],
+            "long": FRIEDENSPLATZ[1],
+        },
+    )
     assert response.status_code == 403
 
 
@@ -69,8 +74,9 @@ def test_list_without_keys_says_how_to_make_one(app_ctx):
 
 
 @pytest.fixture
-def limited_app(app, app_ctx, monkeypatch):
-    """A second app on the same database with rate limiting switched on."""
+def limited_app(app, app_ctx):
+    """Makes a second app on the same database with rate limiting switched on."""
+    made = []
 
     def make(limit: str | None):
         config = TestConfig()
@@ -80,9 +86,14 @@ def limited_app(app, app_ctx, monkeypatch):
         config.RATELIMIT_STORAGE_URI = "memory://"
         if limit is not None:
             config.OPEN311_RATE_LIMIT = limit
-        return create_app(config)
+        made.append(create_app(config))
+        return made[-1]
 
-    return make
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_the_default_limit_is_2000_per_minute_per_key(limited_app, api_key, monkeypatch):
@@ -97,15 +108,12 @@ def test_the_default_limit_is_2000_per_minute_per_key(limited_app, api_key, monk
         seen.append(limiter.current_limit)
         return response
 
-    response = limited.test_client().get(f"{API}/services.json",
-                                         query_string={"api_key": api_key})
+    response = limited.test_client().get(f"{API}/services.json", query_string={"api_key": api_key})
     assert response.status_code == 200
     [current] = seen
     assert current.limit == parse("2000/minute")
     assert current.remaining == 1999
     assert f"/key:{find_active_key(api_key).id}/" in current.key  # counted per key
-    with limited.app_context():
-        db.session.remove()
 
 
 def test_too_many_requests_from_one_key_get_429_with_retry_after(limited_app, api_key):
@@ -122,5 +130,3 @@ def test_too_many_requests_from_one_key_get_429_with_retry_after(limited_app, ap
     # Another client (no key: limited by address) is not affected by this key's budget.
     other = client.get(f"{API}/services.json", environ_base={"REMOTE_ADDR": "127.0.0.9"})
     assert other.status_code == 200
-    with limited.app_context():
-        db.session.remove()

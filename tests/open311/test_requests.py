@@ -1,6 +1,8 @@
 """GET requests and requests/{id}: fields, filters, paging, extensions — and no personal data,
 coarse places for unsafe-place reports."""
 
+# ruff: noqa: S314 - the XML parsed here is the app's own answer
+
 from __future__ import annotations
 
 import json
@@ -14,6 +16,7 @@ from app.core.enums import Channel, ReportStatus
 from app.core.events import Actor, record_event
 from app.extensions import db
 from app.geo.index import coarse_point
+from app.open311.mapping import w3c
 from app.reports.drafts import ContactDraft, ReportDraft
 from app.reports.intake import submit_report
 from app.reports.models import Report
@@ -23,16 +26,25 @@ STAFF = Actor("user", "1", "Sachbearbeiterin")
 PERSONAL = ("anwohnerin@example.org", "Anna", "Muster", "0231 987654", "4711")
 
 
-def make_report(category="papierkorb-voll", point=FRIEDENSPLATZ, *, days_ago=0, status=None,
-                **kwargs) -> Report:
+def make_report(
+    category="papierkorb-voll", point=FRIEDENSPLATZ, *, days_ago=0, status=None, **kwargs
+) -> Report:
     if category == "unsicherer-ort":
         kwargs.setdefault("attributes", {"time_of_day": "night", "reasons": ["deserted"]})
-    kwargs.setdefault("contact", ContactDraft(email=PERSONAL[0], name=f"{PERSONAL[1]} {PERSONAL[2]}",
-                                              phone=PERSONAL[3], telegram_chat_id=PERSONAL[4],
-                                              consent=True))
+    kwargs.setdefault(
+        "contact",
+        ContactDraft(
+            email=PERSONAL[0],
+            name=f"{PERSONAL[1]} {PERSONAL[2]}",
+            phone=PERSONAL[3],
+            telegram_chat_id=PERSONAL[4],
+            consent=True,
+        ),
+    )
     report = submit_report(
-        ReportDraft(channel=Channel.WEB, category_code=category, lat=point[0], lon=point[1],
-                    **kwargs),
+        ReportDraft(
+            channel=Channel.WEB, category_code=category, lat=point[0], lon=point[1], **kwargs
+        ),
         Actor("resident", "web"),
     ).report
     if days_ago:
@@ -45,11 +57,27 @@ def make_report(category="papierkorb-voll", point=FRIEDENSPLATZ, *, days_ago=0, 
 
 
 def change_status(report: Report, status: ReportStatus, note: str | None) -> None:
+    """As the inbox's workflow does it (status, closed_at, a public event with old/new)."""
+    old = report.status
     report.status = status
-    record_event(report.id, "status_changed", STAFF, is_public=True, public_note=note,
-                 to=status.value)
-    record_event(report.id, "note_added", STAFF, is_public=False, public_note=None,
-                 text="interne Notiz: Anwohnerin heißt Anna Muster")
+    report.closed_at = None if status.is_open else utcnow()
+    record_event(
+        report.id,
+        "status_changed",
+        STAFF,
+        is_public=True,
+        public_note=note,
+        old=old.value,
+        new=status.value,
+    )
+    record_event(
+        report.id,
+        "note_added",
+        STAFF,
+        is_public=False,
+        public_note=None,
+        text="interne Notiz: Anwohnerin heißt Anna Muster",
+    )
     db.session.commit()
 
 
@@ -183,9 +211,13 @@ def test_extended_attributes_in_lists_only_when_asked(client, app_ctx):
 def test_service_request_id_overrides_the_other_filters(client, app_ctx):
     a = make_report(days_ago=200)
     b = make_report("littering")
-    got = get_json(client, "/requests.json",
-                   service_request_id=f"{b.reference},{a.reference},DO-1999-00009",
-                   service_code="wilder-muell", status="closed")
+    got = get_json(
+        client,
+        "/requests.json",
+        service_request_id=f"{b.reference},{a.reference},DO-1999-00009",
+        service_code="wilder-muell",
+        status="closed",
+    )
     assert [r["service_request_id"] for r in got] == [b.reference, a.reference]
 
 
@@ -195,8 +227,11 @@ def test_filter_by_service_code_list_and_status(client, app_ctx):
     done = make_report("littering", status=ReportStatus.RESOLVED)
     make_report("laterne-aus")
     got = get_json(client, "/requests.json", service_code="littering,papierkorb-voll")
-    assert {r["service_request_id"] for r in got} == {litter.reference, bin_.reference,
-                                                      done.reference}
+    assert {r["service_request_id"] for r in got} == {
+        litter.reference,
+        bin_.reference,
+        done.reference,
+    }
     got = get_json(client, "/requests.json", service_code="littering", status="open")
     assert [r["service_request_id"] for r in got] == [litter.reference]
     got = get_json(client, "/requests.json", status="closed")
@@ -213,22 +248,29 @@ def test_start_and_end_date(client, app_ctx):
     end = (now - timedelta(days=40)).isoformat()
     got = get_json(client, "/requests.json", start_date=start, end_date=end)
     assert [r["service_request_id"] for r in got] == [middle.reference]
-    only_start = get_json(client, "/requests.json",
-                          start_date=(now - timedelta(days=110)).isoformat())
+    only_start = get_json(
+        client, "/requests.json", start_date=(now - timedelta(days=110)).isoformat()
+    )
     assert len(only_start) == 2  # 90 days from the start: not the one of 2 days ago
 
 
 def test_a_date_range_over_90_days_is_400(client):
-    response = client.get(f"{API}/requests.json", headers={"Accept-Language": "en"},
-                          query_string={"start_date": "2026-01-01T00:00:00Z",
-                                        "end_date": "2026-05-01T00:00:00Z"})
+    response = client.get(
+        f"{API}/requests.json",
+        headers={"Accept-Language": "en"},
+        query_string={"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-05-01T00:00:00Z"},
+    )
     assert "90 days" in the_error(response)
 
 
 def test_a_reversed_date_range_is_400(client):
-    response = client.get(f"{API}/requests.xml",
-                          query_string={"start_date": "2026-05-01T00:00:00+02:00",
-                                        "end_date": "2026-04-01T00:00:00+02:00"})
+    response = client.get(
+        f"{API}/requests.xml",
+        query_string={
+            "start_date": "2026-05-01T00:00:00+02:00",
+            "end_date": "2026-04-01T00:00:00+02:00",
+        },
+    )
     assert response.status_code == 400
     assert ET.fromstring(response.data).findtext("error/code") == "400"
 
@@ -269,16 +311,19 @@ def test_bbox_and_updated_after(client, app_ctx):
     got = get_json(client, "/requests.json", bbox="7.47,51.51,7.50,51.53")
     assert [r["service_request_id"] for r in got] == [north.reference]
     fresh = make_report(point=PHOENIX_SEE)
-    got = get_json(client, "/requests.json",
-                   updated_after=(utcnow() - timedelta(days=1)).isoformat())
+    got = get_json(
+        client, "/requests.json", updated_after=(utcnow() - timedelta(days=1)).isoformat()
+    )
     assert [r["service_request_id"] for r in got] == [fresh.reference]
 
 
 def test_bbox_matches_unsafe_places_on_their_coarse_point(client, app_ctx):
     report = make_report("unsicherer-ort", BORSIGPLATZ)
     c_lat, c_lon = coarse_point(*BORSIGPLATZ)
-    around_true = {"bbox": f"{BORSIGPLATZ[1] - 0.0002},{BORSIGPLATZ[0] - 0.0002},"
-                           f"{BORSIGPLATZ[1] + 0.0002},{BORSIGPLATZ[0] + 0.0002}"}
+    around_true = {
+        "bbox": f"{BORSIGPLATZ[1] - 0.0002},{BORSIGPLATZ[0] - 0.0002},"
+        f"{BORSIGPLATZ[1] + 0.0002},{BORSIGPLATZ[0] + 0.0002}"
+    }
     around_coarse = {"bbox": f"{c_lon - 0.0002},{c_lat - 0.0002},{c_lon + 0.0002},{c_lat + 0.0002}"}
     assert get_json(client, "/requests.json", **around_true) == []
     got = get_json(client, "/requests.json", **around_coarse)
@@ -298,11 +343,25 @@ def test_an_empty_list_is_valid_json_and_xml(client):
 
 
 def test_control_characters_do_not_break_the_xml(client, app_ctx):
-    report = make_report(description="Müll\x0b am\x00 Platz")
+    report = make_report(description="Müll\x0b am\x1f Platz")
     root = ET.fromstring(client.get(f"{API}/requests/{report.reference}.xml").data)
     assert root.findtext("request/description") == "Müll am Platz"
     [item] = json.loads(client.get(f"{API}/requests/{report.reference}.json").data)
-    assert item["description"] == "Müll\x0b am\x00 Platz"
+    assert item["description"] == "Müll\x0b am\x1f Platz"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/services/%00.json",
+        "/requests/DO-2026%0000001.json",
+        "/requests.json?service_code=a%00b",
+        "/requests.json?service_request_id=%00",
+    ],
+)
+def test_nul_characters_in_parameters_are_no_server_error(client, path):
+    response = client.get(API + path)
+    assert response.status_code in {200, 404}
 
 
 # --- nearby (extension for reporting clients) ------------------------------------------------
@@ -314,17 +373,30 @@ def test_nearby_lists_open_reports_of_the_same_category_nearest_first(client, ap
     make_report("littering", point=(51.51361, 7.46531))  # other category
     make_report(point=(51.5136, 7.4653), status=ReportStatus.RESOLVED)  # closed
     make_report(point=BORSIGPLATZ)  # far away
-    got = get_json(client, "/requests/nearby.json", api_key=api_key,
-                   service_code="papierkorb-voll", lat=FRIEDENSPLATZ[0], long=FRIEDENSPLATZ[1])
+    got = get_json(
+        client,
+        "/requests/nearby.json",
+        api_key=api_key,
+        service_code="papierkorb-voll",
+        lat=FRIEDENSPLATZ[0],
+        long=FRIEDENSPLATZ[1],
+    )
     assert [r["service_request_id"] for r in got] == [nearer.reference, near.reference]
-    assert got[0]["extended_attributes"]["distance_m"] <= got[1]["extended_attributes"][
-        "distance_m"]
+    assert (
+        got[0]["extended_attributes"]["distance_m"] <= got[1]["extended_attributes"]["distance_m"]
+    )
 
 
 def test_nearby_unsafe_places_measure_from_the_coarse_point(client, app_ctx, api_key):
     report = make_report("unsicherer-ort", BORSIGPLATZ)
-    [item] = get_json(client, "/requests/nearby.xml".replace(".xml", ".json"), api_key=api_key,
-                      service_code="unsicherer-ort", lat=BORSIGPLATZ[0], long=BORSIGPLATZ[1])
+    [item] = get_json(
+        client,
+        "/requests/nearby.xml".replace(".xml", ".json"),
+        api_key=api_key,
+        service_code="unsicherer-ort",
+        lat=BORSIGPLATZ[0],
+        long=BORSIGPLATZ[1],
+    )
     assert item["service_request_id"] == report.reference
     assert (item["lat"], item["long"]) == coarse_point(*BORSIGPLATZ)
     assert item["extended_attributes"]["distance_m"] > 0  # not the true 0 m
@@ -332,13 +404,77 @@ def test_nearby_unsafe_places_measure_from_the_coarse_point(client, app_ctx, api
 
 def test_nearby_needs_a_key_a_known_category_and_a_point(client, api_key):
     point = {"lat": FRIEDENSPLATZ[0], "long": FRIEDENSPLATZ[1]}
-    the_error(client.get(f"{API}/requests/nearby.json",
-                         query_string={"service_code": "littering", **point}), 403)
-    the_error(client.get(f"{API}/requests/nearby.json",
-                         query_string={"api_key": api_key, "service_code": "nope", **point}), 404)
-    the_error(client.get(f"{API}/requests/nearby.json",
-                         query_string={"api_key": api_key, "service_code": "littering",
-                                       "lat": "51.5"}))
-    the_error(client.get(f"{API}/requests/nearby.json",
-                         query_string={"api_key": api_key, "service_code": "littering",
-                                       "lat": "x", "long": "y"}))
+    the_error(
+        client.get(
+            f"{API}/requests/nearby.json", query_string={"service_code": "littering", **point}
+        ),
+        403,
+    )
+    the_error(
+        client.get(
+            f"{API}/requests/nearby.json",
+            query_string={"api_key": api_key, "service_code": "nope", **point},
+        ),
+        404,
+    )
+    the_error(
+        client.get(
+            f"{API}/requests/nearby.json",
+            query_string={"api_key": api_key, "service_code": "littering", "lat": "51.5"},
+        )
+    )
+    the_error(
+        client.get(
+            f"{API}/requests/nearby.json",
+            query_string={"api_key": api_key, "service_code": "littering", "lat": "x", "long": "y"},
+        )
+    )
+
+
+def test_expected_datetime_is_the_due_date_where_the_category_has_a_target(client, app_ctx):
+    with_target = make_report("papierkorb-voll")
+    without = make_report("sonstiges")
+    [item] = get_json(client, f"/requests/{with_target.reference}.json")
+    assert with_target.due_at is not None
+    assert item["expected_datetime"] == w3c(with_target.due_at)
+    assert item["expected_datetime"] > item["requested_datetime"]
+    [item] = get_json(client, f"/requests/{without.reference}.json")
+    assert "expected_datetime" not in item
+
+
+def test_a_closed_request_is_updated_when_it_was_closed(client, app_ctx):
+    report = make_report()
+    change_status(report, ReportStatus.RESOLVED, "Erledigt.")
+    report.updated_at = utcnow() + timedelta(hours=1)  # a later edit that is not a closing
+    db.session.commit()
+    [item] = get_json(client, f"/requests/{report.reference}.json")
+    assert item["status"] == "closed" and item["status_notes"] == "Erledigt."
+    assert item["updated_datetime"] == w3c(report.closed_at)
+
+
+def test_the_description_is_shown_as_moderated(client, app_ctx):
+    report = make_report(description="Herr Meier wirft hier immer Müll hin")
+    report.description_moderated = "Hier wird oft Müll abgeladen."
+    db.session.commit()
+    [item] = get_json(client, f"/requests/{report.reference}.json")
+    assert item["description"] == "Hier wird oft Müll abgeladen."
+    report.is_description_hidden = True
+    db.session.commit()
+    [item] = get_json(client, f"/requests/{report.reference}.json")
+    assert item["description"] is None
+    unsafe = make_report("unsicherer-ort", BORSIGPLATZ, description="dunkle Ecke")
+    unsafe.description_moderated = "Dunkle Unterführung"
+    db.session.commit()
+    [item] = get_json(client, f"/requests/{unsafe.reference}.json")
+    assert item["description"] == "Dunkle Unterführung"
+
+
+def test_a_duplicate_points_to_its_original(client, app_ctx):
+    original = make_report()
+    copy = make_report()
+    copy.duplicate_of_id = original.id
+    change_status(copy, ReportStatus.DUPLICATE, None)
+    [item] = get_json(client, f"/requests/{copy.reference}.json")
+    assert item["status"] == "closed"
+    assert item["extended_attributes"]["duplicate_of"] == original.reference
+    assert item["extended_attributes"]["notes"][-1]["status"] == "duplicate"

@@ -69,7 +69,7 @@ def test_form_page_is_german_by_default_with_a_link_to_english(client):
     assert "<legend>Unsicherer Ort</legend>" in body
     assert "Ein öffentlicher Papierkorb quillt über." in body  # the category's help text
     # the emergency notice sits at the unsafe-place group, visible without JavaScript
-    group = body[body.index("<legend>Unsicherer Ort</legend>"):]
+    group = body[body.index("<legend>Unsicherer Ort</legend>") :]
     assert de("In acute danger: call %(number)s", number='<a href="tel:110">110</a>') in group[:400]
 
 
@@ -110,7 +110,10 @@ def test_category_can_be_chosen_by_link(client):
 
 def test_valid_report_with_photo_is_stored_and_confirmed(client, photo_dir):
     data = form_data(
-        client, category="laterne-aus", lat=RATHAUS[0], lon=RATHAUS[1],
+        client,
+        category="laterne-aus",
+        lat=RATHAUS[0],
+        lon=RATHAUS[1],
         description="Die Laterne vor dem Rathaus ist seit Tagen dunkel.",
         **{"attribute.mast_number": "123-456"},
     )
@@ -163,7 +166,9 @@ def test_photo_location_is_not_used_when_unticked(client, photo_dir):
 
 def test_address_is_geocoded(client, app, monkeypatch, fake_nominatim):  # noqa: F811
     use_fake_geocoder(app, monkeypatch, fake_nominatim)
-    response = post(client, form_data(client, category="papierkorb-voll", address="Friedensplatz 1"))
+    response = post(
+        client, form_data(client, category="papierkorb-voll", address="Friedensplatz 1")
+    )
     assert response.status_code == 303
     body = page_text(client.get(response.headers["Location"]))
     assert "Innenstadt-West" in body and "EDG Entsorgung Dortmund GmbH" in body
@@ -171,10 +176,16 @@ def test_address_is_geocoded(client, app, monkeypatch, fake_nominatim):  # noqa:
 
 def test_unsafe_place_with_its_questions_gets_routed_with_copies(client):
     data = form_data(
-        client, category="unsicherer-ort", lat=BORSIGPLATZ[0], lon=BORSIGPLATZ[1],
-        **{"attribute.time_of_day": "night", "attribute.reasons": ["dark", "deserted"],
-           # answers to another category's question are ignored
-           "attribute.mast_number": "999"},
+        client,
+        category="unsicherer-ort",
+        lat=BORSIGPLATZ[0],
+        lon=BORSIGPLATZ[1],
+        **{
+            "attribute.time_of_day": "night",
+            "attribute.reasons": ["dark", "deserted"],
+            # answers to another category's question are ignored
+            "attribute.mast_number": "999",
+        },
     )
     response = post(client, data)
     assert response.status_code == 303
@@ -190,10 +201,17 @@ def test_unsafe_place_with_its_questions_gets_routed_with_copies(client):
 
 
 def test_contact_is_stored_with_consent_but_never_shown(client):
-    response = post(client, form_data(
-        client, category="littering", lat=RATHAUS[0], lon=RATHAUS[1],
-        email="anna.beispiel@example.org", consent="1",
-    ))
+    response = post(
+        client,
+        form_data(
+            client,
+            category="littering",
+            lat=RATHAUS[0],
+            lon=RATHAUS[1],
+            email="anna.beispiel@example.org",
+            consent="1",
+        ),
+    )
     assert response.status_code == 303
     confirmation = page_text(client.get(response.headers["Location"]))
     report = db.session.execute(db.select(Report)).scalar_one()
@@ -215,7 +233,8 @@ def assert_refused(client, photo_dir, response, status, field, message):
     body = page_text(response)
     assert message in body
     # listed in the summary (role=alert) with a link to the field, and shown next to it
-    summary = body[body.index('id="error-summary"'):body.index("</div>", body.index('id="error-summary"'))]
+    start = body.index('id="error-summary"')
+    summary = body[start : body.index("</div>", start)]
     assert 'role="alert"' in summary and message in summary
     if field:
         fields = form_fields(response)
@@ -227,29 +246,52 @@ def assert_refused(client, photo_dir, response, status, field, message):
 
 
 def test_unknown_category(client, photo_dir):
-    response = post(client, form_data(client, category="gibts-nicht", lat=RATHAUS[0], lon=RATHAUS[1]))
-    assert_refused(client, photo_dir, response, 422, "category",
-                   de("There is no category “%(code)s”.", code="gibts-nicht"))
+    response = post(
+        client, form_data(client, category="gibts-nicht", lat=RATHAUS[0], lon=RATHAUS[1])
+    )
+    assert_refused(
+        client,
+        photo_dir,
+        response,
+        422,
+        "category",
+        de("There is no category “%(code)s”.", code="gibts-nicht"),
+    )
 
 
 def test_missing_category_and_location_are_both_reported(client, photo_dir):
     response = post(client, form_data(client))
     assert_refused(client, photo_dir, response, 422, "category", de("Please choose a category."))
-    assert_refused(client, photo_dir, response, 422, "location",
-                   de("Please mark the place on the map or enter an address."))
+    assert_refused(
+        client,
+        photo_dir,
+        response,
+        422,
+        "location",
+        de("Please mark the place on the map or enter an address."),
+    )
     fields = form_fields(response)
     assert "location-error" in fields.control("lat")["aria-describedby"]
     assert fields.control("lat")["aria-invalid"] == "true"
 
 
 def test_place_outside_the_city(client, photo_dir):
-    response = post(client, form_data(client, category="littering", lat=BOCHUM_HBF[0],
-                                      lon=BOCHUM_HBF[1]))
+    response = post(
+        client, form_data(client, category="littering", lat=BOCHUM_HBF[0], lon=BOCHUM_HBF[1])
+    )
     km = district_index().distance_outside_m(float(BOCHUM_HBF[0]), float(BOCHUM_HBF[1])) / 1000
     assert_refused(
-        client, photo_dir, response, 422, "location",
-        de("This place is outside %(city)s (about %(km).1f km beyond the city boundary). "
-           "We can only take reports from within %(city)s.", city="Dortmund", km=km),
+        client,
+        photo_dir,
+        response,
+        422,
+        "location",
+        de(
+            "This place is outside %(city)s (about %(km).1f km beyond the city boundary). "
+            "We can only take reports from within %(city)s.",
+            city="Dortmund",
+            km=km,
+        ),
     )
     # what was typed is kept
     fields = form_fields(response)
@@ -259,19 +301,39 @@ def test_place_outside_the_city(client, photo_dir):
 
 def test_coordinates_out_of_range(client, photo_dir):
     response = post(client, form_data(client, category="littering", lat="95", lon="7.4"))
-    assert_refused(client, photo_dir, response, 422, "location",
-                   de("These coordinates do not exist (latitude −90…90, longitude −180…180)."))
-
-
-def test_address_that_cannot_be_found(client, app, photo_dir, monkeypatch,
-                                      fake_nominatim):  # noqa: F811
-    use_fake_geocoder(app, monkeypatch, fake_nominatim)
-    response = post(client, form_data(client, category="littering", address="Nirgendwoweg 99",
-                                      description="Alles voller Scherben."))
     assert_refused(
-        client, photo_dir, response, 422, "address",
-        de("We could not find “%(address)s” in %(city)s. Please check the address or mark the "
-           "place on the map.", address="Nirgendwoweg 99", city="Dortmund"),
+        client,
+        photo_dir,
+        response,
+        422,
+        "location",
+        de("These coordinates do not exist (latitude −90…90, longitude −180…180)."),
+    )
+
+
+def test_address_that_cannot_be_found(client, app, photo_dir, monkeypatch, fake_nominatim):  # noqa: F811
+    use_fake_geocoder(app, monkeypatch, fake_nominatim)
+    response = post(
+        client,
+        form_data(
+            client,
+            category="littering",
+            address="Nirgendwoweg 99",
+            description="Alles voller Scherben.",
+        ),
+    )
+    assert_refused(
+        client,
+        photo_dir,
+        response,
+        422,
+        "address",
+        de(
+            "We could not find “%(address)s” in %(city)s. Please check the address or mark the "
+            "place on the map.",
+            address="Nirgendwoweg 99",
+            city="Dortmund",
+        ),
     )
     fields = form_fields(response)
     assert fields.control("address")["value"] == "Nirgendwoweg 99"
@@ -282,12 +344,30 @@ def test_address_that_cannot_be_found(client, app, photo_dir, monkeypatch,
 
 def test_description_too_long_keeps_what_was_entered(client, photo_dir):
     text = "Müll am Spielplatz <b>heute</b> " + "x" * 2000
-    response = post(client, form_data(client, category="littering", lat=RATHAUS[0],
-                                      lon=RATHAUS[1], description=text,
-                                      email="a@example.org", consent="1"))
-    assert_refused(client, photo_dir, response, 422, "description",
-                   de("The description is too long: %(length)d characters, at most %(max)d.",
-                      length=len(text), max=2000))
+    response = post(
+        client,
+        form_data(
+            client,
+            category="littering",
+            lat=RATHAUS[0],
+            lon=RATHAUS[1],
+            description=text,
+            email="a@example.org",
+            consent="1",
+        ),
+    )
+    assert_refused(
+        client,
+        photo_dir,
+        response,
+        422,
+        "description",
+        de(
+            "The description is too long: %(length)d characters, at most %(max)d.",
+            length=len(text),
+            max=2000,
+        ),
+    )
     fields = form_fields(response)
     assert fields.control("description")["value"] == text  # escaped in the page, intact
     assert "<b>heute</b>" not in response.get_data(as_text=True)
@@ -298,8 +378,14 @@ def test_description_too_long_keeps_what_was_entered(client, photo_dir):
 
 
 def photo_post(client, files, **fields):
-    data = form_data(client, category="littering", lat=RATHAUS[0], lon=RATHAUS[1],
-                     description="Mit Foto", **fields)
+    data = form_data(
+        client,
+        category="littering",
+        lat=RATHAUS[0],
+        lon=RATHAUS[1],
+        description="Mit Foto",
+        **fields,
+    )
     data["photos"] = [(io.BytesIO(content), name) for content, name in files]
     return post(client, data)
 
@@ -310,33 +396,58 @@ def photo_message(name, reason_msgid, **variables):
 
 def assert_photos_asked_again(response):
     body = page_text(response)
-    assert de("Please choose the photos again: files are not kept when the form is shown "
-              "again.") in body
+    assert (
+        de("Please choose the photos again: files are not kept when the form is shown again.")
+        in body
+    )
     assert form_fields(response).control("description")["value"] == "Mit Foto"
 
 
 def test_photo_over_the_size_limit_is_413(client, photo_dir):
     response = photo_post(client, [(b"\xff\xd8\xff\xe0" + b"\0" * (30 * MB), "riesig.jpg")])
-    assert_refused(client, photo_dir, response, 413, "photos",
-                   photo_message("riesig.jpg", "This photo is too large. The maximum is %(mb)s "
-                                 "MB per photo.", mb="10"))
+    assert_refused(
+        client,
+        photo_dir,
+        response,
+        413,
+        "photos",
+        photo_message(
+            "riesig.jpg", "This photo is too large. The maximum is %(mb)s MB per photo.", mb="10"
+        ),
+    )
     assert_photos_asked_again(response)
 
 
 def test_photo_with_too_many_pixels(client, photo_dir):
     response = photo_post(client, [(png_header_only(20000, 20000), "bombe.png")])
-    assert_refused(client, photo_dir, response, 422, "photos",
-                   photo_message("bombe.png", "This photo has too many pixels. The maximum is "
-                                 "%(mp)s megapixels.", mp="40"))
+    assert_refused(
+        client,
+        photo_dir,
+        response,
+        422,
+        "photos",
+        photo_message(
+            "bombe.png",
+            "This photo has too many pixels. The maximum is %(mp)s megapixels.",
+            mp="40",
+        ),
+    )
 
 
 def test_truncated_jpeg(client, photo_dir):
     whole = jpeg(size=(400, 300))
     response = photo_post(client, [(whole[: len(whole) // 2], "kaputt.jpg")])
     assert_refused(
-        client, photo_dir, response, 422, "photos",
-        photo_message("kaputt.jpg", "This photo could not be read; the file seems to be damaged "
-                      "or incomplete. Please try uploading it again."),
+        client,
+        photo_dir,
+        response,
+        422,
+        "photos",
+        photo_message(
+            "kaputt.jpg",
+            "This photo could not be read; the file seems to be damaged "
+            "or incomplete. Please try uploading it again.",
+        ),
     )
 
 
@@ -344,49 +455,67 @@ def test_html_file_named_jpg(client, photo_dir):
     page = b"<!doctype html><html><script>alert(1)</script></html>"
     response = photo_post(client, [(jpeg(), "gut.jpg"), (page, "foto.jpg")])
     assert_refused(
-        client, photo_dir, response, 422, "photos",
-        photo_message("foto.jpg", "This file is not a photo. Please upload a JPEG, PNG, WebP "
-                      "or HEIC image."),
+        client,
+        photo_dir,
+        response,
+        422,
+        "photos",
+        photo_message(
+            "foto.jpg", "This file is not a photo. Please upload a JPEG, PNG, WebP or HEIC image."
+        ),
     )
 
 
 def test_fourth_photo(client, photo_dir):
     response = photo_post(client, [(jpeg(), f"foto{i}.jpg") for i in range(4)])
-    assert_refused(client, photo_dir, response, 422, "photos",
-                   de("At most %(n)d photos, please.", n=3))
+    assert_refused(
+        client, photo_dir, response, 422, "photos", de("At most %(n)d photos, please.", n=3)
+    )
     assert_photos_asked_again(response)
 
 
 def test_missing_attribute_answers(client, photo_dir):
-    response = post(client, form_data(client, category="unsicherer-ort", lat=RATHAUS[0],
-                                      lon=RATHAUS[1]))
+    response = post(
+        client, form_data(client, category="unsicherer-ort", lat=RATHAUS[0], lon=RATHAUS[1])
+    )
     assert response.status_code == 422
     body = page_text(response)
     for label in ("Wann fühlen Sie sich dort unsicher?", "Warum? (mehrere möglich)"):
         assert de("Please answer: %(label)s", label=label) in body
-    summary = body[body.index('id="error-summary"'):]
+    summary = body[body.index('id="error-summary"') :]
     assert 'href="#attr-time_of_day-0"' in summary and 'href="#attr-reasons-0"' in summary
     fields = form_fields(response)
     assert {"attr-time_of_day-error", "attr-reasons-error"} <= fields.ids
     # the sensitive category's notice is shown at the top without JavaScript
-    notice = body[body.index('id="sensitive-notice"'):][:300]
+    notice = body[body.index('id="sensitive-notice"') :][:300]
     assert "hidden" not in notice.split(">")[0]
     assert report_count() == 0 and stored_files(photo_dir) == []
 
 
 def test_consent_is_needed_for_an_email(client, photo_dir):
-    response = post(client, form_data(client, category="littering", lat=RATHAUS[0],
-                                      lon=RATHAUS[1], email="a@example.org"))
+    response = post(
+        client,
+        form_data(
+            client, category="littering", lat=RATHAUS[0], lon=RATHAUS[1], email="a@example.org"
+        ),
+    )
     assert_refused(
-        client, photo_dir, response, 422, "consent",
-        de("Please agree that we may use your contact details for status updates – or leave "
-           "the e-mail field empty."),
+        client,
+        photo_dir,
+        response,
+        422,
+        "consent",
+        de(
+            "Please agree that we may use your contact details for status updates – or leave "
+            "the e-mail field empty."
+        ),
     )
 
 
 def test_missing_csrf_token_is_400_with_an_explanation(client, photo_dir):
-    data = form_data(client, category="littering", lat=RATHAUS[0], lon=RATHAUS[1],
-                     description="Ohne Token")
+    data = form_data(
+        client, category="littering", lat=RATHAUS[0], lon=RATHAUS[1], description="Ohne Token"
+    )
     del data["csrf_token"]
     response = post(client, data)
     message = de(
@@ -424,16 +553,20 @@ def test_messages_in_english(client, photo_dir):
 
 def test_messages_in_english_by_accept_language(client, photo_dir):
     token = csrf_token(client)
-    response = post(client, {"csrf_token": token, "category": "gibts-nicht", "lat": "95",
-                             "lon": "7"}, headers={"Accept-Language": "en-GB,en;q=0.9"})
+    response = post(
+        client,
+        {"csrf_token": token, "category": "gibts-nicht", "lat": "95", "lon": "7"},
+        headers={"Accept-Language": "en-GB,en;q=0.9"},
+    )
     body = page_text(response)
     assert response.status_code == 422
     assert "There is no category “gibts-nicht”." in body
     assert "These coordinates do not exist (latitude −90…90, longitude −180…180)." in body
 
 
-def test_request_over_the_total_limit_is_413_in_the_users_language(client, app, photo_dir,
-                                                                    monkeypatch):
+def test_request_over_the_total_limit_is_413_in_the_users_language(
+    client, app, photo_dir, monkeypatch
+):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1 * MB)
 
     def too_much():
@@ -443,10 +576,19 @@ def test_request_over_the_total_limit_is_413_in_the_users_language(client, app, 
 
     response = post(client, too_much())
     assert_refused(
-        client, photo_dir, response, 413, None,
-        de("Your upload is too large altogether (at most %(total)s MB). Please send at most "
-           "%(count)d photos of up to %(each)s MB each, or smaller ones. Your entries could not "
-           "be kept – please fill in the form again.", total="1", count=3, each="10"),
+        client,
+        photo_dir,
+        response,
+        413,
+        None,
+        de(
+            "Your upload is too large altogether (at most %(total)s MB). Please send at most "
+            "%(count)d photos of up to %(each)s MB each, or smaller ones. Your entries could not "
+            "be kept – please fill in the form again.",
+            total="1",
+            count=3,
+            each="10",
+        ),
     )
     english = post(client, too_much(), headers={"Accept-Language": "en"})
     assert english.status_code == 413

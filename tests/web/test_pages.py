@@ -47,8 +47,12 @@ def send(client, **fields) -> Report:
 
 def test_status_page_of_an_ordinary_report(client, geocoder_on):
     report = send(
-        client, category="papierkorb-voll", address="Friedensplatz 1",
-        description="Der Korb am Eingang quillt über.", email="bernd@example.org", consent="1",
+        client,
+        category="papierkorb-voll",
+        address="Friedensplatz 1",
+        description="Der Korb am Eingang quillt über.",
+        email="bernd@example.org",
+        consent="1",
         photos=[(io.BytesIO(jpeg(size=(640, 480))), "korb.jpg")],
     )
     assert report.address.startswith("Friedensplatz 1")
@@ -71,7 +75,10 @@ def test_status_page_of_an_ordinary_report(client, geocoder_on):
 def test_status_page_of_an_unsafe_place_shows_only_the_coarse_area(client, geocoder_on):
     exact = ("51.52331", "7.48172")
     report = send(
-        client, category="unsicherer-ort", lat=exact[0], lon=exact[1],
+        client,
+        category="unsicherer-ort",
+        lat=exact[0],
+        lon=exact[1],
         description="Hinter dem Kiosk lungern nachts Leute herum.",
         **{"attribute.time_of_day": "night", "attribute.reasons": ["dark"]},
     )
@@ -90,8 +97,14 @@ def test_status_page_history_and_local_time(client):
     report = send(client, category="littering", lat=RATHAUS[0], lon=RATHAUS[1])
     report.created_at = datetime(2026, 7, 1, 22, 30, tzinfo=UTC)  # 00:30 on 2 July in Berlin
     report.status = ReportStatus.IN_PROGRESS
-    record_event(report.id, "status_changed", SYSTEM, is_public=True,
-                 public_note="Die EDG ist informiert.", status="in_progress")
+    record_event(
+        report.id,
+        "status_changed",
+        SYSTEM,
+        is_public=True,
+        public_note="Die EDG ist informiert.",
+        status="in_progress",
+    )
     record_event(report.id, "note", SYSTEM, is_public=False, public_note="intern: nicht zeigen")
     db.session.commit()
     body = page_text(client.get(f"/r/{report.reference}"))
@@ -144,10 +157,15 @@ def test_landing_and_about_pages(client, app):
 
 
 def test_confirmation_without_the_session_has_no_private_notes(client, app):
-    data = {"csrf_token": csrf_token(client), "category": "papierkorb-voll",
-            "use_photo_location": "1",
-            "photos": [(io.BytesIO(jpeg(gps=(51.5233, 7.4817))), "korb.jpg")]}
-    location = client.post("/report", data=data, content_type="multipart/form-data").headers["Location"]
+    data = {
+        "csrf_token": csrf_token(client),
+        "category": "papierkorb-voll",
+        "use_photo_location": "1",
+        "photos": [(io.BytesIO(jpeg(gps=(51.5233, 7.4817))), "korb.jpg")],
+    }
+    location = client.post("/report", data=data, content_type="multipart/form-data").headers[
+        "Location"
+    ]
     note = de("The location was taken from your photo.")
     assert note in page_text(client.get(location))
     with app.test_client() as stranger:
@@ -162,10 +180,12 @@ def test_photo_location(client, photo_dir):
     token = csrf_token(client)
 
     def ask(content, name="foto.jpg", headers=None):
-        return client.post("/report/photo-location",
-                           data={"photo": (io.BytesIO(content), name)},
-                           content_type="multipart/form-data",
-                           headers={"X-CSRFToken": token} if headers is None else headers)
+        return client.post(
+            "/report/photo-location",
+            data={"photo": (io.BytesIO(content), name)},
+            content_type="multipart/form-data",
+            headers={"X-CSRFToken": token} if headers is None else headers,
+        )
 
     found = ask(jpeg(gps=(51.5233, 7.4817)))
     assert found.status_code == 200
@@ -198,8 +218,14 @@ def test_district_outlines_for_the_map(client):
 
 
 def test_sensitive_nearby_reports_point_only_to_the_status_page(client):
-    send(client, category="unsicherer-ort", lat=BORSIGPLATZ[0], lon=BORSIGPLATZ[1],
-         description="geheim", **{"attribute.time_of_day": "night", "attribute.reasons": ["dark"]})
+    send(
+        client,
+        category="unsicherer-ort",
+        lat=BORSIGPLATZ[0],
+        lon=BORSIGPLATZ[1],
+        description="geheim",
+        **{"attribute.time_of_day": "night", "attribute.reasons": ["dark"]},
+    )
     answer = client.get(
         f"/report/nearby?category=unsicherer-ort&lat={BORSIGPLATZ[0]}&lon={BORSIGPLATZ[1]}"
     ).get_json()
