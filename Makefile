@@ -67,3 +67,8 @@ lock:
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# After adding or changing UI texts: extract them and update the catalogs, then translate.
+translations-update: $(BIN)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o /tmp/quartiersmelder.pot .
+	$(BIN)/pybabel -q update -i /tmp/quartiersmelder.pot -d app/translations --no-fuzzy-matching --ignore-obsolete

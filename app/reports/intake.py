@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -322,9 +322,9 @@ def validate_draft(draft: ReportDraft) -> CheckedDraft:
         km = district_index().distance_outside_m(lat, lon) / 1000
         field_name = "address" if source == LocationSource.ADDRESS else "location"
         errors[field_name] = _l(
-            "This place is outside %(city)s (about %(km).1f km beyond the city boundary). "
+            "This place is outside %(city)s (about %(km)s km beyond the city boundary). "
             "We can only take reports from within %(city)s.",
-            city=city().name, km=km,
+            city=city().name, km=LazyString(lambda: format_decimal(km, format="0.0")),
         )
 
     if errors:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
 from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
@@ -25,6 +26,7 @@ from app.geo.index import is_valid_coordinate
 from app.geo.service import district_index
 from app.reports.due import due_date
 from app.reports.intake import route
+from app.reports.labels import STAFF_STATUS_LABELS
 from app.reports.models import Category, Report, ReportCopy, ReportPhoto, ReportSupporter
 from app.routing.models import Department
 
@@ -140,7 +142,7 @@ def _apply_status(report: Report, new_status: ReportStatus, actor: Actor,
     if new_status not in TRANSITIONS[old]:
         raise TransitionNotAllowed(
             _l("A report cannot go from “%(old)s” to “%(new)s”.",
-               old=status_label(old), new=status_label(new_status))
+               old=STAFF_STATUS_LABELS[old], new=STAFF_STATUS_LABELS[new_status])
         )
     report.status = new_status
     report.closed_at = utcnow() if new_status in CLOSED else None
@@ -328,20 +330,3 @@ def bulk_change_status(reports: Iterable[Report], new_status: ReportStatus, user
             nested.rollback()
             outcomes.append(BulkOutcome(report, error))
     return outcomes
-
-
-def status_label(status: ReportStatus) -> LazyString:
-    return STATUS_LABELS[status]
-
-
-STATUS_LABELS: dict[ReportStatus, LazyString] = {
-    S.NEW: _l("new"),
-    S.IN_REVIEW: _l("in review"),
-    S.IN_PROGRESS: _l("in progress"),
-    S.FORWARDED: _l("forwarded"),
-    S.RESOLVED: _l("resolved"),
-    S.NOT_RESOLVABLE: _l("cannot be resolved"),
-    S.DUPLICATE: _l("duplicate"),
-    S.REJECTED: _l("rejected"),
-    S.REOPENED: _l("reopened"),
-}

@@ -21,7 +21,6 @@ from flask import (
 )
 from flask_babel import format_date, format_time, get_locale, refresh
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.cities.settings import city
@@ -34,6 +33,7 @@ from app.geo.models import District
 from app.photos.pipeline import process_photo
 from app.photos.service import photo_limits
 from app.reports.intake import submit_report
+from app.reports.labels import PUBLIC_STATUS_LABELS
 from app.reports.models import Category, CategoryGroup, Report, pick_language
 from app.reports.queries import (
     find_nearby_open_reports,
@@ -76,17 +76,6 @@ WEB_ACTOR = Actor("resident", "web")
 _SESSION_SENT = "qm_sent"  # this browser's recent reports: reference -> notes, updates
 _REMEMBER_SENT = 5
 
-STATUS_LABELS = {
-    ReportStatus.NEW: _l("Received"),
-    ReportStatus.IN_REVIEW: _l("Being reviewed"),
-    ReportStatus.IN_PROGRESS: _l("In progress"),
-    ReportStatus.FORWARDED: _l("Forwarded to the responsible office"),
-    ReportStatus.RESOLVED: _l("Resolved"),
-    ReportStatus.NOT_RESOLVABLE: _l("Cannot be resolved"),
-    ReportStatus.DUPLICATE: _l("Already reported (duplicate)"),
-    ReportStatus.REJECTED: _l("Rejected"),
-    ReportStatus.REOPENED: _l("Reopened"),
-}
 
 # Where each error of the intake service is shown, in page order.
 FIELD_ORDER = ("category", "location", "address", "photos", "description", "email", "consent")
@@ -131,7 +120,7 @@ def _page_context() -> dict[str, Any]:
 
 
 def status_label(status: ReportStatus) -> str:
-    return str(STATUS_LABELS.get(status, status.value))
+    return str(PUBLIC_STATUS_LABELS[status])
 
 
 def when(moment) -> str:

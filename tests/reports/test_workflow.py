@@ -146,7 +146,7 @@ def test_a_stale_version_is_a_conflict_and_overwrites_nothing(make_report, make_
         workflow.change_status(report, S.RESOLVED, second, expected_version=seen_by_both,
                                public_note="Zweiter")
     db.session.rollback()
-    assert "Someone else changed this report" in str(info.value.message)
+    assert "Jemand anderes hat diese Meldung geändert" in str(info.value.message)
     db.session.refresh(report)
     assert report.status == S.IN_PROGRESS
     assert [e.public_note for e in events(report, "status_changed")] == ["Erster"]

@@ -286,12 +286,9 @@ def test_place_outside_the_city(client, photo_dir):
         response,
         422,
         "location",
-        de(
-            "This place is outside %(city)s (about %(km).1f km beyond the city boundary). "
-            "We can only take reports from within %(city)s.",
-            city="Dortmund",
-            km=km,
-        ),
+        "Dieser Ort liegt außerhalb von Dortmund (etwa "
+        f"{km:.1f}".replace(".", ",") + " km jenseits der Stadtgrenze). "
+        "Wir können nur Meldungen aus Dortmund annehmen.",
     )
     # what was typed is kept
     fields = form_fields(response)

@@ -1,0 +1,32 @@
+"""Status words: short ones for staff, friendlier ones for residents on public pages."""
+
+from __future__ import annotations
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from app.core.enums import ReportStatus
+
+STAFF_STATUS_LABELS: dict[ReportStatus, LazyString] = {
+    ReportStatus.NEW: _l("new"),
+    ReportStatus.IN_REVIEW: _l("in review"),
+    ReportStatus.IN_PROGRESS: _l("in progress"),
+    ReportStatus.FORWARDED: _l("forwarded"),
+    ReportStatus.RESOLVED: _l("resolved"),
+    ReportStatus.NOT_RESOLVABLE: _l("cannot be resolved"),
+    ReportStatus.DUPLICATE: _l("duplicate"),
+    ReportStatus.REJECTED: _l("rejected"),
+    ReportStatus.REOPENED: _l("reopened"),
+}
+
+PUBLIC_STATUS_LABELS: dict[ReportStatus, LazyString] = {
+    ReportStatus.NEW: _l("Received"),
+    ReportStatus.IN_REVIEW: _l("Being reviewed"),
+    ReportStatus.IN_PROGRESS: _l("In progress"),
+    ReportStatus.FORWARDED: _l("Forwarded to the responsible office"),
+    ReportStatus.RESOLVED: _l("Resolved"),
+    ReportStatus.NOT_RESOLVABLE: _l("Cannot be resolved"),
+    ReportStatus.DUPLICATE: _l("Already reported (duplicate)"),
+    ReportStatus.REJECTED: _l("Rejected"),
+    ReportStatus.REOPENED: _l("Reopened"),
+}
