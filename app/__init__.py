@@ -15,21 +15,26 @@ def create_app(config: Config | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from app import models  # noqa: F401  (registers every table on the metadata)
-    from app.extensions import babel, csrf, db, migrate
+    from app.extensions import babel, csrf, db, login_manager, migrate
     from app.web.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
 
     from app.core.files import install_file_cleanup
+    from app.auth import register as register_auth
+    from app.inbox import register as register_inbox
     from app.web import register as register_web
 
     install_file_cleanup()
     if app.config["EMAIL_ALLOW_RESERVED_DOMAINS"]:
         _allow_reserved_email_domains()
     register_web(app)
+    register_auth(app)
+    register_inbox(app)
     from app.open311 import register as register_open311
 
     register_open311(app)

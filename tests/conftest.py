@@ -122,6 +122,7 @@ def _clear(tables) -> None:
 def app_ctx(app, tmp_path, monkeypatch):
     """An app context; photos go to this test's own directory; the database is cleaned after."""
     monkeypatch.setitem(app.config, "PHOTO_STORAGE_DIR", str(tmp_path / "photos"))
+    app.extensions.pop("qm_login_throttle", None)  # failed log-ins of earlier tests
     with app.app_context():
         yield app
         _clear(RUNTIME_TABLES)

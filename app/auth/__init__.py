@@ -1,1 +1,27 @@
-"""Staff accounts and roles (caseworker, dispatcher, admin)."""
+"""Staff accounts and roles (caseworker, dispatcher, admin): log-in, log-out, throttling."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from app.auth.models import User
+    from app.auth.views import bp
+    from app.extensions import db, login_manager
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        try:
+            return db.session.get(User, int(user_id))
+        except ValueError:
+            return None
+
+    app.register_blueprint(bp)
+    app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions

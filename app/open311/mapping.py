@@ -20,21 +20,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.core.enums import AttributeType, ReportStatus
 from app.core.events import ReportEvent
+from app.reports.labels import PUBLIC_STATUS_LABELS
 from app.reports.models import Category, Report, pick_language
 from app.reports.queries import public_point
-
-# The same texts as the web status page (same msgids, so one translation serves both).
-STATUS_NAMES = {
-    ReportStatus.NEW: _l("Received"),
-    ReportStatus.IN_REVIEW: _l("Being reviewed"),
-    ReportStatus.IN_PROGRESS: _l("In progress"),
-    ReportStatus.FORWARDED: _l("Forwarded to the responsible office"),
-    ReportStatus.RESOLVED: _l("Resolved"),
-    ReportStatus.NOT_RESOLVABLE: _l("Cannot be resolved"),
-    ReportStatus.DUPLICATE: _l("Already reported (duplicate)"),
-    ReportStatus.REJECTED: _l("Rejected"),
-    ReportStatus.REOPENED: _l("Reopened"),
-}
 
 # "Friedensplatz 1a, 44135 Dortmund" → "Friedensplatz, 44135 Dortmund", as on the status page:
 # a house number may be someone's home.
@@ -79,7 +67,7 @@ def open311_status(status: ReportStatus) -> str:
 
 
 def status_name(status: ReportStatus) -> str:
-    return str(STATUS_NAMES.get(status, status.value))
+    return str(PUBLIC_STATUS_LABELS.get(status, status.value))
 
 
 # --- services ---------------------------------------------------------------------------------

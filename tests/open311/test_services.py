@@ -192,6 +192,9 @@ def test_error_descriptions_are_in_the_asked_language(client, app_ctx):
         assert english.get_json()[0]["description"] == str(message)
     with app_ctx.test_request_context(), force_locale("de"):
         assert german.get_json()[0]["description"] == str(message)
+    assert german.get_json() != english.get_json()
+    default = client.get(f"{API}/services/nope.json")
+    assert default.get_json() == german.get_json()  # German unless asked otherwise
 
 
 def test_the_api_needs_no_csrf_token_and_sets_no_session(client):
