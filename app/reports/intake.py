@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import LazyString, format_decimal, get_locale
@@ -25,7 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from app.cities.settings import city
 from app.core.db import utcnow
-from app.core.enums import AttributeType, LocationSource, ReportStatus
+from app.core.enums import AttributeType, LocationSource, ReportStatus, RuleAction
 from app.core.errors import DraftInvalid, PhotoRejected
 from app.core.events import Actor, record_event
 from app.core.files import track_new_file
@@ -33,13 +34,16 @@ from app.core.signals import report_submitted
 from app.extensions import db
 from app.geo.geocoding import GeocoderUnavailable, Place
 from app.geo.index import is_valid_coordinate
+from app.geo.models import District
 from app.geo.service import district_index, geocoder
 from app.photos.pipeline import ProcessedPhoto, process_photo
 from app.photos.service import photo_limits, photo_storage
-from app.reports.due import due_date
 from app.reports.drafts import ReportDraft
+from app.reports.due import due_date
 from app.reports.models import (
     Category,
+    CategoryAttribute,
+    CategoryGroup,
     ReferenceCounter,
     Report,
     ReportCopy,
@@ -342,37 +346,39 @@ def validate_draft(draft: ReportDraft) -> CheckedDraft:
 
 
 def load_rules() -> list[RuleSpec]:
-    rules = db.session.execute(
-        db.select(RoutingRule)
-        .join(Department, RoutingRule.department_id == Department.id)
-        .where(RoutingRule.is_active.is_(True), Department.is_active.is_(True))
-        .options(
-            selectinload(RoutingRule.category),
-            selectinload(RoutingRule.category_group),
-            selectinload(RoutingRule.district),
-            selectinload(RoutingRule.department),
+    """The active rules as plain specs, in one query (this runs for every report)."""
+    attr = sa.orm.aliased(CategoryAttribute)
+    rows = db.session.execute(
+        sa.select(
+            RoutingRule.id, RoutingRule.position, RoutingRule.action,
+            RoutingRule.attribute_code, RoutingRule.attribute_value,
+            Department.code, Department.name,
+            Category.code, Category.names, CategoryGroup.code, CategoryGroup.names,
+            District.number, District.name, attr.values,
         )
-    ).scalars()
+        .join(Department, RoutingRule.department_id == Department.id)
+        .outerjoin(Category, RoutingRule.category_id == Category.id)
+        .outerjoin(CategoryGroup, RoutingRule.category_group_id == CategoryGroup.id)
+        .outerjoin(District, RoutingRule.district_id == District.id)
+        .outerjoin(attr, sa.and_(attr.category_id == RoutingRule.category_id,
+                                 attr.code == RoutingRule.attribute_code))
+        .where(RoutingRule.is_active.is_(True), Department.is_active.is_(True))
+    ).all()
     specs = []
-    for rule in rules:
-        value_name = None
-        if rule.attribute_code and rule.category is not None:
-            attr = next((a for a in rule.category.attributes if a.code == rule.attribute_code), None)
-            value_name = next(
-                (v.get("names") for v in (attr.values if attr else []) if v["key"] == rule.attribute_value),
-                None,
-            )
+    for (rule_id, position, action, attribute_code, attribute_value, dept_code, dept_name,
+         category_code, category_names, group_code, group_names, district_number, district_name,
+         attribute_values) in rows:
+        value_name = next(
+            (v.get("names") for v in attribute_values or [] if v["key"] == attribute_value), None
+        )
         specs.append(
             RuleSpec(
-                id=rule.id, position=rule.position, action=rule.action.value,
-                department_code=rule.department.code, department_name=rule.department.name,
-                category_code=rule.category.code if rule.category else None,
-                category_name=rule.category.names if rule.category else None,
-                group_code=rule.category_group.code if rule.category_group else None,
-                group_name=rule.category_group.names if rule.category_group else None,
-                district_number=rule.district.number if rule.district else None,
-                district_name=rule.district.name if rule.district else None,
-                attribute_code=rule.attribute_code, attribute_value=rule.attribute_value,
+                id=rule_id, position=position, action=RuleAction(action).value,
+                department_code=dept_code, department_name=dept_name,
+                category_code=category_code, category_name=category_names,
+                group_code=group_code, group_name=group_names,
+                district_number=district_number, district_name=district_name,
+                attribute_code=attribute_code, attribute_value=attribute_value,
                 attribute_value_name=value_name,
             )
         )
