@@ -80,6 +80,8 @@ class Config:
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
         self.WTF_CSRF_TIME_LIMIT = None  # a resident may take a while with photos
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        # Open311 POST/GET budget per API key (or per address without a key).
+        self.OPEN311_RATE_LIMIT = env.get("OPEN311_RATE_LIMIT", "2000/minute")
         # Accept e-mail addresses under the reserved .invalid/.test domains (development and
         # tests use placeholders such as resident@example.invalid); never in production.
         self.EMAIL_ALLOW_RESERVED_DOMAINS = _bool("EMAIL_ALLOW_RESERVED_DOMAINS", True)

@@ -3,8 +3,6 @@ limit and an OpenAPI document. ``register(app)`` is all the factory calls."""
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 
 
@@ -14,9 +12,7 @@ def register(app: Flask) -> None:
     from app.open311.limits import DEFAULT_RATE_LIMIT, init_limiter
     from app.open311.views import bp
 
-    app.config.setdefault(
-        "OPEN311_RATE_LIMIT", os.environ.get("OPEN311_RATE_LIMIT", DEFAULT_RATE_LIMIT)
-    )
+    app.config.setdefault("OPEN311_RATE_LIMIT", DEFAULT_RATE_LIMIT)
     csrf.exempt(bp)  # clients authenticate with api_key, not with a session
     app.register_blueprint(bp)
     init_limiter(app, bp)

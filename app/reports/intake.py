@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -267,8 +267,36 @@ def _geocode(address: str) -> tuple[Place | None, dict]:
     return place, {}
 
 
+_CONTROL_CHARACTERS = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")
+
+
+def _clean_text(value: Any) -> Any:
+    """Strip control characters (NUL breaks PostgreSQL text) from text of every channel."""
+    if isinstance(value, str):
+        return value.translate(_CONTROL_CHARACTERS)
+    if isinstance(value, list | tuple):
+        return [_clean_text(v) for v in value]
+    return value
+
+
+def _cleaned(draft: ReportDraft) -> ReportDraft:
+    contact = draft.contact
+    if contact is not None:
+        contact = replace(contact, email=_clean_text(contact.email), name=_clean_text(contact.name),
+                          phone=_clean_text(contact.phone))
+    return replace(
+        draft,
+        category_code=_clean_text(draft.category_code),
+        description=_clean_text(draft.description or ""),
+        address=_clean_text(draft.address),
+        attributes={_clean_text(k): _clean_text(v) for k, v in (draft.attributes or {}).items()},
+        contact=contact,
+    )
+
+
 def validate_draft(draft: ReportDraft) -> CheckedDraft:
     """Check everything about a draft without writing anything; raise ``DraftInvalid``."""
+    draft = _cleaned(draft)
     errors: dict[str, Any] = {}
     status = 422
 

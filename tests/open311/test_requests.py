@@ -347,7 +347,7 @@ def test_control_characters_do_not_break_the_xml(client, app_ctx):
     root = ET.fromstring(client.get(f"{API}/requests/{report.reference}.xml").data)
     assert root.findtext("request/description") == "Müll am Platz"
     [item] = json.loads(client.get(f"{API}/requests/{report.reference}.json").data)
-    assert item["description"] == "Müll\x0b am\x1f Platz"
+    assert item["description"] == "Müll am Platz"  # the intake strips control characters
 
 
 @pytest.mark.parametrize(

@@ -318,3 +318,15 @@ def test_messages_follow_the_users_language(app_ctx):
     with app_ctx.test_request_context(headers={"Accept-Language": "en"}):
         error = refused(draft(point=BOCHUM_HBF))
         assert str(error.errors["location"]).startswith("This place is outside Dortmund (about 6.")
+
+
+def test_control_characters_are_removed_from_every_text(app_ctx):
+    """NUL bytes would break PostgreSQL text columns; tabs and new lines stay."""
+    result = submit_report(
+        draft("laterne-aus", description="Lampe\x00 aus\n\tseit Tagen\x07",
+              attributes={"mast_number": "12\x00-3"}),
+        RESIDENT,
+    )
+    db.session.commit()
+    assert result.report.description == "Lampe aus\n\tseit Tagen"
+    assert result.report.attributes == {"mast_number": "12-3"}
