@@ -22,7 +22,7 @@ from flask_babel import LazyString, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.cities.settings import city
 from app.core.db import utcnow
@@ -103,7 +103,7 @@ def _active_category(code: str | None) -> Category | None:
     return db.session.execute(
         db.select(Category)
         .where(Category.code == code.strip(), Category.is_active.is_(True))
-        .options(selectinload(Category.attributes), selectinload(Category.group))
+        .options(selectinload(Category.attributes), joinedload(Category.group))
     ).scalar_one_or_none()
 
 
@@ -429,21 +429,19 @@ def route(category: Category, district_number: str | None, district_name: str | 
 def next_reference(now: datetime | None = None) -> str:
     """``DO-2026-00042``: city prefix, local year, a number counted per year.
 
-    The counter row is updated in place, so on PostgreSQL concurrent intakes queue on its row
+    One upsert on the year's counter row: on PostgreSQL concurrent intakes queue on its row
     lock instead of handing out one number twice.
     """
     settings = city()
     year = (now or utcnow()).astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).year
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(ReferenceCounter).values(year=year, last_number=0).on_conflict_do_nothing()
-    )
+    statement = insert(ReferenceCounter).values(year=year, last_number=1)
     number = db.session.execute(
-        sa.update(ReferenceCounter)
-        .where(ReferenceCounter.year == year)
-        .values(last_number=ReferenceCounter.last_number + 1)
-        .returning(ReferenceCounter.last_number)
+        statement.on_conflict_do_update(
+            index_elements=[ReferenceCounter.year],
+            set_={"last_number": ReferenceCounter.last_number + 1},
+        ).returning(ReferenceCounter.last_number)
     ).scalar_one()
     return f"{settings.reference_prefix}-{year}-{number:05d}"
 

@@ -1,0 +1,822 @@
+"""Admin writes: one small service per change.
+
+Every service checks everything first and raises ``AdminInvalid`` (a message per form field,
+nothing changed) or ``NeedsConfirmation``; then it changes the rows, flushes and logs what
+changed together with the admin's id. The view commits once.
+
+``preview_route`` is the one read-only service here: where a report would go under the rules
+in the database right now (the "test this rule" box).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from app.auth.models import Role, User
+from app.auth.services import MIN_PASSWORD_LENGTH, AccountError, create_user
+from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
+from app.extensions import db
+from app.geo.index import is_valid_coordinate
+from app.geo.models import District
+from app.geo.service import district_index
+from app.reports.intake import check_attributes, route
+from app.reports.models import (
+    Category,
+    CategoryAttribute,
+    CategoryGroup,
+    Report,
+    ReportCopy,
+    ResponseTemplate,
+)
+from app.routing.models import Department, RoutingRule
+from app.routing.resolve import RoutingDecision
+
+log = logging.getLogger(__name__)
+
+LANGS = ("de", "en")
+LIST_TYPES = (AttributeType.SINGLEVALUELIST, AttributeType.MULTIVALUELIST)
+TEXT_TYPES = (AttributeType.STRING, AttributeType.TEXT)
+CODE_PATTERN = re.compile(r"[a-z0-9-]+")  # category and department codes (Open311 service_code)
+KEY_PATTERN = re.compile(r"[a-z0-9_-]+")  # question codes and answer keys
+CODE_MAX = 64
+NAME_MAX = 120
+DEPARTMENT_NAME_MAX = 200
+SHORT_TEXT_MAX = 500
+LONG_TEXT_MAX = 2000
+WORKING_DAYS_MAX = 365
+RADIUS_MAX_M = 5000
+ANSWER_MAX_LENGTH = 2000
+
+
+class AdminInvalid(Exception):
+    """Refused input: ``errors`` maps a form field name (or ``""`` for the whole form) to a
+    message for the admin; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, errors: Mapping[str, str | LazyString], status: int = 422) -> None:
+        self.errors = dict(errors)
+        self.status = status
+        super().__init__("; ".join(f"{k or 'form'}: {v}" for k, v in self.errors.items()))
+
+
+class NeedsConfirmation(Exception):
+    """The change is allowed but has consequences the admin must confirm first."""
+
+    def __init__(self, message: str | LazyString) -> None:
+        self.message = message
+        super().__init__(str(message))
+
+
+def _require_admin(actor: User) -> None:
+    if actor is None or not actor.is_admin:
+        raise PermissionError("admin services need an admin")
+
+
+def _apply(obj: Any, **values: Any) -> dict[str, tuple[Any, Any]]:
+    """Set ``values`` on ``obj``; return what changed as {field: (old, new)}."""
+    changes = {}
+    for name, value in values.items():
+        old = getattr(obj, name)
+        if old != value:
+            setattr(obj, name, value)
+            changes[name] = (old, value)
+    return changes
+
+
+def _texts(given: Mapping[str, str | None] | None) -> dict[str, str]:
+    """{"de": …, "en": …} trimmed, empty languages left out."""
+    return {lang: (given or {}).get(lang, "").strip() for lang in LANGS
+            if ((given or {}).get(lang) or "").strip()}
+
+
+def _check_lengths(errors: dict, prefix: str, texts: Mapping[str, str], limit: int) -> None:
+    for lang, text in texts.items():
+        if len(text) > limit:
+            errors.setdefault(f"{prefix}_{lang}", _l(
+                "This is too long: %(length)d characters, at most %(max)d.",
+                length=len(text), max=limit))
+
+
+def _whole_number(errors: dict, name: str, value: int | None, low: int, high: int,
+                  message: LazyString) -> None:
+    if value is not None and not low <= value <= high:
+        errors[name] = message
+
+
+def _code_error(code: str, pattern: re.Pattern = CODE_PATTERN) -> LazyString | None:
+    if not code:
+        return _l("Please enter a code.")
+    if len(code) > CODE_MAX or not pattern.fullmatch(code):
+        if pattern is KEY_PATTERN:
+            return _l("Use only lowercase letters a–z, digits, “-” and “_” (at most %(max)d).",
+                      max=CODE_MAX)
+        return _l("Use only lowercase letters a–z, digits and “-” (at most %(max)d).", max=CODE_MAX)
+    return None
+
+
+def _count(statement) -> int:
+    return db.session.execute(statement).scalar_one()
+
+
+def rule_positions(rules: Iterable[RoutingRule]) -> str:
+    return ", ".join(str(r.position) for r in sorted(rules, key=lambda r: r.position))
+
+
+# --- categories ------------------------------------------------------------------------------
+
+
+@dataclass
+class CategoryData:
+    code: str
+    group_id: int | None
+    names: dict[str, str]
+    descriptions: dict[str, str] = field(default_factory=dict)
+    keywords: str = ""
+    target_working_days: int | None = None
+    nearby_radius_m: int | None = None
+    is_sensitive: bool = False
+    is_active: bool = True
+
+
+def reports_of_category(category: Category) -> int:
+    return _count(sa.select(sa.func.count(Report.id)).where(Report.category_id == category.id))
+
+
+def save_category(admin: User, category: Category | None, data: CategoryData) -> Category:
+    """Create (``category`` None) or change a category. The code is fixed once reports use it."""
+    _require_admin(admin)
+    errors: dict[str, Any] = {}
+    code = (data.code or "").strip()
+    if category is None or code != category.code:
+        problem = _code_error(code)
+        if problem is not None:
+            errors["code"] = problem
+        elif _count(sa.select(sa.func.count(Category.id)).where(Category.code == code)):
+            errors["code"] = _l("There is already a category with the code “%(code)s”.", code=code)
+        elif category is not None and (used := reports_of_category(category)):
+            errors["code"] = _l(
+                "The code cannot be changed any more: %(n)d reports use it (it is the Open311 "
+                "service_code).", n=used)
+    group = db.session.get(CategoryGroup, data.group_id) if data.group_id else None
+    if group is None:
+        errors["group"] = _l("Please choose a group.")
+    names = _texts(data.names)
+    descriptions = _texts(data.descriptions)
+    if not names.get("de"):
+        errors["name_de"] = _l("Please enter the German name.")
+    _check_lengths(errors, "name", names, NAME_MAX)
+    _check_lengths(errors, "description", descriptions, SHORT_TEXT_MAX)
+    keywords = (data.keywords or "").strip()
+    if len(keywords) > 255:
+        errors["keywords"] = _l("This is too long: %(length)d characters, at most %(max)d.",
+                                length=len(keywords), max=255)
+    _whole_number(errors, "target_working_days", data.target_working_days, 1, WORKING_DAYS_MAX,
+                  _l("Please give a whole number of working days from 1 to %(max)d, or leave it "
+                     "empty.", max=WORKING_DAYS_MAX))
+    _whole_number(errors, "nearby_radius_m", data.nearby_radius_m, 1, RADIUS_MAX_M,
+                  _l("Please give a distance in metres from 1 to %(max)d, or leave it empty.",
+                     max=RADIUS_MAX_M))
+    if errors:
+        raise AdminInvalid(errors)
+
+    created = category is None
+    if category is None:
+        last = db.session.execute(sa.select(sa.func.max(Category.position))).scalar()
+        category = Category(position=(last or 0) + 1, code=code, names=names)
+        db.session.add(category)
+    old_group = category.group.code if category.group is not None else None
+    changes = _apply(
+        category, code=code, names=names, descriptions=descriptions, keywords=keywords or None,
+        target_working_days=data.target_working_days, nearby_radius_m=data.nearby_radius_m,
+        is_sensitive=bool(data.is_sensitive), is_active=bool(data.is_active),
+    )
+    if old_group != group.code:
+        category.group = group
+        changes["group"] = (old_group, group.code)
+    db.session.flush()
+    log.info("admin %s %s category %s: %s", admin.id, "created" if created else "changed",
+             category.code, changes)
+    return category
+
+
+# --- category attributes (extra questions) ----------------------------------------------------
+
+
+@dataclass
+class AttributeData:
+    code: str
+    datatype: str
+    labels: dict[str, str]
+    help_texts: dict[str, str] = field(default_factory=dict)
+    is_required: bool = False
+    # [{"key": "dark", "names": {"de": "zu dunkel", "en": "too dark"}}, …] for list types
+    values: list[dict[str, Any]] = field(default_factory=list)
+    max_length: int | None = None
+    position: int | None = None  # 1-based place among the category's questions; None: last
+
+
+def _rules_using_attribute(category: Category, code: str) -> list[RoutingRule]:
+    return list(db.session.execute(
+        sa.select(RoutingRule).where(
+            RoutingRule.attribute_code == code,
+            sa.or_(RoutingRule.category_id == category.id, RoutingRule.category_id.is_(None)),
+        ).order_by(RoutingRule.position)
+    ).scalars())
+
+
+def save_attribute(admin: User, category: Category, attribute: CategoryAttribute | None,
+                   data: AttributeData) -> CategoryAttribute:
+    """Create or change one extra question of ``category``."""
+    _require_admin(admin)
+    errors: dict[str, Any] = {}
+    code = (data.code or "").strip()
+    rules = _rules_using_attribute(category, attribute.code) if attribute is not None else []
+    if attribute is None or code != attribute.code:
+        problem = _code_error(code, KEY_PATTERN)
+        if problem is not None:
+            errors["code"] = problem
+        elif any(a.code == code for a in category.attributes if a is not attribute):
+            errors["code"] = _l("This category already has a question “%(code)s”.", code=code)
+        elif attribute is not None and (used := reports_of_category(category)):
+            errors["code"] = _l(
+                "The code cannot be changed any more: %(n)d reports of this category store "
+                "their answers under it.", n=used)
+        elif rules:
+            errors["code"] = _l("Routing rule %(positions)s uses this question; change that rule "
+                                "first.", positions=rule_positions(rules))
+    try:
+        datatype = AttributeType(data.datatype)
+    except ValueError:
+        datatype = None
+        errors["datatype"] = _l("Please choose a type.")
+    labels = _texts(data.labels)
+    help_texts = _texts(data.help_texts)
+    if not labels.get("de"):
+        errors["label_de"] = _l("Please enter the German question.")
+    _check_lengths(errors, "label", labels, NAME_MAX)
+    _check_lengths(errors, "help", help_texts, SHORT_TEXT_MAX)
+
+    values = [{"key": v["key"], "names": _texts(v.get("names"))} for v in data.values or []]
+    keys = [v["key"] for v in values]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if datatype in LIST_TYPES and not values:
+        errors["values"] = _l("A list question needs at least one choice.")
+    elif datatype is not None and datatype not in LIST_TYPES and values:
+        errors["values"] = _l("Only list questions have choices: leave this empty or choose a "
+                              "list type.")
+    elif duplicates:
+        errors["values"] = _l("The key “%(key)s” is used twice.", key=duplicates[0])
+    elif attribute is not None:
+        for rule in rules:
+            if rule.attribute_value not in keys and datatype in LIST_TYPES:
+                errors["values"] = _l(
+                    "Routing rule %(position)d uses the choice “%(key)s”; change that rule "
+                    "first.", position=rule.position, key=rule.attribute_value)
+                break
+        else:
+            if rules and datatype not in LIST_TYPES:
+                errors["datatype"] = _l(
+                    "Routing rule %(positions)s uses a choice of this question; change that rule "
+                    "first.", positions=rule_positions(rules))
+    if data.max_length is not None:
+        if datatype not in TEXT_TYPES:
+            errors["max_length"] = _l("Only text questions have a maximum length: leave this "
+                                      "empty.")
+        elif not 1 <= data.max_length <= ANSWER_MAX_LENGTH:
+            errors["max_length"] = _l("Please give a whole number from 1 to %(max)d, or leave it "
+                                      "empty.", max=ANSWER_MAX_LENGTH)
+    if errors:
+        raise AdminInvalid(errors)
+
+    created = attribute is None
+    if attribute is None:
+        attribute = CategoryAttribute(category=category, code=code, datatype=datatype,
+                                      labels=labels, position=len(category.attributes))
+        db.session.add(attribute)
+    changes = _apply(
+        attribute, code=code, datatype=datatype, labels=labels, help_texts=help_texts,
+        is_required=bool(data.is_required), values=values, max_length=data.max_length,
+    )
+    old_place = _place(category.attributes, attribute)
+    if data.position is not None or created:
+        order = [a for a in category.attributes if a is not attribute]
+        index = len(order) if data.position is None else min(max(data.position, 1) - 1, len(order))
+        order.insert(index, attribute)
+        for position, item in enumerate(order):
+            item.position = position
+        category.attributes[:] = order
+        if not created and old_place != index + 1:
+            changes["order"] = (old_place, index + 1)
+    db.session.flush()
+    log.info("admin %s %s question %s of category %s: %s", admin.id,
+             "added" if created else "changed", attribute.code, category.code, changes)
+    return attribute
+
+
+def _place(items: list, item: Any) -> int | None:
+    return items.index(item) + 1 if item in items else None
+
+
+def delete_attribute(admin: User, attribute: CategoryAttribute) -> None:
+    """Remove a question. Answers already given stay in the reports."""
+    _require_admin(admin)
+    category = attribute.category
+    rules = _rules_using_attribute(category, attribute.code)
+    if rules:
+        raise AdminInvalid({"": _l("Routing rule %(positions)s uses this question; change that "
+                                   "rule first.", positions=rule_positions(rules))}, 409)
+    code = attribute.code
+    category.attributes.remove(attribute)
+    for position, item in enumerate(category.attributes):
+        item.position = position
+    db.session.flush()
+    log.info("admin %s deleted question %s of category %s", admin.id, code, category.code)
+
+
+# --- departments -------------------------------------------------------------------------------
+
+
+@dataclass
+class DepartmentData:
+    name: str
+    kind: str
+    email: str = ""
+    description: str = ""
+    is_active: bool = True
+    code: str = ""  # only when creating one; fixed afterwards
+
+
+def active_rules_of(department: Department) -> list[RoutingRule]:
+    return list(db.session.execute(
+        sa.select(RoutingRule)
+        .where(RoutingRule.department_id == department.id, RoutingRule.is_active.is_(True))
+        .order_by(RoutingRule.position)
+    ).scalars())
+
+
+def save_department(admin: User, department: Department | None, data: DepartmentData,
+                    *, confirmed: bool = False) -> Department:
+    """Create or change a department. Deactivating one that active rules still send reports
+    to raises ``NeedsConfirmation`` unless ``confirmed``: routing skips those rules."""
+    _require_admin(admin)
+    errors: dict[str, Any] = {}
+    code = (data.code or "").strip() if department is None else department.code
+    if department is None:
+        problem = _code_error(code)
+        if problem is not None:
+            errors["code"] = problem
+        elif _count(sa.select(sa.func.count(Department.id)).where(Department.code == code)):
+            errors["code"] = _l("There is already a department with the code “%(code)s”.",
+                                code=code)
+    name = (data.name or "").strip()
+    if not name:
+        errors["name"] = _l("Please enter a name.")
+    elif len(name) > DEPARTMENT_NAME_MAX:
+        errors["name"] = _l("This is too long: %(length)d characters, at most %(max)d.",
+                            length=len(name), max=DEPARTMENT_NAME_MAX)
+    elif _count(sa.select(sa.func.count(Department.id)).where(
+            Department.name == name,
+            Department.id != (department.id if department is not None else -1))):
+        errors["name"] = _l("There is already a department called “%(name)s”.", name=name)
+    try:
+        kind = DepartmentKind(data.kind)
+    except ValueError:
+        kind = None
+        errors["kind"] = _l("Please choose internal or external.")
+    email = (data.email or "").strip() or None
+    if email is not None:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["email"] = _l("This e-mail address does not look right.")
+    elif kind == DepartmentKind.EXTERNAL:
+        errors["email"] = _l("External departments get their reports by e-mail: please enter an "
+                             "address.")
+    description = (data.description or "").strip()
+    if len(description) > LONG_TEXT_MAX:
+        errors["description"] = _l("This is too long: %(length)d characters, at most %(max)d.",
+                                   length=len(description), max=LONG_TEXT_MAX)
+    if errors:
+        raise AdminInvalid(errors)
+    deactivating = department is not None and department.is_active and not data.is_active
+    rules = active_rules_of(department) if deactivating else []
+    if rules and not confirmed:
+        raise NeedsConfirmation(_l(
+            "Routing rule %(positions)s still sends reports to %(name)s. While the department is "
+            "inactive, routing skips these rules: such reports go to the next matching rule or "
+            "to the triage queue.", positions=rule_positions(rules), name=department.name))
+
+    created = department is None
+    if department is None:
+        department = Department(code=code, name=name)
+        db.session.add(department)
+    changes = _apply(department, name=name, kind=kind, email=email,
+                     description=description or None, is_active=bool(data.is_active))
+    db.session.flush()
+    log.info("admin %s %s department %s: %s%s", admin.id, "created" if created else "changed",
+             department.code, changes,
+             f" (rules now skipped: {rule_positions(rules)})" if rules else "")
+    return department
+
+
+# --- routing rules -----------------------------------------------------------------------------
+
+
+@dataclass
+class RuleData:
+    department_id: int | None
+    action: str = RuleAction.ROUTE.value
+    category_id: int | None = None
+    group_id: int | None = None
+    district_id: int | None = None
+    attribute_code: str = ""
+    attribute_value: str = ""
+    note: str = ""
+    is_active: bool = True
+    position: int | None = None  # 1-based; None: at the end (new) or where it is (edit)
+
+
+def ordered_rules() -> list[RoutingRule]:
+    return list(db.session.execute(
+        sa.select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
+    ).scalars())
+
+
+def _renumber(rules: list[RoutingRule]) -> None:
+    """Positions 1..n in list order, without gaps."""
+    for position, rule in enumerate(rules, start=1):
+        if rule.position != position:
+            rule.position = position
+
+
+def describe_rule(rule: RoutingRule) -> str:
+    """For the log: ``3 route group:beleuchtung district:any -> tiefbau-licht``."""
+    what = (f"category:{rule.category.code}" if rule.category is not None
+            else f"group:{rule.category_group.code}" if rule.category_group is not None
+            else "any")
+    where = f"district:{rule.district.number}" if rule.district is not None else "district:any"
+    condition = (f" if {rule.attribute_code}={rule.attribute_value}"
+                 if rule.attribute_code else "")
+    return (f"{rule.position} {rule.action} {what} {where}{condition} -> "
+            f"{rule.department.code if rule.department else '?'}")
+
+
+def save_rule(admin: User, rule: RoutingRule | None, data: RuleData) -> RoutingRule:
+    """Create or change a rule; its position is taken among the others (1..n, no gaps).
+    Routing reads the rules on every report, so the change counts from the next one."""
+    _require_admin(admin)
+    errors: dict[str, Any] = {}
+    try:
+        action = RuleAction(data.action)
+    except ValueError:
+        action = None
+        errors["action"] = _l("Please choose whether the rule routes or sends a copy.")
+    if data.category_id and data.group_id:
+        errors["target"] = _l("Please choose either a category or a group.")
+    category = db.session.get(Category, data.category_id) if data.category_id else None
+    group = db.session.get(CategoryGroup, data.group_id) if data.group_id else None
+    if (data.category_id and category is None) or (data.group_id and group is None):
+        errors["target"] = _l("This category or group does not exist (any more).")
+    district = db.session.get(District, data.district_id) if data.district_id else None
+    if data.district_id and district is None:
+        errors["district"] = _l("This district does not exist.")
+    department = db.session.get(Department, data.department_id) if data.department_id else None
+    if department is None:
+        errors["department"] = _l("Please choose a department.")
+    attribute_code = (data.attribute_code or "").strip() or None
+    attribute_value = (data.attribute_value or "").strip() or None
+    if (attribute_code is None) != (attribute_value is None):
+        errors["condition"] = _l("Please give both the question and the answer, or neither.")
+    elif attribute_code is not None:
+        if category is None:
+            errors["condition"] = _l("A condition on an answer needs one category (not a group "
+                                     "or any category).")
+        else:
+            attribute = next((a for a in category.attributes if a.code == attribute_code), None)
+            if attribute is None:
+                errors["condition"] = _l("“%(category)s” has no question “%(code)s”.",
+                                         category=category.name("de"), code=attribute_code)
+            elif attribute.datatype in LIST_TYPES and attribute_value not in attribute.value_keys():
+                errors["condition"] = _l("“%(value)s” is not one of the choices for “%(label)s”.",
+                                         value=attribute_value, label=attribute.label("de"))
+            elif len(attribute_value) > 120:
+                errors["condition"] = _l("This is too long: %(length)d characters, at most "
+                                         "%(max)d.", length=len(attribute_value), max=120)
+    note = (data.note or "").strip()
+    if len(note) > 255:
+        errors["note"] = _l("This is too long: %(length)d characters, at most %(max)d.",
+                            length=len(note), max=255)
+    rules = ordered_rules()
+    others = [r for r in rules if r is not rule]
+    if data.position is not None and not 1 <= data.position <= len(others) + 1:
+        errors["position"] = _l("Please give a position from 1 to %(max)d.", max=len(others) + 1)
+    if errors:
+        raise AdminInvalid(errors)
+
+    created = rule is None
+    before = None if created else describe_rule(rule)
+    if rule is None:
+        rule = RoutingRule(position=len(rules) + 1)
+        db.session.add(rule)
+    changes = _apply(
+        rule, action=action, category=category, category_group=group, district=district,
+        attribute_code=attribute_code, attribute_value=attribute_value, department=department,
+        note=note or None, is_active=bool(data.is_active),
+    )
+    if data.position is not None:
+        others.insert(data.position - 1, rule)
+    elif created:
+        others.append(rule)
+    else:
+        others = rules
+    _renumber(others)
+    db.session.flush()
+    if created:
+        log.info("admin %s added routing rule %s: %s", admin.id, rule.id, describe_rule(rule))
+    else:
+        log.info("admin %s changed routing rule %s: %s => %s (%s)", admin.id, rule.id, before,
+                 describe_rule(rule), ", ".join(changes) or "no change")
+    return rule
+
+
+def move_rule(admin: User, rule: RoutingRule, direction: str) -> RoutingRule:
+    """One place up (earlier, tried first) or down."""
+    _require_admin(admin)
+    if direction not in ("up", "down"):
+        raise AdminInvalid({"": _l("A rule can be moved up or down.")}, 400)
+    rules = ordered_rules()
+    index = rules.index(rule)
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(rules):
+        rules[index], rules[target] = rules[target], rules[index]
+    _renumber(rules)
+    db.session.flush()
+    log.info("admin %s moved routing rule %s %s: now at %d", admin.id, rule.id, direction,
+             rule.position)
+    return rule
+
+
+def delete_rule(admin: User, rule: RoutingRule) -> None:
+    """Remove a rule; reports it placed keep their department and reason text."""
+    _require_admin(admin)
+    described = describe_rule(rule)
+    rule_id = rule.id
+    # SQLite enforces no foreign keys here; say explicitly what PostgreSQL's SET NULL does.
+    db.session.execute(sa.update(Report).where(Report.routing_rule_id == rule_id)
+                       .values(routing_rule_id=None).execution_options(synchronize_session=False))
+    db.session.execute(sa.update(ReportCopy).where(ReportCopy.routing_rule_id == rule_id)
+                       .values(routing_rule_id=None).execution_options(synchronize_session=False))
+    db.session.delete(rule)
+    db.session.flush()
+    _renumber(ordered_rules())
+    db.session.flush()
+    log.info("admin %s deleted routing rule %s: %s", admin.id, rule_id, described)
+
+
+# --- the "test this rule" box ------------------------------------------------------------------
+
+
+@dataclass
+class RoutePreview:
+    category: Category
+    district: District | None
+    decision: RoutingDecision
+    lat: float | None = None
+    lon: float | None = None
+    rules: dict[int, RoutingRule] = field(default_factory=dict)  # by id, for links
+
+    def rule(self, rule_id: int | None) -> RoutingRule | None:
+        return self.rules.get(rule_id) if rule_id is not None else None
+
+
+def preview_route(category_id: int | None, lat: str = "", lon: str = "",
+                  district_id: int | None = None,
+                  answers: Mapping[str, Any] | None = None) -> RoutePreview:
+    """Where a report of this category, at this point (or in this district), with these
+    answers would go under the current rules. Nothing is written."""
+    errors: dict[str, Any] = {}
+    category = db.session.get(Category, category_id) if category_id else None
+    if category is None:
+        errors["category"] = _l("Please choose a category.")
+    point = None
+    district = None
+    lat, lon = (lat or "").strip(), (lon or "").strip()
+    if lat or lon:
+        try:
+            point = (float(lat.replace(",", ".")), float(lon.replace(",", ".")))
+        except ValueError:
+            errors["location"] = _l("The coordinates must be numbers, e.g. 51.5136 and 7.4653.")
+        else:
+            if not is_valid_coordinate(*point):
+                errors["location"] = _l(
+                    "These coordinates do not exist (latitude −90…90, longitude −180…180).")
+                point = None
+            elif not district_index().in_city(*point):
+                errors["location"] = _l("This point is outside the city: reports from there are "
+                                        "not accepted.")
+    elif district_id:
+        district = db.session.get(District, district_id)
+        if district is None:
+            errors["district"] = _l("This district does not exist.")
+    else:
+        errors["location"] = _l("Please give a point (latitude and longitude) or choose a "
+                                "district.")
+    attributes: dict[str, Any] = {}
+    if category is not None:
+        given = {code: value for code, value in (answers or {}).items() if value not in ("", [])}
+        attributes, problems = check_attributes(category, given)
+        errors.update({k: v for k, v in problems.items() if k.split(".", 1)[1] in given})
+    if errors:
+        raise AdminInvalid(errors)
+    assert category is not None
+    if point is not None:
+        area = district_index().district_at(*point)
+        district = db.session.get(District, area.key) if area is not None else None
+    decision = route(category, district.number if district else None,
+                     district.name if district else None, attributes)
+    ids = [a.rule_id for a in (decision.assignment, *decision.copies) if a is not None]
+    rules = {r.id: r for r in db.session.execute(
+        sa.select(RoutingRule).where(RoutingRule.id.in_(ids))).scalars()} if ids else {}
+    return RoutePreview(category=category, district=district, decision=decision,
+                        lat=point[0] if point else None, lon=point[1] if point else None,
+                        rules=rules)
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+def _departments(ids: Iterable[int]) -> tuple[list[Department], bool]:
+    ids = sorted({int(i) for i in ids})
+    found = list(db.session.execute(
+        sa.select(Department).where(Department.id.in_(ids)).order_by(Department.name)
+    ).scalars()) if ids else []
+    return found, len(found) == len(ids)
+
+
+def _role(value: str, errors: dict) -> Role | None:
+    try:
+        return Role(value)
+    except ValueError:
+        errors["role"] = _l("Please choose a role.")
+        return None
+
+
+def create_account(admin: User, email: str, name: str, role: str, department_ids: Iterable[int],
+                   password: str) -> User:
+    """A new staff account, through ``app.auth.services.create_user``."""
+    _require_admin(admin)
+    errors: dict[str, Any] = {}
+    try:
+        normalized = validate_email((email or "").strip(), check_deliverability=False)
+        email = normalized.normalized.lower()
+    except EmailNotValidError:
+        errors["email"] = _l("This e-mail address does not look right.")
+    else:
+        if _count(sa.select(sa.func.count(User.id)).where(User.email == email)):
+            errors["email"] = _l("There is already an account for %(email)s.", email=email)
+    if len((name or "").strip()) > 200:
+        errors["name"] = _l("This is too long: %(length)d characters, at most %(max)d.",
+                            length=len(name.strip()), max=200)
+    the_role = _role(role, errors)
+    departments, all_found = _departments(department_ids)
+    if not all_found:
+        errors["departments"] = _l("This department does not exist.")
+    elif the_role == Role.CASEWORKER and not departments:
+        errors["departments"] = _l("A caseworker needs at least one department.")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        errors["password"] = _l("The password needs at least %(n)d characters.",
+                                n=MIN_PASSWORD_LENGTH)
+    if errors:
+        raise AdminInvalid(errors)
+    try:
+        user = create_user(email, name or "", password, the_role, [d.code for d in departments])
+    except AccountError as refused:
+        raise AdminInvalid({"": str(refused)}) from None
+    log.info("admin %s created account %s (%s, role %s, departments %s)", admin.id, user.id,
+             user.email, user.role, [d.code for d in departments])
+    return user
+
+
+def update_account(admin: User, user: User, name: str, role: str,
+                   department_ids: Iterable[int]) -> User:
+    """Change name, role and departments. Nobody can take away their own admin role."""
+    _require_admin(admin)
+    errors: dict[str, Any] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = _l("Please enter a name.")
+    elif len(name) > 200:
+        errors["name"] = _l("This is too long: %(length)d characters, at most %(max)d.",
+                            length=len(name), max=200)
+    the_role = _role(role, errors)
+    if user.id == admin.id and the_role is not None and the_role != Role.ADMIN:
+        errors["role"] = _l("You cannot take away your own admin role; another admin can.")
+    departments, all_found = _departments(department_ids)
+    if not all_found:
+        errors["departments"] = _l("This department does not exist.")
+    elif the_role == Role.CASEWORKER and not departments:
+        errors["departments"] = _l("A caseworker needs at least one department.")
+    if errors:
+        raise AdminInvalid(errors)
+    old_departments = sorted(d.code for d in user.departments)
+    changes = _apply(user, name=name, role=the_role)
+    new_departments = sorted(d.code for d in departments)
+    if old_departments != new_departments:
+        user.departments = departments
+        changes["departments"] = (old_departments, new_departments)
+    db.session.flush()
+    log.info("admin %s changed account %s (%s): %s", admin.id, user.id, user.email, changes)
+    return user
+
+
+def set_account_enabled(admin: User, user: User, enabled: bool) -> User:
+    """Disable (no more log-in, open sessions end) or enable an account; never one's own."""
+    _require_admin(admin)
+    if user.id == admin.id and not enabled:
+        raise AdminInvalid({"": _l("You cannot disable your own account; another admin can.")},
+                           409)
+    if user.is_enabled != enabled:
+        user.is_enabled = enabled
+        db.session.flush()
+        log.info("admin %s %s account %s (%s)", admin.id, "enabled" if enabled else "disabled",
+                 user.id, user.email)
+    return user
+
+
+def set_account_password(admin: User, user: User, password: str) -> User:
+    _require_admin(admin)
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AdminInvalid({"password": _l("The password needs at least %(n)d characters.",
+                                           n=MIN_PASSWORD_LENGTH)})
+    user.set_password(password)
+    db.session.flush()
+    log.info("admin %s set a new password for account %s (%s)", admin.id, user.id, user.email)
+    return user
+
+
+# --- response templates ---------------------------------------------------------------------------
+
+
+@dataclass
+class TemplateData:
+    title: str
+    texts: dict[str, str]
+    category_id: int | None = None
+    status: str = ""
+
+
+def save_template(admin: User, template: ResponseTemplate | None,
+                  data: TemplateData) -> ResponseTemplate:
+    _require_admin(admin)
+    errors: dict[str, Any] = {}
+    title = (data.title or "").strip()
+    if not title:
+        errors["title"] = _l("Please enter a title.")
+    elif len(title) > NAME_MAX:
+        errors["title"] = _l("This is too long: %(length)d characters, at most %(max)d.",
+                             length=len(title), max=NAME_MAX)
+    elif _count(sa.select(sa.func.count(ResponseTemplate.id)).where(
+            ResponseTemplate.title == title,
+            ResponseTemplate.id != (template.id if template is not None else -1))):
+        errors["title"] = _l("There is already a template called “%(title)s”.", title=title)
+    category = db.session.get(Category, data.category_id) if data.category_id else None
+    if data.category_id and category is None:
+        errors["category"] = _l("This category does not exist (any more).")
+    status = None
+    if data.status:
+        try:
+            status = ReportStatus(data.status)
+        except ValueError:
+            errors["status"] = _l("Please choose a status from the list.")
+    texts = _texts(data.texts)
+    if not texts.get("de"):
+        errors["text_de"] = _l("Please enter the German text.")
+    _check_lengths(errors, "text", texts, LONG_TEXT_MAX)
+    if errors:
+        raise AdminInvalid(errors)
+    created = template is None
+    if template is None:
+        template = ResponseTemplate(title=title, texts=texts)
+        db.session.add(template)
+    changes = _apply(template, title=title, category=category, status=status, texts=texts)
+    db.session.flush()
+    log.info("admin %s %s response template %s (%s): %s", admin.id,
+             "created" if created else "changed", template.id, template.title,
+             ", ".join(changes) or "no change")
+    return template
+
+
+def delete_template(admin: User, template: ResponseTemplate) -> None:
+    _require_admin(admin)
+    template_id, title = template.id, template.title
+    db.session.delete(template)
+    db.session.flush()
+    log.info("admin %s deleted response template %s (%s)", admin.id, template_id, title)
