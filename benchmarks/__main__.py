@@ -12,12 +12,14 @@ def main() -> None:
     print("Quartiersmelder benchmarks (figure, then the limit measured in this run)")
     geo_photos.district_lookup()
     geo_photos.photo_processing()
-    from benchmarks import intake_http
+    from benchmarks import inbox, intake_http
     from benchmarks.setup import POSTGRES_URL, postgres_available
 
     intake_http.intake_throughput()
+    inbox.inbox_first_page()
     if postgres_available():
         intake_http.intake_throughput(POSTGRES_URL, "PostgreSQL")
+        inbox.inbox_first_page(POSTGRES_URL, "PostgreSQL")
     else:
         print(f"PostgreSQL at {POSTGRES_URL} not reachable: PostgreSQL figures skipped")
 

@@ -16,7 +16,8 @@ class District(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(16), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
-    geometry: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # Deferred: lists of reports show the district's name, and the polygon is large.
+    geometry: Mapped[dict[str, Any]] = mapped_column(sa.JSON, deferred=True)
     area_km2: Mapped[float | None]
 
     def __repr__(self) -> str:
