@@ -71,7 +71,7 @@ class Config:
         self.DESCRIPTION_MAX_LENGTH = _int("DESCRIPTION_MAX_LENGTH", 2000)
         self.NEARBY_DEFAULT_RADIUS_M = _int("NEARBY_DEFAULT_RADIUS_M", 50)
         # Public base URL for links in e-mails and API answers (request host when empty).
-        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
         self.BABEL_DEFAULT_LOCALE = "de"
         self.BABEL_DEFAULT_TIMEZONE = env.get("TIMEZONE", "Europe/Berlin")
         self.LANGUAGES = ["de", "en"]
@@ -85,6 +85,23 @@ class Config:
         # Accept e-mail addresses under the reserved .invalid/.test domains (development and
         # tests use placeholders such as resident@example.invalid); never in production.
         self.EMAIL_ALLOW_RESERVED_DOMAINS = _bool("EMAIL_ALLOW_RESERVED_DOMAINS", True)
+        # Outbox: attempts span more than a day (30 s doubling, capped at 6 h), then dead.
+        self.DELIVERY_MAX_ATTEMPTS = _int("DELIVERY_MAX_ATTEMPTS", 14)
+        self.DELIVERY_BACKOFF_SECONDS = _float("DELIVERY_BACKOFF_SECONDS", 30.0)
+        self.DELIVERY_BACKOFF_CAP = _float("DELIVERY_BACKOFF_CAP", 6 * 3600.0)
+        self.SENDER_TIMEOUT = _float("SENDER_TIMEOUT", 10.0)
+        # Outgoing e-mail (forwarding, notifications). Empty host: e-mail deliveries wait.
+        self.SMTP_HOST = env.get("SMTP_HOST", "localhost")
+        self.SMTP_PORT = _int("SMTP_PORT", 25)
+        self.SMTP_USERNAME = env.get("SMTP_USERNAME", "")
+        self.SMTP_PASSWORD = env.get("SMTP_PASSWORD", "")
+        self.SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
+        self.MAIL_FROM = env.get("MAIL_FROM", "Quartiersmelder <quartiersmelder@example.invalid>")
+        # Telegram Bot API (the bot process and the telegram sender).
+        self.TELEGRAM_BOT_TOKEN = env.get("TELEGRAM_BOT_TOKEN", "")
+        self.TELEGRAM_API_URL = env.get("TELEGRAM_API_URL", "https://api.telegram.org")
+        # Signed one-click links for partners (acknowledge / done) stay valid this long.
+        self.PARTNER_LINK_MAX_AGE_DAYS = _int("PARTNER_LINK_MAX_AGE_DAYS", 30)
         # Werkzeug's scrypt: a memory-hard KDF for staff passwords.
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
 
@@ -108,6 +125,9 @@ class TestConfig(Config):
         self.MAP_TILES_URL = ""
         self.PUBLIC_BASE_URL = "http://localhost"
         self.RATELIMIT_ENABLED = False
+        self.SMTP_HOST = ""  # tests start a real SMTP server and point here
+        self.TELEGRAM_API_URL = ""
+        self.DELIVERY_BACKOFF_SECONDS = 0.0
         # Hundreds of test accounts: a cheap hash keeps the suite fast (login tests still
         # verify against whatever method the hash names).
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

@@ -25,7 +25,9 @@ def create_app(config: Config | None = None) -> Flask:
     login_manager.init_app(app)
 
     from app.core.files import install_file_cleanup
+    from app.admin import register as register_admin
     from app.auth import register as register_auth
+    from app.forwarding import register as register_forwarding
     from app.inbox import register as register_inbox
     from app.web import register as register_web
 
@@ -35,6 +37,8 @@ def create_app(config: Config | None = None) -> Flask:
     register_web(app)
     register_auth(app)
     register_inbox(app)
+    register_forwarding(app)
+    register_admin(app)
     from app.open311 import register as register_open311
 
     register_open311(app)

@@ -2,7 +2,7 @@
 
 from app.auth.models import User
 from app.core.events import ReportEvent
-from app.core.outbox import Delivery
+from app.core.outbox import Delivery, DeliveryAttempt
 from app.geo.models import CityBoundary, District
 from app.open311.models import ApiKey
 from app.reports.models import (
@@ -26,6 +26,7 @@ __all__ = [
     "CategoryGroup",
     "CityBoundary",
     "Delivery",
+    "DeliveryAttempt",
     "Department",
     "District",
     "ReferenceCounter",

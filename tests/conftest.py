@@ -20,6 +20,7 @@ from config import TestConfig  # noqa: E402
 
 # Tables holding what residents and staff create; the seeded city configuration stays.
 RUNTIME_TABLES = (
+    "delivery_attempt",
     "delivery",
     "report_event",
     "reporter_contact",

@@ -96,7 +96,12 @@ def load_city(directory: str | Path, *, update: bool = False) -> SeedSummary:
         departments[dept["code"]] = _upsert(
             Department, {"code": dept["code"]},
             {"name": dept["name"], "kind": DepartmentKind(dept.get("kind", "internal")),
-             "email": dept.get("email"), "description": dept.get("description")},
+             "email": dept.get("email"), "description": dept.get("description"),
+             "forward_method": dept.get("forward_method"),
+             "forward_config": dept.get("forward_config", {}),
+             "notify_on_new": bool(dept.get("notify_on_new", False)),
+             "ack_deadline_hours": dept.get("ack_deadline_hours"),
+             "done_status": ReportStatus(dept.get("done_status", "resolved"))},
             "departments", summary, update,
         )
     db.session.flush()

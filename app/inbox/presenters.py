@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_babel import format_datetime, format_decimal, format_timedelta
+from flask_babel import format_date, format_decimal, format_time, format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 
 from app.auth.models import User
 from app.core.db import utcnow
@@ -51,15 +50,24 @@ def channel_label(channel: Channel | str) -> str:
 
 def local_datetime(moment: datetime | None) -> str:
     """Date and time in the city's time zone (Flask-Babel's default time zone)."""
-    return format_datetime(moment, "short") if moment else ""
+    if not moment:
+        return ""
+    return _("%(date)s, %(time)s", date=format_date(moment, "medium"),
+             time=format_time(moment, "short"))
 
 
 def local_date(moment: datetime | None) -> str:
-    return format_datetime(moment, "dd.MM.yyyy") if moment else ""
+    return format_date(moment, "medium") if moment else ""
 
 
 def age(moment: datetime, now: datetime | None = None) -> str:
+    """How long ago: "3 days" (for the queue's age column)."""
     return format_timedelta((now or utcnow()) - moment, threshold=1.0, add_direction=False)
+
+
+def ago(moment: datetime, now: datetime | None = None) -> str:
+    """"3 days ago", in the page's language."""
+    return format_timedelta(moment - (now or utcnow()), threshold=1.0, add_direction=True)
 
 
 def is_overdue(report: Report, now: datetime | None = None) -> bool:
@@ -279,7 +287,3 @@ def attribute_rows(report: Report, lang: str) -> list[tuple[str, str]]:
     for code, value in answers.items():
         rows.append((code, ", ".join(map(str, value)) if isinstance(value, list) else str(value)))
     return rows
-
-
-def nl2br(text: str) -> Markup:
-    return Markup("<br>").join(Markup.escape(line) for line in text.splitlines())

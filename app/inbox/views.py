@@ -39,6 +39,7 @@ from app.inbox import exports
 from app.inbox.filters import parse_filter, today_local
 from app.inbox.presenters import (
     age,
+    ago,
     attribute_rows,
     channel_label,
     coordinate,
@@ -75,6 +76,7 @@ bp = Blueprint(
 )
 
 STAFF_ROLES = (Role.CASEWORKER, Role.DISPATCHER, Role.ADMIN)
+PAGE_SIZE = 50
 MAP_LIMIT = 2000
 BULK_LIMIT = 200
 NOTE_MAX = 5000
@@ -124,6 +126,7 @@ def _helpers() -> dict[str, Any]:
         "local_datetime": local_datetime,
         "local_date": local_date,
         "age": age,
+        "ago": ago,
         "is_overdue": is_overdue,
         "coordinate": coordinate,
         "scope_label": _scope_label,
@@ -176,7 +179,7 @@ def _filter_choices() -> dict[str, Any]:
 @staff_required
 def queue():
     parsed = parse_filter(request.args, current_user)
-    page = queue_page(current_user, parsed.filter, _tz())
+    page = queue_page(current_user, parsed.filter, _tz(), page_size=PAGE_SIZE)
     form = parsed.form
     next_url = (url_for(".queue", **form.args(cursor=page.next_cursor))
                 if page.next_cursor else None)

@@ -133,11 +133,13 @@ def change_status(
     """Move a report along the whitelist, optionally with a public note."""
     require_change(user, report)
     _check_version(report, expected_version)
-    return _apply_status(report, new_status, actor or actor_for(user), public_note)
+    return apply_status(report, new_status, actor or actor_for(user), public_note)
 
 
-def _apply_status(report: Report, new_status: ReportStatus, actor: Actor,
-                  public_note: str | None) -> Report:
+def apply_status(report: Report, new_status: ReportStatus, actor: Actor,
+                 public_note: str | None) -> Report:
+    """The status change itself (whitelist, event, signal) without a permission check: for
+    the system and partners, whose authority was checked by their own channel."""
     old = report.status
     if new_status not in TRANSITIONS[old]:
         raise TransitionNotAllowed(
@@ -232,7 +234,7 @@ def mark_duplicate(report: Report, original: Report, user: User, *,
         moved += 1
     report.duplicate_of = original
     note = public_note or f"Doppelte Meldung von {original.reference} / duplicate of {original.reference}"
-    _apply_status(report, S.DUPLICATE, actor_for(user), note)
+    apply_status(report, S.DUPLICATE, actor_for(user), note)
     record_event(report.id, "marked_duplicate", actor_for(user), original=original.reference,
                  supporters_moved=moved)
     record_event(original.id, "duplicate_merged", actor_for(user), duplicate=report.reference,

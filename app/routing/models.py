@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.enums import DepartmentKind, RuleAction, enum_column
+from app.core.enums import DepartmentKind, ReportStatus, RuleAction, enum_column
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -27,6 +27,21 @@ class Department(db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     description: Mapped[str | None] = mapped_column(sa.Text)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Forwarding: how tickets reach this department or partner automatically when a report is
+    # routed to it ("email", "webhook", "open311"; None: they work in the inbox). Secrets are
+    # never stored here: ``forward_config`` names environment variables that hold them.
+    forward_method: Mapped[str | None] = mapped_column(sa.String(20))
+    forward_config: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # Internal departments working in the inbox may still want an e-mail about new reports.
+    notify_on_new: Mapped[bool] = mapped_column(default=False)
+    # Partner loop: a forwarded ticket not acknowledged within this time is reminded once.
+    ack_deadline_hours: Mapped[int | None]
+    # What the partner's "done" does to the report: resolved, or in_review for a check first.
+    done_status: Mapped[ReportStatus] = mapped_column(
+        enum_column(ReportStatus), default=ReportStatus.RESOLVED
+    )
+    # Partner API token (SHA-256 of it; the token is shown once by ``flask partners token``).
+    partner_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     def __repr__(self) -> str:
         return f"<Department {self.code}>"

@@ -1,0 +1,921 @@
+"""Admin pages: categories (with their questions), departments, routing rules (with the
+"test this rule" box), users and response templates.
+
+Thin views: read the form → call one service → commit once → redirect; a refused change shows
+the form again with a message next to each field (422, or 409 for conflicts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.admin import forms as f
+from app.admin import services as svc
+from app.auth.decorators import admin_required
+from app.auth.models import Role, User
+from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
+from app.extensions import db
+from app.geo.models import District
+from app.reports.labels import STAFF_STATUS_LABELS
+from app.reports.models import (
+    Category,
+    CategoryAttribute,
+    CategoryGroup,
+    Report,
+    ResponseTemplate,
+    pick_language,
+)
+from app.routing.models import Department, RoutingRule
+from app.web.forms import AttributeField, attribute_fields, attribute_groups, field_for
+
+bp = Blueprint(
+    "admin",
+    __name__,
+    url_prefix="/admin",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/assets",
+)
+
+T = TypeVar("T")
+
+ROLE_LABELS = {
+    Role.CASEWORKER: _l("Caseworker"),
+    Role.DISPATCHER: _l("Dispatcher"),
+    Role.ADMIN: _l("Administrator"),
+}
+ROLE_HINTS = {
+    Role.CASEWORKER: _l("Works on the reports of their departments."),
+    Role.DISPATCHER: _l("Works the triage queue and can route reports anywhere."),
+    Role.ADMIN: _l("Also manages categories, departments, routing rules and users."),
+}
+DATATYPE_LABELS = {
+    AttributeType.STRING: _l("Short text"),
+    AttributeType.TEXT: _l("Long text"),
+    AttributeType.NUMBER: _l("Number"),
+    AttributeType.DATETIME: _l("Date and time"),
+    AttributeType.SINGLEVALUELIST: _l("One choice from a list"),
+    AttributeType.MULTIVALUELIST: _l("Several choices from a list"),
+}
+KIND_LABELS = {
+    DepartmentKind.INTERNAL: _l("Internal (city office)"),
+    DepartmentKind.EXTERNAL: _l("External (gets reports by e-mail)"),
+}
+ACTION_LABELS = {
+    RuleAction.ROUTE: _l("Route"),
+    RuleAction.COPY: _l("Copy"),
+}
+CONFLICT = _l("Someone else changed this at the same time. Please check the form and save again.")
+
+
+@bp.before_request
+@admin_required
+def _only_admins() -> None:
+    """Every page and file of this blueprint, also routes added later: admins only."""
+
+
+def _admin() -> User:
+    return current_user._get_current_object()
+
+
+def _lang() -> str:
+    return str(get_locale() or "de")
+
+
+@bp.app_template_global()
+def admin_role_label(role: Role) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+def _commit(change: Callable[[], T]) -> T:
+    """Run one service and commit; a unique-constraint race becomes a 409 message."""
+    try:
+        result = change()
+        db.session.commit()
+        return result
+    except (svc.AdminInvalid, svc.NeedsConfirmation):
+        db.session.rollback()
+        raise
+    except IntegrityError:
+        db.session.rollback()
+        raise svc.AdminInvalid({"": CONFLICT}, 409) from None
+
+
+def _show_errors(form, invalid: svc.AdminInvalid, aliases: dict[str, str] | None = None) -> list:
+    """Put each message at its field; return those that belong to the whole form."""
+    general = []
+    for name, message in invalid.errors.items():
+        name = (aliases or {}).get(name, name)
+        if name and name in form:
+            form[name].errors = [*form[name].errors, message]
+        else:
+            general.append(message)
+    return general
+
+
+def _page(template: str, status: int = 200, **context: Any):
+    return render_template(template, lang=_lang(), **context), status
+
+
+# --- overview ---------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@admin_required
+def index():
+    def count(model) -> int:
+        return db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar_one()
+
+    counts = {
+        "categories": count(Category),
+        "departments": count(Department),
+        "rules": count(RoutingRule),
+        "users": count(User),
+        "templates": count(ResponseTemplate),
+    }
+    rules = svc.ordered_rules()
+    skipped = [r for r in rules if r.is_active and not r.department.is_active]
+    categories = db.session.execute(
+        sa.select(Category).where(Category.is_active.is_(True))
+        .order_by(Category.position).options(selectinload(Category.group))
+    ).scalars().all()
+    uncovered = [c for c in categories if not _always_routed(c, rules)]
+    return _page("admin/index.html", counts=counts, skipped=skipped, uncovered=uncovered)
+
+
+def _always_routed(category: Category, rules: list[RoutingRule]) -> bool:
+    """An active route rule catches every report of the category, wherever it is."""
+    return any(
+        r.is_active and r.department.is_active and r.action == RuleAction.ROUTE
+        and r.district_id is None and r.attribute_code is None
+        and r.category_id in (None, category.id)
+        and r.category_group_id in (None, category.group_id)
+        for r in rules
+    )
+
+
+# --- categories -------------------------------------------------------------------------------
+
+
+def _groups() -> list[CategoryGroup]:
+    return list(db.session.execute(
+        sa.select(CategoryGroup).order_by(CategoryGroup.position, CategoryGroup.id)
+        .options(selectinload(CategoryGroup.categories).selectinload(Category.attributes))
+    ).scalars())
+
+
+def _report_counts() -> dict[int, int]:
+    return dict(db.session.execute(
+        sa.select(Report.category_id, sa.func.count(Report.id)).group_by(Report.category_id)
+    ).all())
+
+
+@bp.get("/categories")
+@admin_required
+def categories():
+    return _page("admin/categories.html", groups=_groups(), report_counts=_report_counts())
+
+
+def _category_data(category: Category) -> dict[str, Any]:
+    return {
+        "code": category.code, "group": category.group_id,
+        "name_de": category.names.get("de", ""), "name_en": category.names.get("en", ""),
+        "description_de": (category.descriptions or {}).get("de", ""),
+        "description_en": (category.descriptions or {}).get("en", ""),
+        "keywords": category.keywords or "",
+        "target_working_days": category.target_working_days,
+        "nearby_radius_m": category.nearby_radius_m,
+        "is_sensitive": category.is_sensitive, "is_active": category.is_active,
+    }
+
+
+@bp.route("/categories/new", methods=["GET", "POST"])
+@admin_required
+def category_new():
+    return _category_page(None)
+
+
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@admin_required
+def category_edit(category_id: int):
+    return _category_page(db.get_or_404(Category, category_id))
+
+
+def _category_page(category: Category | None):
+    if request.method == "GET":
+        form = f.CategoryForm(data=_category_data(category) if category else {"is_active": True})
+    else:
+        form = f.CategoryForm()
+    general: list = []
+    status = 200
+    if form.validate_on_submit():
+        data = svc.CategoryData(
+            code=form.code.data or "", group_id=form.group.number,
+            names=f.texts_of(form, "name"), descriptions=f.texts_of(form, "description"),
+            keywords=form.keywords.data or "",
+            target_working_days=form.target_working_days.number,
+            nearby_radius_m=form.nearby_radius_m.number,
+            is_sensitive=form.is_sensitive.data, is_active=form.is_active.data,
+        )
+        try:
+            saved = _commit(lambda: svc.save_category(_admin(), category, data))
+        except svc.AdminInvalid as invalid:
+            general, status = _show_errors(form, invalid), invalid.status
+        else:
+            flash(_("Saved the category “%(name)s”.", name=saved.name(_lang())), "success")
+            return redirect(url_for(".category_edit", category_id=saved.id))
+    elif request.method == "POST":
+        status = 422
+    used = svc.reports_of_category(category) if category is not None else 0
+    return _page(
+        "admin/category_form.html", status, form=form, category=category, general=general,
+        group_options=[(str(g.id), g.name(_lang())) for g in _groups()],
+        used=used, datatype_labels=DATATYPE_LABELS,
+    )
+
+
+# --- category questions (attributes) -------------------------------------------------------------
+
+
+def _attribute_or_404(category: Category, attribute_id: int) -> CategoryAttribute:
+    attribute = db.session.get(CategoryAttribute, attribute_id)
+    if attribute is None or attribute.category_id != category.id:
+        abort(404)
+    return attribute
+
+
+@bp.route("/categories/<int:category_id>/questions/new", methods=["GET", "POST"])
+@admin_required
+def attribute_new(category_id: int):
+    return _attribute_page(db.get_or_404(Category, category_id), None)
+
+
+@bp.route("/categories/<int:category_id>/questions/<int:attribute_id>", methods=["GET", "POST"])
+@admin_required
+def attribute_edit(category_id: int, attribute_id: int):
+    category = db.get_or_404(Category, category_id)
+    return _attribute_page(category, _attribute_or_404(category, attribute_id))
+
+
+def _attribute_page(category: Category, attribute: CategoryAttribute | None):
+    if request.method == "GET":
+        if attribute is not None:
+            data = {
+                "code": attribute.code, "datatype": attribute.datatype.value,
+                "label_de": attribute.labels.get("de", ""),
+                "label_en": attribute.labels.get("en", ""),
+                "help_de": (attribute.help_texts or {}).get("de", ""),
+                "help_en": (attribute.help_texts or {}).get("en", ""),
+                "is_required": attribute.is_required, "values": attribute.values,
+                "max_length": attribute.max_length,
+                "position": category.attributes.index(attribute) + 1,
+            }
+        else:
+            data = {"datatype": AttributeType.STRING.value,
+                    "position": len(category.attributes) + 1}
+        form = f.AttributeForm(data=data)
+    else:
+        form = f.AttributeForm()
+    general: list = []
+    status = 200
+    if form.validate_on_submit():
+        data = svc.AttributeData(
+            code=form.code.data or "", datatype=form.datatype.data,
+            labels=f.texts_of(form, "label"), help_texts=f.texts_of(form, "help"),
+            is_required=form.is_required.data, values=form.values.values,
+            max_length=form.max_length.number, position=form.position.number,
+        )
+        try:
+            saved = _commit(lambda: svc.save_attribute(_admin(), category, attribute, data))
+        except svc.AdminInvalid as invalid:
+            general, status = _show_errors(form, invalid), invalid.status
+        else:
+            flash(_("Saved the question “%(label)s”.", label=saved.label(_lang())), "success")
+            return redirect(url_for(".category_edit", category_id=category.id) + "#questions")
+    elif request.method == "POST":
+        status = 422
+    return _page("admin/attribute_form.html", status, form=form, category=category,
+                 attribute=attribute, general=general,
+                 datatype_options=[(t.value, str(label)) for t, label in DATATYPE_LABELS.items()])
+
+
+@bp.route("/categories/<int:category_id>/questions/<int:attribute_id>/delete",
+          methods=["GET", "POST"])
+@admin_required
+def attribute_delete(category_id: int, attribute_id: int):
+    category = db.get_or_404(Category, category_id)
+    attribute = _attribute_or_404(category, attribute_id)
+    form = f.ConfirmForm()
+    general: list = []
+    status = 200
+    if form.validate_on_submit():
+        label = attribute.label(_lang())
+        try:
+            _commit(lambda: svc.delete_attribute(_admin(), attribute))
+        except svc.AdminInvalid as invalid:
+            general, status = list(invalid.errors.values()), invalid.status
+        else:
+            flash(_("Deleted the question “%(label)s”.", label=label), "success")
+            return redirect(url_for(".category_edit", category_id=category.id) + "#questions")
+    return _page(
+        "admin/confirm_delete.html", status, form=form, general=general,
+        heading=_("Delete the question “%(label)s”?", label=attribute.label(_lang())),
+        consequence=_("Reports that already answered it keep their answers. The web form and "
+                      "the Open311 service definition no longer ask it."),
+        back=url_for(".attribute_edit", category_id=category.id, attribute_id=attribute.id),
+    )
+
+
+# --- departments -------------------------------------------------------------------------------
+
+
+def _departments() -> list[Department]:
+    return list(db.session.execute(
+        sa.select(Department).order_by(Department.is_active.desc(), Department.name)
+    ).scalars())
+
+
+@bp.get("/departments")
+@admin_required
+def departments():
+    rule_counts = dict(db.session.execute(
+        sa.select(RoutingRule.department_id, sa.func.count(RoutingRule.id))
+        .where(RoutingRule.is_active.is_(True)).group_by(RoutingRule.department_id)
+    ).all())
+    return _page("admin/departments.html", departments=_departments(), rule_counts=rule_counts,
+                 kind_labels=KIND_LABELS)
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+@admin_required
+def department_new():
+    return _department_page(None)
+
+
+@bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
+@admin_required
+def department_edit(department_id: int):
+    return _department_page(db.get_or_404(Department, department_id))
+
+
+def _department_page(department: Department | None):
+    if request.method == "GET":
+        data = ({"code": department.code, "name": department.name,
+                 "kind": department.kind.value, "email": department.email or "",
+                 "description": department.description or "",
+                 "is_active": department.is_active}
+                if department is not None else {"kind": "internal", "is_active": True})
+        form = f.DepartmentForm(data=data)
+    else:
+        form = f.DepartmentForm()
+    general: list = []
+    warning = None
+    status = 200
+    if form.validate_on_submit():
+        data = svc.DepartmentData(
+            code=form.code.data or "", name=form.name.data or "", kind=form.kind.data,
+            email=form.email.data or "", description=form.description.data or "",
+            is_active=form.is_active.data,
+        )
+        try:
+            saved = _commit(lambda: svc.save_department(_admin(), department, data,
+                                                        confirmed=form.confirm.data))
+        except svc.AdminInvalid as invalid:
+            general, status = _show_errors(form, invalid), invalid.status
+        except svc.NeedsConfirmation as needed:
+            warning, status = needed.message, 409
+        else:
+            flash(_("Saved the department “%(name)s”.", name=saved.name), "success")
+            if not saved.is_active and svc.active_rules_of(saved):
+                flash(_("Routing skips rule %(positions)s while “%(name)s” is inactive.",
+                        positions=svc.rule_positions(svc.active_rules_of(saved)),
+                        name=saved.name), "warning")
+            return redirect(url_for(".departments"))
+    elif request.method == "POST":
+        status = 422
+    rules = svc.active_rules_of(department) if department is not None else []
+    users = (db.session.execute(
+        sa.select(User).where(User.departments.contains(department)).order_by(User.name)
+    ).scalars().all() if department is not None else [])
+    return _page("admin/department_form.html", status, form=form, department=department,
+                 general=general, warning=warning, rules=rules, users=users,
+                 kind_labels=KIND_LABELS)
+
+
+# --- routing rules --------------------------------------------------------------------------------
+
+
+def rule_what(rule: RoutingRule, lang: str) -> str:
+    if rule.category is not None:
+        return rule.category.name(lang)
+    if rule.category_group is not None:
+        return _("all of “%(group)s”", group=rule.category_group.name(lang))
+    return _("any category")
+
+
+def rule_where(rule: RoutingRule) -> str:
+    return rule.district.name if rule.district is not None else _("all districts")
+
+
+def rule_condition(rule: RoutingRule, lang: str) -> str:
+    if not rule.attribute_code:
+        return ""
+    attribute = next((a for a in (rule.category.attributes if rule.category else [])
+                      if a.code == rule.attribute_code), None)
+    question = attribute.label(lang) if attribute else rule.attribute_code
+    answer = (attribute.value_name(rule.attribute_value, lang) if attribute
+              else rule.attribute_value)
+    return _("“%(question)s” is “%(answer)s”", question=question, answer=answer)
+
+
+def rule_sentence(rule: RoutingRule, lang: str) -> str:
+    condition = rule_condition(rule, lang)
+    return _("Rule %(position)d: %(what)s, %(where)s%(condition)s → %(department)s",
+             position=rule.position, what=rule_what(rule, lang), where=rule_where(rule),
+             condition=f", {condition}" if condition else "", department=rule.department.name)
+
+
+@bp.app_template_global()
+def admin_rule_words(rule: RoutingRule) -> dict[str, str]:
+    lang = _lang()
+    return {"what": rule_what(rule, lang), "where": rule_where(rule),
+            "condition": rule_condition(rule, lang), "sentence": rule_sentence(rule, lang),
+            "action": str(ACTION_LABELS[rule.action])}
+
+
+def _all_categories() -> list[Category]:
+    return [c for g in _groups() for c in g.categories]
+
+
+def _district_options() -> list[tuple[str, str]]:
+    districts = db.session.execute(sa.select(District).order_by(District.name)).scalars()
+    return [(str(d.id), d.name) for d in districts]
+
+
+def _category_options(groups: list[CategoryGroup]) -> list:
+    """Categories by group, as ``(group name, [(id, name), …])`` for <optgroup>."""
+    lang = _lang()
+    inactive = _("inactive")
+    return [
+        (g.name(lang), [(str(c.id), c.name(lang) + ("" if c.is_active else f" ({inactive})"))
+                        for c in g.categories])
+        for g in groups if g.categories
+    ]
+
+
+def _rule_options(groups: list[CategoryGroup], rule: RoutingRule | None) -> dict[str, Any]:
+    lang = _lang()
+    inactive = _("inactive")
+    targets: list = [("", _("Any category"))]
+    targets.append((_("Whole groups"), [(f"group:{g.id}", _("all of “%(group)s”",
+                                                             group=g.name(lang)))
+                                         for g in groups]))
+    for label, options in _category_options(groups):
+        targets.append((label, [(f"category:{value}", name) for value, name in options]))
+    conditions: list = [("", _("No condition"))]
+    known = set()
+    for item in attribute_fields([c for g in groups for c in g.categories]):
+        attribute = item.attribute
+        if attribute.datatype not in svc.LIST_TYPES:
+            continue
+        label = _("%(categories)s: %(question)s",
+                  categories=", ".join(c.name(lang) for c in item.categories),
+                  question=attribute.label(lang))
+        options = []
+        for value in attribute.values:
+            options.append((f"{attribute.code}={value['key']}",
+                            attribute.value_name(value["key"], lang)))
+            known.add(f"{attribute.code}={value['key']}")
+        conditions.append((label, options))
+    if rule is not None and rule.attribute_code:
+        current = f"{rule.attribute_code}={rule.attribute_value}"
+        if current not in known:
+            conditions.append((current, current))
+    departments = [(str(d.id), d.name + ("" if d.is_active else f" ({inactive})"))
+                   for d in _departments()]
+    return {
+        "target_options": targets,
+        "district_options": [("", _("All districts")), *_district_options()],
+        "condition_options": conditions,
+        "department_options": [("", _("Please choose")), *departments],
+        "action_options": [(a.value, str(ACTION_LABELS[a])) for a in RuleAction],
+    }
+
+
+@bp.get("/rules")
+@admin_required
+def rules():
+    rules = db.session.execute(
+        sa.select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id).options(
+            selectinload(RoutingRule.category).selectinload(Category.attributes),
+            selectinload(RoutingRule.category_group), selectinload(RoutingRule.district),
+            selectinload(RoutingRule.department),
+        )
+    ).scalars().all()
+    groups = _groups()
+    return _page("admin/rules.html", rules=rules, move_form=f.MoveForm(),
+                 **_test_box_context(groups, {}, None))
+
+
+def _target_value(rule: RoutingRule) -> str:
+    if rule.category_id:
+        return f"category:{rule.category_id}"
+    if rule.category_group_id:
+        return f"group:{rule.category_group_id}"
+    return ""
+
+
+def _parse_target(value: str) -> tuple[int | None, int | None, bool]:
+    """``category:3`` / ``group:2`` / empty → (category id, group id, understood)."""
+    if not value:
+        return None, None, True
+    kind, _sep, number = value.partition(":")
+    if not number.isdigit() or kind not in ("category", "group"):
+        return None, None, False
+    return (int(number), None, True) if kind == "category" else (None, int(number), True)
+
+
+@bp.route("/rules/new", methods=["GET", "POST"])
+@admin_required
+def rule_new():
+    return _rule_page(None)
+
+
+@bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
+@admin_required
+def rule_edit(rule_id: int):
+    return _rule_page(db.get_or_404(RoutingRule, rule_id))
+
+
+def _rule_page(rule: RoutingRule | None):
+    if request.method == "GET":
+        if rule is not None:
+            data = {
+                "action": rule.action.value, "target": _target_value(rule),
+                "district": rule.district_id or "", "department": rule.department_id,
+                "condition": (f"{rule.attribute_code}={rule.attribute_value}"
+                              if rule.attribute_code else ""),
+                "note": rule.note or "", "is_active": rule.is_active, "position": rule.position,
+            }
+        else:
+            position = request.args.get("position", "")
+            data = {"action": "route", "is_active": True,
+                    "position": position if position.isdigit() else ""}
+        form = f.RuleForm(data=data)
+    else:
+        form = f.RuleForm()
+    general: list = []
+    status = 200
+    if form.validate_on_submit():
+        category_id, group_id, understood = _parse_target(form.target.data)
+        code, _sep, value = form.condition.data.partition("=")
+        data = svc.RuleData(
+            department_id=form.department.number, action=form.action.data,
+            category_id=category_id, group_id=group_id, district_id=form.district.number,
+            attribute_code=code, attribute_value=value, note=form.note.data or "",
+            is_active=form.is_active.data, position=form.position.number,
+        )
+        try:
+            if not understood:
+                raise svc.AdminInvalid({"target": _l("Please choose from the list.")})
+            saved = _commit(lambda: svc.save_rule(_admin(), rule, data))
+        except svc.AdminInvalid as invalid:
+            general, status = _show_errors(form, invalid), invalid.status
+        else:
+            flash(_("Saved: %(rule)s", rule=rule_sentence(saved, _lang())), "success")
+            if not saved.department.is_active:
+                flash(_("“%(name)s” is inactive: routing skips this rule until the department is "
+                        "active again.", name=saved.department.name), "warning")
+            return redirect(url_for(".rules") + f"#rule-{saved.id}")
+    elif request.method == "POST":
+        status = 422
+    count = db.session.execute(sa.select(sa.func.count(RoutingRule.id))).scalar_one()
+    return _page("admin/rule_form.html", status, form=form, rule=rule, general=general,
+                 max_position=count if rule is not None else count + 1,
+                 **_rule_options(_groups(), rule))
+
+
+@bp.post("/rules/<int:rule_id>/move")
+@admin_required
+def rule_move(rule_id: int):
+    rule = db.get_or_404(RoutingRule, rule_id)
+    form = f.MoveForm()
+    if not form.validate_on_submit() or form.direction.data not in ("up", "down"):
+        abort(400)
+    try:
+        _commit(lambda: svc.move_rule(_admin(), rule, form.direction.data))
+    except svc.AdminInvalid as invalid:
+        _flash_refusal(invalid)
+    else:
+        flash(_("Moved: %(rule)s", rule=rule_sentence(rule, _lang())), "success")
+    return redirect(url_for(".rules") + f"#rule-{rule.id}")
+
+
+def _flash_refusal(invalid: svc.AdminInvalid) -> None:
+    for message in invalid.errors.values():
+        flash(str(message), "error")
+
+
+@bp.route("/rules/<int:rule_id>/delete", methods=["GET", "POST"])
+@admin_required
+def rule_delete(rule_id: int):
+    rule = db.get_or_404(RoutingRule, rule_id)
+    form = f.ConfirmForm()
+    sentence = rule_sentence(rule, _lang())
+    if form.validate_on_submit():
+        try:
+            _commit(lambda: svc.delete_rule(_admin(), rule))
+        except svc.AdminInvalid as invalid:
+            _flash_refusal(invalid)
+        else:
+            flash(_("Deleted: %(rule)s", rule=sentence), "success")
+        return redirect(url_for(".rules"))
+    return _page(
+        "admin/confirm_delete.html", form=form, general=[],
+        heading=_("Delete this rule?"), detail=sentence,
+        consequence=_("Reports it placed keep their department and reason. New reports are "
+                      "routed by the remaining rules; the rules after it move up one place."),
+        back=url_for(".rules") + f"#rule-{rule.id}",
+    )
+
+
+# --- the "test this rule" box ----------------------------------------------------------------------
+
+
+def _answers(fields: list[AttributeField], category: Category | None) -> dict[str, Any]:
+    """The answers given for ``category``'s questions, by question code."""
+    answers: dict[str, Any] = {}
+    if category is None:
+        return answers
+    for item in fields:
+        if not any(c.id == category.id for c in item.categories):
+            continue
+        given = [v.strip() for v in request.args.getlist(item.name) if v.strip()]
+        if item.attribute.datatype == AttributeType.MULTIVALUELIST:
+            answers[item.attribute.code] = given
+        elif given:
+            answers[item.attribute.code] = given[0]
+    return answers
+
+
+def _test_box_context(groups: list[CategoryGroup], errors: dict, preview) -> dict[str, Any]:
+    categories = [c for g in groups for c in g.categories]
+    fields = attribute_fields(categories)
+    given = {item.name: request.args.getlist(item.name) for item in fields}
+    return {
+        "test": {
+            "category": request.args.get("category", ""),
+            "lat": request.args.get("lat", ""), "lon": request.args.get("lon", ""),
+            "district": request.args.get("district", ""),
+            "answers": given, "answered": any(v for values in given.values() for v in values),
+        },
+        "test_errors": errors,
+        "test_category_options": _category_options(groups),
+        "test_district_options": _district_options(),
+        "test_groups": attribute_groups(fields),
+        "preview": preview,
+    }
+
+
+@bp.get("/rules/test")
+@admin_required
+def rule_test():
+    """Where would a report go? Uses ``route()`` with the rules in the database; writes nothing."""
+    groups = _groups()
+    args = request.args
+    if not any(args.get(k) for k in ("category", "lat", "lon", "district")):
+        return _page("admin/rule_test.html", **_test_box_context(groups, {}, None))
+    category_id = args.get("category", "")
+    district_id = args.get("district", "")
+    category = db.session.get(Category, int(category_id)) if category_id.isdigit() else None
+    fields = attribute_fields([c for g in groups for c in g.categories])
+    errors: dict[str, Any] = {}
+    preview = None
+    status = 200
+    try:
+        preview = svc.preview_route(
+            category.id if category else None, args.get("lat", ""), args.get("lon", ""),
+            int(district_id) if district_id.isdigit() else None, _answers(fields, category),
+        )
+    except svc.AdminInvalid as invalid:
+        status = invalid.status
+        for name, message in invalid.errors.items():
+            if name.startswith("attribute.") and category is not None:
+                item = field_for(fields, category.code, name.removeprefix("attribute."))
+                name = item.name if item is not None else ""
+            errors[name] = message
+    return _page("admin/rule_test.html", status, **_test_box_context(groups, errors, preview))
+
+
+@bp.app_template_global()
+def admin_pick(texts: dict[str, str] | None) -> str:
+    return pick_language(texts, _lang())
+
+
+# --- users ----------------------------------------------------------------------------------------
+
+
+def _user_options() -> dict[str, Any]:
+    return {
+        "role_options": [(r.value, str(ROLE_LABELS[r]), str(ROLE_HINTS[r])) for r in Role],
+        "department_options": [(d.id, d.name, d.is_active) for d in _departments()],
+    }
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    accounts = db.session.execute(
+        sa.select(User).order_by(User.is_enabled.desc(), User.role, User.name)
+        .options(selectinload(User.departments))
+    ).scalars().all()
+    return _page("admin/users.html", users=accounts)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def user_new():
+    form = f.UserCreateForm()
+    general: list = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = _commit(lambda: svc.create_account(
+                _admin(), form.email.data or "", form.name.data or "", form.role.data,
+                form.departments.data or [], form.password.data or ""))
+        except svc.AdminInvalid as invalid:
+            general, status = _show_errors(form, invalid), invalid.status
+        else:
+            flash(_("Created the account of %(name)s (%(email)s).", name=user.name,
+                    email=user.email), "success")
+            return redirect(url_for(".users"))
+    elif request.method == "POST":
+        status = 422
+    return _page("admin/user_new.html", status, form=form, general=general, **_user_options())
+
+
+def _user_page(user: User, edit_form=None, password_form=None, general=None, status=200):
+    edit_form = edit_form or f.UserEditForm(
+        formdata=None, data={"name": user.name, "role": user.role.value,
+                             "departments": [d.id for d in user.departments]})
+    return _page("admin/user_edit.html", status, user=user, form=edit_form,
+                 password_form=password_form or f.PasswordForm(formdata=None),
+                 state_form=f.ConfirmForm(formdata=None), general=general or [],
+                 is_self=user.id == current_user.id, **_user_options())
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def user_edit(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if request.method == "GET":
+        return _user_page(user)
+    form = f.UserEditForm()
+    if not form.validate_on_submit():
+        return _user_page(user, edit_form=form, status=422)
+    try:
+        _commit(lambda: svc.update_account(_admin(), user, form.name.data or "", form.role.data,
+                                           form.departments.data or []))
+    except svc.AdminInvalid as invalid:
+        general = _show_errors(form, invalid)
+        return _user_page(user, edit_form=form, general=general, status=invalid.status)
+    flash(_("Saved the account of %(name)s.", name=user.name), "success")
+    return redirect(url_for(".users"))
+
+
+@bp.post("/users/<int:user_id>/password")
+@admin_required
+def user_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = f.PasswordForm()
+    if not form.validate_on_submit():
+        return _user_page(user, password_form=form, status=422)
+    try:
+        _commit(lambda: svc.set_account_password(_admin(), user, form.password.data or ""))
+    except svc.AdminInvalid as invalid:
+        general = _show_errors(form, invalid)
+        return _user_page(user, password_form=form, general=general, status=invalid.status)
+    flash(_("Set a new password for %(name)s. Please pass it on in a safe way.", name=user.name),
+          "success")
+    return redirect(url_for(".user_edit", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/disable")
+@admin_required
+def user_disable(user_id: int):
+    return _user_state(user_id, enabled=False)
+
+
+@bp.post("/users/<int:user_id>/enable")
+@admin_required
+def user_enable(user_id: int):
+    return _user_state(user_id, enabled=True)
+
+
+def _user_state(user_id: int, enabled: bool):
+    user = db.get_or_404(User, user_id)
+    form = f.ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        _commit(lambda: svc.set_account_enabled(_admin(), user, enabled))
+    except svc.AdminInvalid as invalid:
+        return _user_page(user, general=list(invalid.errors.values()), status=invalid.status)
+    if enabled:
+        flash(_("Enabled the account of %(name)s.", name=user.name), "success")
+    else:
+        flash(_("Disabled the account of %(name)s: it can no longer log in.", name=user.name),
+              "success")
+    return redirect(url_for(".user_edit", user_id=user.id))
+
+
+# --- response templates -----------------------------------------------------------------------------
+
+
+def _status_options() -> list[tuple[str, str]]:
+    return [("", _("Any status")), *[(s.value, str(STAFF_STATUS_LABELS[s])) for s in ReportStatus]]
+
+
+@bp.get("/response-templates")
+@admin_required
+def templates():
+    rows = db.session.execute(
+        sa.select(ResponseTemplate).order_by(ResponseTemplate.title)
+        .options(selectinload(ResponseTemplate.category))
+    ).scalars().all()
+    return _page("admin/templates.html", templates=rows, status_labels=STAFF_STATUS_LABELS)
+
+
+@bp.route("/response-templates/new", methods=["GET", "POST"])
+@admin_required
+def template_new():
+    return _template_page(None)
+
+
+@bp.route("/response-templates/<int:template_id>", methods=["GET", "POST"])
+@admin_required
+def template_edit(template_id: int):
+    return _template_page(db.get_or_404(ResponseTemplate, template_id))
+
+
+def _template_page(template: ResponseTemplate | None):
+    if request.method == "GET":
+        data = ({"title": template.title, "category": template.category_id or "",
+                 "status": template.status.value if template.status else "",
+                 "text_de": template.texts.get("de", ""), "text_en": template.texts.get("en", "")}
+                if template is not None else {})
+        form = f.TemplateForm(data=data)
+    else:
+        form = f.TemplateForm()
+    general: list = []
+    status = 200
+    if form.validate_on_submit():
+        data = svc.TemplateData(title=form.title.data or "", texts=f.texts_of(form, "text"),
+                                category_id=form.category.number, status=form.status.data)
+        try:
+            if form.category.data and form.category.number is None:
+                raise svc.AdminInvalid({"category": _l("Please choose from the list.")})
+            saved = _commit(lambda: svc.save_template(_admin(), template, data))
+        except svc.AdminInvalid as invalid:
+            general, status = _show_errors(form, invalid), invalid.status
+        else:
+            flash(_("Saved the response template “%(title)s”.", title=saved.title), "success")
+            return redirect(url_for(".templates"))
+    elif request.method == "POST":
+        status = 422
+    return _page("admin/template_form.html", status, form=form, template=template,
+                 general=general, category_options=[("", _("Any category")),
+                                                    *_category_options(_groups())],
+                 status_options=_status_options())
+
+
+@bp.route("/response-templates/<int:template_id>/delete", methods=["GET", "POST"])
+@admin_required
+def template_delete(template_id: int):
+    template = db.get_or_404(ResponseTemplate, template_id)
+    form = f.ConfirmForm()
+    if form.validate_on_submit():
+        title = template.title
+        try:
+            _commit(lambda: svc.delete_template(_admin(), template))
+        except svc.AdminInvalid as invalid:
+            _flash_refusal(invalid)
+        else:
+            flash(_("Deleted the response template “%(title)s”.", title=title), "success")
+        return redirect(url_for(".templates"))
+    return _page(
+        "admin/confirm_delete.html", form=form, general=[],
+        heading=_("Delete the response template “%(title)s”?", title=template.title),
+        consequence=_("Notes already sent with it stay as they are."),
+        back=url_for(".template_edit", template_id=template.id),
+    )

@@ -1,0 +1,66 @@
+"""Signed links in e-mails: one-click acknowledge/done for partners without an account, and
+unsubscribe for residents. Tokens are signed with SECRET_KEY (itsdangerous) and carry no
+personal data."""
+
+from __future__ import annotations
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from app.core.outbox import Delivery
+from app.extensions import db
+
+_PARTNER_SALT = "qm-partner-link"
+_UNSUBSCRIBE_SALT = "qm-unsubscribe"
+
+
+class LinkInvalid(Exception):
+    """A forged, mangled or expired link (``expired`` says which)."""
+
+    def __init__(self, expired: bool = False) -> None:
+        self.expired = expired
+        super().__init__("expired" if expired else "invalid")
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def public_url(path: str) -> str:
+    """An absolute URL for e-mails and API answers (``PUBLIC_BASE_URL`` + path)."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def partner_token(delivery: Delivery) -> str:
+    # The idempotency key ties the token to this very delivery row, not just its id.
+    return _serializer(_PARTNER_SALT).dumps({"d": delivery.id, "k": delivery.idempotency_key})
+
+
+def delivery_from_partner_token(token: str) -> Delivery:
+    """The delivery a partner link points to; ``LinkInvalid`` for forged or expired links."""
+    max_age = current_app.config["PARTNER_LINK_MAX_AGE_DAYS"] * 86400
+    try:
+        data = _serializer(_PARTNER_SALT).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise LinkInvalid(expired=True) from exc
+    except BadSignature as exc:
+        raise LinkInvalid() from exc
+    delivery = db.session.get(Delivery, data.get("d")) if isinstance(data, dict) else None
+    if delivery is None or delivery.idempotency_key != data.get("k"):
+        raise LinkInvalid()
+    return delivery
+
+
+def unsubscribe_token(target: str) -> str:
+    """For ``contact:<id>`` or ``supporter:<id>``; does not expire (an old e-mail still works)."""
+    return _serializer(_UNSUBSCRIBE_SALT).dumps(target)
+
+
+def target_from_unsubscribe_token(token: str) -> str:
+    try:
+        target = _serializer(_UNSUBSCRIBE_SALT).loads(token)
+    except BadSignature as exc:
+        raise LinkInvalid() from exc
+    if not isinstance(target, str) or not target.startswith(("contact:", "supporter:")):
+        raise LinkInvalid()
+    return target

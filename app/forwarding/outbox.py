@@ -1,0 +1,106 @@
+"""Writing deliveries: in the same transaction as the report change that causes them.
+
+Signal handlers (connected in ``register``) add rows and never commit; the worker sends them
+after the commit. Nothing is sent to a resident who did not consent (``wants_updates``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Flask
+
+from app.core.enums import DeliveryStatus, ReportStatus
+from app.core.outbox import Delivery
+from app.core.signals import report_rerouted, report_status_changed, report_submitted
+from app.extensions import db
+from app.reports.models import Report
+from app.routing.models import Department
+
+FORWARD = "forward"  # a ticket to a department/partner (partner loop)
+DEPARTMENT_NOTICE = "department_notice"  # "a new report for you" e-mail
+RESIDENT_UPDATE = "resident_update"  # a status change or public note for a resident
+REMINDER = "reminder"  # an unacknowledged ticket, reminded once
+
+
+def new_key(prefix: str) -> str:
+    """Stable for the delivery's lifetime: the receiver recognises a resend by it."""
+    return f"{prefix}-{uuid.uuid4().hex}"
+
+
+def add_delivery(report: Report, method: str, target: str, purpose: str, *,
+         department: Department | None = None, payload: dict[str, Any] | None = None) -> Delivery:
+    delivery = Delivery(
+        report=report, method=method, target=target, purpose=purpose, department=department,
+        idempotency_key=new_key(purpose), payload=payload or {}, status=DeliveryStatus.PENDING,
+    )
+    db.session.add(delivery)
+    return delivery
+
+
+def forward_to(report: Report, department: Department, *, manual: bool = False) -> Delivery | None:
+    """A ticket to ``department`` by its forwarding method (None when it has none)."""
+    if not department.forward_method:
+        return None
+    return add_delivery(report, department.forward_method, department.code, FORWARD,
+                department=department, payload={"manual": manual})
+
+
+def notify_department(report: Report, department: Department, *, copy: bool = False) -> Delivery | None:
+    """An e-mail notice of a new report to a department that wants one."""
+    if not (department.notify_on_new and department.email):
+        return None
+    return add_delivery(report, "email", department.code, DEPARTMENT_NOTICE, department=department,
+                payload={"copy": copy})
+
+
+def _route_side_effects(report: Report, department: Department | None) -> None:
+    if department is None:
+        return
+    if forward_to(report, department) is None:
+        notify_department(report, department)
+
+
+def on_report_submitted(sender: Flask, *, report: Report, **_: Any) -> None:
+    _route_side_effects(report, report.department)
+    for copy in report.copies:
+        notify_department(report, copy.department, copy=True)
+
+
+def on_report_rerouted(sender: Flask, *, report: Report, new: Department | None, **_: Any) -> None:
+    _route_side_effects(report, new)
+
+
+def resident_recipients(report: Report) -> list[tuple[str, str, str]]:
+    """(method, target, locale) of everyone who asked for updates on ``report``."""
+    recipients = []
+    contact = report.contact
+    if contact is not None and contact.wants_updates:
+        if contact.telegram_chat_id:
+            recipients.append(("telegram", f"contact:{contact.id}", contact.locale))
+        elif contact.email:
+            recipients.append(("email", f"contact:{contact.id}", contact.locale))
+    for supporter in report.supporters:
+        if not supporter.wants_updates:
+            continue
+        if supporter.telegram_chat_id:
+            recipients.append(("telegram", f"supporter:{supporter.id}", supporter.locale))
+        elif supporter.email:
+            recipients.append(("email", f"supporter:{supporter.id}", supporter.locale))
+    return recipients
+
+
+def on_status_changed(sender: Flask, *, report: Report, old: ReportStatus, new: ReportStatus,
+                      public_note: str | None, **_: Any) -> None:
+    """Every public status change or public note goes to the residents who asked for it."""
+    db.session.flush()  # the event row exists, so the message can point at it
+    for method, target, locale in resident_recipients(report):
+        add_delivery(report, method, target, RESIDENT_UPDATE,
+             payload={"old": old.value, "new": new.value, "note": public_note, "locale": locale})
+
+
+def register(app: Flask) -> None:
+    report_submitted.connect(on_report_submitted)
+    report_rerouted.connect(on_report_rerouted)
+    report_status_changed.connect(on_status_changed)
