@@ -1,0 +1,58 @@
+"""The content of a ticket, the same for every sender: what the department or partner needs
+to act (category, place, description, answers, photos, reference, links back)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, url_for
+
+from app.core.outbox import Delivery
+from app.forwarding.links import partner_token, public_url
+from app.reports.models import Report
+
+MAP_LINK = "https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=19/{lat:.6f}/{lon:.6f}"
+
+
+def attribute_lines(report: Report, lang: str = "de") -> list[tuple[str, str]]:
+    """(label, answer) of the category's extra questions, in ``lang``."""
+    lines = []
+    for attr in report.category.attributes:
+        value = report.attributes.get(attr.code)
+        if value in (None, "", []):
+            continue
+        values = value if isinstance(value, list) else [value]
+        lines.append((attr.label(lang), ", ".join(attr.value_name(str(v), lang) for v in values)))
+    return lines
+
+
+def ticket(delivery: Delivery, lang: str = "de") -> dict[str, Any]:
+    """Everything about the report a partner needs, as plain data (JSON-ready)."""
+    report = delivery.report
+    token = partner_token(delivery)
+    with current_app.test_request_context():  # url_for outside a request (the worker)
+        status_path = url_for("web.status", reference=report.reference)
+        link_path = url_for("partner.link", token=token)
+    return {
+        "reference": report.reference,
+        "idempotency_key": delivery.idempotency_key,
+        "purpose": delivery.purpose,
+        "category": {"code": report.category.code, "name": report.category.name(lang),
+                     "group": report.category.group.name(lang)},
+        "status": report.status.value,
+        "district": report.district.name if report.district else None,
+        "address": report.address,
+        "zipcode": report.zipcode,
+        "lat": report.lat,
+        "lon": report.lon,
+        "map_url": MAP_LINK.format(lat=report.lat, lon=report.lon),
+        "description": report.description,
+        "attributes": [{"label": label, "value": value}
+                       for label, value in attribute_lines(report, lang)],
+        "created_at": report.created_at.isoformat(),
+        "due_at": report.due_at.isoformat() if report.due_at else None,
+        "department": delivery.department.name if delivery.department else None,
+        "status_url": public_url(status_path),
+        "partner_url": public_url(link_path),
+        "photos": [p.storage_key for p in report.photos],
+    }
