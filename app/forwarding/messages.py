@@ -56,3 +56,43 @@ def ticket(delivery: Delivery, lang: str = "de") -> dict[str, Any]:
         "partner_url": public_url(link_path),
         "photos": [p.storage_key for p in report.photos],
     }
+
+
+def resident_target(delivery: Delivery):
+    """The ReporterContact or ReportSupporter a resident delivery goes to (None if gone)."""
+    from app.reports.models import ReporterContact, ReportSupporter
+
+    kind, _, ident = delivery.target.partition(":")
+    model = {"contact": ReporterContact, "supporter": ReportSupporter}.get(kind)
+    if model is None or not ident.isdigit():
+        return None
+    from app.extensions import db
+
+    return db.session.get(model, int(ident))
+
+
+def resident_update_text(delivery: Delivery) -> str:
+    """A short status message for a resident, in their language (payload ``locale``)."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from app.core.enums import ReportStatus
+    from app.reports.labels import PUBLIC_STATUS_LABELS
+
+    report = delivery.report
+    payload = delivery.payload or {}
+    locale = payload.get("locale") or report.locale or "de"
+    with current_app.test_request_context(), force_locale(locale):
+        status_path = url_for("web.status", reference=report.reference)
+        new = ReportStatus(payload.get("new", report.status.value))
+        lines = [
+            _("Your report %(reference)s (%(category)s):", reference=report.reference,
+              category=report.category.name(locale)),
+            _("Status: %(status)s", status=str(PUBLIC_STATUS_LABELS[new]))
+            if payload.get("new") != payload.get("old")
+            else _("New note from the city."),
+        ]
+        if payload.get("note"):
+            lines.append(f"„{payload['note']}“" if locale == "de" else f"“{payload['note']}”")
+        lines.append(_("Details: %(url)s", url=public_url(status_path)))
+    return "\n".join(lines)

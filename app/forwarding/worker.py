@@ -72,6 +72,7 @@ def deliver_one() -> bool:
         return False
     config = current_app.config
     attempt = DeliveryAttempt(delivery=delivery, number=delivery.attempts + 1, worker=worker_name())
+    db.session.add(attempt)
     sender = sender_for(delivery.method, current_app._get_current_object())
     if sender is None:
         result = SendResult.failure(f"no sender for method {delivery.method!r}", retryable=False)

@@ -1,0 +1,209 @@
+"""A local stand-in for the Telegram Bot API (https://core.telegram.org/bots/api), for tests
+that drive the real python-telegram-bot or the backend's telegram sender.
+
+It answers ``POST/GET /bot<token>/<method>`` with the Bot API's envelope
+(``{"ok": true, "result": …}``), records every call, keeps the messages each chat was sent,
+and can be scripted to fail (``fail_next(method, status, description, retry_after)``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+BOT_TOKEN = "123456:TEST-token-for-the-fake-bot-api"  # noqa: S105 - a fake, local token
+
+
+@dataclass
+class Call:
+    token: str
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class ScriptedFailure:
+    status: int
+    description: str
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeBotState:
+    calls: list[Call] = field(default_factory=list)
+    sent: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    failures: dict[str, list[ScriptedFailure]] = field(default_factory=lambda: defaultdict(list))
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    message_ids: Any = field(default_factory=lambda: itertools.count(1000))
+    update_ids: Any = field(default_factory=lambda: itertools.count(1))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    new_update: threading.Condition = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        self.new_update = threading.Condition(self.lock)
+
+
+class FakeTelegram:
+    """Start with ``FakeTelegram().start()``; ``.api_url`` is the Bot API base URL."""
+
+    def __init__(self, token: str = BOT_TOKEN) -> None:
+        self.token = token
+        self.state = FakeBotState()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- control --------------------------------------------------------------------------
+    @property
+    def api_url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    @property
+    def base_url(self) -> str:
+        """For python-telegram-bot's ``base_url`` (it appends the token)."""
+        return f"{self.api_url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"{self.api_url}/file/bot"
+
+    def fail_next(self, method: str, status: int = 500, description: str = "Internal Server Error",
+                  retry_after: int | None = None) -> None:
+        with self.state.lock:
+            self.state.failures[method].append(ScriptedFailure(status, description, retry_after))
+
+    def messages_to(self, chat_id: int | str) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return list(self.state.sent[str(chat_id)])
+
+    def calls_of(self, method: str) -> list[Call]:
+        with self.state.lock:
+            return [c for c in self.state.calls if c.method == method]
+
+    def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update for ``getUpdates`` (``update_id`` is filled in)."""
+        with self.state.new_update:
+            update = {"update_id": next(self.state.update_ids), **update}
+            self.state.updates.append(update)
+            self.state.new_update.notify_all()
+        return update
+
+    def start(self) -> FakeTelegram:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                self._handle()
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._handle()
+
+            def _handle(self) -> None:
+                parts = urlsplit(self.path)
+                segments = parts.path.strip("/").split("/")
+                if len(segments) != 2 or not segments[0].startswith("bot"):
+                    return self._reply(404, {"ok": False, "error_code": 404,
+                                             "description": "Not Found"})
+                token, method = segments[0][3:], segments[1]
+                params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                kind = self.headers.get("Content-Type", "")
+                if body and kind.startswith("application/json"):
+                    params.update(json.loads(body))
+                elif body and kind.startswith("application/x-www-form-urlencoded"):
+                    params.update({k: v[-1] for k, v in parse_qs(body.decode()).items()})
+                status, payload = fake._dispatch(token, method, params)
+                self._reply(status, payload)
+
+            def _reply(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            with self.state.new_update:
+                self.state.new_update.notify_all()
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    # -- the API --------------------------------------------------------------------------
+    def _dispatch(self, token: str, method: str, params: dict[str, Any]) -> tuple[int, dict]:
+        with self.state.lock:
+            self.state.calls.append(Call(token, method, params))
+            if token != self.token:
+                return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            queued = self.state.failures.get(method)
+            if queued:
+                failure = queued.pop(0)
+                body: dict[str, Any] = {"ok": False, "error_code": failure.status,
+                                        "description": failure.description}
+                if failure.retry_after is not None:
+                    body["parameters"] = {"retry_after": failure.retry_after}
+                return failure.status, body
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return 200, {"ok": True, "result": True}  # setMyCommands, deleteWebhook, …
+        return 200, {"ok": True, "result": handler(params)}
+
+    def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        return {"id": int(self.token.split(":")[0]), "is_bot": True,
+                "first_name": "Quartiersmelder", "username": "quartiersmelder_test_bot",
+                "can_join_groups": False, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}
+
+    def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        chat_id = str(params["chat_id"])
+        with self.state.lock:
+            message = {"message_id": next(self.state.message_ids), "date": int(time.time()),
+                       "chat": {"id": int(chat_id), "type": "private"},
+                       "text": params.get("text", "")}
+            if "reply_markup" in params:
+                message["reply_markup"] = params["reply_markup"]
+            self.state.sent[chat_id].append({**params, "message_id": message["message_id"]})
+        return message
+
+    def _m_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: N802
+        offset = int(params.get("offset") or 0)
+        timeout = min(float(params.get("timeout") or 0), 2.0)
+        deadline = time.monotonic() + timeout
+        with self.state.new_update:
+            while True:
+                pending = [u for u in self.state.updates if u["update_id"] >= offset]
+                remaining = deadline - time.monotonic()
+                if pending or remaining <= 0 or self._server is None:
+                    return pending
+                self.state.new_update.wait(remaining)
+
+
+@pytest.fixture
+def fake_telegram():
+    """A started fake Bot API on 127.0.0.1, stopped after the test."""
+    server = FakeTelegram().start()
+    try:
+        yield server
+    finally:
+        server.stop()
