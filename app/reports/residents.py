@@ -1,0 +1,119 @@
+"""What residents do after reporting: say "me too", reopen a resolved report that is not
+fixed, list their reports, and delete their contact data. Services flush; callers commit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.core.db import utcnow
+from app.core.enums import OPEN_STATUSES, Channel, ReportStatus
+from app.core.events import Actor, record_event
+from app.extensions import db
+from app.reports.models import Report, ReporterContact, ReportSupporter
+from app.reports.workflow import WorkflowError, apply_status
+
+REOPEN_WINDOW = timedelta(days=14)
+
+
+class ResidentActionRefused(WorkflowError):
+    status = 409
+
+
+def add_supporter(report: Report, channel: Channel, *, email: str | None = None,
+                  telegram_chat_id: str | None = None, locale: str = "de",
+                  wants_updates: bool = False) -> ReportSupporter:
+    """ "Me too" on an open report; with consent the supporter also gets its updates.
+    Saying it twice from the same chat or address counts once."""
+    if report.status not in OPEN_STATUSES:
+        raise ResidentActionRefused(_l("This report is already closed."))
+    for supporter in report.supporters:
+        same_chat = telegram_chat_id and supporter.telegram_chat_id == telegram_chat_id
+        same_mail = email and supporter.email and supporter.email.lower() == email.lower()
+        if same_chat or same_mail:
+            supporter.wants_updates = supporter.wants_updates or wants_updates
+            return supporter
+    supporter = ReportSupporter(
+        report=report, channel=channel, email=email if wants_updates else None,
+        telegram_chat_id=str(telegram_chat_id) if telegram_chat_id and wants_updates else None,
+        locale=locale, wants_updates=wants_updates,
+    )
+    db.session.add(supporter)
+    db.session.flush()
+    record_event(report.id, "supporter_added", Actor("resident", channel.value), is_public=False,
+                 supporters=len(report.supporters))
+    return supporter
+
+
+def _is_resident_of(report: Report, telegram_chat_id: str | None, email: str | None) -> bool:
+    people = [report.contact] if report.contact else []
+    people += list(report.supporters)
+    for person in people:
+        if telegram_chat_id and person.telegram_chat_id == str(telegram_chat_id):
+            return True
+        if email and person.email and person.email.lower() == email.lower():
+            return True
+    return False
+
+
+def reopen_by_resident(report: Report, comment: str, channel: Channel, *,
+                       telegram_chat_id: str | None = None, email: str | None = None) -> Report:
+    """ "Not fixed": a resolved report goes back to work within 14 days of being resolved,
+    with the resident's comment as public note."""
+    if not _is_resident_of(report, telegram_chat_id, email):
+        raise ResidentActionRefused(_l("Only the people who reported this can reopen it."))
+    if report.status != ReportStatus.RESOLVED:
+        raise ResidentActionRefused(_l("Only a resolved report can be reopened."))
+    if report.closed_at is None or utcnow() - report.closed_at > REOPEN_WINDOW:
+        raise ResidentActionRefused(
+            _l("This report was resolved more than 14 days ago. Please send a new report.")
+        )
+    comment = (comment or "").strip()[:1000]
+    if not comment:
+        raise WorkflowError(_l("Please tell us what is still wrong."))
+    return apply_status(report, ReportStatus.REOPENED, Actor("resident", channel.value), comment)
+
+
+def reports_of(*, telegram_chat_id: str | None = None, email: str | None = None,
+               limit: int = 20) -> list[Report]:
+    """The reports a resident made or supports, newest first."""
+    conditions = []
+    if telegram_chat_id:
+        conditions.append(ReporterContact.telegram_chat_id == str(telegram_chat_id))
+    if email:
+        conditions.append(sa.func.lower(ReporterContact.email) == email.lower())
+    if not conditions:
+        return []
+    own = sa.select(ReporterContact.report_id).where(sa.or_(*conditions))
+    supported_conditions = [
+        ReportSupporter.telegram_chat_id == str(telegram_chat_id)
+    ] if telegram_chat_id else [sa.func.lower(ReportSupporter.email) == email.lower()]
+    supported = sa.select(ReportSupporter.report_id).where(sa.or_(*supported_conditions))
+    return list(db.session.execute(
+        sa.select(Report).where(sa.or_(Report.id.in_(own), Report.id.in_(supported)))
+        .order_by(Report.created_at.desc(), Report.id.desc()).limit(limit)
+    ).scalars())
+
+
+def delete_contact_data(*, telegram_chat_id: str | None = None, email: str | None = None) -> int:
+    """Remove every contact and supporter entry of this resident; the reports stay
+    (anonymous). Returns how many entries were removed."""
+    removed = 0
+    for model in (ReporterContact, ReportSupporter):
+        conditions = []
+        if telegram_chat_id:
+            conditions.append(model.telegram_chat_id == str(telegram_chat_id))
+        if email:
+            conditions.append(sa.func.lower(model.email) == email.lower())
+        if not conditions:
+            continue
+        rows = db.session.execute(sa.select(model).where(sa.or_(*conditions))).scalars().all()
+        for row in rows:
+            record_event(row.report_id, "contact_deleted", Actor("resident"),
+                         entry=model.__tablename__)
+            db.session.delete(row)
+        removed += len(rows)
+    db.session.flush()
+    return removed
