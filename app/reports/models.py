@@ -124,6 +124,11 @@ class Report(db.Model):
         sa.CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="lat_lon"),
         sa.Index("ix_report_department_status_created", "department_id", "status", "created_at"),
         sa.Index("ix_report_category_status_lat", "category_id", "status", "lat"),
+        # The inbox's category filter and its counts per status within a department.
+        sa.Index(
+            "ix_report_department_category_status_created",
+            "department_id", "category_id", "status", "created_at",
+        ),
         sa.Index("ix_report_created_at", "created_at"),
     )
 
