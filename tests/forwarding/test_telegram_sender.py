@@ -98,3 +98,19 @@ def test_no_message_without_consent_or_after_unsubscribing(bot_api, make_report,
     assert resident_deliveries() == []
     deliver_due()
     assert bot_api.messages_to(CHAT) == []
+
+
+@pytest.mark.parametrize(("locale", "start", "status"), [
+    ("tr", "numaralı bildiriminiz", "Durum: Çözüldü"),
+    ("ar", "بلاغك", "الحالة: تم الحل"),
+])
+def test_turkish_and_arabic_residents_hear_back_in_their_language(
+        bot_api, make_report, make_user, locale, start, status):
+    report = telegram_report(make_report, locale=locale)
+    workflow.change_status(report, ReportStatus.RESOLVED, make_user("dispatcher"))
+    db.session.commit()
+    deliver_due()
+    (message,) = bot_api.messages_to(CHAT)
+    assert start in message["text"]
+    assert report.reference in message["text"]
+    assert status in message["text"]
