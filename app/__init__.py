@@ -13,6 +13,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config or config_from_env())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from app import models  # noqa: F401  (registers every table on the metadata)
     from app.extensions import babel, csrf, db, login_manager, migrate

@@ -152,7 +152,7 @@ def load_city(directory: str | Path, *, update: bool = False) -> SeedSummary:
             "response templates", summary, update,
         )
     db.session.flush()
-    log.info("City %s loaded: %s", city["name"], summary)
+    log.debug("City %s loaded: %s", city["name"], summary)
     return summary
 
 
