@@ -24,7 +24,7 @@ translations: $(BIN)/.installed
 db: setup
 	@mkdir -p instance
 	$(BIN)/flask db upgrade
-	$(BIN)/flask seed
+	$(BIN)/flask seed --if-empty
 
 run: db
 	@echo "Quartiersmelder: http://127.0.0.1:$(PORT)/report"

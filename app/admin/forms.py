@@ -124,8 +124,10 @@ def parse_value_lines(text: str) -> tuple[list[dict[str, Any]], Any]:
         if not equals or not german:
             return values, _l("Line %(n)d: please write it as “key = Deutsch | English”.", n=number)
         if not KEY_PATTERN.fullmatch(key) or len(key) > 64:
-            return values, _l("Line %(n)d: the key may use only lowercase letters a–z, digits, "
-                              "“-” and “_”.", n=number)
+            return values, _l(
+                "Line %(n)d: the key may use only lowercase letters a–z, digits, “-” and “_”.",
+                n=number,
+            )
         values.append({"key": key, "names": {"de": german, **({"en": english} if english else {})}})
     return values, None
 
@@ -164,8 +166,9 @@ class CategoryForm(FlaskForm):
     keywords = StringField(_l("Search words"))
     target_working_days = WholeNumberField(_l("Target time in working days"))
     nearby_radius_m = WholeNumberField(_l("“Already reported nearby” radius in metres"))
-    is_sensitive = BooleanField(_l("Sensitive (unsafe place): coarse location in public, "
-                                   "emergency notice"))
+    is_sensitive = BooleanField(
+        _l("Sensitive (unsafe place): coarse location in public, emergency notice")
+    )
     is_active = BooleanField(_l("Active (residents can choose it)"), default=True)
 
 

@@ -93,20 +93,29 @@ def _apply(obj: Any, **values: Any) -> dict[str, tuple[Any, Any]]:
 
 def _texts(given: Mapping[str, str | None] | None) -> dict[str, str]:
     """{"de": …, "en": …} trimmed, empty languages left out."""
-    return {lang: (given or {}).get(lang, "").strip() for lang in LANGS
-            if ((given or {}).get(lang) or "").strip()}
+    return {
+        lang: (given or {}).get(lang, "").strip()
+        for lang in LANGS
+        if ((given or {}).get(lang) or "").strip()
+    }
 
 
 def _check_lengths(errors: dict, prefix: str, texts: Mapping[str, str], limit: int) -> None:
     for lang, text in texts.items():
         if len(text) > limit:
-            errors.setdefault(f"{prefix}_{lang}", _l(
-                "This is too long: %(length)d characters, at most %(max)d.",
-                length=len(text), max=limit))
+            errors.setdefault(
+                f"{prefix}_{lang}",
+                _l(
+                    "This is too long: %(length)d characters, at most %(max)d.",
+                    length=len(text),
+                    max=limit,
+                ),
+            )
 
 
-def _whole_number(errors: dict, name: str, value: int | None, low: int, high: int,
-                  message: LazyString) -> None:
+def _whole_number(
+    errors: dict, name: str, value: int | None, low: int, high: int, message: LazyString
+) -> None:
     if value is not None and not low <= value <= high:
         errors[name] = message
 
@@ -116,8 +125,10 @@ def _code_error(code: str, pattern: re.Pattern = CODE_PATTERN) -> LazyString | N
         return _l("Please enter a code.")
     if len(code) > CODE_MAX or not pattern.fullmatch(code):
         if pattern is KEY_PATTERN:
-            return _l("Use only lowercase letters a–z, digits, “-” and “_” (at most %(max)d).",
-                      max=CODE_MAX)
+            return _l(
+                "Use only lowercase letters a–z, digits, “-” and “_” (at most %(max)d).",
+                max=CODE_MAX,
+            )
         return _l("Use only lowercase letters a–z, digits and “-” (at most %(max)d).", max=CODE_MAX)
     return None
 
@@ -164,7 +175,9 @@ def save_category(admin: User, category: Category | None, data: CategoryData) ->
         elif category is not None and (used := reports_of_category(category)):
             errors["code"] = _l(
                 "The code cannot be changed any more: %(n)d reports use it (it is the Open311 "
-                "service_code).", n=used)
+                "service_code).",
+                n=used,
+            )
     group = db.session.get(CategoryGroup, data.group_id) if data.group_id else None
     if group is None:
         errors["group"] = _l("Please choose a group.")
@@ -176,14 +189,33 @@ def save_category(admin: User, category: Category | None, data: CategoryData) ->
     _check_lengths(errors, "description", descriptions, SHORT_TEXT_MAX)
     keywords = (data.keywords or "").strip()
     if len(keywords) > 255:
-        errors["keywords"] = _l("This is too long: %(length)d characters, at most %(max)d.",
-                                length=len(keywords), max=255)
-    _whole_number(errors, "target_working_days", data.target_working_days, 1, WORKING_DAYS_MAX,
-                  _l("Please give a whole number of working days from 1 to %(max)d, or leave it "
-                     "empty.", max=WORKING_DAYS_MAX))
-    _whole_number(errors, "nearby_radius_m", data.nearby_radius_m, 1, RADIUS_MAX_M,
-                  _l("Please give a distance in metres from 1 to %(max)d, or leave it empty.",
-                     max=RADIUS_MAX_M))
+        errors["keywords"] = _l(
+            "This is too long: %(length)d characters, at most %(max)d.",
+            length=len(keywords),
+            max=255,
+        )
+    _whole_number(
+        errors,
+        "target_working_days",
+        data.target_working_days,
+        1,
+        WORKING_DAYS_MAX,
+        _l(
+            "Please give a whole number of working days from 1 to %(max)d, or leave it empty.",
+            max=WORKING_DAYS_MAX,
+        ),
+    )
+    _whole_number(
+        errors,
+        "nearby_radius_m",
+        data.nearby_radius_m,
+        1,
+        RADIUS_MAX_M,
+        _l(
+            "Please give a distance in metres from 1 to %(max)d, or leave it empty.",
+            max=RADIUS_MAX_M,
+        ),
+    )
     if errors:
         raise AdminInvalid(errors)
 
@@ -194,16 +226,27 @@ def save_category(admin: User, category: Category | None, data: CategoryData) ->
         db.session.add(category)
     old_group = category.group.code if category.group is not None else None
     changes = _apply(
-        category, code=code, names=names, descriptions=descriptions, keywords=keywords or None,
-        target_working_days=data.target_working_days, nearby_radius_m=data.nearby_radius_m,
-        is_sensitive=bool(data.is_sensitive), is_active=bool(data.is_active),
+        category,
+        code=code,
+        names=names,
+        descriptions=descriptions,
+        keywords=keywords or None,
+        target_working_days=data.target_working_days,
+        nearby_radius_m=data.nearby_radius_m,
+        is_sensitive=bool(data.is_sensitive),
+        is_active=bool(data.is_active),
     )
     if old_group != group.code:
         category.group = group
         changes["group"] = (old_group, group.code)
     db.session.flush()
-    log.info("admin %s %s category %s: %s", admin.id, "created" if created else "changed",
-             category.code, changes)
+    log.info(
+        "admin %s %s category %s: %s",
+        admin.id,
+        "created" if created else "changed",
+        category.code,
+        changes,
+    )
     return category
 
 
@@ -224,16 +267,21 @@ class AttributeData:
 
 
 def _rules_using_attribute(category: Category, code: str) -> list[RoutingRule]:
-    return list(db.session.execute(
-        sa.select(RoutingRule).where(
-            RoutingRule.attribute_code == code,
-            sa.or_(RoutingRule.category_id == category.id, RoutingRule.category_id.is_(None)),
-        ).order_by(RoutingRule.position)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(RoutingRule)
+            .where(
+                RoutingRule.attribute_code == code,
+                sa.or_(RoutingRule.category_id == category.id, RoutingRule.category_id.is_(None)),
+            )
+            .order_by(RoutingRule.position)
+        ).scalars()
+    )
 
 
-def save_attribute(admin: User, category: Category, attribute: CategoryAttribute | None,
-                   data: AttributeData) -> CategoryAttribute:
+def save_attribute(
+    admin: User, category: Category, attribute: CategoryAttribute | None, data: AttributeData
+) -> CategoryAttribute:
     """Create or change one extra question of ``category``."""
     _require_admin(admin)
     errors: dict[str, Any] = {}
@@ -248,10 +296,14 @@ def save_attribute(admin: User, category: Category, attribute: CategoryAttribute
         elif attribute is not None and (used := reports_of_category(category)):
             errors["code"] = _l(
                 "The code cannot be changed any more: %(n)d reports of this category store "
-                "their answers under it.", n=used)
+                "their answers under it.",
+                n=used,
+            )
         elif rules:
-            errors["code"] = _l("Routing rule %(positions)s uses this question; change that rule "
-                                "first.", positions=rule_positions(rules))
+            errors["code"] = _l(
+                "Routing rule %(positions)s uses this question; change that rule first.",
+                positions=rule_positions(rules),
+            )
     try:
         datatype = AttributeType(data.datatype)
     except ValueError:
@@ -270,40 +322,59 @@ def save_attribute(admin: User, category: Category, attribute: CategoryAttribute
     if datatype in LIST_TYPES and not values:
         errors["values"] = _l("A list question needs at least one choice.")
     elif datatype is not None and datatype not in LIST_TYPES and values:
-        errors["values"] = _l("Only list questions have choices: leave this empty or choose a "
-                              "list type.")
+        errors["values"] = _l(
+            "Only list questions have choices: leave this empty or choose a list type."
+        )
     elif duplicates:
         errors["values"] = _l("The key “%(key)s” is used twice.", key=duplicates[0])
     elif attribute is not None:
         for rule in rules:
             if rule.attribute_value not in keys and datatype in LIST_TYPES:
                 errors["values"] = _l(
-                    "Routing rule %(position)d uses the choice “%(key)s”; change that rule "
-                    "first.", position=rule.position, key=rule.attribute_value)
+                    "Routing rule %(position)d uses the choice “%(key)s”; change that rule first.",
+                    position=rule.position,
+                    key=rule.attribute_value,
+                )
                 break
         else:
             if rules and datatype not in LIST_TYPES:
                 errors["datatype"] = _l(
                     "Routing rule %(positions)s uses a choice of this question; change that rule "
-                    "first.", positions=rule_positions(rules))
+                    "first.",
+                    positions=rule_positions(rules),
+                )
     if data.max_length is not None:
         if datatype not in TEXT_TYPES:
-            errors["max_length"] = _l("Only text questions have a maximum length: leave this "
-                                      "empty.")
+            errors["max_length"] = _l(
+                "Only text questions have a maximum length: leave this empty."
+            )
         elif not 1 <= data.max_length <= ANSWER_MAX_LENGTH:
-            errors["max_length"] = _l("Please give a whole number from 1 to %(max)d, or leave it "
-                                      "empty.", max=ANSWER_MAX_LENGTH)
+            errors["max_length"] = _l(
+                "Please give a whole number from 1 to %(max)d, or leave it empty.",
+                max=ANSWER_MAX_LENGTH,
+            )
     if errors:
         raise AdminInvalid(errors)
 
     created = attribute is None
     if attribute is None:
-        attribute = CategoryAttribute(category=category, code=code, datatype=datatype,
-                                      labels=labels, position=len(category.attributes))
+        attribute = CategoryAttribute(
+            category=category,
+            code=code,
+            datatype=datatype,
+            labels=labels,
+            position=len(category.attributes),
+        )
         db.session.add(attribute)
     changes = _apply(
-        attribute, code=code, datatype=datatype, labels=labels, help_texts=help_texts,
-        is_required=bool(data.is_required), values=values, max_length=data.max_length,
+        attribute,
+        code=code,
+        datatype=datatype,
+        labels=labels,
+        help_texts=help_texts,
+        is_required=bool(data.is_required),
+        values=values,
+        max_length=data.max_length,
     )
     old_place = _place(category.attributes, attribute)
     if data.position is not None or created:
@@ -316,8 +387,14 @@ def save_attribute(admin: User, category: Category, attribute: CategoryAttribute
         if not created and old_place != index + 1:
             changes["order"] = (old_place, index + 1)
     db.session.flush()
-    log.info("admin %s %s question %s of category %s: %s", admin.id,
-             "added" if created else "changed", attribute.code, category.code, changes)
+    log.info(
+        "admin %s %s question %s of category %s: %s",
+        admin.id,
+        "added" if created else "changed",
+        attribute.code,
+        category.code,
+        changes,
+    )
     return attribute
 
 
@@ -331,8 +408,15 @@ def delete_attribute(admin: User, attribute: CategoryAttribute) -> None:
     category = attribute.category
     rules = _rules_using_attribute(category, attribute.code)
     if rules:
-        raise AdminInvalid({"": _l("Routing rule %(positions)s uses this question; change that "
-                                   "rule first.", positions=rule_positions(rules))}, 409)
+        raise AdminInvalid(
+            {
+                "": _l(
+                    "Routing rule %(positions)s uses this question; change that rule first.",
+                    positions=rule_positions(rules),
+                )
+            },
+            409,
+        )
     code = attribute.code
     category.attributes.remove(attribute)
     for position, item in enumerate(category.attributes):
@@ -355,15 +439,18 @@ class DepartmentData:
 
 
 def active_rules_of(department: Department) -> list[RoutingRule]:
-    return list(db.session.execute(
-        sa.select(RoutingRule)
-        .where(RoutingRule.department_id == department.id, RoutingRule.is_active.is_(True))
-        .order_by(RoutingRule.position)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(RoutingRule)
+            .where(RoutingRule.department_id == department.id, RoutingRule.is_active.is_(True))
+            .order_by(RoutingRule.position)
+        ).scalars()
+    )
 
 
-def save_department(admin: User, department: Department | None, data: DepartmentData,
-                    *, confirmed: bool = False) -> Department:
+def save_department(
+    admin: User, department: Department | None, data: DepartmentData, *, confirmed: bool = False
+) -> Department:
     """Create or change a department. Deactivating one that active rules still send reports
     to raises ``NeedsConfirmation`` unless ``confirmed``: routing skips those rules."""
     _require_admin(admin)
@@ -374,17 +461,24 @@ def save_department(admin: User, department: Department | None, data: Department
         if problem is not None:
             errors["code"] = problem
         elif _count(sa.select(sa.func.count(Department.id)).where(Department.code == code)):
-            errors["code"] = _l("There is already a department with the code “%(code)s”.",
-                                code=code)
+            errors["code"] = _l(
+                "There is already a department with the code “%(code)s”.", code=code
+            )
     name = (data.name or "").strip()
     if not name:
         errors["name"] = _l("Please enter a name.")
     elif len(name) > DEPARTMENT_NAME_MAX:
-        errors["name"] = _l("This is too long: %(length)d characters, at most %(max)d.",
-                            length=len(name), max=DEPARTMENT_NAME_MAX)
-    elif _count(sa.select(sa.func.count(Department.id)).where(
+        errors["name"] = _l(
+            "This is too long: %(length)d characters, at most %(max)d.",
+            length=len(name),
+            max=DEPARTMENT_NAME_MAX,
+        )
+    elif _count(
+        sa.select(sa.func.count(Department.id)).where(
             Department.name == name,
-            Department.id != (department.id if department is not None else -1))):
+            Department.id != (department.id if department is not None else -1),
+        )
+    ):
         errors["name"] = _l("There is already a department called “%(name)s”.", name=name)
     try:
         kind = DepartmentKind(data.kind)
@@ -398,32 +492,52 @@ def save_department(admin: User, department: Department | None, data: Department
         except EmailNotValidError:
             errors["email"] = _l("This e-mail address does not look right.")
     elif kind == DepartmentKind.EXTERNAL:
-        errors["email"] = _l("External departments get their reports by e-mail: please enter an "
-                             "address.")
+        errors["email"] = _l(
+            "External departments get their reports by e-mail: please enter an address."
+        )
     description = (data.description or "").strip()
     if len(description) > LONG_TEXT_MAX:
-        errors["description"] = _l("This is too long: %(length)d characters, at most %(max)d.",
-                                   length=len(description), max=LONG_TEXT_MAX)
+        errors["description"] = _l(
+            "This is too long: %(length)d characters, at most %(max)d.",
+            length=len(description),
+            max=LONG_TEXT_MAX,
+        )
     if errors:
         raise AdminInvalid(errors)
     deactivating = department is not None and department.is_active and not data.is_active
     rules = active_rules_of(department) if deactivating else []
     if rules and not confirmed:
-        raise NeedsConfirmation(_l(
-            "Routing rule %(positions)s still sends reports to %(name)s. While the department is "
-            "inactive, routing skips these rules: such reports go to the next matching rule or "
-            "to the triage queue.", positions=rule_positions(rules), name=department.name))
+        raise NeedsConfirmation(
+            _l(
+                "Routing rule %(positions)s still sends reports to %(name)s. While the department "
+                "is inactive, routing skips these rules: such reports go to the next matching rule "
+                "or to the triage queue.",
+                positions=rule_positions(rules),
+                name=department.name,
+            )
+        )
 
     created = department is None
     if department is None:
         department = Department(code=code, name=name)
         db.session.add(department)
-    changes = _apply(department, name=name, kind=kind, email=email,
-                     description=description or None, is_active=bool(data.is_active))
+    changes = _apply(
+        department,
+        name=name,
+        kind=kind,
+        email=email,
+        description=description or None,
+        is_active=bool(data.is_active),
+    )
     db.session.flush()
-    log.info("admin %s %s department %s: %s%s", admin.id, "created" if created else "changed",
-             department.code, changes,
-             f" (rules now skipped: {rule_positions(rules)})" if rules else "")
+    log.info(
+        "admin %s %s department %s: %s%s",
+        admin.id,
+        "created" if created else "changed",
+        department.code,
+        changes,
+        f" (rules now skipped: {rule_positions(rules)})" if rules else "",
+    )
     return department
 
 
@@ -445,9 +559,11 @@ class RuleData:
 
 
 def ordered_rules() -> list[RoutingRule]:
-    return list(db.session.execute(
-        sa.select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
+        ).scalars()
+    )
 
 
 def _renumber(rules: list[RoutingRule]) -> None:
@@ -459,14 +575,19 @@ def _renumber(rules: list[RoutingRule]) -> None:
 
 def describe_rule(rule: RoutingRule) -> str:
     """For the log: ``3 route group:beleuchtung district:any -> tiefbau-licht``."""
-    what = (f"category:{rule.category.code}" if rule.category is not None
-            else f"group:{rule.category_group.code}" if rule.category_group is not None
-            else "any")
+    what = (
+        f"category:{rule.category.code}"
+        if rule.category is not None
+        else f"group:{rule.category_group.code}"
+        if rule.category_group is not None
+        else "any"
+    )
     where = f"district:{rule.district.number}" if rule.district is not None else "district:any"
-    condition = (f" if {rule.attribute_code}={rule.attribute_value}"
-                 if rule.attribute_code else "")
-    return (f"{rule.position} {rule.action} {what} {where}{condition} -> "
-            f"{rule.department.code if rule.department else '?'}")
+    condition = f" if {rule.attribute_code}={rule.attribute_value}" if rule.attribute_code else ""
+    return (
+        f"{rule.position} {rule.action} {what} {where}{condition} -> "
+        f"{rule.department.code if rule.department else '?'}"
+    )
 
 
 def save_rule(admin: User, rule: RoutingRule | None, data: RuleData) -> RoutingRule:
@@ -497,23 +618,34 @@ def save_rule(admin: User, rule: RoutingRule | None, data: RuleData) -> RoutingR
         errors["condition"] = _l("Please give both the question and the answer, or neither.")
     elif attribute_code is not None:
         if category is None:
-            errors["condition"] = _l("A condition on an answer needs one category (not a group "
-                                     "or any category).")
+            errors["condition"] = _l(
+                "A condition on an answer needs one category (not a group or any category)."
+            )
         else:
             attribute = next((a for a in category.attributes if a.code == attribute_code), None)
             if attribute is None:
-                errors["condition"] = _l("“%(category)s” has no question “%(code)s”.",
-                                         category=category.name("de"), code=attribute_code)
+                errors["condition"] = _l(
+                    "“%(category)s” has no question “%(code)s”.",
+                    category=category.name("de"),
+                    code=attribute_code,
+                )
             elif attribute.datatype in LIST_TYPES and attribute_value not in attribute.value_keys():
-                errors["condition"] = _l("“%(value)s” is not one of the choices for “%(label)s”.",
-                                         value=attribute_value, label=attribute.label("de"))
+                errors["condition"] = _l(
+                    "“%(value)s” is not one of the choices for “%(label)s”.",
+                    value=attribute_value,
+                    label=attribute.label("de"),
+                )
             elif len(attribute_value) > 120:
-                errors["condition"] = _l("This is too long: %(length)d characters, at most "
-                                         "%(max)d.", length=len(attribute_value), max=120)
+                errors["condition"] = _l(
+                    "This is too long: %(length)d characters, at most %(max)d.",
+                    length=len(attribute_value),
+                    max=120,
+                )
     note = (data.note or "").strip()
     if len(note) > 255:
-        errors["note"] = _l("This is too long: %(length)d characters, at most %(max)d.",
-                            length=len(note), max=255)
+        errors["note"] = _l(
+            "This is too long: %(length)d characters, at most %(max)d.", length=len(note), max=255
+        )
     rules = ordered_rules()
     others = [r for r in rules if r is not rule]
     if data.position is not None and not 1 <= data.position <= len(others) + 1:
@@ -527,9 +659,16 @@ def save_rule(admin: User, rule: RoutingRule | None, data: RuleData) -> RoutingR
         rule = RoutingRule(position=len(rules) + 1)
         db.session.add(rule)
     changes = _apply(
-        rule, action=action, category=category, category_group=group, district=district,
-        attribute_code=attribute_code, attribute_value=attribute_value, department=department,
-        note=note or None, is_active=bool(data.is_active),
+        rule,
+        action=action,
+        category=category,
+        category_group=group,
+        district=district,
+        attribute_code=attribute_code,
+        attribute_value=attribute_value,
+        department=department,
+        note=note or None,
+        is_active=bool(data.is_active),
     )
     if data.position is not None:
         others.insert(data.position - 1, rule)
@@ -542,8 +681,14 @@ def save_rule(admin: User, rule: RoutingRule | None, data: RuleData) -> RoutingR
     if created:
         log.info("admin %s added routing rule %s: %s", admin.id, rule.id, describe_rule(rule))
     else:
-        log.info("admin %s changed routing rule %s: %s => %s (%s)", admin.id, rule.id, before,
-                 describe_rule(rule), ", ".join(changes) or "no change")
+        log.info(
+            "admin %s changed routing rule %s: %s => %s (%s)",
+            admin.id,
+            rule.id,
+            before,
+            describe_rule(rule),
+            ", ".join(changes) or "no change",
+        )
     return rule
 
 
@@ -559,8 +704,9 @@ def move_rule(admin: User, rule: RoutingRule, direction: str) -> RoutingRule:
         rules[index], rules[target] = rules[target], rules[index]
     _renumber(rules)
     db.session.flush()
-    log.info("admin %s moved routing rule %s %s: now at %d", admin.id, rule.id, direction,
-             rule.position)
+    log.info(
+        "admin %s moved routing rule %s %s: now at %d", admin.id, rule.id, direction, rule.position
+    )
     return rule
 
 
@@ -570,10 +716,18 @@ def delete_rule(admin: User, rule: RoutingRule) -> None:
     described = describe_rule(rule)
     rule_id = rule.id
     # SQLite enforces no foreign keys here; say explicitly what PostgreSQL's SET NULL does.
-    db.session.execute(sa.update(Report).where(Report.routing_rule_id == rule_id)
-                       .values(routing_rule_id=None).execution_options(synchronize_session=False))
-    db.session.execute(sa.update(ReportCopy).where(ReportCopy.routing_rule_id == rule_id)
-                       .values(routing_rule_id=None).execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.update(Report)
+        .where(Report.routing_rule_id == rule_id)
+        .values(routing_rule_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(ReportCopy)
+        .where(ReportCopy.routing_rule_id == rule_id)
+        .values(routing_rule_id=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.delete(rule)
     db.session.flush()
     _renumber(ordered_rules())
@@ -597,9 +751,13 @@ class RoutePreview:
         return self.rules.get(rule_id) if rule_id is not None else None
 
 
-def preview_route(category_id: int | None, lat: str = "", lon: str = "",
-                  district_id: int | None = None,
-                  answers: Mapping[str, Any] | None = None) -> RoutePreview:
+def preview_route(
+    category_id: int | None,
+    lat: str = "",
+    lon: str = "",
+    district_id: int | None = None,
+    answers: Mapping[str, Any] | None = None,
+) -> RoutePreview:
     """Where a report of this category, at this point (or in this district), with these
     answers would go under the current rules. Nothing is written."""
     errors: dict[str, Any] = {}
@@ -609,7 +767,9 @@ def preview_route(category_id: int | None, lat: str = "", lon: str = "",
     point = None
     district = None
     lat, lon = (lat or "").strip(), (lon or "").strip()
-    if lat or lon:
+    if bool(lat) != bool(lon):
+        errors["location"] = _l("Please give both latitude and longitude.")
+    elif lat:
         try:
             point = (float(lat.replace(",", ".")), float(lon.replace(",", ".")))
         except ValueError:
@@ -617,18 +777,21 @@ def preview_route(category_id: int | None, lat: str = "", lon: str = "",
         else:
             if not is_valid_coordinate(*point):
                 errors["location"] = _l(
-                    "These coordinates do not exist (latitude −90…90, longitude −180…180).")
+                    "These coordinates do not exist (latitude −90…90, longitude −180…180)."
+                )
                 point = None
             elif not district_index().in_city(*point):
-                errors["location"] = _l("This point is outside the city: reports from there are "
-                                        "not accepted.")
+                errors["location"] = _l(
+                    "This point is outside the city: reports from there are not accepted."
+                )
     elif district_id:
         district = db.session.get(District, district_id)
         if district is None:
             errors["district"] = _l("This district does not exist.")
     else:
-        errors["location"] = _l("Please give a point (latitude and longitude) or choose a "
-                                "district.")
+        errors["location"] = _l(
+            "Please give a point (latitude and longitude) or choose a district."
+        )
     attributes: dict[str, Any] = {}
     if category is not None:
         given = {code: value for code, value in (answers or {}).items() if value not in ("", [])}
@@ -640,14 +803,31 @@ def preview_route(category_id: int | None, lat: str = "", lon: str = "",
     if point is not None:
         area = district_index().district_at(*point)
         district = db.session.get(District, area.key) if area is not None else None
-    decision = route(category, district.number if district else None,
-                     district.name if district else None, attributes)
+    decision = route(
+        category,
+        district.number if district else None,
+        district.name if district else None,
+        attributes,
+    )
     ids = [a.rule_id for a in (decision.assignment, *decision.copies) if a is not None]
-    rules = {r.id: r for r in db.session.execute(
-        sa.select(RoutingRule).where(RoutingRule.id.in_(ids))).scalars()} if ids else {}
-    return RoutePreview(category=category, district=district, decision=decision,
-                        lat=point[0] if point else None, lon=point[1] if point else None,
-                        rules=rules)
+    rules = (
+        {
+            r.id: r
+            for r in db.session.execute(
+                sa.select(RoutingRule).where(RoutingRule.id.in_(ids))
+            ).scalars()
+        }
+        if ids
+        else {}
+    )
+    return RoutePreview(
+        category=category,
+        district=district,
+        decision=decision,
+        lat=point[0] if point else None,
+        lon=point[1] if point else None,
+        rules=rules,
+    )
 
 
 # --- users --------------------------------------------------------------------------------------
@@ -655,9 +835,15 @@ def preview_route(category_id: int | None, lat: str = "", lon: str = "",
 
 def _departments(ids: Iterable[int]) -> tuple[list[Department], bool]:
     ids = sorted({int(i) for i in ids})
-    found = list(db.session.execute(
-        sa.select(Department).where(Department.id.in_(ids)).order_by(Department.name)
-    ).scalars()) if ids else []
+    found = (
+        list(
+            db.session.execute(
+                sa.select(Department).where(Department.id.in_(ids)).order_by(Department.name)
+            ).scalars()
+        )
+        if ids
+        else []
+    )
     return found, len(found) == len(ids)
 
 
@@ -669,8 +855,9 @@ def _role(value: str, errors: dict) -> Role | None:
         return None
 
 
-def create_account(admin: User, email: str, name: str, role: str, department_ids: Iterable[int],
-                   password: str) -> User:
+def create_account(
+    admin: User, email: str, name: str, role: str, department_ids: Iterable[int], password: str
+) -> User:
     """A new staff account, through ``app.auth.services.create_user``."""
     _require_admin(admin)
     errors: dict[str, Any] = {}
@@ -683,8 +870,11 @@ def create_account(admin: User, email: str, name: str, role: str, department_ids
         if _count(sa.select(sa.func.count(User.id)).where(User.email == email)):
             errors["email"] = _l("There is already an account for %(email)s.", email=email)
     if len((name or "").strip()) > 200:
-        errors["name"] = _l("This is too long: %(length)d characters, at most %(max)d.",
-                            length=len(name.strip()), max=200)
+        errors["name"] = _l(
+            "This is too long: %(length)d characters, at most %(max)d.",
+            length=len(name.strip()),
+            max=200,
+        )
     the_role = _role(role, errors)
     departments, all_found = _departments(department_ids)
     if not all_found:
@@ -692,21 +882,29 @@ def create_account(admin: User, email: str, name: str, role: str, department_ids
     elif the_role == Role.CASEWORKER and not departments:
         errors["departments"] = _l("A caseworker needs at least one department.")
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = _l("The password needs at least %(n)d characters.",
-                                n=MIN_PASSWORD_LENGTH)
+        errors["password"] = _l(
+            "The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH
+        )
     if errors:
         raise AdminInvalid(errors)
     try:
         user = create_user(email, name or "", password, the_role, [d.code for d in departments])
     except AccountError as refused:
         raise AdminInvalid({"": str(refused)}) from None
-    log.info("admin %s created account %s (%s, role %s, departments %s)", admin.id, user.id,
-             user.email, user.role, [d.code for d in departments])
+    log.info(
+        "admin %s created account %s (%s, role %s, departments %s)",
+        admin.id,
+        user.id,
+        user.email,
+        user.role,
+        [d.code for d in departments],
+    )
     return user
 
 
-def update_account(admin: User, user: User, name: str, role: str,
-                   department_ids: Iterable[int]) -> User:
+def update_account(
+    admin: User, user: User, name: str, role: str, department_ids: Iterable[int]
+) -> User:
     """Change name, role and departments. Nobody can take away their own admin role."""
     _require_admin(admin)
     errors: dict[str, Any] = {}
@@ -714,8 +912,9 @@ def update_account(admin: User, user: User, name: str, role: str,
     if not name:
         errors["name"] = _l("Please enter a name.")
     elif len(name) > 200:
-        errors["name"] = _l("This is too long: %(length)d characters, at most %(max)d.",
-                            length=len(name), max=200)
+        errors["name"] = _l(
+            "This is too long: %(length)d characters, at most %(max)d.", length=len(name), max=200
+        )
     the_role = _role(role, errors)
     if user.id == admin.id and the_role is not None and the_role != Role.ADMIN:
         errors["role"] = _l("You cannot take away your own admin role; another admin can.")
@@ -741,21 +940,26 @@ def set_account_enabled(admin: User, user: User, enabled: bool) -> User:
     """Disable (no more log-in, open sessions end) or enable an account; never one's own."""
     _require_admin(admin)
     if user.id == admin.id and not enabled:
-        raise AdminInvalid({"": _l("You cannot disable your own account; another admin can.")},
-                           409)
+        raise AdminInvalid({"": _l("You cannot disable your own account; another admin can.")}, 409)
     if user.is_enabled != enabled:
         user.is_enabled = enabled
         db.session.flush()
-        log.info("admin %s %s account %s (%s)", admin.id, "enabled" if enabled else "disabled",
-                 user.id, user.email)
+        log.info(
+            "admin %s %s account %s (%s)",
+            admin.id,
+            "enabled" if enabled else "disabled",
+            user.id,
+            user.email,
+        )
     return user
 
 
 def set_account_password(admin: User, user: User, password: str) -> User:
     _require_admin(admin)
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AdminInvalid({"password": _l("The password needs at least %(n)d characters.",
-                                           n=MIN_PASSWORD_LENGTH)})
+        raise AdminInvalid(
+            {"password": _l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)}
+        )
     user.set_password(password)
     db.session.flush()
     log.info("admin %s set a new password for account %s (%s)", admin.id, user.id, user.email)
@@ -773,19 +977,26 @@ class TemplateData:
     status: str = ""
 
 
-def save_template(admin: User, template: ResponseTemplate | None,
-                  data: TemplateData) -> ResponseTemplate:
+def save_template(
+    admin: User, template: ResponseTemplate | None, data: TemplateData
+) -> ResponseTemplate:
     _require_admin(admin)
     errors: dict[str, Any] = {}
     title = (data.title or "").strip()
     if not title:
         errors["title"] = _l("Please enter a title.")
     elif len(title) > NAME_MAX:
-        errors["title"] = _l("This is too long: %(length)d characters, at most %(max)d.",
-                             length=len(title), max=NAME_MAX)
-    elif _count(sa.select(sa.func.count(ResponseTemplate.id)).where(
+        errors["title"] = _l(
+            "This is too long: %(length)d characters, at most %(max)d.",
+            length=len(title),
+            max=NAME_MAX,
+        )
+    elif _count(
+        sa.select(sa.func.count(ResponseTemplate.id)).where(
             ResponseTemplate.title == title,
-            ResponseTemplate.id != (template.id if template is not None else -1))):
+            ResponseTemplate.id != (template.id if template is not None else -1),
+        )
+    ):
         errors["title"] = _l("There is already a template called “%(title)s”.", title=title)
     category = db.session.get(Category, data.category_id) if data.category_id else None
     if data.category_id and category is None:
@@ -808,9 +1019,14 @@ def save_template(admin: User, template: ResponseTemplate | None,
         db.session.add(template)
     changes = _apply(template, title=title, category=category, status=status, texts=texts)
     db.session.flush()
-    log.info("admin %s %s response template %s (%s): %s", admin.id,
-             "created" if created else "changed", template.id, template.title,
-             ", ".join(changes) or "no change")
+    log.info(
+        "admin %s %s response template %s (%s): %s",
+        admin.id,
+        "created" if created else "changed",
+        template.id,
+        template.title,
+        ", ".join(changes) or "no change",
+    )
     return template
 
 

@@ -111,11 +111,10 @@ def _commit(change: Callable[[], T]) -> T:
         raise svc.AdminInvalid({"": CONFLICT}, 409) from None
 
 
-def _show_errors(form, invalid: svc.AdminInvalid, aliases: dict[str, str] | None = None) -> list:
+def _show_errors(form, invalid: svc.AdminInvalid) -> list:
     """Put each message at its field; return those that belong to the whole form."""
     general = []
     for name, message in invalid.errors.items():
-        name = (aliases or {}).get(name, name)
         if name and name in form:
             form[name].errors = [*form[name].errors, message]
         else:
@@ -123,11 +122,11 @@ def _show_errors(form, invalid: svc.AdminInvalid, aliases: dict[str, str] | None
     return general
 
 
-def _page(template: str, status: int = 200, **context: Any):
-    return render_template(template, lang=_lang(), **context), status
+def _page(template_name: str, status: int = 200, **context: Any):
+    return render_template(template_name, lang=_lang(), **context), status
 
 
-# --- overview ---------------------------------------------------------------------------------
+# --- overview ------------------------------------------------------------------------------------
 
 
 @bp.get("/")
@@ -145,10 +144,16 @@ def index():
     }
     rules = svc.ordered_rules()
     skipped = [r for r in rules if r.is_active and not r.department.is_active]
-    categories = db.session.execute(
-        sa.select(Category).where(Category.is_active.is_(True))
-        .order_by(Category.position).options(selectinload(Category.group))
-    ).scalars().all()
+    categories = (
+        db.session.execute(
+            sa.select(Category)
+            .where(Category.is_active.is_(True))
+            .order_by(Category.position)
+            .options(selectinload(Category.group))
+        )
+        .scalars()
+        .all()
+    )
     uncovered = [c for c in categories if not _always_routed(c, rules)]
     return _page("admin/index.html", counts=counts, skipped=skipped, uncovered=uncovered)
 
@@ -156,28 +161,36 @@ def index():
 def _always_routed(category: Category, rules: list[RoutingRule]) -> bool:
     """An active route rule catches every report of the category, wherever it is."""
     return any(
-        r.is_active and r.department.is_active and r.action == RuleAction.ROUTE
-        and r.district_id is None and r.attribute_code is None
+        r.is_active
+        and r.department.is_active
+        and r.action == RuleAction.ROUTE
+        and r.district_id is None
+        and r.attribute_code is None
         and r.category_id in (None, category.id)
         and r.category_group_id in (None, category.group_id)
         for r in rules
     )
 
 
-# --- categories -------------------------------------------------------------------------------
+# --- categories ----------------------------------------------------------------------------------
 
 
 def _groups() -> list[CategoryGroup]:
-    return list(db.session.execute(
-        sa.select(CategoryGroup).order_by(CategoryGroup.position, CategoryGroup.id)
-        .options(selectinload(CategoryGroup.categories).selectinload(Category.attributes))
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(CategoryGroup)
+            .order_by(CategoryGroup.position, CategoryGroup.id)
+            .options(selectinload(CategoryGroup.categories).selectinload(Category.attributes))
+        ).scalars()
+    )
 
 
 def _report_counts() -> dict[int, int]:
-    return dict(db.session.execute(
-        sa.select(Report.category_id, sa.func.count(Report.id)).group_by(Report.category_id)
-    ).all())
+    return dict(
+        db.session.execute(
+            sa.select(Report.category_id, sa.func.count(Report.id)).group_by(Report.category_id)
+        ).all()
+    )
 
 
 @bp.get("/categories")
@@ -188,14 +201,17 @@ def categories():
 
 def _category_data(category: Category) -> dict[str, Any]:
     return {
-        "code": category.code, "group": category.group_id,
-        "name_de": category.names.get("de", ""), "name_en": category.names.get("en", ""),
+        "code": category.code,
+        "group": category.group_id,
+        "name_de": category.names.get("de", ""),
+        "name_en": category.names.get("en", ""),
         "description_de": (category.descriptions or {}).get("de", ""),
         "description_en": (category.descriptions or {}).get("en", ""),
         "keywords": category.keywords or "",
         "target_working_days": category.target_working_days,
         "nearby_radius_m": category.nearby_radius_m,
-        "is_sensitive": category.is_sensitive, "is_active": category.is_active,
+        "is_sensitive": category.is_sensitive,
+        "is_active": category.is_active,
     }
 
 
@@ -220,12 +236,15 @@ def _category_page(category: Category | None):
     status = 200
     if form.validate_on_submit():
         data = svc.CategoryData(
-            code=form.code.data or "", group_id=form.group.number,
-            names=f.texts_of(form, "name"), descriptions=f.texts_of(form, "description"),
+            code=form.code.data or "",
+            group_id=form.group.number,
+            names=f.texts_of(form, "name"),
+            descriptions=f.texts_of(form, "description"),
             keywords=form.keywords.data or "",
             target_working_days=form.target_working_days.number,
             nearby_radius_m=form.nearby_radius_m.number,
-            is_sensitive=form.is_sensitive.data, is_active=form.is_active.data,
+            is_sensitive=form.is_sensitive.data,
+            is_active=form.is_active.data,
         )
         try:
             saved = _commit(lambda: svc.save_category(_admin(), category, data))
@@ -238,9 +257,14 @@ def _category_page(category: Category | None):
         status = 422
     used = svc.reports_of_category(category) if category is not None else 0
     return _page(
-        "admin/category_form.html", status, form=form, category=category, general=general,
+        "admin/category_form.html",
+        status,
+        form=form,
+        category=category,
+        general=general,
         group_options=[(str(g.id), g.name(_lang())) for g in _groups()],
-        used=used, datatype_labels=DATATYPE_LABELS,
+        used=used,
+        datatype_labels=DATATYPE_LABELS,
     )
 
 
@@ -271,18 +295,22 @@ def _attribute_page(category: Category, attribute: CategoryAttribute | None):
     if request.method == "GET":
         if attribute is not None:
             data = {
-                "code": attribute.code, "datatype": attribute.datatype.value,
+                "code": attribute.code,
+                "datatype": attribute.datatype.value,
                 "label_de": attribute.labels.get("de", ""),
                 "label_en": attribute.labels.get("en", ""),
                 "help_de": (attribute.help_texts or {}).get("de", ""),
                 "help_en": (attribute.help_texts or {}).get("en", ""),
-                "is_required": attribute.is_required, "values": attribute.values,
+                "is_required": attribute.is_required,
+                "values": attribute.values,
                 "max_length": attribute.max_length,
                 "position": category.attributes.index(attribute) + 1,
             }
         else:
-            data = {"datatype": AttributeType.STRING.value,
-                    "position": len(category.attributes) + 1}
+            data = {
+                "datatype": AttributeType.STRING.value,
+                "position": len(category.attributes) + 1,
+            }
         form = f.AttributeForm(data=data)
     else:
         form = f.AttributeForm()
@@ -290,10 +318,14 @@ def _attribute_page(category: Category, attribute: CategoryAttribute | None):
     status = 200
     if form.validate_on_submit():
         data = svc.AttributeData(
-            code=form.code.data or "", datatype=form.datatype.data,
-            labels=f.texts_of(form, "label"), help_texts=f.texts_of(form, "help"),
-            is_required=form.is_required.data, values=form.values.values,
-            max_length=form.max_length.number, position=form.position.number,
+            code=form.code.data or "",
+            datatype=form.datatype.data,
+            labels=f.texts_of(form, "label"),
+            help_texts=f.texts_of(form, "help"),
+            is_required=form.is_required.data,
+            values=form.values.values,
+            max_length=form.max_length.number,
+            position=form.position.number,
         )
         try:
             saved = _commit(lambda: svc.save_attribute(_admin(), category, attribute, data))
@@ -304,13 +336,20 @@ def _attribute_page(category: Category, attribute: CategoryAttribute | None):
             return redirect(url_for(".category_edit", category_id=category.id) + "#questions")
     elif request.method == "POST":
         status = 422
-    return _page("admin/attribute_form.html", status, form=form, category=category,
-                 attribute=attribute, general=general,
-                 datatype_options=[(t.value, str(label)) for t, label in DATATYPE_LABELS.items()])
+    return _page(
+        "admin/attribute_form.html",
+        status,
+        form=form,
+        category=category,
+        attribute=attribute,
+        general=general,
+        datatype_options=[(t.value, str(label)) for t, label in DATATYPE_LABELS.items()],
+    )
 
 
-@bp.route("/categories/<int:category_id>/questions/<int:attribute_id>/delete",
-          methods=["GET", "POST"])
+@bp.route(
+    "/categories/<int:category_id>/questions/<int:attribute_id>/delete", methods=["GET", "POST"]
+)
 @admin_required
 def attribute_delete(category_id: int, attribute_id: int):
     category = db.get_or_404(Category, category_id)
@@ -328,32 +367,46 @@ def attribute_delete(category_id: int, attribute_id: int):
             flash(_("Deleted the question “%(label)s”.", label=label), "success")
             return redirect(url_for(".category_edit", category_id=category.id) + "#questions")
     return _page(
-        "admin/confirm_delete.html", status, form=form, general=general,
+        "admin/confirm_delete.html",
+        status,
+        form=form,
+        general=general,
         heading=_("Delete the question “%(label)s”?", label=attribute.label(_lang())),
-        consequence=_("Reports that already answered it keep their answers. The web form and "
-                      "the Open311 service definition no longer ask it."),
+        consequence=_(
+            "Reports that already answered it keep their answers. The web form and "
+            "the Open311 service definition no longer ask it."
+        ),
         back=url_for(".attribute_edit", category_id=category.id, attribute_id=attribute.id),
     )
 
 
-# --- departments -------------------------------------------------------------------------------
+# --- departments ---------------------------------------------------------------------------------
 
 
 def _departments() -> list[Department]:
-    return list(db.session.execute(
-        sa.select(Department).order_by(Department.is_active.desc(), Department.name)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(Department).order_by(Department.is_active.desc(), Department.name)
+        ).scalars()
+    )
 
 
 @bp.get("/departments")
 @admin_required
 def departments():
-    rule_counts = dict(db.session.execute(
-        sa.select(RoutingRule.department_id, sa.func.count(RoutingRule.id))
-        .where(RoutingRule.is_active.is_(True)).group_by(RoutingRule.department_id)
-    ).all())
-    return _page("admin/departments.html", departments=_departments(), rule_counts=rule_counts,
-                 kind_labels=KIND_LABELS)
+    rule_counts = dict(
+        db.session.execute(
+            sa.select(RoutingRule.department_id, sa.func.count(RoutingRule.id))
+            .where(RoutingRule.is_active.is_(True))
+            .group_by(RoutingRule.department_id)
+        ).all()
+    )
+    return _page(
+        "admin/departments.html",
+        departments=_departments(),
+        rule_counts=rule_counts,
+        kind_labels=KIND_LABELS,
+    )
 
 
 @bp.route("/departments/new", methods=["GET", "POST"])
@@ -370,11 +423,18 @@ def department_edit(department_id: int):
 
 def _department_page(department: Department | None):
     if request.method == "GET":
-        data = ({"code": department.code, "name": department.name,
-                 "kind": department.kind.value, "email": department.email or "",
-                 "description": department.description or "",
-                 "is_active": department.is_active}
-                if department is not None else {"kind": "internal", "is_active": True})
+        data = (
+            {
+                "code": department.code,
+                "name": department.name,
+                "kind": department.kind.value,
+                "email": department.email or "",
+                "description": department.description or "",
+                "is_active": department.is_active,
+            }
+            if department is not None
+            else {"kind": "internal", "is_active": True}
+        )
         form = f.DepartmentForm(data=data)
     else:
         form = f.DepartmentForm()
@@ -383,13 +443,17 @@ def _department_page(department: Department | None):
     status = 200
     if form.validate_on_submit():
         data = svc.DepartmentData(
-            code=form.code.data or "", name=form.name.data or "", kind=form.kind.data,
-            email=form.email.data or "", description=form.description.data or "",
+            code=form.code.data or "",
+            name=form.name.data or "",
+            kind=form.kind.data,
+            email=form.email.data or "",
+            description=form.description.data or "",
             is_active=form.is_active.data,
         )
         try:
-            saved = _commit(lambda: svc.save_department(_admin(), department, data,
-                                                        confirmed=form.confirm.data))
+            saved = _commit(
+                lambda: svc.save_department(_admin(), department, data, confirmed=form.confirm.data)
+            )
         except svc.AdminInvalid as invalid:
             general, status = _show_errors(form, invalid), invalid.status
         except svc.NeedsConfirmation as needed:
@@ -397,22 +461,41 @@ def _department_page(department: Department | None):
         else:
             flash(_("Saved the department “%(name)s”.", name=saved.name), "success")
             if not saved.is_active and svc.active_rules_of(saved):
-                flash(_("Routing skips rule %(positions)s while “%(name)s” is inactive.",
+                flash(
+                    _(
+                        "Routing skips rule %(positions)s while “%(name)s” is inactive.",
                         positions=svc.rule_positions(svc.active_rules_of(saved)),
-                        name=saved.name), "warning")
+                        name=saved.name,
+                    ),
+                    "warning",
+                )
             return redirect(url_for(".departments"))
     elif request.method == "POST":
         status = 422
     rules = svc.active_rules_of(department) if department is not None else []
-    users = (db.session.execute(
-        sa.select(User).where(User.departments.contains(department)).order_by(User.name)
-    ).scalars().all() if department is not None else [])
-    return _page("admin/department_form.html", status, form=form, department=department,
-                 general=general, warning=warning, rules=rules, users=users,
-                 kind_labels=KIND_LABELS)
+    users = (
+        db.session.execute(
+            sa.select(User).where(User.departments.contains(department)).order_by(User.name)
+        )
+        .scalars()
+        .all()
+        if department is not None
+        else []
+    )
+    return _page(
+        "admin/department_form.html",
+        status,
+        form=form,
+        department=department,
+        general=general,
+        warning=warning,
+        rules=rules,
+        users=users,
+        kind_labels=KIND_LABELS,
+    )
 
 
-# --- routing rules --------------------------------------------------------------------------------
+# --- routing rules -------------------------------------------------------------------------------
 
 
 def rule_what(rule: RoutingRule, lang: str) -> str:
@@ -430,31 +513,42 @@ def rule_where(rule: RoutingRule) -> str:
 def rule_condition(rule: RoutingRule, lang: str) -> str:
     if not rule.attribute_code:
         return ""
-    attribute = next((a for a in (rule.category.attributes if rule.category else [])
-                      if a.code == rule.attribute_code), None)
+    attribute = next(
+        (
+            a
+            for a in (rule.category.attributes if rule.category else [])
+            if a.code == rule.attribute_code
+        ),
+        None,
+    )
     question = attribute.label(lang) if attribute else rule.attribute_code
-    answer = (attribute.value_name(rule.attribute_value, lang) if attribute
-              else rule.attribute_value)
+    answer = attribute.value_name(rule.attribute_value, lang) if attribute else rule.attribute_value
     return _("“%(question)s” is “%(answer)s”", question=question, answer=answer)
 
 
 def rule_sentence(rule: RoutingRule, lang: str) -> str:
     condition = rule_condition(rule, lang)
-    return _("Rule %(position)d: %(what)s, %(where)s%(condition)s → %(department)s",
-             position=rule.position, what=rule_what(rule, lang), where=rule_where(rule),
-             condition=f", {condition}" if condition else "", department=rule.department.name)
+    suffix = ", " + condition if condition else ""
+    return _(
+        "Rule %(position)d: %(what)s, %(where)s%(condition)s → %(department)s",
+        position=rule.position,
+        what=rule_what(rule, lang),
+        where=rule_where(rule),
+        condition=suffix,
+        department=rule.department.name,
+    )
 
 
 @bp.app_template_global()
 def admin_rule_words(rule: RoutingRule) -> dict[str, str]:
     lang = _lang()
-    return {"what": rule_what(rule, lang), "where": rule_where(rule),
-            "condition": rule_condition(rule, lang), "sentence": rule_sentence(rule, lang),
-            "action": str(ACTION_LABELS[rule.action])}
-
-
-def _all_categories() -> list[Category]:
-    return [c for g in _groups() for c in g.categories]
+    return {
+        "what": rule_what(rule, lang),
+        "where": rule_where(rule),
+        "condition": rule_condition(rule, lang),
+        "sentence": rule_sentence(rule, lang),
+        "action": str(ACTION_LABELS[rule.action]),
+    }
 
 
 def _district_options() -> list[tuple[str, str]]:
@@ -467,9 +561,15 @@ def _category_options(groups: list[CategoryGroup]) -> list:
     lang = _lang()
     inactive = _("inactive")
     return [
-        (g.name(lang), [(str(c.id), c.name(lang) + ("" if c.is_active else f" ({inactive})"))
-                        for c in g.categories])
-        for g in groups if g.categories
+        (
+            g.name(lang),
+            [
+                (str(c.id), c.name(lang) + ("" if c.is_active else f" ({inactive})"))
+                for c in g.categories
+            ],
+        )
+        for g in groups
+        if g.categories
     ]
 
 
@@ -477,9 +577,12 @@ def _rule_options(groups: list[CategoryGroup], rule: RoutingRule | None) -> dict
     lang = _lang()
     inactive = _("inactive")
     targets: list = [("", _("Any category"))]
-    targets.append((_("Whole groups"), [(f"group:{g.id}", _("all of “%(group)s”",
-                                                             group=g.name(lang)))
-                                         for g in groups]))
+    targets.append(
+        (
+            _("Whole groups"),
+            [(f"group:{g.id}", _("all of “%(group)s”", group=g.name(lang))) for g in groups],
+        )
+    )
     for label, options in _category_options(groups):
         targets.append((label, [(f"category:{value}", name) for value, name in options]))
     conditions: list = [("", _("No condition"))]
@@ -488,21 +591,25 @@ def _rule_options(groups: list[CategoryGroup], rule: RoutingRule | None) -> dict
         attribute = item.attribute
         if attribute.datatype not in svc.LIST_TYPES:
             continue
-        label = _("%(categories)s: %(question)s",
-                  categories=", ".join(c.name(lang) for c in item.categories),
-                  question=attribute.label(lang))
+        label = _(
+            "%(categories)s: %(question)s",
+            categories=", ".join(c.name(lang) for c in item.categories),
+            question=attribute.label(lang),
+        )
         options = []
         for value in attribute.values:
-            options.append((f"{attribute.code}={value['key']}",
-                            attribute.value_name(value["key"], lang)))
+            options.append(
+                (f"{attribute.code}={value['key']}", attribute.value_name(value["key"], lang))
+            )
             known.add(f"{attribute.code}={value['key']}")
         conditions.append((label, options))
     if rule is not None and rule.attribute_code:
         current = f"{rule.attribute_code}={rule.attribute_value}"
         if current not in known:
             conditions.append((current, current))
-    departments = [(str(d.id), d.name + ("" if d.is_active else f" ({inactive})"))
-                   for d in _departments()]
+    departments = [
+        (str(d.id), d.name + ("" if d.is_active else f" ({inactive})")) for d in _departments()
+    ]
     return {
         "target_options": targets,
         "district_options": [("", _("All districts")), *_district_options()],
@@ -515,16 +622,26 @@ def _rule_options(groups: list[CategoryGroup], rule: RoutingRule | None) -> dict
 @bp.get("/rules")
 @admin_required
 def rules():
-    rules = db.session.execute(
-        sa.select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id).options(
-            selectinload(RoutingRule.category).selectinload(Category.attributes),
-            selectinload(RoutingRule.category_group), selectinload(RoutingRule.district),
-            selectinload(RoutingRule.department),
+    rules = (
+        db.session.execute(
+            sa.select(RoutingRule)
+            .order_by(RoutingRule.position, RoutingRule.id)
+            .options(
+                selectinload(RoutingRule.category).selectinload(Category.attributes),
+                selectinload(RoutingRule.category_group),
+                selectinload(RoutingRule.district),
+                selectinload(RoutingRule.department),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     groups = _groups()
-    return _page("admin/rules.html", rules=rules, move_form=f.MoveForm(),
-                 **_test_box_context(groups, {}, None))
+    return _page(
+        "admin/rules.html",
+        rules=rules,
+        **_test_box_context(groups, {}, None),
+    )
 
 
 def _target_value(rule: RoutingRule) -> str:
@@ -561,16 +678,24 @@ def _rule_page(rule: RoutingRule | None):
     if request.method == "GET":
         if rule is not None:
             data = {
-                "action": rule.action.value, "target": _target_value(rule),
-                "district": rule.district_id or "", "department": rule.department_id,
-                "condition": (f"{rule.attribute_code}={rule.attribute_value}"
-                              if rule.attribute_code else ""),
-                "note": rule.note or "", "is_active": rule.is_active, "position": rule.position,
+                "action": rule.action.value,
+                "target": _target_value(rule),
+                "district": rule.district_id or "",
+                "department": rule.department_id,
+                "condition": (
+                    f"{rule.attribute_code}={rule.attribute_value}" if rule.attribute_code else ""
+                ),
+                "note": rule.note or "",
+                "is_active": rule.is_active,
+                "position": rule.position,
             }
         else:
             position = request.args.get("position", "")
-            data = {"action": "route", "is_active": True,
-                    "position": position if position.isdigit() else ""}
+            data = {
+                "action": "route",
+                "is_active": True,
+                "position": position if position.isdigit() else "",
+            }
         form = f.RuleForm(data=data)
     else:
         form = f.RuleForm()
@@ -580,10 +705,16 @@ def _rule_page(rule: RoutingRule | None):
         category_id, group_id, understood = _parse_target(form.target.data)
         code, _sep, value = form.condition.data.partition("=")
         data = svc.RuleData(
-            department_id=form.department.number, action=form.action.data,
-            category_id=category_id, group_id=group_id, district_id=form.district.number,
-            attribute_code=code, attribute_value=value, note=form.note.data or "",
-            is_active=form.is_active.data, position=form.position.number,
+            department_id=form.department.number,
+            action=form.action.data,
+            category_id=category_id,
+            group_id=group_id,
+            district_id=form.district.number,
+            attribute_code=code,
+            attribute_value=value,
+            note=form.note.data or "",
+            is_active=form.is_active.data,
+            position=form.position.number,
         )
         try:
             if not understood:
@@ -594,15 +725,27 @@ def _rule_page(rule: RoutingRule | None):
         else:
             flash(_("Saved: %(rule)s", rule=rule_sentence(saved, _lang())), "success")
             if not saved.department.is_active:
-                flash(_("“%(name)s” is inactive: routing skips this rule until the department is "
-                        "active again.", name=saved.department.name), "warning")
+                flash(
+                    _(
+                        "“%(name)s” is inactive: routing skips this rule until the department is "
+                        "active again.",
+                        name=saved.department.name,
+                    ),
+                    "warning",
+                )
             return redirect(url_for(".rules") + f"#rule-{saved.id}")
     elif request.method == "POST":
         status = 422
     count = db.session.execute(sa.select(sa.func.count(RoutingRule.id))).scalar_one()
-    return _page("admin/rule_form.html", status, form=form, rule=rule, general=general,
-                 max_position=count if rule is not None else count + 1,
-                 **_rule_options(_groups(), rule))
+    return _page(
+        "admin/rule_form.html",
+        status,
+        form=form,
+        rule=rule,
+        general=general,
+        max_position=count if rule is not None else count + 1,
+        **_rule_options(_groups(), rule),
+    )
 
 
 @bp.post("/rules/<int:rule_id>/move")
@@ -641,15 +784,20 @@ def rule_delete(rule_id: int):
             flash(_("Deleted: %(rule)s", rule=sentence), "success")
         return redirect(url_for(".rules"))
     return _page(
-        "admin/confirm_delete.html", form=form, general=[],
-        heading=_("Delete this rule?"), detail=sentence,
-        consequence=_("Reports it placed keep their department and reason. New reports are "
-                      "routed by the remaining rules; the rules after it move up one place."),
+        "admin/confirm_delete.html",
+        form=form,
+        general=[],
+        heading=_("Delete this rule?"),
+        detail=sentence,
+        consequence=_(
+            "Reports it placed keep their department and reason. New reports are "
+            "routed by the remaining rules; the rules after it move up one place."
+        ),
         back=url_for(".rules") + f"#rule-{rule.id}",
     )
 
 
-# --- the "test this rule" box ----------------------------------------------------------------------
+# --- the "test this rule" box --------------------------------------------------------------------
 
 
 def _answers(fields: list[AttributeField], category: Category | None) -> dict[str, Any]:
@@ -675,9 +823,12 @@ def _test_box_context(groups: list[CategoryGroup], errors: dict, preview) -> dic
     return {
         "test": {
             "category": request.args.get("category", ""),
-            "lat": request.args.get("lat", ""), "lon": request.args.get("lon", ""),
+            "lat": request.args.get("lat", ""),
+            "lon": request.args.get("lon", ""),
             "district": request.args.get("district", ""),
-            "answers": given, "answered": any(v for values in given.values() for v in values),
+            "answers": given,
+            "open_answers": any(v for values in given.values() for v in values)
+            or any(name.startswith("attribute.") for name in errors),
         },
         "test_errors": errors,
         "test_category_options": _category_options(groups),
@@ -704,8 +855,11 @@ def rule_test():
     status = 200
     try:
         preview = svc.preview_route(
-            category.id if category else None, args.get("lat", ""), args.get("lon", ""),
-            int(district_id) if district_id.isdigit() else None, _answers(fields, category),
+            category.id if category else None,
+            args.get("lat", ""),
+            args.get("lon", ""),
+            int(district_id) if district_id.isdigit() else None,
+            _answers(fields, category),
         )
     except svc.AdminInvalid as invalid:
         status = invalid.status
@@ -722,7 +876,7 @@ def admin_pick(texts: dict[str, str] | None) -> str:
     return pick_language(texts, _lang())
 
 
-# --- users ----------------------------------------------------------------------------------------
+# --- users ---------------------------------------------------------------------------------------
 
 
 def _user_options() -> dict[str, Any]:
@@ -735,10 +889,15 @@ def _user_options() -> dict[str, Any]:
 @bp.get("/users")
 @admin_required
 def users():
-    accounts = db.session.execute(
-        sa.select(User).order_by(User.is_enabled.desc(), User.role, User.name)
-        .options(selectinload(User.departments))
-    ).scalars().all()
+    accounts = (
+        db.session.execute(
+            sa.select(User)
+            .order_by(User.is_enabled.desc(), User.role, User.name)
+            .options(selectinload(User.departments))
+        )
+        .scalars()
+        .all()
+    )
     return _page("admin/users.html", users=accounts)
 
 
@@ -750,14 +909,23 @@ def user_new():
     status = 200
     if form.validate_on_submit():
         try:
-            user = _commit(lambda: svc.create_account(
-                _admin(), form.email.data or "", form.name.data or "", form.role.data,
-                form.departments.data or [], form.password.data or ""))
+            user = _commit(
+                lambda: svc.create_account(
+                    _admin(),
+                    form.email.data or "",
+                    form.name.data or "",
+                    form.role.data,
+                    form.departments.data or [],
+                    form.password.data or "",
+                )
+            )
         except svc.AdminInvalid as invalid:
             general, status = _show_errors(form, invalid), invalid.status
         else:
-            flash(_("Created the account of %(name)s (%(email)s).", name=user.name,
-                    email=user.email), "success")
+            flash(
+                _("Created the account of %(name)s (%(email)s).", name=user.name, email=user.email),
+                "success",
+            )
             return redirect(url_for(".users"))
     elif request.method == "POST":
         status = 422
@@ -766,12 +934,24 @@ def user_new():
 
 def _user_page(user: User, edit_form=None, password_form=None, general=None, status=200):
     edit_form = edit_form or f.UserEditForm(
-        formdata=None, data={"name": user.name, "role": user.role.value,
-                             "departments": [d.id for d in user.departments]})
-    return _page("admin/user_edit.html", status, user=user, form=edit_form,
-                 password_form=password_form or f.PasswordForm(formdata=None),
-                 state_form=f.ConfirmForm(formdata=None), general=general or [],
-                 is_self=user.id == current_user.id, **_user_options())
+        formdata=None,
+        data={
+            "name": user.name,
+            "role": user.role.value,
+            "departments": [d.id for d in user.departments],
+        },
+    )
+    return _page(
+        "admin/user_edit.html",
+        status,
+        user=user,
+        form=edit_form,
+        password_form=password_form or f.PasswordForm(formdata=None),
+        state_form=f.ConfirmForm(formdata=None),
+        general=general or [],
+        is_self=user.id == current_user.id,
+        **_user_options(),
+    )
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -784,8 +964,11 @@ def user_edit(user_id: int):
     if not form.validate_on_submit():
         return _user_page(user, edit_form=form, status=422)
     try:
-        _commit(lambda: svc.update_account(_admin(), user, form.name.data or "", form.role.data,
-                                           form.departments.data or []))
+        _commit(
+            lambda: svc.update_account(
+                _admin(), user, form.name.data or "", form.role.data, form.departments.data or []
+            )
+        )
     except svc.AdminInvalid as invalid:
         general = _show_errors(form, invalid)
         return _user_page(user, edit_form=form, general=general, status=invalid.status)
@@ -805,8 +988,10 @@ def user_password(user_id: int):
     except svc.AdminInvalid as invalid:
         general = _show_errors(form, invalid)
         return _user_page(user, password_form=form, general=general, status=invalid.status)
-    flash(_("Set a new password for %(name)s. Please pass it on in a safe way.", name=user.name),
-          "success")
+    flash(
+        _("Set a new password for %(name)s. Please pass it on in a safe way.", name=user.name),
+        "success",
+    )
     return redirect(url_for(".user_edit", user_id=user.id))
 
 
@@ -834,12 +1019,14 @@ def _user_state(user_id: int, enabled: bool):
     if enabled:
         flash(_("Enabled the account of %(name)s.", name=user.name), "success")
     else:
-        flash(_("Disabled the account of %(name)s: it can no longer log in.", name=user.name),
-              "success")
+        flash(
+            _("Disabled the account of %(name)s: it can no longer log in.", name=user.name),
+            "success",
+        )
     return redirect(url_for(".user_edit", user_id=user.id))
 
 
-# --- response templates -----------------------------------------------------------------------------
+# --- response templates --------------------------------------------------------------------------
 
 
 def _status_options() -> list[tuple[str, str]]:
@@ -849,10 +1036,15 @@ def _status_options() -> list[tuple[str, str]]:
 @bp.get("/response-templates")
 @admin_required
 def templates():
-    rows = db.session.execute(
-        sa.select(ResponseTemplate).order_by(ResponseTemplate.title)
-        .options(selectinload(ResponseTemplate.category))
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            sa.select(ResponseTemplate)
+            .order_by(ResponseTemplate.title)
+            .options(selectinload(ResponseTemplate.category))
+        )
+        .scalars()
+        .all()
+    )
     return _page("admin/templates.html", templates=rows, status_labels=STAFF_STATUS_LABELS)
 
 
@@ -870,18 +1062,29 @@ def template_edit(template_id: int):
 
 def _template_page(template: ResponseTemplate | None):
     if request.method == "GET":
-        data = ({"title": template.title, "category": template.category_id or "",
-                 "status": template.status.value if template.status else "",
-                 "text_de": template.texts.get("de", ""), "text_en": template.texts.get("en", "")}
-                if template is not None else {})
+        data = (
+            {
+                "title": template.title,
+                "category": template.category_id or "",
+                "status": template.status.value if template.status else "",
+                "text_de": template.texts.get("de", ""),
+                "text_en": template.texts.get("en", ""),
+            }
+            if template is not None
+            else {}
+        )
         form = f.TemplateForm(data=data)
     else:
         form = f.TemplateForm()
     general: list = []
     status = 200
     if form.validate_on_submit():
-        data = svc.TemplateData(title=form.title.data or "", texts=f.texts_of(form, "text"),
-                                category_id=form.category.number, status=form.status.data)
+        data = svc.TemplateData(
+            title=form.title.data or "",
+            texts=f.texts_of(form, "text"),
+            category_id=form.category.number,
+            status=form.status.data,
+        )
         try:
             if form.category.data and form.category.number is None:
                 raise svc.AdminInvalid({"category": _l("Please choose from the list.")})
@@ -893,10 +1096,15 @@ def _template_page(template: ResponseTemplate | None):
             return redirect(url_for(".templates"))
     elif request.method == "POST":
         status = 422
-    return _page("admin/template_form.html", status, form=form, template=template,
-                 general=general, category_options=[("", _("Any category")),
-                                                    *_category_options(_groups())],
-                 status_options=_status_options())
+    return _page(
+        "admin/template_form.html",
+        status,
+        form=form,
+        template=template,
+        general=general,
+        category_options=[("", _("Any category")), *_category_options(_groups())],
+        status_options=_status_options(),
+    )
 
 
 @bp.route("/response-templates/<int:template_id>/delete", methods=["GET", "POST"])
@@ -914,7 +1122,9 @@ def template_delete(template_id: int):
             flash(_("Deleted the response template “%(title)s”.", title=title), "success")
         return redirect(url_for(".templates"))
     return _page(
-        "admin/confirm_delete.html", form=form, general=[],
+        "admin/confirm_delete.html",
+        form=form,
+        general=[],
         heading=_("Delete the response template “%(title)s”?", title=template.title),
         consequence=_("Notes already sent with it stay as they are."),
         back=url_for(".template_edit", template_id=template.id),

@@ -17,11 +17,17 @@ def register(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
+    def load_user(session_id: str) -> User | None:
+        user_id, _, stamp = session_id.partition("-")
         try:
-            return db.session.get(User, int(user_id))
+            user = db.session.get(User, int(user_id))
         except ValueError:
             return None
+        # A disabled account's open sessions end with its next request, and so do the
+        # sessions opened before a password change (the stamp no longer matches).
+        if user is None or not user.is_enabled or user.session_stamp != stamp:
+            return None
+        return user
 
     app.register_blueprint(bp)
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot log in
         return self.is_enabled
+
+    @property
+    def session_stamp(self) -> str:
+        """Changes with the password: part of the session id, so old sessions end."""
+        return hashlib.sha256(f"{self.id}:{self.password_hash}".encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:  # Flask-Login: what the session remembers
+        return f"{self.id}-{self.session_stamp}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(

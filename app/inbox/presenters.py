@@ -48,6 +48,17 @@ def channel_label(channel: Channel | str) -> str:
         return str(channel)
 
 
+def language_name(code: str | None) -> str:
+    """``de`` → "Deutsch" (in the page's language); the code itself if unknown."""
+    from babel import Locale, UnknownLocaleError
+    from flask_babel import get_locale
+
+    try:
+        return Locale.parse(code).get_display_name(get_locale()) or code or ""
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code or ""
+
+
 def local_datetime(moment: datetime | None) -> str:
     """Date and time in the city's time zone (Flask-Babel's default time zone)."""
     if not moment:
@@ -87,7 +98,7 @@ def supporter_counts(report_ids: Iterable[int]) -> dict[int, int]:
         .where(ReportSupporter.report_id.in_(ids))
         .group_by(ReportSupporter.report_id)
     )
-    return {report_id: n for report_id, n in rows}
+    return dict(rows.all())
 
 
 # --- who did it ----------------------------------------------------------------------------

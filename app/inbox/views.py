@@ -6,6 +6,7 @@ HTTP status, and nothing is saved."""
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -21,7 +22,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -44,6 +44,7 @@ from app.inbox.presenters import (
     channel_label,
     coordinate,
     is_overdue,
+    language_name,
     local_date,
     local_datetime,
     status_label,
@@ -65,6 +66,7 @@ from app.reports.models import (
 from app.reports.queries import find_nearby_open_reports
 from app.reports.workflow import TRANSITIONS, WorkflowError, can_change, can_view
 from app.routing.models import Department
+from app.web.views import current_lang
 
 bp = Blueprint(
     "inbox",
@@ -77,8 +79,10 @@ bp = Blueprint(
 
 STAFF_ROLES = (Role.CASEWORKER, Role.DISPATCHER, Role.ADMIN)
 PAGE_SIZE = 50
+EXPORT_IN_MEMORY = 8 * 1024 * 1024
 MAP_LIMIT = 2000
 BULK_LIMIT = 200
+BULK_MESSAGES = 10
 NOTE_MAX = 5000
 PHOTO_SIZES = ("full", "thumb")
 
@@ -100,8 +104,6 @@ def _staff_only():
 
 
 def _lang() -> str:
-    from app.web.views import current_lang
-
     return current_lang()
 
 
@@ -129,6 +131,7 @@ def _helpers() -> dict[str, Any]:
         "ago": ago,
         "is_overdue": is_overdue,
         "coordinate": coordinate,
+        "language_name": language_name,
         "scope_label": _scope_label,
         "all_statuses": list(ReportStatus),
     }
@@ -232,14 +235,17 @@ def bulk():
     db.session.commit()
     done = sum(1 for o in outcomes if o.error is None)
     if done:
-        flash(_("Status set to “%(status)s” for %(n)d reports.", n=done,
+        flash(_("New status “%(status)s” — reports changed: %(n)d", n=done,
                 status=status_label(value)), "success")
-    for outcome in outcomes:
-        if outcome.error is not None:
-            flash(f"{outcome.report.reference}: {outcome.error.message}", "error")
-    for ref in references:
-        if ref not in visible:
-            flash(_("%(reference)s: not found in your queues.", reference=ref), "error")
+    refused = [f"{o.report.reference}: {o.error.message}" for o in outcomes if o.error]
+    refused += [_("%(reference)s: not found in your queues.", reference=ref)
+                for ref in references if ref not in visible]
+    # One message each, but not hundreds: flashes travel in the session cookie.
+    for line in refused[:BULK_MESSAGES]:
+        flash(line, "error")
+    if len(refused) > BULK_MESSAGES:
+        flash(_("… and %(n)d more reports that were not changed.",
+                n=len(refused) - BULK_MESSAGES), "error")
     return redirect(back, 303)
 
 
@@ -267,12 +273,13 @@ def map_view():
 @staff_required
 def map_geojson():
     parsed = parse_filter(request.args, current_user)
-    R = Report  # noqa: N806
     query = filtered(current_user, parsed.filter, _tz())
-    order = (R.created_at.desc(), R.id.desc()) if parsed.filter.newest_first else (
-        R.created_at.asc(), R.id.asc())
+    if parsed.filter.newest_first:
+        order = (Report.created_at.desc(), Report.id.desc())
+    else:
+        order = (Report.created_at.asc(), Report.id.asc())
     rows = db.session.execute(
-        query.order_by(*order).limit(MAP_LIMIT + 1).options(selectinload(R.category))
+        query.order_by(*order).limit(MAP_LIMIT + 1).options(selectinload(Report.category))
     ).scalars().all()
     lang = _lang()
     features = [
@@ -300,12 +307,16 @@ def map_geojson():
 
 
 def _export(kind: str, mimetype: str, chunks: Callable) -> Response:
+    """The whole export is written first (to memory, or a temporary file once it is large),
+    then sent: it is read inside the request, and a client that goes away leaves no
+    half-read query behind."""
     parsed = parse_filter(request.args, current_user)
-    name = f"quartiersmelder-{today_local(_tz()).isoformat()}.{kind}"
-    body = stream_with_context(chunks(current_user._get_current_object(), parsed.filter, _tz(),
-                                      _lang()))
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    spool = tempfile.SpooledTemporaryFile(max_size=EXPORT_IN_MEMORY)  # noqa: SIM115 (sent)
+    for chunk in chunks(current_user, parsed.filter, _tz(), _lang()):
+        spool.write(chunk.encode("utf-8"))
+    spool.seek(0)
+    response = send_file(spool, mimetype=mimetype, as_attachment=True, max_age=0,
+                         download_name=f"quartiersmelder-{today_local(_tz()).isoformat()}.{kind}")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -8,6 +8,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from app.extensions import csrf
+    from app.open311 import bot_extensions  # noqa: F401 - adds the bot's routes to bp
     from app.open311.cli import api_keys
     from app.open311.limits import DEFAULT_RATE_LIMIT, init_limiter
     from app.open311.views import bp

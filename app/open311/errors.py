@@ -2,8 +2,9 @@
 every failure under /open311, with descriptions in the client's language.
 
 HTTP status as GeoReport v2 says: 404 for what does not exist, 403 for a missing or bad
-api_key, 400 for everything else the client can fix; plus 413 (upload too large) and 429
-(rate limit, with Retry-After).
+api_key, 400 for everything else the client can fix; plus 409 (not possible in the request's
+state: the resident extensions), 413 (upload too large), 429 (rate limit, with Retry-After)
+and 503 (the geocoder is not available, with Retry-After).
 """
 
 from __future__ import annotations
@@ -29,18 +30,26 @@ GENERIC_MESSAGES = {
     403: _l("This needs a valid api_key."),
     404: _l("There is nothing at this address. The API lives at /open311/v2/."),
     405: _l("This method is not allowed here."),
+    409: _l("This is not possible in the request's current state."),
     413: _l("The upload is too large."),
     429: _l("Too many requests from this client. Please wait a moment and try again."),
     500: _l("Something went wrong on our side. Please try again later."),
+    503: _l("This service is not available right now. Please try again in a minute."),
 }
 
 
 class Open311Error(Exception):
     """A refusal with an HTTP status and one or more messages for the user."""
 
-    def __init__(self, status: int, *messages: str | LazyString) -> None:
+    def __init__(
+        self,
+        status: int,
+        *messages: str | LazyString,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.status = status
         self.messages = list(messages) or [GENERIC_MESSAGES.get(status, GENERIC_MESSAGES[400])]
+        self.headers = headers or {}
         super().__init__(f"{status}: " + "; ".join(str(m) for m in self.messages))
 
 
@@ -81,7 +90,7 @@ def _retry_after() -> str:
 def install(bp: Blueprint) -> None:
     @bp.errorhandler(Open311Error)
     def _open311_error(error: Open311Error):
-        return error_response(error.status, error.messages)
+        return error_response(error.status, error.messages, error.headers)
 
     @bp.errorhandler(DraftInvalid)
     def _draft_invalid(error: DraftInvalid):

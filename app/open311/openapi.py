@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core.enums import AttributeType, ReportStatus
 from app.extensions import db
-from app.open311.params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from app.open311.params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, NOTIFICATION_LANGUAGES
 from app.reports.models import Category
 
 JSON = "application/json"
@@ -28,7 +28,8 @@ Date-times are W3C date-times with a time zone. Errors are the spec's error body
 403 for a missing, unknown or revoked `api_key`, 400 for anything else the client can correct,
 413 for an upload over the size limit, 429 when the rate limit is reached (with `Retry-After`).
 
-**Keys.** Reading needs no key. `POST requests` and `GET requests/nearby` need an `api_key`;
+**Keys.** Reading needs no key. `POST requests`, `GET requests/nearby` and the extensions
+for messenger clients (below) need an `api_key`;
 operators create keys with `flask api-keys create NAME` (stored only as a hash; revoke with
 `flask api-keys revoke NAME`). Each key may make {rate_limit} (per client address without a key).
 
@@ -43,7 +44,8 @@ caseworker released them, and there is no public photo address yet.
 **Contact data and consent.** GeoReport v2 has no consent field. A client that sends `email`
 declares that the person asked for status updates to that address: the address (with
 `first_name`, `last_name`, `phone`) is stored for that purpose only, apart from the report, and
-can be deleted. Without `email` no contact data is stored. `device_id`, `account_id` and
+can be deleted. The same holds for a `telegram_chat_id` sent with `updates=true` (see the
+extensions below). Without either no contact data is stored. `device_id`, `account_id` and
 `media_url` are accepted and not stored (no URL is ever fetched); `account_id` is answered as null.
 
 **Photos.** As in the GeoReport v2.1 draft, `POST requests` accepts `multipart/form-data` with
@@ -56,6 +58,17 @@ same photo pipeline as the web form (all metadata removed).
 `notes`; `page`/`page_size`, `bbox`, `updated_after`/`updated_before` on `GET requests`; and
 `GET requests/nearby` for reporting clients (open reports of one category near a point).
 Requests are created synchronously, so `GET tokens/{token}` answers 404 for every token.
+
+**Extensions for messenger clients** (the Telegram bot; each needs an `api_key`, answers JSON
+or XML, and answers 409 when the request's state does not allow the action):
+`GET geocode` (an address → point, address as understood, district; 503 with `Retry-After`
+when the geocoder is off or unreachable); on `POST requests` the fields `telegram_chat_id`,
+`updates` and `locale` (the chat id is stored only with `updates=true`, the resident's consent
+to status messages in that chat, in `locale`); `POST requests/{id}/supporters` ("me too");
+`POST requests/{id}/reopen` ("not fixed", within 14 days of resolving, by the reporter or a
+supporter); `GET residents/telegram/{chat_id}/requests` (the chat's reports, public fields
+only, with `can_reopen`) and `POST residents/telegram/{chat_id}/delete` (removes the chat's
+contact and supporter entries; the reports stay, anonymous).
 """
 
 
@@ -71,8 +84,10 @@ def _errors(*codes: int) -> dict[str, Any]:
         400: "A parameter is missing or wrong; the description says which.",
         403: "The api_key is missing, unknown or revoked.",
         404: "Unknown format suffix, service code or request.",
+        409: "Not possible in the request's current state; the description says why.",
         413: "An uploaded file or the whole request is too large.",
         429: "Rate limit reached; try again after Retry-After seconds.",
+        503: "The geocoder is switched off or not reachable; try again after Retry-After.",
     }
     responses: dict[str, Any] = {}
     for code in codes:
@@ -84,12 +99,19 @@ def _errors(*codes: int) -> dict[str, Any]:
                 "schema": {"type": "integer", "minimum": 1},
             }
         }
+    if 503 in codes:
+        responses["503"]["headers"] = {
+            "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        }
     return responses
 
 
-def _ok(schema_ref: str, description: str) -> dict[str, Any]:
+def _ok(schema_ref: str, description: str, status: int = 200) -> dict[str, Any]:
     return {
-        "200": {
+        str(status): {
             "description": description,
             "content": {
                 JSON: {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}},
@@ -288,48 +310,109 @@ def _schemas(codes: list[str]) -> dict[str, Any]:
                     "type": "number",
                     "description": "Only in requests/nearby: metres from the given point.",
                 },
+                "can_reopen": {
+                    "type": "boolean",
+                    "description": "Only in residents/telegram/{chat_id}/requests.",
+                },
             },
         },
         "ServiceRequests": {
             "type": "array",
+            "items": {"$ref": "#/components/schemas/ServiceRequest"},
+        },
+        "ResidentRequests": {
+            "type": "array",
             "items": {
-                "type": "object",
-                "required": [
-                    "service_request_id",
-                    "status",
-                    "service_name",
-                    "service_code",
-                    "requested_datetime",
-                    "updated_datetime",
-                    "lat",
-                    "long",
-                ],
-                "properties": {
-                    "service_request_id": string,
-                    "status": {"type": "string", "enum": ["open", "closed"]},
-                    "status_notes": _nullable(string),
-                    "service_name": string,
-                    "service_code": string,
-                    "description": _nullable(
-                        {"type": "string", "description": "As moderated; null when hidden."}
-                    ),
-                    "agency_responsible": _nullable(string),
-                    "service_notice": _nullable(string),
-                    "requested_datetime": datetime_,
-                    "updated_datetime": datetime_,
-                    "expected_datetime": {
-                        **datetime_,
-                        "description": "When it should be resolved (the category's target in "
-                        "working days); left out where the category has none.",
+                "allOf": [
+                    {"$ref": "#/components/schemas/ServiceRequest"},
+                    {
+                        "type": "object",
+                        "required": ["can_reopen", "extended_attributes"],
+                        "properties": {
+                            "can_reopen": {
+                                "type": "boolean",
+                                "description": "Resolved within the last 14 days: "
+                                "requests/{id}/reopen is possible.",
+                            }
+                        },
                     },
-                    "address": _nullable(
-                        {"type": "string", "description": "Null for sensitive categories."}
-                    ),
-                    "zipcode": _nullable(string),
-                    "lat": {"type": "number"},
-                    "long": {"type": "number"},
-                    "extended_attributes": {"$ref": "#/components/schemas/ExtendedAttributes"},
+                ]
+            },
+        },
+        "Place": {
+            "type": "object",
+            "required": ["lat", "long", "address", "district"],
+            "properties": {
+                "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                "long": {"type": "number", "minimum": -180, "maximum": 180},
+                "address": {
+                    "type": "string",
+                    "description": "The address as understood.",
+                    "example": "Friedensplatz 1, 44135 Dortmund",
                 },
+                "district": _nullable({"type": "string", "example": "Innenstadt-West"}),
+            },
+        },
+        "Support": {
+            "type": "object",
+            "required": ["service_request_id", "supporters"],
+            "properties": {
+                "service_request_id": string,
+                "supporters": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "How many residents support the request now.",
+                },
+            },
+        },
+        "Deletion": {
+            "type": "object",
+            "required": ["deleted"],
+            "properties": {
+                "deleted": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Contact and supporter entries removed.",
+                }
+            },
+        },
+        "ServiceRequest": {
+            "type": "object",
+            "required": [
+                "service_request_id",
+                "status",
+                "service_name",
+                "service_code",
+                "requested_datetime",
+                "updated_datetime",
+                "lat",
+                "long",
+            ],
+            "properties": {
+                "service_request_id": string,
+                "status": {"type": "string", "enum": ["open", "closed"]},
+                "status_notes": _nullable(string),
+                "service_name": string,
+                "service_code": string,
+                "description": _nullable(
+                    {"type": "string", "description": "As moderated; null when hidden."}
+                ),
+                "agency_responsible": _nullable(string),
+                "service_notice": _nullable(string),
+                "requested_datetime": datetime_,
+                "updated_datetime": datetime_,
+                "expected_datetime": {
+                    **datetime_,
+                    "description": "When it should be resolved (the category's target in "
+                    "working days); left out where the category has none.",
+                },
+                "address": _nullable(
+                    {"type": "string", "description": "Null for sensitive categories."}
+                ),
+                "zipcode": _nullable(string),
+                "lat": {"type": "number"},
+                "long": {"type": "number"},
+                "extended_attributes": {"$ref": "#/components/schemas/ExtendedAttributes"},
             },
         },
     }
@@ -364,6 +447,55 @@ def _attribute_fields(categories: list[Category]) -> dict[str, Any]:
     return fields
 
 
+CHAT_ID_SCHEMA = {
+    "type": "string",
+    "pattern": "^-?[0-9]{1,20}$",
+    "example": "123456789",
+    "description": "A Telegram chat id: digits, may start with -.",
+}
+LOCALE_SCHEMA = {
+    "type": "string",
+    "enum": list(NOTIFICATION_LANGUAGES),
+    "description": "The resident's language for status messages. Default: the best match of "
+    "Accept-Language, else de; other languages get that default too.",
+}
+UPDATES_SCHEMA = {
+    "type": "boolean",
+    "description": "true: the resident consents to status messages in this Telegram chat. "
+    "Without it the chat id is not stored.",
+}
+
+
+def _messenger_fields() -> dict[str, Any]:
+    return {
+        "telegram_chat_id": CHAT_ID_SCHEMA,
+        "updates": UPDATES_SCHEMA,
+        "locale": LOCALE_SCHEMA,
+    }
+
+
+def _form_body(properties: dict[str, Any], required: list[str], example: dict) -> dict[str, Any]:
+    """A form body (form-encoded or multipart) with ``api_key`` as in POST requests."""
+    schema = {
+        "type": "object",
+        "required": ["api_key", *required],
+        "properties": {
+            "api_key": {"type": "string", "description": "The client's key."},
+            **properties,
+        },
+    }
+    return {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": schema,
+                "example": {"api_key": "qm_your-key", **example},
+            },
+            "multipart/form-data": {"schema": schema},
+        },
+    }
+
+
 def _post_body(codes: list[str], categories: list[Category]) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "api_key": {"type": "string", "description": "The client's key."},
@@ -392,6 +524,7 @@ def _post_body(codes: list[str], categories: list[Category]) -> dict[str, Any]:
         "device_id": {"type": "string", "description": "Accepted, not stored."},
         "account_id": {"type": "string", "description": "Accepted, not stored."},
         "media_url": {"type": "string", "description": "Accepted, not stored, never fetched."},
+        **_messenger_fields(),
         **_attribute_fields(categories),
     }
     form_schema = {
@@ -458,6 +591,20 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         "schema": {"type": "string", "minLength": 1, "example": codes[0] if codes else "x"},
     }
     common = [FORMAT, LANGUAGE, JURISDICTION]
+    request_id_path = {
+        "name": "service_request_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "minLength": 1, "example": "DO-2026-00001"},
+    }
+    chat_id_path = {
+        "name": "chat_id",
+        "in": "path",
+        "required": True,
+        "description": "The resident's Telegram chat id.",
+        "schema": CHAT_ID_SCHEMA,
+    }
+    api_key_query = _query("api_key", "The client's key.", {"type": "string"})
     return {
         "openapi": "3.0.3",
         "info": {
@@ -591,7 +738,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     ),
                     "parameters": [
                         *common,
-                        _query("api_key", "The client's key.", {"type": "string"}),
+                        api_key_query,
                         _query("service_code", "The service.", {"type": "string"}),
                         _query("lat", "WGS84 latitude.", {"type": "number"}),
                         _query("long", "WGS84 longitude.", {"type": "number"}),
@@ -606,22 +753,139 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "get": {
                     "operationId": "getServiceRequest",
                     "summary": "GET Service Request, with extended_attributes",
-                    "parameters": [
-                        {
-                            "name": "service_request_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {
-                                "type": "string",
-                                "minLength": 1,
-                                "example": "DO-2026-00001",
-                            },
-                        },
-                        *common,
-                    ],
+                    "parameters": [request_id_path, *common],
                     "responses": {
                         **_ok("ServiceRequests", "A list holding the one request."),
                         **_errors(404, 429),
+                    },
+                }
+            },
+            "/v2/geocode.{format}": {
+                "get": {
+                    "operationId": "geocode",
+                    "summary": "Extension: look up an address in the city",
+                    "description": (
+                        "For clients that let residents type an address and show what was "
+                        "understood before posting: the point, the address as found and the "
+                        "district. 404: not found in the city; 400: the place lies outside "
+                        "the city; 503 (with Retry-After): the geocoder is switched off or not "
+                        "reachable — send lat/long instead. Needs an api_key."
+                    ),
+                    "parameters": [
+                        *common,
+                        api_key_query,
+                        {
+                            "name": "address",
+                            "in": "query",
+                            "required": True,
+                            "description": "The address as typed.",
+                            "schema": {
+                                "type": "string",
+                                "maxLength": 255,
+                                "example": "Friedensplatz 1",
+                            },
+                        },
+                    ],
+                    "responses": {
+                        **_ok("Place", "Where the address is."),
+                        **_errors(400, 403, 404, 429, 503),
+                    },
+                }
+            },
+            "/v2/requests/{service_request_id}/supporters.{format}": {
+                "post": {
+                    "operationId": "addSupporter",
+                    "summary": 'Extension: "me too" on an open request',
+                    "description": (
+                        "A resident has the same problem and supports the request instead of "
+                        "reporting a duplicate. With telegram_chat_id and updates=true the chat "
+                        "gets the request's status messages in locale (saying it twice from "
+                        "the same chat counts once); without updates=true no chat id is "
+                        "stored. 409: the request is closed. Needs an api_key."
+                    ),
+                    "parameters": [request_id_path, *common],
+                    "requestBody": _form_body(
+                        _messenger_fields(),
+                        [],
+                        {"telegram_chat_id": "123456789", "updates": True, "locale": "de"},
+                    ),
+                    "responses": {
+                        **_ok("Support", "The resident supports the request.", 201),
+                        **_errors(400, 403, 404, 409, 429),
+                    },
+                }
+            },
+            "/v2/requests/{service_request_id}/reopen.{format}": {
+                "post": {
+                    "operationId": "reopenRequest",
+                    "summary": 'Extension: "not fixed" — reopen a resolved request',
+                    "description": (
+                        "The reporter or a supporter (known by the chat id they gave with "
+                        "updates=true) reopens a request resolved at most 14 days ago; the "
+                        "comment (at most 1000 characters, longer ones are cut) becomes its "
+                        "public note. Answers the request as GET requests/{id} does. 409: not "
+                        "the reporter or a supporter, not resolved, or resolved more than 14 "
+                        "days ago. Needs an api_key."
+                    ),
+                    "parameters": [request_id_path, *common],
+                    "requestBody": _form_body(
+                        {
+                            "telegram_chat_id": CHAT_ID_SCHEMA,
+                            "comment": {
+                                "type": "string",
+                                "minLength": 1,
+                                "description": "What is still wrong.",
+                            },
+                        },
+                        ["telegram_chat_id", "comment"],
+                        {"telegram_chat_id": "123456789", "comment": "Die Laterne ist noch aus."},
+                    ),
+                    "responses": {
+                        **_ok("ServiceRequests", "The reopened request."),
+                        **_errors(400, 403, 404, 409, 429),
+                    },
+                }
+            },
+            "/v2/residents/telegram/{chat_id}/requests.{format}": {
+                "get": {
+                    "operationId": "getResidentRequests",
+                    "summary": "Extension: the requests a Telegram chat made or supports",
+                    "description": (
+                        "Newest first, rendered as in GET requests with extended_attributes "
+                        "(public fields only, nothing personal), plus can_reopen: resolved "
+                        "within the last 14 days. Only requests for which the chat gave "
+                        "updates=true (otherwise its id was not stored). Needs an api_key."
+                    ),
+                    "parameters": [
+                        chat_id_path,
+                        *common,
+                        api_key_query,
+                        _query(
+                            "limit",
+                            "At most this many requests (default 20).",
+                            {"type": "integer", "minimum": 1, "maximum": 100},
+                        ),
+                    ],
+                    "responses": {
+                        **_ok("ResidentRequests", "The chat's requests."),
+                        **_errors(400, 403, 404, 429),
+                    },
+                }
+            },
+            "/v2/residents/telegram/{chat_id}/delete.{format}": {
+                "post": {
+                    "operationId": "deleteResidentData",
+                    "summary": "Extension: delete a Telegram chat's contact data",
+                    "description": (
+                        "Removes every contact and supporter entry of the chat (it gets no "
+                        "more messages, and its list is empty); the requests stay, anonymous. "
+                        "Needs an api_key."
+                    ),
+                    "parameters": [chat_id_path, *common],
+                    "requestBody": _form_body({}, [], {}),
+                    "responses": {
+                        **_ok("Deletion", "What was removed."),
+                        **_errors(400, 403, 404, 429),
                     },
                 }
             },

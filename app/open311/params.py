@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
@@ -24,6 +24,12 @@ MAX_IDS = 1000
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
 _ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
+# A Telegram chat id: digits, negative for groups and channels (e.g. -1001234567890).
+_CHAT_ID = re.compile(r"^-?[0-9]{1,20}$")
+# Languages residents can get their status messages in (the bot's languages).
+NOTIFICATION_LANGUAGES = ("de", "en", "tr", "ar")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def clean(text: str) -> str:
@@ -124,7 +130,7 @@ def _date_window(args: MultiDict, updated_given: bool) -> tuple[datetime | None,
     return now - MAX_RANGE, None
 
 
-def _positive_int(args: MultiDict, name: str, default: int, maximum: int) -> int:
+def positive_int(args: MultiDict, name: str, default: int, maximum: int) -> int:
     raw = optional(args, name)
     if raw is None:
         return default
@@ -189,8 +195,8 @@ def request_filter(args: MultiDict) -> RequestFilter:
         updated_before=updated_before,
         statuses=statuses,
         bbox=_bbox(args),
-        page=_positive_int(args, "page", 1, 1_000_000),
-        page_size=_positive_int(args, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+        page=positive_int(args, "page", 1, 1_000_000),
+        page_size=positive_int(args, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
         extensions=extensions,
     )
 
@@ -223,3 +229,41 @@ def coordinate_pair(args: MultiDict) -> tuple[float, float]:
             400, _l("These coordinates do not exist (latitude −90…90, longitude −180…180).")
         )
     return lat, lon
+
+
+def telegram_chat_id(value: str | None, *, required: bool = False) -> str | None:
+    """A Telegram chat id (digits, may start with "-"); 400 when malformed (or missing and
+    ``required``)."""
+    value = clean(value or "").strip() or None
+    if value is None:
+        if required:
+            raise Open311Error(400, _l("Please give the telegram_chat_id."))
+        return None
+    if not _CHAT_ID.match(value):
+        raise Open311Error(
+            400, _l("telegram_chat_id must be a number (digits, may start with “-”).")
+        )
+    return value
+
+
+def boolean(args: MultiDict, name: str, default: bool = False) -> bool:
+    """``true``/``false`` (also 1/0, yes/no, on/off); 400 for anything else."""
+    raw = optional(args, name)
+    if raw is None:
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise Open311Error(400, _l("%(name)s must be true or false.", name=name))
+
+
+def notification_locale(args: MultiDict) -> str:
+    """The resident's language for status messages: ``locale`` (de, en, tr, ar; a region
+    like ``en-GB`` counts as its language), else the best match of Accept-Language, else
+    German. Other languages get the default rather than a refusal: the report matters more."""
+    raw = (optional(args, "locale") or "").lower().replace("_", "-")
+    language = raw.split("-", 1)[0]
+    if language in NOTIFICATION_LANGUAGES:
+        return language
+    return request.accept_languages.best_match(NOTIFICATION_LANGUAGES) or "de"

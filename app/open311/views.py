@@ -20,10 +20,13 @@ from app.open311.errors import install as install_error_handlers
 from app.open311.limits import api_key_token, request_api_key
 from app.open311.params import (
     attributes_from_form,
+    boolean,
     clean,
     coordinate_pair,
+    notification_locale,
     optional,
     request_filter,
+    telegram_chat_id,
 )
 from app.open311.queries import find_requests, public_events, reports_by_references
 from app.open311.render import FORMATS, respond
@@ -41,7 +44,7 @@ bp = Blueprint("open311", __name__, url_prefix="/open311")
 install_error_handlers(bp)
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = "2026-11-26T00:00:00Z"  # bump when the services' shape or the extensions change
+CHANGESET = "2026-11-27T00:00:00Z"  # bump when the services' shape or the extensions change
 
 
 @bp.before_request
@@ -105,8 +108,12 @@ def discovery(fmt: str):
                         "Requests are created synchronously: POST requests answers with the "
                         "service_request_id at once, so there are no tokens and GET tokens/{token} "
                         "answers 404 for every token. Extensions: extended_attributes, page, "
-                        "page_size, bbox, updated_after/updated_before, requests/nearby, and "
-                        "multipart media uploads (v2.1 draft). OpenAPI document: %(url)s",
+                        "page_size, bbox, updated_after/updated_before, requests/nearby, "
+                        "multipart media uploads (v2.1 draft), and for messenger clients "
+                        "geocode, telegram_chat_id/updates/locale on POST requests, "
+                        "requests/{id}/supporters, requests/{id}/reopen and "
+                        "residents/telegram/{chat_id}/requests and /delete. "
+                        "OpenAPI document: %(url)s",
                         url=base + url_for("open311.openapi_document"),
                     )
                 ),
@@ -151,12 +158,22 @@ def _draft_from_form() -> ReportDraft:
     form = request.form
     email = optional(form, "email")
     name = " ".join(p for p in (optional(form, "first_name"), optional(form, "last_name")) if p)
+    # Extension for messenger clients (the Telegram bot): the chat the report came from, and
+    # updates=true as the resident's consent to status messages there. Without that consent
+    # the chat id is not stored (the report is still marked as coming through Telegram).
+    chat_id = telegram_chat_id(form.get("telegram_chat_id"))
+    updates = boolean(form, "updates")
+    stored_chat_id = chat_id if updates else None
     contact = None
-    if email is not None:
+    if email is not None or stored_chat_id is not None:
         # Open311 has no consent field: a client that sends an e-mail address asks for status
         # updates to it, and that is the consent (documented in the OpenAPI description).
         contact = ContactDraft(
-            email=email, name=name or None, phone=optional(form, "phone"), consent=True
+            email=email,
+            name=name or None,
+            phone=optional(form, "phone"),
+            telegram_chat_id=stored_chat_id,
+            consent=True,
         )
     photos = [
         PhotoUpload(data=upload.read(), filename=upload.filename)
@@ -165,7 +182,7 @@ def _draft_from_form() -> ReportDraft:
         if upload.filename
     ]
     return ReportDraft(
-        channel=Channel.OPEN311,
+        channel=Channel.TELEGRAM if chat_id is not None else Channel.OPEN311,
         category_code=optional(form, "service_code"),
         lat=optional(form, "lat"),
         lon=optional(form, "long"),
@@ -174,7 +191,7 @@ def _draft_from_form() -> ReportDraft:
         attributes=attributes_from_form(form),
         photos=photos,
         contact=contact,
-        locale=mapping.current_language(),
+        locale=notification_locale(form),
     )
 
 

@@ -381,7 +381,7 @@ def street_level(address: str | None) -> str | None:
 def _event_text(event: ReportEvent) -> str:
     if event.kind == "submitted":
         return _("Report received")
-    status = (event.data or {}).get("status") or (event.data or {}).get("to")
+    status = (event.data or {}).get("new")
     if status in ReportStatus._value2member_map_:
         return _("Status: %(status)s", status=status_label(ReportStatus(status)))
     return _("Update")

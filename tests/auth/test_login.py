@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import g
 
 from app.auth.models import Role
 from app.auth.services import AccountError, create_user
@@ -92,3 +93,13 @@ def test_account_rules(app_ctx):
     create_user("X@Example.invalid", "X", "a long enough password", Role.ADMIN)
     with pytest.raises(AccountError):
         create_user("x@example.invalid", "X", "a long enough password", Role.ADMIN)
+
+
+def test_a_new_password_ends_the_old_sessions(client, make_user):
+    user = make_user()
+    login(client, user.email, "a long test password")
+    assert client.get("/inbox/").status_code == 200
+    user.set_password("another long password")
+    db.session.commit()
+    g.pop("_login_user", None)  # the test shares its app context (and g) with the client
+    assert client.get("/inbox/").status_code == 302

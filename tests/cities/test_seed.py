@@ -80,3 +80,13 @@ def test_another_city_loads_its_own_configuration(app_ctx, reseed_city, tmp_path
         Actor("resident", "test"),
     )
     assert result.department_name == "Bürgerbüro"
+
+
+def test_seed_if_empty_leaves_a_loaded_city_alone(app_ctx, reseed_city):
+    """`make run` seeds with --if-empty: a rule an admin deleted does not come back."""
+    rule = db.session.execute(sa.select(RoutingRule).filter_by(key="gruen")).scalar_one()
+    db.session.delete(rule)
+    db.session.commit()
+    result = app_ctx.test_cli_runner().invoke(args=["seed", "--if-empty"])
+    assert "already loaded" in result.output
+    assert db.session.execute(sa.select(RoutingRule).filter_by(key="gruen")).scalar_one_or_none() is None

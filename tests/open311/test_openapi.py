@@ -29,7 +29,15 @@ CHECKS = [
     content_type_conformance,
 ]
 MAX_EXAMPLES = 30
-NEEDS_KEY = {"POST /v2/requests.{format}", "GET /v2/requests/nearby.{format}"}
+NEEDS_KEY = {
+    "POST /v2/requests.{format}",
+    "GET /v2/requests/nearby.{format}",
+    "GET /v2/geocode.{format}",
+    "POST /v2/requests/{service_request_id}/supporters.{format}",
+    "POST /v2/requests/{service_request_id}/reopen.{format}",
+    "GET /v2/residents/telegram/{chat_id}/requests.{format}",
+    "POST /v2/residents/telegram/{chat_id}/delete.{format}",
+}
 
 
 def test_the_document_is_served_and_describes_every_route(client):
@@ -45,9 +53,22 @@ def test_the_document_is_served_and_describes_every_route(client):
         "/v2/requests/nearby.{format}",
         "/v2/requests/{service_request_id}.{format}",
         "/v2/tokens/{token}.{format}",
+        "/v2/geocode.{format}",
+        "/v2/requests/{service_request_id}/supporters.{format}",
+        "/v2/requests/{service_request_id}/reopen.{format}",
+        "/v2/residents/telegram/{chat_id}/requests.{format}",
+        "/v2/residents/telegram/{chat_id}/delete.{format}",
     }
     description = document["info"]["description"]
-    for promise in ("consent", "media_url", "coarse", "2000/minute", "extended_attributes"):
+    for promise in (
+        "consent",
+        "media_url",
+        "coarse",
+        "2000/minute",
+        "extended_attributes",
+        "telegram_chat_id",
+        "updates=true",
+    ):
         assert promise in description
     post = document["paths"]["/v2/requests.{format}"]["post"]["requestBody"]["content"]
     assert {"application/x-www-form-urlencoded", "multipart/form-data"} <= set(post)
@@ -114,7 +135,8 @@ def some_reports() -> list[str]:
     return references
 
 
-def test_schemathesis_finds_nothing_the_document_does_not_promise(app_ctx, api_key):
+def test_schemathesis_finds_nothing_the_document_does_not_promise(app_ctx, api_key, geocoding):
+    # With a (fake) geocoder, so that GET geocode gets past its documented 503 "switched off".
     some_reports()  # so that lists have items to check against the document
     schema = schemathesis.openapi.from_wsgi(f"{API}/openapi.json", app_ctx)
     failures: list[str] = []
@@ -127,7 +149,7 @@ def test_schemathesis_finds_nothing_the_document_does_not_promise(app_ctx, api_k
                 fuzz(operation, mode, api_key)
             except (Exception, BaseExceptionGroup) as failure:  # noqa: BLE001 - collect all findings
                 failures.append(f"{labels[-1]} ({mode.value}): {failure}")
-    assert len(labels) == 8
+    assert len(labels) == 13
     assert not failures, "\n\n".join(failures)
 
 
@@ -177,3 +199,62 @@ def test_real_answers_conform_to_the_document(app_ctx, api_key):
             assert response.status_code == 200, response.text
             if fmt == "json" and case.operation is nearby:
                 assert response.json()[0]["extended_attributes"]["distance_m"] >= 0
+
+
+def test_the_bot_extensions_answer_as_documented(app_ctx, api_key, geocoding):
+    """The messenger extensions' successes and refusals, checked against the document."""
+    schema = schemathesis.openapi.from_wsgi(f"{API}/openapi.json", app_ctx)
+    post = schema["/v2/requests.{format}"]["POST"]
+    geocode = schema["/v2/geocode.{format}"]["GET"]
+    supporters = schema["/v2/requests/{service_request_id}/supporters.{format}"]["POST"]
+    reopen = schema["/v2/requests/{service_request_id}/reopen.{format}"]["POST"]
+    mine = schema["/v2/residents/telegram/{chat_id}/requests.{format}"]["GET"]
+    delete = schema["/v2/residents/telegram/{chat_id}/delete.{format}"]["POST"]
+    chat = "987654321"
+    form = "application/x-www-form-urlencoded"
+
+    def call(operation, status: int, fmt: str = "json", *, path=None, checks=CHECKS, **kwargs):
+        case = operation.Case(path_parameters={"format": fmt, **(path or {})}, **kwargs)
+        response = case.call_and_validate(checks=checks)
+        assert response.status_code == status, response.text
+        return response
+
+    def resolve(reference: str) -> None:
+        from app.reports.queries import report_by_reference
+        from app.reports.workflow import apply_status
+
+        db.session.expire_all()
+        apply_status(
+            report_by_reference(reference), ReportStatus.RESOLVED, Actor("user", "1"), "Erledigt."
+        )
+        db.session.commit()
+
+    new_report = {
+        "api_key": api_key,
+        "service_code": "papierkorb-voll",
+        "lat": FRIEDENSPLATZ[0],
+        "long": FRIEDENSPLATZ[1],
+        "telegram_chat_id": chat,
+        "updates": "true",
+        "locale": "tr",
+    }
+    reference = call(post, 200, body=new_report, media_type=form).json()[0]["service_request_id"]
+    call(post, 200, "xml", body=new_report, media_type="multipart/form-data")
+    me_too = {"api_key": api_key, "telegram_chat_id": "111", "updates": "true", "locale": "en"}
+    for fmt in ("json", "xml"):
+        call(geocode, 200, fmt, query={"api_key": api_key, "address": "Friedensplatz 1"})
+        call(geocode, 404, fmt, query={"api_key": api_key, "address": "Nirgendwo 1"})
+        path = {"service_request_id": reference}
+        call(supporters, 201, fmt, path=path, body=me_too, media_type=form)
+        call(mine, 200, fmt, path={"chat_id": chat}, query={"api_key": api_key})
+        resolve(reference)
+        call(supporters, 409, fmt, path=path, body=me_too, media_type=form)
+        not_fixed = {"api_key": api_key, "telegram_chat_id": chat, "comment": "Noch voll."}
+        call(reopen, 200, fmt, path=path, body=not_fixed, media_type=form)
+        call(reopen, 409, fmt, path=path, body=not_fixed, media_type=form)
+    geocoding.mode = "down"
+    # The documented 503 (with Retry-After): everything but "no 5xx at all" is checked.
+    documented = [c for c in CHECKS if c is not not_a_server_error]
+    call(geocode, 503, query={"api_key": api_key, "address": "Borsigplatz"}, checks=documented)
+    for fmt in ("json", "xml"):
+        call(delete, 200, fmt, path={"chat_id": chat}, body={"api_key": api_key}, media_type=form)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 
 from app.core.enums import ReportStatus
-from app.core.events import SYSTEM, record_event
 from app.extensions import db
 from app.reports.models import Report
 from app.reports.queries import public_point
@@ -93,19 +92,16 @@ def test_status_page_of_an_unsafe_place_shows_only_the_coarse_area(client, geoco
     assert "Unsicherer Ort (Angstraum)" in body and "Innenstadt-Nord" in body
 
 
-def test_status_page_history_and_local_time(client):
+def test_status_page_history_and_local_time(client, make_user):
+    from app.reports import workflow
+
     report = send(client, category="littering", lat=RATHAUS[0], lon=RATHAUS[1])
     report.created_at = datetime(2026, 7, 1, 22, 30, tzinfo=UTC)  # 00:30 on 2 July in Berlin
-    report.status = ReportStatus.IN_PROGRESS
-    record_event(
-        report.id,
-        "status_changed",
-        SYSTEM,
-        is_public=True,
-        public_note="Die EDG ist informiert.",
-        status="in_progress",
-    )
-    record_event(report.id, "note", SYSTEM, is_public=False, public_note="intern: nicht zeigen")
+    db.session.commit()
+    dispatcher = make_user("dispatcher")
+    workflow.change_status(report, ReportStatus.IN_PROGRESS, dispatcher,
+                           public_note="Die EDG ist informiert.")
+    workflow.add_note(report, "intern: nicht zeigen", dispatcher)
     db.session.commit()
     body = page_text(client.get(f"/r/{report.reference}"))
     assert "2. Juli 2026" in body and "00:30" in body

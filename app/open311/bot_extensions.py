@@ -1,0 +1,245 @@
+"""Extensions of the API for reporting clients that speak for a resident — the Telegram bot,
+which talks to the backend only over this API with its own key:
+
+- ``GET  v2/geocode``                                  an address → point, short address, district
+- ``POST v2/requests/{id}/supporters``                 "me too" (optionally with updates)
+- ``POST v2/requests/{id}/reopen``                     "not fixed" within 14 days of resolving
+- ``GET  v2/residents/telegram/{chat_id}/requests``    the resident's reports (made or supported)
+- ``POST v2/residents/telegram/{chat_id}/delete``      delete the resident's contact data
+
+``POST v2/requests`` takes ``telegram_chat_id``, ``updates`` and ``locale`` too (in ``views``).
+Every route needs an api_key. Thin: the work is in ``app.reports.residents``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import request
+from flask_babel import LazyString, format_decimal
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.cities.settings import city
+from app.core.db import utcnow
+from app.core.enums import Channel, ReportStatus
+from app.extensions import db
+from app.geo.geocoding import GeocoderUnavailable
+from app.geo.service import district_index, geocoder
+from app.open311 import mapping
+from app.open311.errors import Open311Error, error_response
+from app.open311.params import (
+    boolean,
+    clean,
+    notification_locale,
+    optional,
+    positive_int,
+    telegram_chat_id,
+)
+from app.open311.queries import public_events, reports_by_references
+from app.open311.render import respond
+from app.open311.views import _require_api_key, bp
+from app.reports.models import Report
+from app.reports.queries import public_history, report_by_reference
+from app.reports.residents import (
+    REOPEN_WINDOW,
+    add_supporter,
+    delete_contact_data,
+    reopen_by_resident,
+    reports_of,
+)
+from app.reports.workflow import WorkflowError
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_S = "60"
+ADDRESS_MAX_LENGTH = 255
+RESIDENT_LIST_DEFAULT = 20
+RESIDENT_LIST_MAX = 100
+
+
+@bp.errorhandler(WorkflowError)
+def _refused(error: WorkflowError):
+    """A resident action the report's state does not allow: 409 with the service's reason;
+    anything else the client can correct: 400."""
+    db.session.rollback()
+    status = 409 if error.status == 409 else 400
+    return error_response(status, [error.message])
+
+
+@bp.errorhandler(StaleDataError)
+def _changed_meanwhile(error: StaleDataError):
+    db.session.rollback()
+    return error_response(
+        409, [_l("The request was changed at the same moment. Please try again.")]
+    )
+
+
+def _report_or_404(service_request_id: str) -> Report:
+    reference = clean(service_request_id).strip()[:40]
+    report = report_by_reference(reference) if reference else None
+    if report is None:
+        raise Open311Error(404, _l("There is no request “%(id)s”.", id=reference))
+    return report
+
+
+def _chat_id_from_path(chat_id: str) -> str:
+    value = telegram_chat_id(chat_id, required=True)
+    assert value is not None
+    return value
+
+
+def _unavailable(message: str | LazyString) -> Open311Error:
+    return Open311Error(503, message, headers={"Retry-After": RETRY_AFTER_S})
+
+
+def can_reopen(report: Report) -> bool:
+    """Resolved within the last 14 days: the resident may still say "not fixed"."""
+    return (
+        report.status == ReportStatus.RESOLVED
+        and report.closed_at is not None
+        and utcnow() - report.closed_at <= REOPEN_WINDOW
+    )
+
+
+# --- geocoding --------------------------------------------------------------------------------
+
+
+@bp.get("/v2/geocode.<fmt>")
+def geocode(fmt: str):
+    """A typed address → the point, the address as understood, and the district; for clients
+    that show what they understood before they post."""
+    _require_api_key()
+    address = optional(request.args, "address")
+    if address is None:
+        raise Open311Error(400, _l("Please enter an address."))
+    if len(address) > ADDRESS_MAX_LENGTH:
+        raise Open311Error(
+            400,
+            _l("The address is too long (at most %(max)d characters).", max=ADDRESS_MAX_LENGTH),
+        )
+    service = geocoder()
+    if service is None:
+        raise _unavailable(
+            _l("The address search is switched off here. Please send the place as a location.")
+        )
+    try:
+        place = service.geocode(address)
+    except GeocoderUnavailable:
+        log.warning("Geocoder unavailable for an API address search")
+        raise _unavailable(
+            _l(
+                "The address search is not reachable right now. Please send the place as a "
+                "location, or try again in a minute."
+            )
+        ) from None
+    name = city().name
+    if place is None:
+        raise Open311Error(
+            404,
+            _l(
+                "We could not find “%(address)s” in %(city)s. Please check the address.",
+                address=address[:100],
+                city=name,
+            ),
+        )
+    index = district_index()
+    if not index.in_city(place.lat, place.lon):
+        km = index.distance_outside_m(place.lat, place.lon) / 1000
+        raise Open311Error(
+            400,
+            _l(
+                "This place is outside %(city)s (about %(km)s km beyond the city boundary). "
+                "We can only take reports from within %(city)s.",
+                city=name,
+                km=LazyString(lambda: format_decimal(km, format="0.0")),
+            ),
+        )
+    district = index.district_at(place.lat, place.lon)
+    body = {
+        "lat": place.lat,
+        "long": place.lon,
+        "address": place.address,
+        "district": district.name if district else None,
+    }
+    return respond(fmt, "place", body)
+
+
+# --- "me too" and "not fixed" -----------------------------------------------------------------
+
+
+@bp.post("/v2/requests/<service_request_id>/supporters.<fmt>")
+def add_request_supporter(service_request_id: str, fmt: str):
+    """ "Me too" on an open request. With ``telegram_chat_id`` and ``updates=true`` the chat
+    gets the request's status messages (in ``locale``); without consent no chat id is kept."""
+    _require_api_key()
+    report = _report_or_404(service_request_id)
+    chat_id = telegram_chat_id(request.form.get("telegram_chat_id"))
+    updates = boolean(request.form, "updates") and chat_id is not None
+    locale = notification_locale(request.form)
+    add_supporter(
+        report,
+        Channel.TELEGRAM if chat_id is not None else Channel.OPEN311,
+        telegram_chat_id=chat_id,
+        locale=locale,
+        wants_updates=updates,
+    )
+    count = len(report.supporters)
+    db.session.commit()
+    body = {"service_request_id": report.reference, "supporters": count}
+    return respond(fmt, "support", body, status=201)
+
+
+@bp.post("/v2/requests/<service_request_id>/reopen.<fmt>")
+def reopen_request(service_request_id: str, fmt: str):
+    """ "Not fixed": the reporter or a supporter (known by the chat) reopens a request that
+    was resolved at most 14 days ago; the comment becomes its public note."""
+    _require_api_key()
+    report = _report_or_404(service_request_id)
+    chat_id = telegram_chat_id(request.form.get("telegram_chat_id"), required=True)
+    comment = optional(request.form, "comment")
+    if comment is None:
+        raise Open311Error(400, _l("Please tell us what is still wrong."))
+    reopen_by_resident(report, comment, Channel.TELEGRAM, telegram_chat_id=chat_id)
+    db.session.commit()
+    body = [
+        mapping.service_request(
+            report, mapping.current_language(), public_history(report), extensions=True
+        )
+    ]
+    return respond(fmt, "service_requests", body)
+
+
+# --- the resident's reports and data ------------------------------------------------------------
+
+
+@bp.get("/v2/residents/telegram/<chat_id>/requests.<fmt>")
+def resident_requests(chat_id: str, fmt: str):
+    """The reports this chat made or supports (where it gave consent), newest first — public
+    fields only, with the detailed status and whether "not fixed" is still possible."""
+    _require_api_key()
+    chat_id = _chat_id_from_path(chat_id)
+    limit = positive_int(request.args, "limit", RESIDENT_LIST_DEFAULT, RESIDENT_LIST_MAX)
+    found = reports_of(telegram_chat_id=chat_id, limit=limit)
+    reports = reports_by_references([r.reference for r in found])
+    events = public_events([r.id for r in reports])
+    lang = mapping.current_language()
+    body = []
+    for report in reports:
+        reopenable = can_reopen(report)
+        item = mapping.service_request(
+            report, lang, events.get(report.id), extensions=True, extra={"can_reopen": reopenable}
+        )
+        item["can_reopen"] = reopenable
+        body.append(item)
+    return respond(fmt, "service_requests", body)
+
+
+@bp.post("/v2/residents/telegram/<chat_id>/delete.<fmt>")
+def delete_resident_data(chat_id: str, fmt: str):
+    """Deletes every contact and supporter entry of this chat; the reports stay, anonymous."""
+    _require_api_key()
+    chat_id = _chat_id_from_path(chat_id)
+    deleted = delete_contact_data(telegram_chat_id=chat_id)
+    db.session.commit()
+    return respond(fmt, "deletion", {"deleted": deleted})
