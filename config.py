@@ -70,7 +70,7 @@ class Config:
         self.PHOTO_STORAGE_DIR = env.get("PHOTO_STORAGE_DIR", str(INSTANCE_DIR / "photos"))
         self.DESCRIPTION_MAX_LENGTH = _int("DESCRIPTION_MAX_LENGTH", 2000)
         self.NEARBY_DEFAULT_RADIUS_M = _int("NEARBY_DEFAULT_RADIUS_M", 50)
-        # Public base URL for links in e-mails and API answers (request host when empty).
+        # Public base URL for links in e-mails, messages and API answers.
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
         self.BABEL_DEFAULT_LOCALE = "de"
         self.BABEL_DEFAULT_TIMEZONE = env.get("TIMEZONE", "Europe/Berlin")

@@ -8,8 +8,19 @@ from flask import Flask, current_app
 
 def register(app: Flask) -> None:
     from app.forwarding import outbox
+    from app.forwarding.views import bp, notifications_bp
 
     outbox.register(app)
+    app.register_blueprint(bp)
+    app.register_blueprint(notifications_bp)
+
+    from app.extensions import csrf
+    from app.forwarding.api import bp as partner_api_bp
+    from app.forwarding.api import partners_cli
+
+    csrf.exempt(partner_api_bp)  # partners authenticate with a bearer token, not a session
+    app.register_blueprint(partner_api_bp)
+    app.cli.add_command(partners_cli)
 
     @app.cli.command("worker")
     @click.option("--once", is_flag=True, help="Deliver what is due, run the jobs, then stop.")

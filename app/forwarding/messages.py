@@ -26,10 +26,20 @@ def attribute_lines(report: Report, lang: str = "de") -> list[tuple[str, str]]:
     return lines
 
 
+def _answerable(delivery: Delivery) -> Delivery:
+    """A reminder's links act on the ticket it reminds of."""
+    original_id = (delivery.payload or {}).get("original_delivery_id")
+    if original_id:
+        from app.extensions import db
+
+        return db.session.get(Delivery, original_id) or delivery
+    return delivery
+
+
 def ticket(delivery: Delivery, lang: str = "de") -> dict[str, Any]:
     """Everything about the report a partner needs, as plain data (JSON-ready)."""
     report = delivery.report
-    token = partner_token(delivery)
+    token = partner_token(_answerable(delivery))
     with current_app.test_request_context():  # url_for outside a request (the worker)
         status_path = url_for("web.status", reference=report.reference)
         link_path = url_for("partner.link", token=token)

@@ -47,7 +47,8 @@ def forward_to(report: Report, department: Department, *, manual: bool = False) 
                 department=department, payload={"manual": manual})
 
 
-def notify_department(report: Report, department: Department, *, copy: bool = False) -> Delivery | None:
+def notify_department(report: Report, department: Department, *,
+                      copy: bool = False) -> Delivery | None:
     """An e-mail notice of a new report to a department that wants one."""
     if not (department.notify_on_new and department.email):
         return None

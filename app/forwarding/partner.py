@@ -24,6 +24,10 @@ S = DeliveryStatus
 PARTNER_TRANSITIONS = {
     S.SENT: {S.ACKNOWLEDGED, S.DONE, S.RETURNED},
     S.ACKNOWLEDGED: {S.DONE, S.RETURNED},
+    # The partner answers, so the ticket arrived even if the worker never recorded it
+    # (killed after the server accepted, or a timeout after delivery): accept the answer.
+    S.PENDING: {S.ACKNOWLEDGED, S.DONE, S.RETURNED},
+    S.DEAD: {S.ACKNOWLEDGED, S.DONE, S.RETURNED},
 }
 
 
@@ -46,6 +50,8 @@ def _move(delivery: Delivery, new: DeliveryStatus) -> None:
         raise PartnerActionRefused(
             _l("This ticket is already “%(status)s”.", status=delivery.status.value)
         )
+    if delivery.status in (S.PENDING, S.DEAD):
+        delivery.sent_at = delivery.sent_at or utcnow()  # it evidently arrived
     delivery.status = new
 
 
@@ -79,9 +85,8 @@ def mark_done(delivery: Delivery, note: str | None = None, photo: bytes | None =
                  note=note, photo_id=photo_id)
     target = delivery.department.done_status if delivery.department else ReportStatus.RESOLVED
     if target in TRANSITIONS[report.status]:
-        name = delivery.department.name if delivery.department else ""
-        public = f"{name}: erledigt." + (f" {note}" if note else "")
-        apply_status(report, target, partner_actor(delivery), public)
+        # The partner's own words are the public note; the status itself says "resolved".
+        apply_status(report, target, partner_actor(delivery), note)
     db.session.flush()
     return delivery
 
@@ -102,10 +107,10 @@ def return_ticket(delivery: Delivery, reason: str) -> Delivery:
         "de": f"Von {name} zurückgegeben: {reason} → Sichtung",
         "en": f"Returned by {name}: {reason} → triage",
     }
-    if ReportStatus.IN_REVIEW in TRANSITIONS[report.status]:
-        report.status = ReportStatus.IN_REVIEW
     record_event(report.id, "partner_returned", partner_actor(delivery), delivery_id=delivery.id,
                  reason=reason)
+    if ReportStatus.IN_REVIEW in TRANSITIONS[report.status]:
+        apply_status(report, ReportStatus.IN_REVIEW, partner_actor(delivery), None)
     db.session.flush()
     report_rerouted.send(current_app._get_current_object(), report=report, old=old, new=None,
                          reason=reason)

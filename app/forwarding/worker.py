@@ -34,7 +34,8 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def backoff_seconds(attempts: int, base: float, cap: float, rng: random.Random | None = None) -> float:
+def backoff_seconds(attempts: int, base: float, cap: float,
+                    rng: random.Random | None = None) -> float:
     """base·2^(n−1), capped, with ±25 % jitter so failed deliveries don't retry in lockstep."""
     delay = min(cap, base * 2 ** max(0, attempts - 1))
     return delay * (0.75 + 0.5 * (rng or random).random())
@@ -56,12 +57,15 @@ def _after_forwarded(delivery: Delivery) -> None:
     """A ticket left the house: the report is "forwarded" (the resident hears of it)."""
     from app.reports.workflow import TRANSITIONS, apply_status
 
+    if delivery.purpose != FORWARD:
+        return
     report = delivery.report
-    if delivery.purpose == FORWARD and ReportStatus.FORWARDED in TRANSITIONS[report.status]:
-        note = None
-        if delivery.department is not None:
-            note = f"Weitergeleitet an {delivery.department.name}."
-        apply_status(report, ReportStatus.FORWARDED, WORKER, note)
+    # The send took a while; a caseworker may have changed the report meanwhile. Reload it
+    # (locked on PostgreSQL until the commit) so its version is current, not stale.
+    db.session.refresh(report, with_for_update=True)
+    if ReportStatus.FORWARDED in TRANSITIONS[report.status]:
+        # No note: "forwarded to the responsible office" says it in the resident's language.
+        apply_status(report, ReportStatus.FORWARDED, WORKER, None)
 
 
 def deliver_one() -> bool:
@@ -71,8 +75,7 @@ def deliver_one() -> bool:
         db.session.rollback()
         return False
     config = current_app.config
-    attempt = DeliveryAttempt(delivery=delivery, number=delivery.attempts + 1, worker=worker_name())
-    db.session.add(attempt)
+    started = utcnow()
     sender = sender_for(delivery.method, current_app._get_current_object())
     if sender is None:
         result = SendResult.failure(f"no sender for method {delivery.method!r}", retryable=False)
@@ -83,9 +86,11 @@ def deliver_one() -> bool:
             log.exception("Sender %s crashed on delivery %s", delivery.method, delivery.id)
             result = SendResult.failure(f"sender error: {exc!r}")
     now = utcnow()
-    attempt.finished_at = now
-    attempt.is_success = result.ok
-    attempt.error = result.error
+    # The attempt row is added only now: added before the send, autoflush inserts it during
+    # the send and, on SQLite, holds the database's write lock for the whole request.
+    db.session.add(DeliveryAttempt(
+        delivery=delivery, number=delivery.attempts + 1, worker=worker_name(),
+        started_at=started, finished_at=now, is_success=result.ok, error=result.error))
     delivery.attempts += 1
     if result.ok:
         delivery.status = DeliveryStatus.SENT

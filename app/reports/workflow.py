@@ -41,8 +41,9 @@ TRANSITIONS: dict[ReportStatus, frozenset[ReportStatus]] = {
                             S.DUPLICATE, S.REJECTED}),
     S.IN_PROGRESS: frozenset({S.FORWARDED, S.RESOLVED, S.NOT_RESOLVABLE, S.DUPLICATE,
                               S.REJECTED}),
-    S.FORWARDED: frozenset({S.IN_PROGRESS, S.RESOLVED, S.NOT_RESOLVABLE, S.DUPLICATE,
-                            S.REJECTED}),
+    # in_review: the partner returned the ticket ("not ours"), it goes back to triage.
+    S.FORWARDED: frozenset({S.IN_REVIEW, S.IN_PROGRESS, S.RESOLVED, S.NOT_RESOLVABLE,
+                            S.DUPLICATE, S.REJECTED}),
     S.REOPENED: frozenset({S.IN_REVIEW, S.IN_PROGRESS, S.FORWARDED, S.RESOLVED,
                            S.NOT_RESOLVABLE, S.DUPLICATE, S.REJECTED}),
     S.RESOLVED: frozenset({S.REOPENED}),

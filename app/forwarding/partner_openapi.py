@@ -1,0 +1,179 @@
+"""The OpenAPI 3 description of the partner API, served at /api/partner/openapi.json; it also
+describes the webhook a partner receives. A test validates real answers against it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core.enums import DeliveryStatus, ReportStatus
+from app.forwarding.api import API, NOTE_MAX_LENGTH
+
+JSON = "application/json"
+
+DESCRIPTION = """\
+The **partner API** of the Quartiersmelder: a department or partner (EDG, a contractor) that
+receives tickets reports back on them — acknowledged, done (with a note and a photo of the
+cleaned spot) or returned ("not ours", with a reason).
+
+**Authentication.** Every request carries `Authorization: Bearer <token>`. An operator creates
+or rotates a partner's token with `flask partners token <department_code>`; it is shown once
+and only its SHA-256 is stored. A token works only for tickets sent to its own department.
+A missing, wrong or foreign token is answered with 403 and changes nothing.
+
+**Tickets.** A ticket is addressed by the report's reference (`DO-2026-00042`); it is the latest
+ticket of that report sent to the partner's department. States: `sent → acknowledged →
+done | returned`; `done` may follow `sent` directly. Repeating the same action (a second
+"done") changes nothing and answers 200; any other transition the ticket does not allow is
+answered 409. `done` moves the report to resolved (or to review, per department) and tells the
+resident; `return` sends the report back to triage with the reason.
+
+**Errors** are `{"error": {"code", "status", "message"}}`: 400 unreadable body, 403 token,
+404 unknown reference, 409 refused transition, 413 photo too large, 422 missing reason or a
+photo that is not an image. Messages are German unless `Accept-Language` asks for English.
+
+**Webhook.** A partner configured with the `webhook` method receives each ticket as
+`POST <its URL>` with a JSON body (schema `WebhookTicket`) and the headers
+`Idempotency-Key` (the same on every resend of one ticket: store it, and answer a repeated key
+with 2xx without acting twice), `X-Quartiersmelder-Timestamp` (Unix seconds) and
+`X-Quartiersmelder-Signature: sha256=<hex>`, the HMAC-SHA256 with the shared secret over
+`<timestamp>.<raw body>`. Verify it over the raw bytes, compare in constant time, and refuse
+timestamps more than 5 minutes off. Answer 2xx when stored (a JSON `{"id": …}` is kept as your
+reference); 5xx, 408, 409, 425 and 429 are retried with backoff for more than a day, other
+answers stop the delivery until an operator retries it. Photo URLs are signed and expire after
+7 days; a resend carries fresh ones.
+"""
+
+
+def _error() -> dict[str, Any]:
+    return {"description": "Error", "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _ok() -> dict[str, Any]:
+    return {"description": "The ticket after the action",
+            "content": {JSON: {"schema": {"$ref": "#/components/schemas/TicketStatus"}}}}
+
+
+def _note_body(field: str, required: bool, photo: bool = False) -> dict[str, Any]:
+    properties: dict[str, Any] = {field: {"type": "string", "maxLength": NOTE_MAX_LENGTH}}
+    schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = [field]
+    content: dict[str, Any] = {JSON: {"schema": schema},
+                               "application/x-www-form-urlencoded": {"schema": schema}}
+    if photo:
+        multipart = {"type": "object", "properties": {
+            **properties, "photo": {"type": "string", "format": "binary",
+                                    "description": "JPEG, PNG, WebP or HEIC; metadata removed."}}}
+        content["multipart/form-data"] = {"schema": multipart}
+    return {"required": required, "content": content}
+
+
+def _reference() -> dict[str, Any]:
+    return {"name": "reference", "in": "path", "required": True,
+            "schema": {"type": "string", "maxLength": 32}, "example": "DO-2026-00042"}
+
+
+def _action(summary: str, body: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    responses = {"200": _ok(), "400": _error(), "403": _error(), "404": _error(), "409": _error()}
+    responses.update(extra)
+    return {"summary": summary, "parameters": [_reference()], "requestBody": body,
+            "responses": responses}
+
+
+def document() -> dict[str, Any]:
+    nullable_time = {"type": "string", "format": "date-time", "nullable": True}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Quartiersmelder partner API", "version": "1.0",
+                 "description": DESCRIPTION},
+        "servers": [{"url": API}],
+        "security": [{"partnerToken": []}],
+        "paths": {
+            "/tickets/{reference}": {"get": {
+                "summary": "The state of a ticket sent to you",
+                "parameters": [_reference()],
+                "responses": {"200": {"description": "The ticket",
+                                      "content": {JSON: {"schema": {
+                                          "$ref": "#/components/schemas/TicketStatus"}}}},
+                              "403": _error(), "404": _error()},
+            }},
+            "/tickets/{reference}/acknowledge": {"post": _action(
+                "You have the ticket and take care of it", _note_body("note", False), {})},
+            "/tickets/{reference}/done": {"post": _action(
+                "Done, with an optional note and photo of the cleaned spot",
+                _note_body("note", False, photo=True), {"413": _error(), "422": _error()})},
+            "/tickets/{reference}/return": {"post": _action(
+                "Not yours: back to triage with a reason", _note_body("reason", True),
+                {"422": _error()})},
+        },
+        "components": {
+            "securitySchemes": {"partnerToken": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "TicketStatus": {
+                    "type": "object",
+                    "required": ["reference", "delivery_id", "status", "report_status"],
+                    "properties": {
+                        "reference": {"type": "string"},
+                        "delivery_id": {"type": "integer"},
+                        "idempotency_key": {"type": "string"},
+                        "status": {"type": "string", "enum": [s.value for s in DeliveryStatus]},
+                        "report_status": {"type": "string",
+                                          "enum": [s.value for s in ReportStatus]},
+                        "department": {"type": "string", "nullable": True},
+                        "sent_at": nullable_time,
+                        "acknowledged_at": nullable_time,
+                        "done_at": nullable_time,
+                        "note": {"type": "string", "nullable": True},
+                    },
+                    "additionalProperties": False,
+                },
+                "Error": {
+                    "type": "object", "required": ["error"],
+                    "properties": {"error": {
+                        "type": "object", "required": ["code", "status", "message"],
+                        "properties": {"code": {"type": "string"}, "status": {"type": "integer"},
+                                       "message": {"type": "string"}}}},
+                },
+                "WebhookTicket": {
+                    "type": "object",
+                    "description": "The body of a webhook POST (see the description).",
+                    "required": ["reference", "idempotency_key", "delivery_id", "purpose",
+                                 "category", "lat", "lon", "photos", "api"],
+                    "properties": {
+                        "reference": {"type": "string"},
+                        "idempotency_key": {"type": "string"},
+                        "delivery_id": {"type": "integer"},
+                        "purpose": {"type": "string", "enum": ["forward", "reminder",
+                                                               "department_notice"]},
+                        "reminder_of": {"type": "integer"},
+                        "category": {"type": "object", "properties": {
+                            "code": {"type": "string"}, "name": {"type": "string"},
+                            "group": {"type": "string"}}},
+                        "status": {"type": "string"},
+                        "district": {"type": "string", "nullable": True},
+                        "address": {"type": "string", "nullable": True},
+                        "zipcode": {"type": "string", "nullable": True},
+                        "lat": {"type": "number"},
+                        "lon": {"type": "number"},
+                        "map_url": {"type": "string", "format": "uri"},
+                        "description": {"type": "string"},
+                        "attributes": {"type": "array", "items": {"type": "object", "properties": {
+                            "label": {"type": "string"}, "value": {"type": "string"}}}},
+                        "created_at": {"type": "string", "format": "date-time"},
+                        "due_at": nullable_time,
+                        "department": {"type": "string", "nullable": True},
+                        "status_url": {"type": "string", "format": "uri"},
+                        "partner_url": {"type": "string", "format": "uri"},
+                        "photos": {"type": "array", "items": {"type": "object", "properties": {
+                            "url": {"type": "string", "format": "uri"},
+                            "thumbnail_url": {"type": "string", "format": "uri"},
+                            "width": {"type": "integer"}, "height": {"type": "integer"},
+                            "expires_at": {"type": "string", "format": "date-time"}}}},
+                        "api": {"type": "object", "properties": {
+                            k: {"type": "string", "format": "uri"}
+                            for k in ("ticket", "acknowledge", "done", "return")}},
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,252 @@
+"""``webhook``: the ticket as a signed JSON POST to the partner's URL.
+
+Department ``forward_config``::
+
+    {"url": "https://partner.example/quartiersmelder/tickets",
+     "secret_env": "EDG_WEBHOOK_SECRET",   # name of the environment variable with the secret
+     "lang": "de"}                          # language of names and labels (optional)
+
+Request: ``POST url`` with ``Content-Type: application/json`` and
+
+- ``Idempotency-Key: <key>`` – the same on every attempt of one delivery (also in the body);
+  a receiver stores it and answers a repeated key with 2xx without acting twice;
+- ``X-Quartiersmelder-Timestamp: <unix seconds>`` – when this attempt was signed;
+- ``X-Quartiersmelder-Signature: sha256=<hex>`` – HMAC-SHA256 with the shared secret over
+  ``<timestamp> + "." + <raw body bytes>``. The receiver recomputes it over the raw body
+  (before parsing JSON), compares in constant time, and refuses timestamps more than five
+  minutes away from its clock, so a captured request cannot be replayed later
+  (``verify_signature`` below is a reference implementation);
+- ``X-Quartiersmelder-Event`` (the purpose: ``forward``, ``reminder`` …) and
+  ``X-Quartiersmelder-Delivery`` (the delivery id).
+
+Body: the ticket (``app.forwarding.messages.ticket``) plus ``delivery_id`` and ``purpose``
+(and ``reminder_of`` for reminders), with ``photos`` as signed URLs that expire
+(``PARTNER_PHOTO_MAX_AGE_DAYS``) and ``api`` with the partner API's URLs for this ticket. A
+resend carries the same key and ticket data; photo URLs, timestamp and signature are fresh.
+
+Answers: 2xx is success (``{"id": …}`` in a JSON answer becomes the remote id); 408, 409,
+425, 429 and 5xx, timeouts and connection errors are retried; any other answer means the
+configuration is wrong (401/403: secret, 404/410: URL, 400/422: payload) and the delivery goes
+dead at once, visible in the inbox with "retry now".
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import logging
+import os
+import ssl
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from app.forwarding.senders.base import Sender, SendResult, register_sender
+
+if TYPE_CHECKING:
+    from app.core.outbox import Delivery
+    from app.reports.models import Report
+    from app.routing.models import Department
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Quartiersmelder-Signature"
+TIMESTAMP_HEADER = "X-Quartiersmelder-Timestamp"
+EVENT_HEADER = "X-Quartiersmelder-Event"
+DELIVERY_HEADER = "X-Quartiersmelder-Delivery"
+REPLAY_TOLERANCE_SECONDS = 300
+RETRYABLE_STATUSES = frozenset({408, 409, 425, 429})
+USER_AGENT = "Quartiersmelder-Webhook/1"
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def http_client(timeout: float) -> httpx.Client:
+    """A client with the sender's timeout; the TLS context is built once per process (building
+    it per request costs more than a local delivery)."""
+    return httpx.Client(timeout=timeout, verify=_ssl_context(), follow_redirects=False)
+
+
+def sign(secret: str, timestamp: int | str, body: bytes) -> str:
+    """The signature header's value for ``body`` sent at ``timestamp``."""
+    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode("ascii") + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify_signature(secret: str, timestamp: str | None, body: bytes, signature: str | None, *,
+                     tolerance: int = REPLAY_TOLERANCE_SECONDS, now: float | None = None) -> bool:
+    """What a receiver does: the signature matches and the timestamp is recent."""
+    if not timestamp or not signature:
+        return False
+    try:
+        age = abs((time.time() if now is None else now) - int(timestamp))
+    except ValueError:
+        return False
+    if age > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+def department_of(delivery: Delivery) -> Department | None:
+    if delivery.department is not None:
+        return delivery.department
+    from app.extensions import db
+    from app.routing.models import Department
+
+    return db.session.execute(
+        db.select(Department).where(Department.code == delivery.target)
+    ).scalar_one_or_none()
+
+
+def secret_from_env(config: dict[str, Any], key: str) -> tuple[str | None, str | None]:
+    """(secret, error): the value of the environment variable named by ``config[key]``."""
+    name = config.get(key)
+    if not name:
+        return None, None
+    value = os.environ.get(str(name), "")
+    if not value:
+        return None, f"environment variable {name} ({key}) is not set"
+    return value, None
+
+
+def classify_status(status: int, detail: str = "") -> SendResult:
+    """A non-2xx answer as a failure: retried when waiting can help, dead when it cannot."""
+    error = f"HTTP {status}" + (f": {detail}" if detail else "")
+    if status >= 500 or status in RETRYABLE_STATUSES:
+        return SendResult.failure(error)
+    if 300 <= status < 400:
+        return SendResult.failure(error + " (redirect: check the configured URL)", retryable=False)
+    return SendResult.failure(error, retryable=False)
+
+
+def transport_failure(exc: Exception, timeout: float) -> SendResult:
+    """A request that got no answer: retryable, except a URL that can never work."""
+    if isinstance(exc, httpx.TimeoutException):
+        return SendResult.failure(f"timeout after {timeout:g} s ({type(exc).__name__})")
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return SendResult.failure(f"invalid URL: {exc}", retryable=False)
+    if isinstance(exc, httpx.TransportError):
+        return SendResult.failure(f"connection failed: {type(exc).__name__}: {exc}")
+    return SendResult.failure(f"request failed: {type(exc).__name__}: {exc}")
+
+
+def short_text(response: httpx.Response, limit: int = 300) -> str:
+    try:
+        text = response.text
+    except Exception:  # noqa: BLE001 - undecodable bodies are just left out
+        return ""
+    return " ".join(text.split())[:limit]
+
+
+def preload(delivery: Delivery) -> tuple[Report, Department | None]:
+    """The report with everything a ticket shows, and the department, in one query instead
+    of one per relationship (the ticket is built in the worker's hot path). Keep the results
+    referenced: the session's identity map holds objects only weakly."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import joinedload
+
+    from app.extensions import db
+    from app.reports.models import Category, Report
+    from app.routing.models import Department
+
+    category = joinedload(Report.category)
+    query = sa.select(Report).where(Report.id == delivery.report_id).options(
+        category.joinedload(Category.group), category.joinedload(Category.attributes),
+        joinedload(Report.district), joinedload(Report.photos))
+    if delivery.department_id is None:
+        return db.session.execute(query).unique().scalar_one(), department_of(delivery)
+    # One row joined to another: an explicit JOIN, so it is no accidental cartesian product.
+    query = query.add_columns(Department).join(
+        Department, Department.id == sa.literal(delivery.department_id))
+    report, department = db.session.execute(query).unique().one()
+    return report, department
+
+
+def payload(delivery: Delivery, lang: str = "de", report: Report | None = None) -> dict[str, Any]:
+    """The JSON body: the ticket, the delivery, signed photo URLs, the partner API's URLs."""
+    from app.forwarding.api import API, photo_links
+    from app.forwarding.links import public_url
+    from app.forwarding.messages import ticket
+
+    if report is None:
+        report, _department = preload(delivery)
+    body = ticket(delivery, lang)
+    body["delivery_id"] = delivery.id
+    body["purpose"] = delivery.purpose
+    if delivery.payload.get("original_delivery_id"):
+        body["reminder_of"] = delivery.payload["original_delivery_id"]
+    body["photos"] = [photo_links(photo) for photo in report.photos]
+    base = public_url(f"{API}/tickets/{report.reference}")
+    body["api"] = {"ticket": base, "acknowledge": f"{base}/acknowledge", "done": f"{base}/done",
+                   "return": f"{base}/return"}
+    return body
+
+
+@register_sender
+class WebhookSender(Sender):
+    method = "webhook"
+    config_keys = {
+        "url": "The partner's HTTPS endpoint receiving the JSON POST.",
+        "secret_env": "Name of the environment variable holding the HMAC secret.",
+        "lang": "Language of names and labels in the payload (de, en; default de).",
+    }
+
+    def send(self, delivery: Delivery) -> SendResult:
+        try:
+            report, department = preload(delivery)
+        except Exception as exc:  # noqa: BLE001 - a broken report must not kill the worker
+            log.exception("Could not load the report of delivery %s", delivery.id)
+            return SendResult.failure(f"payload error: {type(exc).__name__}: {exc}")
+        config = (department.forward_config if department else None) or {}
+        url = config.get("url")
+        if not url:
+            return SendResult.failure(f"webhook of {delivery.target!r} has no url configured",
+                                      retryable=False)
+        if not config.get("secret_env"):
+            return SendResult.failure(f"webhook of {delivery.target!r} has no secret_env "
+                                      "configured", retryable=False)
+        secret, problem = secret_from_env(config, "secret_env")
+        if secret is None:
+            return SendResult.failure(str(problem), retryable=False)
+        try:
+            body = json.dumps(payload(delivery, config.get("lang", "de"), report), ensure_ascii=False,
+                              separators=(",", ":")).encode("utf-8")
+        except Exception as exc:  # noqa: BLE001 - a broken report must not kill the worker
+            log.exception("Could not build the webhook payload of delivery %s", delivery.id)
+            return SendResult.failure(f"payload error: {type(exc).__name__}: {exc}")
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": USER_AGENT,
+            "Idempotency-Key": delivery.idempotency_key,
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: sign(secret, timestamp, body),
+            EVENT_HEADER: delivery.purpose,
+            DELIVERY_HEADER: str(delivery.id),
+        }
+        try:
+            with http_client(self.timeout) as client:
+                response = client.post(str(url), content=body, headers=headers)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a result
+            return transport_failure(exc, self.timeout)
+        if not response.is_success:
+            return classify_status(response.status_code, short_text(response))
+        return SendResult.success(_remote_id(response))
+
+
+def _remote_id(response: httpx.Response) -> str | None:
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    if isinstance(data, dict) and data.get("id") not in (None, ""):
+        return str(data["id"])[:120]
+    return None
