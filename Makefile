@@ -27,8 +27,16 @@ db: setup
 	$(BIN)/flask seed --if-empty
 
 run: db
-	@echo "Quartiersmelder: http://127.0.0.1:$(PORT)/report"
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
+	@echo "Quartiersmelder: http://127.0.0.1:$(PORT)/report  (inbox: /login — create staff with .venv/bin/flask users create)"
+	@if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
+		$(BIN)/flask api-keys ensure telegram-bot --file instance/bot-api-key && procs="web worker bot"; \
+	else \
+		echo "Telegram bot not started: get a token from @BotFather and run TELEGRAM_BOT_TOKEN=… make run (see README)."; \
+		procs="web worker"; \
+	fi; \
+	PATH="$(CURDIR)/$(BIN):$$PATH" BACKEND_URL="http://127.0.0.1:$(PORT)" \
+		BACKEND_API_KEY_FILE="$(CURDIR)/instance/bot-api-key" PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}" \
+		$(BIN)/honcho start -f Procfile -p $(PORT) $$procs
 
 # Headless Chromium from Debian for the browser tests (never a downloaded browser).
 browser:

@@ -12,6 +12,9 @@ def main() -> None:
     print("Quartiersmelder benchmarks (figure, then the limit measured in this run)")
     geo_photos.district_lookup()
     geo_photos.photo_processing()
+    from benchmarks import bot
+
+    bot.bot_step_times()
     from benchmarks import inbox, intake_http
     from benchmarks.setup import POSTGRES_URL, postgres_available
 

@@ -48,3 +48,31 @@ def revoke(name: str) -> None:
         raise click.ClickException(str(refused)) from None
     db.session.commit()
     click.echo(f"API key {key.name!r} revoked.")
+
+
+@api_keys.command("ensure")
+@click.argument("name")
+@click.option("--file", "path", required=True, type=click.Path(dir_okay=False),
+              help="Where the key is kept (created with mode 0600).")
+def ensure(name: str, path: str) -> None:
+    """Make sure PATH holds an active key (for the bot under `make run`); create one if not."""
+    import os
+    from pathlib import Path
+
+    from app.open311.keys import find_active_key
+
+    file = Path(path)
+    if file.is_file() and find_active_key(file.read_text(encoding="utf-8").strip()):
+        click.echo(f"API key in {file} is active.")
+        return
+    taken = {key.name for key in list_api_keys()}
+    unique = name if name not in taken else next(
+        f"{name}-{n}" for n in range(2, 10_000) if f"{name}-{n}" not in taken
+    )
+    key, token = create_api_key(unique)
+    db.session.commit()
+    file.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(token + "\n")
+    click.echo(f"API key {key.name!r} created and written to {file}.")

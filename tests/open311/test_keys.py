@@ -130,3 +130,26 @@ def test_too_many_requests_from_one_key_get_429_with_retry_after(limited_app, ap
     # Another client (no key: limited by address) is not affected by this key's budget.
     other = client.get(f"{API}/services.json", environ_base={"REMOTE_ADDR": "127.0.0.9"})
     assert other.status_code == 200
+
+
+def test_ensure_writes_a_working_key_once(app_ctx, tmp_path):
+    """`make run` keeps the bot's key in a file: created once, reused while it is active."""
+    import os
+
+    from app.open311.keys import find_active_key, revoke_api_key
+
+    runner = app_ctx.test_cli_runner()
+    path = tmp_path / "instance" / "bot-api-key"
+    first = runner.invoke(args=["api-keys", "ensure", "telegram-bot", "--file", str(path)])
+    assert "created" in first.output
+    token = path.read_text().strip()
+    assert find_active_key(token) is not None
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    again = runner.invoke(args=["api-keys", "ensure", "telegram-bot", "--file", str(path)])
+    assert "is active" in again.output
+    assert path.read_text().strip() == token
+    revoke_api_key("telegram-bot")
+    db.session.commit()
+    runner.invoke(args=["api-keys", "ensure", "telegram-bot", "--file", str(path)])
+    assert path.read_text().strip() != token
+    assert find_active_key(path.read_text().strip()).name == "telegram-bot-2"

@@ -1,0 +1,254 @@
+"""Building the python-telegram-bot ``Application``: handlers, persistence that survives a hard
+kill, updates of one chat in order (different chats concurrently), a per-user flood limit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import pickle
+import tempfile
+import time
+from collections import deque
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    PersistenceInput,
+    PicklePersistence,
+    TypeHandler,
+    filters,
+)
+from telegram.ext._picklepersistence import _BotPickler  # the same pickler, written atomically
+
+from bot import handlers as h
+from bot.backend import Backend
+from bot.config import BotConfig
+from bot.texts import COMMANDS, LANGUAGES, t
+
+log = logging.getLogger(__name__)
+
+
+class AtomicPicklePersistence(PicklePersistence):
+    """PicklePersistence whose file is replaced atomically (a kill mid-write leaves the previous
+    state, never a torn file), and which starts afresh — keeping the unreadable file aside —
+    instead of refusing to start when the file is damaged anyway."""
+
+    def _dump_singlefile(self) -> None:
+        data = {
+            "conversations": self.conversations,
+            "user_data": self.user_data,
+            "chat_data": self.chat_data,
+            "bot_data": self.bot_data,
+            "callback_data": self.callback_data,
+        }
+        directory = self.filepath.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=self.filepath.name + ".", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                _BotPickler(self.bot, file, protocol=pickle.HIGHEST_PROTOCOL).dump(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(tmp, self.filepath)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _load_singlefile(self) -> None:
+        try:
+            super()._load_singlefile()
+        except TypeError:
+            aside = self.filepath.with_suffix(self.filepath.suffix + f".broken-{int(time.time())}")
+            log.error(
+                "Bot state file %s is unreadable; kept as %s, starting with empty state",
+                self.filepath,
+                aside,
+            )
+            self.filepath.replace(aside)
+            super()._load_singlefile()
+
+
+class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
+    """Updates of different chats run concurrently; those of one chat one after the other, in
+    the order they came. Remembers the ids of recently finished updates (tests, benchmarks)."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[Any, asyncio.Lock] = {}
+        self._users: dict[Any, int] = {}
+        self.finished: deque[int] = deque(maxlen=2000)
+
+    async def do_process_update(self, update: object, coroutine) -> None:
+        key = None
+        if isinstance(update, Update) and update.effective_chat is not None:
+            key = update.effective_chat.id
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key]
+                self._locks.pop(key, None)
+            if isinstance(update, Update):
+                self.finished.append(update.update_id)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+class FloodLimiter:
+    """At most ``limit`` updates per user in ``window`` seconds: the first one over gets a
+    "slow down" answer, the rest are dropped until the window has room again."""
+
+    def __init__(self, limit: int, window: float, clock=time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._hits: dict[int, deque[float]] = {}
+        self._warned: dict[int, float] = {}
+
+    def hit(self, user_id: int) -> str:
+        now = self.clock()
+        hits = self._hits.setdefault(user_id, deque())
+        while hits and now - hits[0] > self.window:
+            hits.popleft()
+        if len(self._hits) > 10_000:  # forget users that have been quiet
+            for uid in [u for u, q in self._hits.items() if not q or now - q[-1] > self.window]:
+                self._hits.pop(uid, None)
+                self._warned.pop(uid, None)
+        if len(hits) < self.limit:
+            hits.append(now)
+            self._warned.pop(user_id, None)
+            return "ok"
+        if user_id in self._warned and now - self._warned[user_id] <= self.window:
+            return "drop"
+        self._warned[user_id] = now
+        return "warn"
+
+
+DRAFT_MAX_AGE = timedelta(days=30)
+
+
+def prune_state(app: Application, now: datetime | None = None) -> int:
+    """Forget chats with nothing going on and drafts abandoned for a month (at start-up, so the
+    state file does not grow with every resident who ever wrote). Returns how many."""
+    now = now or datetime.now().astimezone()
+    dropped = 0
+    for chat_id, data in list(app.chat_data.items()):
+        draft = data.get("draft")
+        started = None
+        if draft and draft.get("started"):
+            with contextlib.suppress(ValueError):
+                started = datetime.fromisoformat(draft["started"])
+        stale = draft is not None and started is not None and now - started > DRAFT_MAX_AGE
+        if (draft is None and not data.get("pending")) or stale:
+            app.drop_chat_data(chat_id)
+            dropped += 1
+    return dropped
+
+
+async def _post_init(app: Application) -> None:
+    """Command menus per language (German by default); old state pruned."""
+    dropped = prune_state(app)
+    if dropped:
+        log.info("Forgot %d idle or abandoned chats", dropped)
+    for lang in LANGUAGES:
+        commands = [
+            BotCommand(names[0] if lang == "de" else names[-1], t(lang, key))
+            for names, key in COMMANDS
+        ]
+        try:
+            await app.bot.set_my_commands(
+                commands,
+                scope=BotCommandScopeDefault(),
+                language_code=None if lang == "de" else lang,
+            )
+        except TelegramError as error:  # a menu is nice to have, not a reason not to start
+            log.warning("setMyCommands (%s) failed: %s", lang, error)
+
+
+async def _post_shutdown(app: Application) -> None:
+    backend = app.bot_data.get("backend")
+    if backend is not None:
+        await backend.aclose()
+
+
+def build_application(config: BotConfig, backend: Backend | None = None) -> Application:
+    config.state_file.parent.mkdir(parents=True, exist_ok=True)
+    persistence = AtomicPicklePersistence(
+        filepath=config.state_file,
+        store_data=PersistenceInput(bot_data=False, callback_data=False),
+        update_interval=config.persist_interval,
+    )
+    app = (
+        ApplicationBuilder()
+        .token(config.token)
+        .base_url(config.bot_api_base_url)
+        .base_file_url(config.bot_api_file_url)
+        .persistence(persistence)
+        .concurrent_updates(ChatOrderedUpdateProcessor(config.concurrent_updates))
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data["config"] = config
+    app.bot_data["backend"] = backend or Backend(
+        config.backend_url, config.api_key, timeout=config.backend_timeout
+    )
+    app.bot_data["flood"] = FloodLimiter(config.flood_limit, config.flood_window)
+    install_handlers(app)
+    return app
+
+
+def install_handlers(app: Application) -> None:
+    message = filters.UpdateType.MESSAGE
+    app.add_handler(TypeHandler(Update, h.guard), group=-1)
+    commands = {
+        "start": h.cmd_start,
+        "status": h.cmd_status,
+        "meine": h.cmd_mine,
+        "abbrechen": h.cmd_cancel,
+        "hilfe": h.cmd_help,
+        "sprache": h.cmd_language,
+        "datenschutz": h.cmd_privacy,
+        "loeschen": h.cmd_delete,
+    }
+    aliases = {
+        "mine": "meine",
+        "cancel": "abbrechen",
+        "help": "hilfe",
+        "language": "sprache",
+        "privacy": "datenschutz",
+        "delete": "loeschen",
+        "stop": "abbrechen",
+    }
+    for name, callback in commands.items():
+        names = [name] + [alias for alias, target in aliases.items() if target == name]
+        app.add_handler(CommandHandler(names, callback, filters=message))
+    app.add_handler(MessageHandler(filters.COMMAND & message, h.cmd_unknown))
+    app.add_handler(CallbackQueryHandler(h.on_callback))
+    app.add_handler(MessageHandler((filters.LOCATION | filters.VENUE) & message, h.on_location))
+    app.add_handler(MessageHandler((filters.PHOTO | filters.Document.ALL) & message, h.on_photo))
+    app.add_handler(MessageHandler(filters.TEXT & message, h.on_text))
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, h.on_edited))
+    app.add_handler(MessageHandler(message, h.on_other))
+    app.add_error_handler(h.on_error)

@@ -1,0 +1,218 @@
+"""The backend, as the bot sees it: the Open311 GeoReport v2 API and its documented extensions,
+over HTTP only, with the bot's own API key. Nothing here imports the backend's code.
+
+Errors: ``BackendUnavailable`` when the backend cannot be reached or fails on its side (the
+draft is kept and the resident asked to try again shortly), ``BackendRefused`` when it says no
+(the status and its messages, already in the resident's language).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+API = "/open311/v2"
+CACHE_SECONDS = 300.0
+
+
+class BackendError(Exception):
+    pass
+
+
+class BackendUnavailable(BackendError):
+    """Not reachable, timed out, or a 5xx/429: try again shortly."""
+
+
+@dataclass
+class BackendRefused(BackendError):
+    status: int
+    messages: list[str]
+
+    def __str__(self) -> str:
+        return " ".join(self.messages) or f"HTTP {self.status}"
+
+
+class GeocoderDown(BackendError):
+    """The backend is up but its address search is not (503 on geocode)."""
+
+
+def accept_language(lang: str) -> str:
+    """The resident's language first; the backend answers German or English."""
+    if lang in ("de", "en"):
+        return lang
+    return f"{lang}, en;q=0.8, de;q=0.5"
+
+
+def _messages(response: httpx.Response) -> list[str]:
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    if isinstance(body, list):
+        return [str(e["description"]) for e in body if isinstance(e, dict) and e.get("description")]
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict) and error.get("message"):
+            return [str(error["message"])]
+        if body.get("description"):
+            return [str(body["description"])]
+    return []
+
+
+class Backend:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url + API,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            transport=transport,
+            headers={"User-Agent": "Quartiersmelder-Telegram-Bot/1.0"},
+        )
+        self._cache: dict[tuple, tuple[float, Any]] = {}
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # -- plumbing -----------------------------------------------------------------------------
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        lang: str,
+        *,
+        params: dict | None = None,
+        data: dict | None = None,
+        files: list | None = None,
+        ok: tuple[int, ...] = (200, 201),
+    ) -> Any:
+        headers = {"Accept-Language": accept_language(lang), "Accept": "application/json"}
+        try:
+            response = await self._client.request(
+                method, path, params=params, data=data, files=files, headers=headers
+            )
+        except httpx.HTTPError as exc:
+            log.warning("Backend %s %s failed: %r", method, path, exc)
+            raise BackendUnavailable(repr(exc)) from exc
+        if response.status_code in ok:
+            try:
+                return response.json()
+            except ValueError as exc:
+                raise BackendUnavailable(f"{path}: answer is not JSON") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            if response.status_code == 503 and path == "/geocode.json":
+                raise GeocoderDown(" ".join(_messages(response)))
+            log.warning("Backend %s %s: HTTP %s", method, path, response.status_code)
+            raise BackendUnavailable(f"HTTP {response.status_code}")
+        raise BackendRefused(response.status_code, _messages(response))
+
+    async def _cached(self, key: tuple, fetch) -> Any:
+        hit = self._cache.get(key)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        value = await fetch()
+        self._cache[key] = (now, value)
+        return value
+
+    # -- services -----------------------------------------------------------------------------
+    async def services(self, lang: str) -> list[dict[str, Any]]:
+        return await self._cached(
+            ("services", lang), lambda: self._call("GET", "/services.json", lang)
+        )
+
+    async def service_definition(self, code: str, lang: str) -> dict[str, Any]:
+        return await self._cached(
+            ("service", code, lang), lambda: self._call("GET", f"/services/{code}.json", lang)
+        )
+
+    # -- places -------------------------------------------------------------------------------
+    async def geocode(self, address: str, lang: str) -> dict[str, Any]:
+        return await self._call(
+            "GET", "/geocode.json", lang, params={"api_key": self.api_key, "address": address}
+        )
+
+    async def nearby(self, code: str, lat: float, lon: float, lang: str) -> list[dict[str, Any]]:
+        answer = await self._call(
+            "GET",
+            "/requests/nearby.json",
+            lang,
+            params={
+                "api_key": self.api_key,
+                "service_code": code,
+                "lat": f"{lat:.7f}",
+                "long": f"{lon:.7f}",
+            },
+        )
+        return answer if isinstance(answer, list) else []
+
+    # -- requests -----------------------------------------------------------------------------
+    async def create_request(
+        self, fields: dict[str, Any], photos: list[bytes], lang: str
+    ) -> dict[str, Any]:
+        data = {"api_key": self.api_key, **fields}
+        files = [
+            ("media", (f"telegram-{n}.jpg", blob, "image/jpeg"))
+            for n, blob in enumerate(photos, start=1)
+        ]
+        answer = await self._call("POST", "/requests.json", lang, data=data, files=files or None)
+        return answer[0] if isinstance(answer, list) and answer else {}
+
+    async def request(self, reference: str, lang: str) -> dict[str, Any] | None:
+        answer = await self._call("GET", f"/requests/{reference}.json", lang)
+        return answer[0] if isinstance(answer, list) and answer else None
+
+    async def support(
+        self, reference: str, chat_id: int, *, updates: bool, locale: str, lang: str
+    ) -> dict[str, Any]:
+        return await self._call(
+            "POST",
+            f"/requests/{reference}/supporters.json",
+            lang,
+            data={
+                "api_key": self.api_key,
+                "telegram_chat_id": str(chat_id),
+                "updates": "true" if updates else "false",
+                "locale": locale,
+            },
+        )
+
+    async def reopen(self, reference: str, chat_id: int, comment: str, lang: str) -> Any:
+        return await self._call(
+            "POST",
+            f"/requests/{reference}/reopen.json",
+            lang,
+            data={"api_key": self.api_key, "telegram_chat_id": str(chat_id), "comment": comment},
+        )
+
+    # -- the resident -------------------------------------------------------------------------
+    async def my_requests(self, chat_id: int, lang: str) -> list[dict[str, Any]]:
+        answer = await self._call(
+            "GET",
+            f"/residents/telegram/{chat_id}/requests.json",
+            lang,
+            params={"api_key": self.api_key},
+        )
+        return answer if isinstance(answer, list) else []
+
+    async def delete_contact(self, chat_id: int, lang: str) -> int:
+        answer = await self._call(
+            "POST",
+            f"/residents/telegram/{chat_id}/delete.json",
+            lang,
+            data={"api_key": self.api_key},
+        )
+        return int(answer.get("deleted", 0)) if isinstance(answer, dict) else 0

@@ -1,0 +1,212 @@
+"""After sending: status changes made in the inbox arrive in the chat (through the backend's
+telegram sender, in the resident's language); /status, /meine, "not fixed?", /loeschen,
+/sprache, /hilfe, /datenschutz."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.enums import ReportStatus
+from app.extensions import db
+from app.forwarding.senders import load_all
+from app.forwarding.worker import deliver_due
+from app.reports import workflow
+from app.reports.models import Report
+from tests.bot.conftest import FRIEDENSPLATZ, PHOENIX_SEE, snapshot_reports
+from tests.bot.support import Chat
+
+
+@pytest.fixture
+def inbox(app_ctx, tg, make_user, monkeypatch):
+    """Staff changing a report's status; the backend's worker delivering to the fake Bot API."""
+    load_all()
+    monkeypatch.setitem(app_ctx.config, "TELEGRAM_API_URL", tg.api_url)
+    monkeypatch.setitem(app_ctx.config, "TELEGRAM_BOT_TOKEN", tg.token)
+    dispatcher = make_user("dispatcher")
+
+    def change(reference: str, status: ReportStatus, note: str | None = None) -> int:
+        db.session.rollback()
+        report = db.session.execute(
+            db.select(Report).where(Report.reference == reference)
+        ).scalar_one()
+        workflow.change_status(report, status, dispatcher, public_note=note)
+        db.session.commit()
+        delivered = deliver_due()
+        db.session.rollback()
+        return delivered
+
+    return change
+
+
+def report_by_bot(
+    chat,
+    category=("Sauberkeit", "Papierkorb voll"),
+    place=FRIEDENSPLATZ,
+    skip="Überspringen",
+    no_photo="Ohne Foto weiter",
+    send="Senden",
+) -> str:
+    chat.send("/start")
+    for label in category:
+        chat.tap(label)
+    chat.location(*place)
+    chat.tap(no_photo)
+    chat.tap(skip)
+    chat.tap(send)
+    return snapshot_reports()[-1].reference
+
+
+def test_a_status_change_in_the_inbox_arrives_in_german(chat, inbox, tg):
+    reference = report_by_bot(chat)
+    before = len(tg.messages_to(4242))
+    inbox(reference, ReportStatus.IN_PROGRESS, "EDG ist unterwegs")
+    message = tg.messages_to(4242)[before]
+    assert message["text"].startswith(f"Ihre Meldung {reference} (Papierkorb voll):")
+    assert "Status: In Bearbeitung" in message["text"]
+    assert "EDG ist unterwegs" in message["text"]
+
+
+def test_a_status_change_arrives_in_english(bot, inbox, tg):
+    chat = Chat(bot, chat_id=6060, lang="en")
+    chat.send("/start")
+    chat.tap("Lighting")
+    chat.tap("Street light out")
+    assert "Mast number" in chat.location(*PHOENIX_SEE)
+    chat.send("12-34")
+    chat.tap("Continue without photo")
+    chat.tap("Skip")
+    chat.tap("Send")
+    reference = snapshot_reports()[-1].reference
+    assert snapshot_reports()[-1].locale == "en"
+    before = len(tg.messages_to(6060))
+    inbox(reference, ReportStatus.RESOLVED, "Lamp replaced")
+    message = tg.messages_to(6060)[before]
+    assert message["text"].startswith(f"Your report {reference} (Street light out):")
+    assert "Status: Resolved" in message["text"]
+
+
+def test_no_status_messages_without_consent(chat, inbox, tg):
+    chat.send("/start")
+    chat.tap("Sauberkeit")
+    chat.tap("Papierkorb voll")
+    chat.location(*FRIEDENSPLATZ)
+    chat.tap("Ohne Foto weiter")
+    chat.tap("Überspringen")
+    chat.tap("Keine Nachrichten zum Stand")
+    chat.tap("Senden")
+    reference = snapshot_reports()[-1].reference
+    before = len(tg.messages_to(4242))
+    inbox(reference, ReportStatus.IN_PROGRESS)
+    assert len(tg.messages_to(4242)) == before
+    # The choice is remembered for the next report ("asked once").
+    chat.send("/start")
+    chat.tap("Sauberkeit")
+    chat.tap("Wilder Müll")
+    chat.location(*PHOENIX_SEE)
+    chat.tap("Ohne Foto weiter")
+    assert "Nachrichten zum Stand hier im Chat: nein" in chat.tap("Überspringen")
+
+
+def test_me_too_supporters_hear_of_changes(chat, make_report, inbox, tg):
+    existing = make_report("papierkorb-voll", FRIEDENSPLATZ)
+    chat.send("/start")
+    chat.tap("Sauberkeit")
+    chat.tap("Papierkorb voll")
+    chat.location(*FRIEDENSPLATZ)
+    chat.tap("Das ist mein Problem auch")
+    before = len(tg.messages_to(4242))
+    inbox(existing.reference, ReportStatus.IN_PROGRESS)
+    assert "Status: In Bearbeitung" in tg.messages_to(4242)[before]["text"]
+
+
+def test_status_mine_and_not_fixed(chat, inbox):
+    reference = report_by_bot(chat)
+    reply = chat.send(f"/status {reference.lower()}")
+    assert reference in reply and "Stand: Eingegangen" in reply
+    assert f"https://melder.example.org/r/{reference}" in reply
+    assert reply.buttons() == []
+
+    inbox(reference, ReportStatus.RESOLVED, "Geleert")
+    reply = chat.send("/meine")
+    assert "📂 Ihre Meldungen:" in reply
+    assert f"• {reference} · Papierkorb voll — Erledigt" in reply
+    assert reply.buttons() == [f"🔁 Nicht behoben? ({reference})"]
+    reply = chat.send(f"/status {reference}")
+    assert "Stand: Erledigt" in reply and "Hinweis der Stadt: „Geleert“" in reply
+    assert reply.buttons() == [f"🔁 Nicht behoben? ({reference})"]
+
+    reply = chat.tap("Nicht behoben?")
+    assert f"Was ist bei {reference} noch nicht in Ordnung?" in reply
+    reply = chat.send("Quillt schon wieder über")
+    assert f"{reference} ist wieder geöffnet" in reply
+    assert snapshot_reports()[-1].status == "reopened"
+
+    reply = chat.tap("Nicht behoben?")  # the old button once more
+    reply = chat.send("Immer noch")
+    assert "Das konnte die Stadt so nicht annehmen" in reply  # 409 with the backend's reason
+
+
+def test_status_without_or_with_a_wrong_reference(chat):
+    assert "Bitte mit Vorgangsnummer" in chat.send("/status")
+    assert "keine Vorgangsnummer" in chat.send("/status <script>")
+    assert "Eine Meldung DO-2026-99999 gibt es nicht." in chat.send("/status DO-2026-99999")
+    assert "Sie haben noch nichts gemeldet" in chat.send("/meine")
+
+
+def test_delete_my_data(chat, inbox, tg):
+    reference = report_by_bot(chat)
+    reply = chat.send("/loeschen")
+    assert "Soll ich Ihre Kontaktdaten" in reply
+    assert "Gut, nichts wurde gelöscht." in chat.tap("Nein, behalten")
+    assert snapshot_reports()[-1].chat_id == "4242"
+    chat.send("/loeschen")
+    reply = chat.tap("Ja, löschen")
+    assert "Erledigt: 1 Einträge" in reply
+    assert snapshot_reports()[-1].chat_id is None
+    assert "Sie haben noch nichts gemeldet" in chat.send("/meine")
+    before = len(tg.messages_to(4242))
+    inbox(reference, ReportStatus.IN_PROGRESS)
+    assert len(tg.messages_to(4242)) == before
+
+
+def test_language_help_and_privacy(chat):
+    assert "/datenschutz" in chat.send("/hilfe")
+    assert "Notruf 110" in chat.send("/hilfe")
+    privacy = chat.send("/datenschutz").text
+    assert "Chat-ID" in privacy and "/loeschen" in privacy and "Standard „ja“" in privacy
+    reply = chat.send("/sprache")
+    assert reply.buttons() == ["🇩🇪 Deutsch", "🇬🇧 English", "🇹🇷 Türkçe", "🇸🇾 العربية"]
+    assert "Language: 🇬🇧 English ✓" in chat.tap("English")
+    assert "What is it about?" in chat.send("/start")
+    assert "How it works" in chat.send("/help")
+    chat.send("/language")
+    assert "Dil: 🇹🇷 Türkçe ✓" in chat.tap("Türkçe")
+    assert "Bu komutu bilmiyorum" in chat.send("/xyz")
+    chat.send("/sprache")
+    assert "اللغة" in chat.tap("العربية")
+    assert "لا أعرف هذا الأمر" in chat.send("/xyz")
+
+
+def test_language_from_telegram(bot):
+    assert "Merhaba" in Chat(bot, chat_id=11, lang="tr").send("/start")
+    assert "مرحبًا" in Chat(bot, chat_id=12, lang="ar").send("/start")
+    assert "Hallo" in Chat(bot, chat_id=13, lang="fr").send("/start")
+    assert "Hello" in Chat(bot, chat_id=14, lang="en-GB").send("/start")
+
+
+def test_turkish_report_gets_status_messages(bot, inbox, tg):
+    chat = Chat(bot, chat_id=7070, lang="tr")
+    assert "Konu nedir?" in chat.send("/start")
+    chat.tap("Cleanliness")  # category names come from the backend: English for Turkish
+    chat.tap("Litter bin full")
+    chat.location(*FRIEDENSPLATZ)
+    chat.tap("Fotoğrafsız devam")
+    chat.tap("Atla")
+    reply = chat.tap("Gönder")
+    assert "Teşekkürler" in reply
+    report = snapshot_reports()[-1]
+    assert report.locale == "tr" and report.chat_id == "7070"
+    before = len(tg.messages_to(7070))
+    inbox(report.reference, ReportStatus.IN_PROGRESS)
+    assert len(tg.messages_to(7070)) == before + 1
+    assert "numaralı bildiriminiz" in tg.messages_to(7070)[-1]["text"]
