@@ -102,6 +102,8 @@ class Config:
         self.TELEGRAM_API_URL = env.get("TELEGRAM_API_URL", "https://api.telegram.org")
         # Signed one-click links for partners (acknowledge / done) stay valid this long.
         self.PARTNER_LINK_MAX_AGE_DAYS = _int("PARTNER_LINK_MAX_AGE_DAYS", 30)
+        # Signed photo URLs in webhook payloads and Open311 media_url stay valid this long.
+        self.PARTNER_PHOTO_MAX_AGE_DAYS = _float("PARTNER_PHOTO_MAX_AGE_DAYS", 7)
         # Werkzeug's scrypt: a memory-hard KDF for staff passwords.
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
 

@@ -14,6 +14,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config or config_from_env())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # httpx logs every URL at INFO, and the Bot API's URLs carry the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     from app import models  # noqa: F401  (registers every table on the metadata)
     from app.extensions import babel, csrf, db, login_manager, migrate

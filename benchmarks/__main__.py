@@ -15,11 +15,12 @@ def main() -> None:
     from benchmarks import bot
 
     bot.bot_step_times()
-    from benchmarks import inbox, intake_http
+    from benchmarks import inbox, intake_http, outbox
     from benchmarks.setup import POSTGRES_URL, postgres_available
 
     intake_http.intake_throughput()
     inbox.inbox_first_page()
+    outbox.deliveries_per_second()
     if postgres_available():
         intake_http.intake_throughput(POSTGRES_URL, "PostgreSQL")
         inbox.inbox_first_page(POSTGRES_URL, "PostgreSQL")

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("partner_api", __name__)
 
 API = "/api/partner"
-TOKEN_PREFIX = "qmp_"
+TOKEN_PREFIX = "qmp_"  # noqa: S105 - a prefix that secret scanners can recognise
 _PHOTO_SALT = "qm-photo"
 NOTE_MAX_LENGTH = 2000
 
@@ -66,9 +66,11 @@ ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "met
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str | LazyString | None = None) -> None:
+    def __init__(self, status: int, message: str | LazyString | None = None, *,
+                 retry_after: int | None = None) -> None:
         self.status = status
         self.message = message or GENERIC_MESSAGES.get(status, GENERIC_MESSAGES[400])
+        self.retry_after = retry_after
         super().__init__(f"{status}: {self.message}")
 
 
@@ -196,9 +198,16 @@ def ticket_for(reference: str, department: Department, *, lock: bool = False) ->
         .limit(1)
     )
     if lock:
-        # Two simultaneous "done" posts: the second waits and then finds the ticket done.
-        query = query.with_for_update()
-    delivery = db.session.execute(query).scalar_one_or_none()
+        # Two simultaneous "done" posts: the second waits and then finds the ticket done. But a
+        # worker holds the row while it sends: a partner calling from inside its webhook
+        # handler would wait for the worker, which waits for the handler — answer at once.
+        query = query.with_for_update(nowait=True)
+    try:
+        delivery = db.session.execute(query).scalar_one_or_none()
+    except sa.exc.OperationalError as exc:  # the lock is taken (PostgreSQL: lock_not_available)
+        db.session.rollback()
+        raise ApiError(409, _l("This ticket is being delivered right now. Please try again in "
+                               "a few seconds."), retry_after=5) from exc
     if delivery is None:
         raise ApiError(403, _l("This ticket was not sent to you."))
     return delivery
@@ -287,7 +296,10 @@ def openapi():
 @bp.errorhandler(ApiError)
 def _api_error(error: ApiError):
     db.session.rollback()
-    return error_response(error.status, error.message)
+    response = error_response(error.status, error.message)
+    if error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @bp.errorhandler(WorkflowError)

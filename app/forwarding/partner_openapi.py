@@ -45,7 +45,8 @@ answers stop the delivery until an operator retries it. Photo URLs are signed an
 
 
 def _error() -> dict[str, Any]:
-    return {"description": "Error", "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    schema = {"$ref": "#/components/schemas/Error"}
+    return {"description": "Error", "content": {JSON: {"schema": schema}}}
 
 
 def _ok() -> dict[str, Any]:

@@ -55,6 +55,7 @@ def _claim() -> Delivery | None:
 
 def _after_forwarded(delivery: Delivery) -> None:
     """A ticket left the house: the report is "forwarded" (the resident hears of it)."""
+    from app.reports.models import Report
     from app.reports.workflow import TRANSITIONS, apply_status
 
     if delivery.purpose != FORWARD:
@@ -62,7 +63,8 @@ def _after_forwarded(delivery: Delivery) -> None:
     report = delivery.report
     # The send took a while; a caseworker may have changed the report meanwhile. Reload it
     # (locked on PostgreSQL until the commit) so its version is current, not stale.
-    db.session.refresh(report, with_for_update=True)
+    columns = [attr.key for attr in sa.inspect(Report).column_attrs]  # no joins: lockable
+    db.session.refresh(report, columns, with_for_update=True)
     if ReportStatus.FORWARDED in TRANSITIONS[report.status]:
         # No note: "forwarded to the responsible office" says it in the resident's language.
         apply_status(report, ReportStatus.FORWARDED, WORKER, None)
@@ -92,9 +94,14 @@ def deliver_one() -> bool:
         delivery=delivery, number=delivery.attempts + 1, worker=worker_name(),
         started_at=started, finished_at=now, is_success=result.ok, error=result.error))
     delivery.attempts += 1
+    on_sqlite = db.session.get_bind().dialect.name != "postgresql"
+    if delivery.status == DeliveryStatus.PENDING and on_sqlite:
+        # SQLite holds no row lock during the send: a partner may have answered meanwhile.
+        db.session.refresh(delivery, ["status"])
     if result.ok:
-        delivery.status = DeliveryStatus.SENT
-        delivery.sent_at = now
+        if delivery.status == DeliveryStatus.PENDING:
+            delivery.status = DeliveryStatus.SENT
+        delivery.sent_at = delivery.sent_at or now
         delivery.remote_id = result.remote_id or delivery.remote_id
         delivery.last_error = None
         _after_forwarded(delivery)

@@ -124,7 +124,7 @@ def test_requests_url():
     assert requests_url("https://x.example/v2/requests.json") == "https://x.example/v2/requests.json"
 
 
-def test_against_a_real_georeport_server(app_ctx, keep_departments, make_report, monkeypatch):
+def test_against_a_real_georeport_server(app_ctx, keep_departments, make_report, monkeypatch):  # noqa: F811
     """Another Quartiersmelder (this app on a local port) as the partner's Open311 server."""
     from app.forwarding.senders import load_all
     from app.open311.keys import create_api_key

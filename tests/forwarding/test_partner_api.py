@@ -205,17 +205,27 @@ def test_another_departments_token_is_refused(client, edg_token, ticket):
                       headers=auth(new)).status_code == 403
 
 
-def test_unknown_reference_and_unsent_or_dead_tickets(client, edg_token, make_report):
+def test_unknown_reference_and_unknown_action(client, edg_token, ticket):
     assert client.get(f"{API}/tickets/DO-1999-99999", headers=auth(edg_token)).status_code == 404
-    report = make_report(PAPIERKORB, FRIEDENSPLATZ)
-    [delivery] = forward_deliveries(report)  # still pending: nothing to acknowledge yet
-    url = f"{API}/tickets/{report.reference.lower()}/acknowledge"
-    assert client.post(url, headers=auth(edg_token)).status_code == 409
-    delivery.status = DeliveryStatus.DEAD
-    db.session.commit()
-    assert client.post(url, headers=auth(edg_token)).status_code == 409
-    assert client.post(f"{API}/tickets/{report.reference}/explode",
+    assert client.post(f"{API}/tickets/DO-1999-99999/done",
                        headers=auth(edg_token)).status_code == 404
+    assert client.post(f"{API}/tickets/{ticket.report.reference}/explode",
+                       headers=auth(edg_token)).status_code == 404
+
+
+@pytest.mark.parametrize("status", [DeliveryStatus.PENDING, DeliveryStatus.DEAD])
+def test_an_answer_to_an_unrecorded_send_is_accepted(client, edg_token, make_report, status):
+    """The worker was killed after the partner accepted the ticket (or gave up on a timeout):
+    the partner's answer shows it arrived."""
+    report = make_report(PAPIERKORB, FRIEDENSPLATZ)
+    [delivery] = forward_deliveries(report)
+    delivery.status = status
+    db.session.commit()
+    url = f"{API}/tickets/{report.reference.lower()}/acknowledge"  # any case
+    response = client.post(url, headers=auth(edg_token))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "acknowledged" and body["sent_at"]
 
 
 def test_a_photo_that_is_not_an_image_is_refused_and_changes_nothing(client, edg_token, ticket):

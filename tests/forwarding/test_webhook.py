@@ -43,7 +43,7 @@ def verified(received) -> bool:
                             received.body, received.headers.get(SIGNATURE_HEADER.lower()))
 
 
-def test_500_then_timeout_then_200_is_delivered_once_with_one_key(edg_webhook, make_report):
+def test_500_then_timeout_then_200_is_delivered_once_with_one_key(edg_webhook, make_report):  # noqa: F811
     sink = edg_webhook
     sink.script(500, "hang", 200)
     report = make_report(PAPIERKORB, FRIEDENSPLATZ, description="Papierkorb quillt über")
@@ -80,7 +80,7 @@ def test_500_then_timeout_then_200_is_delivered_once_with_one_key(edg_webhook, m
     assert report.status == ReportStatus.FORWARDED  # the ticket left the house
 
 
-def test_dead_after_the_last_attempt_then_retry_now_delivers(edg_webhook, make_report,
+def test_dead_after_the_last_attempt_then_retry_now_delivers(edg_webhook, make_report,  # noqa: F811
                                                              monkeypatch, app_ctx):
     sink = edg_webhook
     monkeypatch.setitem(app_ctx.config, "DELIVERY_MAX_ATTEMPTS", 3)
@@ -111,7 +111,7 @@ def test_dead_after_the_last_attempt_then_retry_now_delivers(edg_webhook, make_r
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 410, 422])
-def test_a_misconfiguration_answer_makes_it_dead_at_once(edg_webhook, make_report, status):
+def test_a_misconfiguration_answer_makes_it_dead_at_once(edg_webhook, make_report, status):  # noqa: F811
     edg_webhook.default = Reply(status, {"message": "nope"})
     [delivery] = forward_deliveries(make_report(PAPIERKORB, FRIEDENSPLATZ))
     assert deliver_due() == 1
@@ -123,7 +123,7 @@ def test_a_misconfiguration_answer_makes_it_dead_at_once(edg_webhook, make_repor
 
 
 @pytest.mark.parametrize("status", [408, 409, 425, 429, 500, 502])
-def test_temporary_answers_are_retried(edg_webhook, make_report, status):
+def test_temporary_answers_are_retried(edg_webhook, make_report, status):  # noqa: F811
     edg_webhook.script(status)
     [delivery] = forward_deliveries(make_report(PAPIERKORB, FRIEDENSPLATZ))
     assert deliver_due() == 2
@@ -132,7 +132,7 @@ def test_temporary_answers_are_retried(edg_webhook, make_report, status):
     assert delivery.attempt_log[0].error.startswith(f"HTTP {status}")
 
 
-def test_a_closed_port_and_a_dropped_connection_are_retried(edg_webhook, make_report, app_ctx):
+def test_a_closed_port_and_a_dropped_connection_are_retried(edg_webhook, make_report, app_ctx):  # noqa: F811
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
@@ -150,7 +150,7 @@ def test_a_closed_port_and_a_dropped_connection_are_retried(edg_webhook, make_re
     assert sender.send(delivery).ok
 
 
-def test_missing_secret_or_url_fails_without_a_request(edg_webhook, make_report, monkeypatch,
+def test_missing_secret_or_url_fails_without_a_request(edg_webhook, make_report, monkeypatch,  # noqa: F811
                                                        app_ctx):
     [delivery] = forward_deliveries(make_report(PAPIERKORB, FRIEDENSPLATZ))
     sender = WebhookSender(app_ctx)
@@ -182,7 +182,7 @@ def test_the_signature_scheme_refuses_tampering_replays_and_other_secrets():
     assert not verify_signature(SECRET, "yesterday", body, signature)
 
 
-def test_photo_urls_are_signed_and_expire(edg_webhook, make_report, client, monkeypatch,
+def test_photo_urls_are_signed_and_expire(edg_webhook, make_report, client, monkeypatch,  # noqa: F811
                                           app_ctx):
     report = make_report(PAPIERKORB, FRIEDENSPLATZ, photos=[PhotoUpload(jpeg(), "a.jpg")])
     assert deliver_due() == 1
@@ -216,7 +216,7 @@ def test_photo_urls_are_signed_and_expire(edg_webhook, make_report, client, monk
     assert client.get(path).status_code == 404
 
 
-def test_a_reminder_goes_by_webhook_too(edg_webhook, make_report):
+def test_a_reminder_goes_by_webhook_too(edg_webhook, make_report):  # noqa: F811
     from app.forwarding.jobs import remind_unacknowledged
 
     report = make_report(PAPIERKORB, FRIEDENSPLATZ)

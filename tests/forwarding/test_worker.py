@@ -56,7 +56,8 @@ def worker_env(app) -> dict[str, str]:
         SECRET_ENV: SECRET,
         "NO_PROXY": "127.0.0.1,localhost",
         "no_proxy": "127.0.0.1,localhost",
-        "PYTHONPATH": str(ROOT),
+        # The child refuses connections beyond this machine, like the tests themselves.
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests" / "fakes" / "no_network")]),
     })
     return env
 
@@ -93,7 +94,7 @@ def wait_until_unlocked(delivery_id: int, timeout: float = 10) -> None:
 
 
 def test_a_worker_killed_between_sending_and_recording_resends_with_the_same_key(
-        edg_webhook, make_report, app_ctx, tmp_path):
+        edg_webhook, make_report, app_ctx, tmp_path):  # noqa: F811
     sink = edg_webhook
     sink.script("block")  # accepted, but no answer until the worker is dead
     report = make_report(PAPIERKORB, FRIEDENSPLATZ)
@@ -128,7 +129,7 @@ def test_a_worker_killed_between_sending_and_recording_resends_with_the_same_key
 
 
 def test_the_database_stays_writable_while_a_worker_waits_for_a_partner(
-        edg_webhook, make_report, app_ctx):
+        edg_webhook, make_report, app_ctx):  # noqa: F811
     sink = edg_webhook
     sink.script("block")
     make_report(PAPIERKORB, FRIEDENSPLATZ)
@@ -180,7 +181,7 @@ def many_tickets(count: int) -> list[Delivery]:
 
 @pytest.mark.timeout(300)
 def test_two_workers_on_postgresql_send_500_deliveries_exactly_once(
-        edg_webhook, make_report, app_ctx, tmp_path):
+        edg_webhook, make_report, app_ctx, tmp_path):  # noqa: F811
     if db.engine.dialect.name != "postgresql":
         pytest.skip("several workers need FOR UPDATE SKIP LOCKED (PostgreSQL); SQLite runs one "
                     "worker — set TEST_DATABASE_URL to a PostgreSQL database")
@@ -210,7 +211,7 @@ def test_two_workers_on_postgresql_send_500_deliveries_exactly_once(
 
 
 def test_a_caseworker_changing_the_report_during_the_send_does_not_break_the_worker(
-        edg_webhook, make_report, make_user, app_ctx):
+        edg_webhook, make_report, make_user, app_ctx):  # noqa: F811
     """The report's version moves on while the worker waits for the partner: the worker still
     records the delivery (and does not die on a stale version)."""
     from app.reports import workflow
@@ -246,3 +247,48 @@ def test_a_caseworker_changing_the_report_during_the_send_does_not_break_the_wor
     assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 1
     assert len(sink.received) == 1
     assert delivery.report.description_moderated == "Papierkorb am Markt voll"
+
+
+def test_a_partner_answering_while_the_worker_still_sends_is_told_to_retry(
+        edg_webhook, make_report, app_ctx, keep_departments, client):  # noqa: F811
+    """A partner calling the API from inside its webhook handler: on PostgreSQL the worker
+    holds the ticket's row while it waits for that handler, so the API answers 409 at once
+    (with Retry-After) instead of waiting for the worker, which waits for the partner."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks held during the send exist on PostgreSQL only")
+    from app.forwarding.api import rotate_partner_token
+
+    token = rotate_partner_token(department("edg"))
+    db.session.commit()
+    sink = edg_webhook
+    sink.script("block")
+    report = make_report(PAPIERKORB, FRIEDENSPLATZ)
+    [delivery] = forward_deliveries(report)
+
+    thread = threading.Thread(target=lambda: _deliver_in_thread(app_ctx))
+    thread.start()
+    try:
+        assert sink.wait_for(1)
+        started = time.monotonic()
+        response = client.post(f"/api/partner/tickets/{report.reference}/acknowledge",
+                               headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 409
+        assert response.headers["Retry-After"] == "5"
+        assert time.monotonic() - started < 2
+    finally:
+        sink.release()
+        thread.join(timeout=30)
+    response = client.post(f"/api/partner/tickets/{report.reference}/acknowledge",
+                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    db.session.expire_all()
+    delivery = db.session.get(Delivery, delivery.id)
+    assert delivery.status == DeliveryStatus.ACKNOWLEDGED and delivery.attempts == 1
+
+
+def _deliver_in_thread(app) -> None:
+    with app.app_context():
+        try:
+            deliver_due()
+        finally:
+            db.session.remove()

@@ -9,6 +9,7 @@ import httpx
 from app.forwarding.messages import resident_target, resident_update_text
 from app.forwarding.outbox import RESIDENT_UPDATE
 from app.forwarding.senders.base import Sender, SendResult, register_sender
+from app.forwarding.senders.webhook import http_client
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,8 @@ class TelegramSender(Sender):
         body = {"chat_id": target.telegram_chat_id, "text": resident_update_text(delivery),
                 "disable_web_page_preview": True}
         try:
-            response = httpx.post(f"{api}/bot{token}/sendMessage", json=body, timeout=self.timeout)
+            with http_client(self.timeout) as client:
+                response = client.post(f"{api}/bot{token}/sendMessage", json=body)
         except httpx.HTTPError as exc:
             return SendResult.failure(f"Telegram not reachable: {exc!r}")
         try:

@@ -160,7 +160,8 @@ def preload(delivery: Delivery) -> tuple[Report, Department | None]:
     category = joinedload(Report.category)
     query = sa.select(Report).where(Report.id == delivery.report_id).options(
         category.joinedload(Category.group), category.joinedload(Category.attributes),
-        joinedload(Report.district), joinedload(Report.photos))
+        joinedload(Report.district), joinedload(Report.photos),
+        joinedload(Report.contact))  # read after the send: who hears "forwarded"
     if delivery.department_id is None:
         return db.session.execute(query).unique().scalar_one(), department_of(delivery)
     # One row joined to another: an explicit JOIN, so it is no accidental cartesian product.
@@ -217,8 +218,8 @@ class WebhookSender(Sender):
         if secret is None:
             return SendResult.failure(str(problem), retryable=False)
         try:
-            body = json.dumps(payload(delivery, config.get("lang", "de"), report), ensure_ascii=False,
-                              separators=(",", ":")).encode("utf-8")
+            data = payload(delivery, config.get("lang", "de"), report)
+            body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         except Exception as exc:  # noqa: BLE001 - a broken report must not kill the worker
             log.exception("Could not build the webhook payload of delivery %s", delivery.id)
             return SendResult.failure(f"payload error: {type(exc).__name__}: {exc}")
