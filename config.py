@@ -58,9 +58,7 @@ class Config:
         self.MAP_TILES_URL = env.get(
             "MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
         )
-        self.MAP_TILES_ATTRIBUTION = env.get(
-            "MAP_TILES_ATTRIBUTION", "© OpenStreetMap-Mitwirkende"
-        )
+        self.MAP_TILES_ATTRIBUTION = env.get("MAP_TILES_ATTRIBUTION", "© OpenStreetMap-Mitwirkende")
         # Uploads: per photo, pixels, count, and the whole request.
         self.PHOTO_MAX_BYTES = _int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
         self.PHOTO_MAX_PIXELS = _int("PHOTO_MAX_PIXELS", 40_000_000)
@@ -132,7 +130,7 @@ class TestConfig(Config):
         self.DELIVERY_BACKOFF_SECONDS = 0.0
         # Hundreds of test accounts: a cheap hash keeps the suite fast (login tests still
         # verify against whatever method the hash names).
-        self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+        self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
 
 
 class ProductionConfig(Config):

@@ -12,7 +12,9 @@ from config import Config, config_from_env
 def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config or config_from_env())
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     # httpx logs every URL at INFO, and the Bot API's URLs carry the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -27,9 +29,9 @@ def create_app(config: Config | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
 
-    from app.core.files import install_file_cleanup
     from app.admin import register as register_admin
     from app.auth import register as register_auth
+    from app.core.files import install_file_cleanup
     from app.forwarding import register as register_forwarding
     from app.inbox import register as register_inbox
     from app.web import register as register_web

@@ -14,11 +14,18 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
 
     @app.cli.command("seed")
-    @click.option("--city-dir", default=None, help="City configuration directory (default: CITY_DIR).")
-    @click.option("--update", is_flag=True, help="Overwrite rows that already exist with the file's values.")
-    @click.option("--if-empty", is_flag=True,
-                  help="Only when no city is loaded yet (what `make run` uses, so that admins' "
-                       "deletions are not undone at every start).")
+    @click.option(
+        "--city-dir", default=None, help="City configuration directory (default: CITY_DIR)."
+    )
+    @click.option(
+        "--update", is_flag=True, help="Overwrite rows that already exist with the file's values."
+    )
+    @click.option(
+        "--if-empty",
+        is_flag=True,
+        help="Only when no city is loaded yet (what `make run` uses, so that admins' "
+        "deletions are not undone at every start).",
+    )
     def seed(city_dir: str | None, update: bool, if_empty: bool) -> None:
         """Load districts, boundary, categories, departments and routing rules (idempotent)."""
         from app.cities.seed import is_seeded, load_city

@@ -36,8 +36,12 @@ def district_lookup() -> None:
 
     t_ours = best_of(ours, repeat=3) / len(points)
     t_naive = best_of(naive, repeat=3) / len(points)
-    line("district lookup + boundary check per point", f"{t_ours * 1e6:.1f} µs",
-         f"plain shapely scan {t_naive * 1e6:.1f} µs", "ok" if t_ours <= t_naive else "SLOWER")
+    line(
+        "district lookup + boundary check per point",
+        f"{t_ours * 1e6:.1f} µs",
+        f"plain shapely scan {t_naive * 1e6:.1f} µs",
+        "ok" if t_ours <= t_naive else "SLOWER",
+    )
 
 
 def photo_processing() -> None:
@@ -68,6 +72,9 @@ def photo_processing() -> None:
     t_ours = best_of(ours, repeat=3)
     t_pillow = best_of(pillow_only, repeat=3)
     ratio = t_ours / t_pillow
-    line("photo pipeline, 12 MP JPEG", f"{t_ours * 1000:.0f} ms",
-         f"Pillow alone {t_pillow * 1000:.0f} ms (×1.5 = {t_pillow * 1500:.0f} ms)",
-         f"ok (×{ratio:.2f})" if ratio <= 1.5 else f"SLOWER (×{ratio:.2f})")
+    line(
+        "photo pipeline, 12 MP JPEG",
+        f"{t_ours * 1000:.0f} ms",
+        f"Pillow alone {t_pillow * 1000:.0f} ms (×1.5 = {t_pillow * 1500:.0f} ms)",
+        f"ok (×{ratio:.2f})" if ratio <= 1.5 else f"SLOWER (×{ratio:.2f})",
+    )

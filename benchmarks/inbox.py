@@ -26,9 +26,15 @@ from benchmarks.setup import bench_app
 REPORTS = int(os.environ.get("BENCH_INBOX_REPORTS", "1000000"))
 BATCH = 20_000
 STATUS_WEIGHTS = {
-    ReportStatus.NEW: 5, ReportStatus.IN_REVIEW: 2, ReportStatus.IN_PROGRESS: 5,
-    ReportStatus.FORWARDED: 5, ReportStatus.RESOLVED: 70, ReportStatus.NOT_RESOLVABLE: 3,
-    ReportStatus.DUPLICATE: 5, ReportStatus.REJECTED: 4, ReportStatus.REOPENED: 1,
+    ReportStatus.NEW: 5,
+    ReportStatus.IN_REVIEW: 2,
+    ReportStatus.IN_PROGRESS: 5,
+    ReportStatus.FORWARDED: 5,
+    ReportStatus.RESOLVED: 70,
+    ReportStatus.NOT_RESOLVABLE: 3,
+    ReportStatus.DUPLICATE: 5,
+    ReportStatus.REJECTED: 4,
+    ReportStatus.REOPENED: 1,
 }
 
 
@@ -41,8 +47,12 @@ def _fill(count: int) -> None:
     routes = {}
     for category in categories:
         for district in districts:
-            decision = route(category, district.number, district.name,
-                             {"reasons": ["deserted"], "time_of_day": "night"})
+            decision = route(
+                category,
+                district.number,
+                district.name,
+                {"reasons": ["deserted"], "time_of_day": "night"},
+            )
             dept = decision.assignment.department_code if decision.assignment else None
             routes[category.id, district.id] = departments.get(dept)
     statuses = list(STATUS_WEIGHTS)
@@ -56,17 +66,28 @@ def _fill(count: int) -> None:
             category = rng.choice(categories)
             district = rng.choice(districts)
             created = now - timedelta(seconds=rng.randrange(span))
-            rows.append({
-                "reference": f"BM-{i:07d}", "category_id": category.id,
-                "status": rng.choices(statuses, weights)[0].value,
-                "description": "Bench report", "attributes": {},
-                "lat": 51.5 + rng.random() / 10, "lon": 7.4 + rng.random() / 10,
-                "location_source": LocationSource.MAP.value, "district_id": district.id,
-                "department_id": routes[category.id, district.id], "routing_reason": {},
-                "channel": Channel.WEB.value, "locale": "de", "created_at": created,
-                "updated_at": created, "due_at": created + timedelta(days=14), "version": 1,
-                "is_description_hidden": False,
-            })
+            rows.append(
+                {
+                    "reference": f"BM-{i:07d}",
+                    "category_id": category.id,
+                    "status": rng.choices(statuses, weights)[0].value,
+                    "description": "Bench report",
+                    "attributes": {},
+                    "lat": 51.5 + rng.random() / 10,
+                    "lon": 7.4 + rng.random() / 10,
+                    "location_source": LocationSource.MAP.value,
+                    "district_id": district.id,
+                    "department_id": routes[category.id, district.id],
+                    "routing_reason": {},
+                    "channel": Channel.WEB.value,
+                    "locale": "de",
+                    "created_at": created,
+                    "updated_at": created,
+                    "due_at": created + timedelta(days=14),
+                    "version": 1,
+                    "is_description_hidden": False,
+                }
+            )
         db.session.execute(table.insert(), rows)
         db.session.commit()
     with db.engine.begin() as conn:
@@ -97,11 +118,13 @@ def inbox_first_page(database_url: str | None = None, label: str = "SQLite") -> 
         started = time.perf_counter()
         _fill(REPORTS)
         fill_seconds = time.perf_counter() - started
-        user = create_user("bench@example.invalid", "Bench", "a long bench password",
-                           Role.CASEWORKER, ["edg"])
+        user = create_user(
+            "bench@example.invalid", "Bench", "a long bench password", Role.CASEWORKER, ["edg"]
+        )
         db.session.commit()
         category = db.session.execute(
-            sa.select(Category.id).filter_by(code="papierkorb-voll")).scalar_one()
+            sa.select(Category.id).filter_by(code="papierkorb-voll")
+        ).scalar_one()
         depts = ",".join(str(i) for i in sorted(user.department_ids))
         f = QueueFilter(statuses=(ReportStatus.NEW, ReportStatus.IN_PROGRESS), category_id=category)
 
@@ -120,6 +143,7 @@ def inbox_first_page(database_url: str | None = None, label: str = "SQLite") -> 
             def run():
                 with db.engine.connect() as conn:
                     conn.exec_driver_sql(sql).fetchall()
+
             return run
 
         t_page, t_raw_page = best_of(ours_page), best_of(raw(raw_page_sql))
@@ -127,10 +151,16 @@ def inbox_first_page(database_url: str | None = None, label: str = "SQLite") -> 
     n = f"{REPORTS / 1e6:g}M" if REPORTS >= 1e6 else f"{REPORTS // 1000}k"
     print(f"  ({label}: {REPORTS:,} reports inserted in {fill_seconds:.0f} s)")
     limit = 2 * t_raw_page + 0.005
-    line(f"inbox first page, filtered, {n} ({label})", f"{t_page * 1000:.1f} ms",
-         f"raw SQL {t_raw_page * 1000:.1f} ms (×2+5 ms = {limit * 1000:.1f} ms)",
-         "ok" if t_page <= limit else "SLOWER")
+    line(
+        f"inbox first page, filtered, {n} ({label})",
+        f"{t_page * 1000:.1f} ms",
+        f"raw SQL {t_raw_page * 1000:.1f} ms (×2+5 ms = {limit * 1000:.1f} ms)",
+        "ok" if t_page <= limit else "SLOWER",
+    )
     limit = 2 * t_raw_counts + 0.005
-    line(f"inbox counts per status, {n} ({label})", f"{t_counts * 1000:.1f} ms",
-         f"raw SQL {t_raw_counts * 1000:.1f} ms (×2+5 ms = {limit * 1000:.1f} ms)",
-         "ok" if t_counts <= limit else "SLOWER")
+    line(
+        f"inbox counts per status, {n} ({label})",
+        f"{t_counts * 1000:.1f} ms",
+        f"raw SQL {t_raw_counts * 1000:.1f} ms (×2+5 ms = {limit * 1000:.1f} ms)",
+        "ok" if t_counts <= limit else "SLOWER",
+    )

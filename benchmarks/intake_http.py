@@ -36,9 +36,14 @@ def _bare_app(database_url: str) -> Flask:
     """The limit: a Flask endpoint inserting one row, nothing else."""
     bare = Flask("bare")
     engine = sa.create_engine(database_url)
-    table = sa.Table("bare_row", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
-                     sa.Column("description", sa.Text), sa.Column("lat", sa.Float),
-                     sa.Column("lon", sa.Float))
+    table = sa.Table(
+        "bare_row",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("description", sa.Text),
+        sa.Column("lat", sa.Float),
+        sa.Column("lon", sa.Float),
+    )
     table.create(engine, checkfirst=True)
 
     @bare.post("/insert")
@@ -46,9 +51,13 @@ def _bare_app(database_url: str) -> Flask:
         from flask import request
 
         with engine.begin() as conn:
-            conn.execute(table.insert().values(
-                description=request.form["description"], lat=float(request.form["lat"]),
-                lon=float(request.form["long"])))
+            conn.execute(
+                table.insert().values(
+                    description=request.form["description"],
+                    lat=float(request.form["lat"]),
+                    lon=float(request.form["long"]),
+                )
+            )
         return {"ok": True}, 201
 
     return bare
@@ -62,13 +71,21 @@ def intake_throughput(database_url: str | None = None, label: str = "SQLite") ->
         _, token = create_api_key("bench")
         db.session.commit()
         url = db.engine.url.render_as_string(hide_password=False)
-    data = {"api_key": token, "service_code": "papierkorb-voll", "lat": "51.5136",
-            "long": "7.4653", "description": "Papierkorb am Markt quillt über"}
+    data = {
+        "api_key": token,
+        "service_code": "papierkorb-voll",
+        "lat": "51.5136",
+        "long": "7.4653",
+        "description": "Papierkorb am Markt quillt über",
+    }
     with live_server(app) as base:
         ours = _rate(f"{base}/open311/v2/requests.json", data)
     with live_server(_bare_app(url)) as base:
         bare = _rate(f"{base}/insert", {k: data[k] for k in ("description", "lat", "long")})
     ratio = bare / ours
-    line(f"intake over HTTP, no photo ({label})", f"{ours:.0f} reports/s",
-         f"bare insert endpoint {bare:.0f}/s (÷4 = {bare / 4:.0f}/s)",
-         f"ok (÷{ratio:.1f})" if ours >= bare / 4 else f"SLOWER (÷{ratio:.1f})")
+    line(
+        f"intake over HTTP, no photo ({label})",
+        f"{ours:.0f} reports/s",
+        f"bare insert endpoint {bare:.0f}/s (÷4 = {bare / 4:.0f}/s)",
+        f"ok (÷{ratio:.1f})" if ours >= bare / 4 else f"SLOWER (÷{ratio:.1f})",
+    )

@@ -111,8 +111,9 @@ def _child_client(url: str, count: int, body_file: str) -> None:
     sys.stdin.readline()
     for number in range(count):
         with http_client(10.0) as client:
-            response = client.post(url, content=body,
-                                   headers=_headers(body, f"plain-{os.getpid()}-{number}"))
+            response = client.post(
+                url, content=body, headers=_headers(body, f"plain-{os.getpid()}-{number}")
+            )
         response.raise_for_status()
     print(f"done {count}", flush=True)
 
@@ -123,9 +124,12 @@ def _headers(body: bytes, key: str) -> dict[str, str]:
 
     stamp = str(int(time.time()))
     signature = hmac.new(b"bench-secret", f"{stamp}.".encode() + body, hashlib.sha256)
-    return {"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": key,
-            "X-Quartiersmelder-Timestamp": stamp,
-            "X-Quartiersmelder-Signature": f"sha256={signature.hexdigest()}"}
+    return {
+        "Content-Type": "application/json; charset=utf-8",
+        "Idempotency-Key": key,
+        "X-Quartiersmelder-Timestamp": stamp,
+        "X-Quartiersmelder-Signature": f"sha256={signature.hexdigest()}",
+    }
 
 
 def _child_bare(database_url: str, url: str) -> None:
@@ -138,9 +142,11 @@ def _child_bare(database_url: str, url: str) -> None:
     postgres = engine.dialect.name == "postgresql"
     claim = sa.text(
         "SELECT id, idempotency_key, body FROM bare_outbox WHERE status = 'pending' "
-        "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED" if postgres else
-        "SELECT id, idempotency_key, body FROM bare_outbox WHERE status = 'pending' "
-        "ORDER BY id LIMIT 1")
+        "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+        if postgres
+        else "SELECT id, idempotency_key, body FROM bare_outbox WHERE status = 'pending' "
+        "ORDER BY id LIMIT 1"
+    )
     done = sa.text("UPDATE bare_outbox SET status = 'sent', remote_id = :remote WHERE id = :id")
     with engine.connect() as conn:
         conn.execute(sa.text("SELECT 1"))
@@ -156,8 +162,9 @@ def _child_bare(database_url: str, url: str) -> None:
                     break
                 body = row.body.encode("utf-8")
                 with http_client(10.0) as client:
-                    response = client.post(url, content=body,
-                                           headers=_headers(body, row.idempotency_key))
+                    response = client.post(
+                        url, content=body, headers=_headers(body, row.idempotency_key)
+                    )
                 response.raise_for_status()
                 conn.execute(done, {"id": row.id, "remote": response.json().get("id")})
             count += 1
@@ -166,8 +173,17 @@ def _child_bare(database_url: str, url: str) -> None:
 
 def _run_children(commands: list[list[str]], env: dict[str, str]) -> tuple[float, int]:
     """Start the children, wait until all are ready, "go", and time until all are done."""
-    children = [subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.PIPE,  # noqa: S603
-                                 stdout=subprocess.PIPE, text=True) for command in commands]
+    children = [
+        subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,  # noqa: S603
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for command in commands
+    ]
     try:
         for child in children:
             ready = child.stdout.readline().strip()
@@ -192,10 +208,19 @@ def _run_children(commands: list[list[str]], env: dict[str, str]) -> tuple[float
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.lower().endswith("_proxy") or k.lower() == "no_proxy"}
-    env.update({"PYTHONPATH": str(ROOT), SECRET_ENV: "bench-secret",
-                "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.lower().endswith("_proxy") or k.lower() == "no_proxy"
+    }
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            SECRET_ENV: "bench-secret",
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+        }
+    )
     return env
 
 
@@ -227,35 +252,58 @@ def _prepare(database_url: str | None, sink_url: str, count: int) -> tuple[str, 
         edg.forward_config = {"url": sink_url, "secret_env": SECRET_ENV}
         db.session.commit()
         template = submit_report(
-            ReportDraft(channel=Channel.WEB, category_code="papierkorb-voll", lat=51.5136,
-                        lon=7.4653, description="Papierkorb am Friedensplatz quillt über"),
+            ReportDraft(
+                channel=Channel.WEB,
+                category_code="papierkorb-voll",
+                lat=51.5136,
+                lon=7.4653,
+                description="Papierkorb am Friedensplatz quillt über",
+            ),
             Actor("resident", "bench"),
         ).report
         db.session.commit()
         for number in range(count - 1):  # copies: intake is measured elsewhere
-            report = Report(reference=f"BM-{number:07d}", category_id=template.category_id,
-                            description=template.description, lat=template.lat,
-                            lon=template.lon, location_source=template.location_source,
-                            address=template.address, district_id=template.district_id,
-                            department_id=edg.id, channel=Channel.WEB, attributes={},
-                            routing_reason={})
+            report = Report(
+                reference=f"BM-{number:07d}",
+                category_id=template.category_id,
+                description=template.description,
+                lat=template.lat,
+                lon=template.lon,
+                location_source=template.location_source,
+                address=template.address,
+                district_id=template.district_id,
+                department_id=edg.id,
+                channel=Channel.WEB,
+                attributes={},
+                routing_reason={},
+            )
             db.session.add(report)
             add_delivery(report, "webhook", "edg", FORWARD, department=edg)
         db.session.commit()
         delivery = db.session.execute(
-            sa.select(Delivery).where(Delivery.report_id == template.id)).scalar_one()
+            sa.select(Delivery).where(Delivery.report_id == template.id)
+        ).scalar_one()
         body = json.dumps(payload(delivery), ensure_ascii=False, separators=(",", ":"))
         db.session.rollback()
-        bare = sa.Table("bare_outbox", sa.MetaData(),
-                        sa.Column("id", sa.Integer, primary_key=True),
-                        sa.Column("idempotency_key", sa.String(80), unique=True),
-                        sa.Column("body", sa.Text), sa.Column("status", sa.String(20)),
-                        sa.Column("remote_id", sa.String(120)),
-                        sa.Index("ix_bare_outbox_status", "status"))
+        bare = sa.Table(
+            "bare_outbox",
+            sa.MetaData(),
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("idempotency_key", sa.String(80), unique=True),
+            sa.Column("body", sa.Text),
+            sa.Column("status", sa.String(20)),
+            sa.Column("remote_id", sa.String(120)),
+            sa.Index("ix_bare_outbox_status", "status"),
+        )
         bare.create(db.engine)
         with db.engine.begin() as conn:
-            conn.execute(bare.insert(), [{"idempotency_key": f"bare-{n}", "body": body,
-                                          "status": "pending"} for n in range(count)])
+            conn.execute(
+                bare.insert(),
+                [
+                    {"idempotency_key": f"bare-{n}", "body": body, "status": "pending"}
+                    for n in range(count)
+                ],
+            )
         url = db.engine.url.render_as_string(hide_password=False)
         photo_dir = app.config["PHOTO_STORAGE_DIR"]
         db.session.remove()
@@ -274,13 +322,17 @@ def _measure(database_url: str | None, workers: int, count: int) -> dict[str, fl
             env = _env()
             me = [sys.executable, "-m", "benchmarks.outbox"]
             elapsed, sent = _run_children(
-                [[*me, "--worker", url, photo_dir] for _ in range(workers)], env)
+                [[*me, "--worker", url, photo_dir] for _ in range(workers)], env
+            )
             if sent != count or len(sink.keys) != count or sink.count != count:
-                raise RuntimeError(f"{sent} delivered, sink saw {sink.count} requests with "
-                                   f"{len(sink.keys)} keys, for {count} deliveries")
+                raise RuntimeError(
+                    f"{sent} delivered, sink saw {sink.count} requests with "
+                    f"{len(sink.keys)} keys, for {count} deliveries"
+                )
             rates["ours"] = count / elapsed
-            elapsed, sent = _run_children([[*me, "--bare", url, sink.url]
-                                           for _ in range(workers)], env)
+            elapsed, sent = _run_children(
+                [[*me, "--bare", url, sink.url] for _ in range(workers)], env
+            )
             if sent != count:
                 raise RuntimeError(f"bare loop sent {sent} of {count}")
             rates["bare"] = count / elapsed
@@ -289,8 +341,9 @@ def _measure(database_url: str | None, workers: int, count: int) -> dict[str, fl
             try:
                 share = count // workers
                 elapsed, sent = _run_children(
-                    [[*me, "--client", sink.url, str(share), handle.name]
-                     for _ in range(workers)], env)
+                    [[*me, "--client", sink.url, str(share), handle.name] for _ in range(workers)],
+                    env,
+                )
             finally:
                 os.unlink(handle.name)
             rates["plain"] = sent / elapsed
@@ -312,10 +365,12 @@ def deliveries_per_second() -> None:
         ours, bare, plain = rates["ours"], rates["bare"], rates["plain"]
         ratio = bare / ours
         noun = "worker" if workers == 1 else "workers"
-        line(f"webhook deliveries, {workers} {noun} ({label})", f"{ours:.0f} deliveries/s",
-             f"bare outbox loop {bare:.0f}/s (÷4 = {bare / 4:.0f}/s; "
-             f"plain POSTs {plain:.0f}/s)",
-             f"ok (÷{ratio:.1f})" if ours >= bare / 4 else f"SLOWER (÷{ratio:.1f})")
+        line(
+            f"webhook deliveries, {workers} {noun} ({label})",
+            f"{ours:.0f} deliveries/s",
+            f"bare outbox loop {bare:.0f}/s (÷4 = {bare / 4:.0f}/s; plain POSTs {plain:.0f}/s)",
+            f"ok (÷{ratio:.1f})" if ours >= bare / 4 else f"SLOWER (÷{ratio:.1f})",
+        )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,9 @@ def postgres_available() -> bool:
     try:
         with psycopg.connect(admin, connect_timeout=3, autocommit=True) as conn:
             name = POSTGRES_URL.rsplit("/", 1)[1]
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
         return True

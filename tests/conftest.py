@@ -94,7 +94,9 @@ def app(tmp_path_factory):
     config = TestConfig()
     if config.SQLALCHEMY_DATABASE_URI in {"sqlite://", "sqlite:///:memory:"}:
         # A file, so that a live server thread and the test see the same database.
-        config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        config.SQLALCHEMY_DATABASE_URI = (
+            f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        )
     config.PHOTO_STORAGE_DIR = str(tmp_path_factory.mktemp("photos"))
     app = create_app(config)
     with app.app_context():
@@ -161,7 +163,7 @@ from tests.fakes.nominatim import fake_nominatim  # noqa: E402, F401  (pytest fi
 
 
 @pytest.fixture
-def geocoding(app_ctx, fake_nominatim, monkeypatch):
+def geocoding(app_ctx, fake_nominatim, monkeypatch):  # noqa: F811 (the imported fixture)
     """The app geocodes through a fake Nominatim on 127.0.0.1 (returned for control)."""
     monkeypatch.setitem(app_ctx.config, "GEOCODER_URL", fake_nominatim.url)
     monkeypatch.setitem(app_ctx.config, "GEOCODER_TIMEOUT", 1.0)
@@ -178,11 +180,17 @@ def make_user(app_ctx):
 
     counter = iter(range(1, 10_000))
 
-    def factory(role="caseworker", departments=("edg",), password="a long test password",
-                name=None):
+    def factory(
+        role="caseworker", departments=("edg",), password="a long test password", name=None
+    ):
         n = next(counter)
-        user = create_user(f"{role}{n}@example.invalid", name or f"{role.title()} {n}", password,
-                           Role(role), departments if role == "caseworker" else ())
+        user = create_user(
+            f"{role}{n}@example.invalid",
+            name or f"{role.title()} {n}",
+            password,
+            Role(role),
+            departments if role == "caseworker" else (),
+        )
         db.session.commit()
         return user
 
@@ -202,8 +210,9 @@ def make_report(app_ctx):
         if category == "unsicherer-ort":
             fields.setdefault("attributes", {"time_of_day": "night", "reasons": ["deserted"]})
         result = submit_report(
-            ReportDraft(channel=Channel.WEB, category_code=category, lat=point[0], lon=point[1],
-                        **fields),
+            ReportDraft(
+                channel=Channel.WEB, category_code=category, lat=point[0], lon=point[1], **fields
+            ),
             Actor("resident", "test"),
         )
         db.session.commit()

@@ -20,6 +20,7 @@ CAMERA_STRINGS = (
     b"2031:02:03 04:05:06",
 )
 
+
 def encode(img: Image.Image, fmt: str, **kwargs) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format=fmt, **kwargs)
@@ -49,17 +50,12 @@ def gps_exif(
     return exif
 
 
-def png_header_only(
-    width: int, height: int, bit_depth: int = 1, colour_type: int = 0
-) -> bytes:
+def png_header_only(width: int, height: int, bit_depth: int = 1, colour_type: int = 0) -> bytes:
     """A valid PNG signature and IHDR with a tiny IDAT: enough for Pillow to see the size."""
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return (
-            struct.pack(">I", len(body))
-            + kind
-            + body
-            + struct.pack(">I", zlib.crc32(kind + body))
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
         )
 
     ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
@@ -76,10 +72,7 @@ def png_bomb(width: int, height: int) -> bytes:
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return (
-            struct.pack(">I", len(body))
-            + kind
-            + body
-            + struct.pack(">I", zlib.crc32(kind + body))
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
         )
 
     row = b"\x00" + b"\x00" * ((width + 7) // 8)  # filter byte + packed bits
@@ -93,7 +86,6 @@ def png_bomb(width: int, height: int) -> bytes:
         + chunk(b"IDAT", b"".join(parts))
         + chunk(b"IEND", b"")
     )
-
 
 
 def jpeg(size: tuple[int, int] = (640, 480), exif: Image.Exif | None = None) -> bytes:
@@ -111,8 +103,11 @@ def jpeg_with_gps(lat: float, lon: float) -> bytes:
         minutes = int(minutes_full)
         return (degrees, minutes, round((minutes_full - minutes) * 60, 4))
 
-    return jpeg(exif=gps_exif(dms(abs(lat)), "N" if lat >= 0 else "S", dms(abs(lon)),
-                              "E" if lon >= 0 else "W"))
+    return jpeg(
+        exif=gps_exif(
+            dms(abs(lat)), "N" if lat >= 0 else "S", dms(abs(lon)), "E" if lon >= 0 else "W"
+        )
+    )
 
 
 def truncated_jpeg() -> bytes:

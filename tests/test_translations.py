@@ -14,9 +14,20 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_german_catalog_covers_every_message_in_the_code(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [str(Path(sys.executable).parent / "pybabel"), "-q", "extract", "-F",
-         str(ROOT / "babel.cfg"), "-k", "_l", "-o", str(pot), "."],
-        check=True, cwd=ROOT,
+        [
+            str(Path(sys.executable).parent / "pybabel"),
+            "-q",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        check=True,
+        cwd=ROOT,
     )
     with pot.open("rb") as fh:
         wanted = {m.id for m in read_po(fh) if m.id}

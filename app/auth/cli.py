@@ -16,8 +16,12 @@ users_cli = AppGroup("users", help="Staff accounts.")
 @click.argument("email")
 @click.option("--name", default="", help="Display name.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.CASEWORKER.value)
-@click.option("--department", "departments", multiple=True,
-              help="Department code (repeat for several); caseworkers need one.")
+@click.option(
+    "--department",
+    "departments",
+    multiple=True,
+    help="Department code (repeat for several); caseworkers need one.",
+)
 @click.password_option(help="Asked for when not given.")
 def create(email: str, name: str, role: str, departments: tuple[str, ...], password: str) -> None:
     """Create a staff account."""
@@ -26,8 +30,10 @@ def create(email: str, name: str, role: str, departments: tuple[str, ...], passw
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"Created {user.role} {user.email}"
-               + (f" ({', '.join(d.code for d in user.departments)})" if user.departments else ""))
+    click.echo(
+        f"Created {user.role} {user.email}"
+        + (f" ({', '.join(d.code for d in user.departments)})" if user.departments else "")
+    )
 
 
 @users_cli.command("list")
@@ -43,7 +49,9 @@ def list_users() -> None:
 @click.argument("email")
 def disable(email: str) -> None:
     """Disable an account (it can no longer log in)."""
-    user = db.session.execute(db.select(User).where(User.email == email.lower())).scalar_one_or_none()
+    user = db.session.execute(
+        db.select(User).where(User.email == email.lower())
+    ).scalar_one_or_none()
     if user is None:
         raise click.ClickException(f"No account {email}")
     user.is_enabled = False

@@ -31,7 +31,9 @@ user_department = sa.Table(
     "user_department",
     db.metadata,
     sa.Column("user_id", sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("department_id", sa.ForeignKey("department.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "department_id", sa.ForeignKey("department.id", ondelete="CASCADE"), primary_key=True
+    ),
 )
 
 

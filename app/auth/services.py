@@ -18,8 +18,9 @@ class AccountError(ValueError):
     """A user account could not be created or changed; the message is for the admin."""
 
 
-def create_user(email: str, name: str, password: str, role: Role,
-                department_codes: Iterable[str] = ()) -> User:
+def create_user(
+    email: str, name: str, password: str, role: Role, department_codes: Iterable[str] = ()
+) -> User:
     """A new staff account (flushed). Caseworkers need at least one department."""
     try:
         email = validate_email(email, check_deliverability=False).normalized.lower()
@@ -28,8 +29,9 @@ def create_user(email: str, name: str, password: str, role: Role,
     if db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none():
         raise AccountError(str(_l("There is already an account for %(email)s.", email=email)))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(str(_l("The password needs at least %(n)d characters.",
-                                  n=MIN_PASSWORD_LENGTH)))
+        raise AccountError(
+            str(_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+        )
     departments = departments_by_code(department_codes)
     if role == Role.CASEWORKER and not departments:
         raise AccountError(str(_l("A caseworker needs at least one department.")))
@@ -42,7 +44,9 @@ def create_user(email: str, name: str, password: str, role: Role,
 
 def departments_by_code(codes: Iterable[str]) -> list[Department]:
     codes = [c.strip() for c in codes if c.strip()]
-    found = list(db.session.execute(db.select(Department).where(Department.code.in_(codes))).scalars())
+    found = list(
+        db.session.execute(db.select(Department).where(Department.code.in_(codes))).scalars()
+    )
     missing = sorted(set(codes) - {d.code for d in found})
     if missing:
         raise AccountError(str(_l("Unknown department: %(codes)s", codes=", ".join(missing))))

@@ -26,8 +26,10 @@ def _limiter() -> MovingWindowRateLimiter:
 
 
 def _items(email: str, address: str):
-    return ((parse(PER_ACCOUNT), "login-account", email.strip().lower()),
-            (parse(PER_ADDRESS), "login-address", address))
+    return (
+        (parse(PER_ACCOUNT), "login-account", email.strip().lower()),
+        (parse(PER_ADDRESS), "login-address", address),
+    )
 
 
 def seconds_blocked(email: str, address: str) -> int:

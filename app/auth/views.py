@@ -37,11 +37,15 @@ def login():
         address = request.remote_addr or "unknown"
         wait = throttle.seconds_blocked(email, address)
         if wait:
-            error = _("Too many failed attempts. Please wait %(minutes)d minutes and try again.",
-                      minutes=max(1, (wait + 59) // 60))
+            error = _(
+                "Too many failed attempts. Please wait %(minutes)d minutes and try again.",
+                minutes=max(1, (wait + 59) // 60),
+            )
             status = 429
         else:
-            user = db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none()
+            user = db.session.execute(
+                db.select(User).where(User.email == email)
+            ).scalar_one_or_none()
             if user is not None and user.is_enabled and user.check_password(form.password.data):
                 throttle.clear_account(email)
                 login_user(user)

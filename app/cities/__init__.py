@@ -1,1 +1,1 @@
-"""City configurations: the default (Dortmund) lives in ``dortmund/``; ``CITY_DIR`` picks another."""
+"""City configurations: the default (Dortmund) is in ``dortmund/``; ``CITY_DIR`` picks another."""

@@ -38,8 +38,14 @@ class SeedSummary:
         return f"added {added}; updated {updated}"
 
 
-def _upsert(model, lookup: dict[str, Any], values: dict[str, Any], kind: str,
-            summary: SeedSummary, update: bool):
+def _upsert(
+    model,
+    lookup: dict[str, Any],
+    values: dict[str, Any],
+    kind: str,
+    summary: SeedSummary,
+    update: bool,
+):
     row = db.session.execute(db.select(model).filter_by(**lookup)).scalar_one_or_none()
     if row is None:
         row = model(**lookup, **values)
@@ -75,81 +81,132 @@ def load_city(directory: str | Path, *, update: bool = False) -> SeedSummary:
         districts[number] = _upsert(
             District,
             {"number": number},
-            {"name": props[name_prop], "geometry": feature["geometry"],
-             "area_km2": props.get("area_km2")},
-            "districts", summary, update,
+            {
+                "name": props[name_prop],
+                "geometry": feature["geometry"],
+                "area_km2": props.get("area_km2"),
+            },
+            "districts",
+            summary,
+            update,
         )
     if city.get("boundary_file"):
         boundary = _read_json(directory / city["boundary_file"])
         geometry = boundary["features"][0]["geometry"] if "features" in boundary else boundary
-        _upsert(CityBoundary, {"name": city["name"]}, {"geometry": geometry},
-                "boundaries", summary, update)
+        _upsert(
+            CityBoundary,
+            {"name": city["name"]},
+            {"geometry": geometry},
+            "boundaries",
+            summary,
+            update,
+        )
 
     groups: dict[str, CategoryGroup] = {}
     for position, group in enumerate(city["category_groups"]):
         groups[group["code"]] = _upsert(
-            CategoryGroup, {"code": group["code"]},
-            {"names": group["names"], "position": position}, "category groups", summary, update,
+            CategoryGroup,
+            {"code": group["code"]},
+            {"names": group["names"], "position": position},
+            "category groups",
+            summary,
+            update,
         )
     departments: dict[str, Department] = {}
     for dept in city["departments"]:
         departments[dept["code"]] = _upsert(
-            Department, {"code": dept["code"]},
-            {"name": dept["name"], "kind": DepartmentKind(dept.get("kind", "internal")),
-             "email": dept.get("email"), "description": dept.get("description"),
-             "forward_method": dept.get("forward_method"),
-             "forward_config": dept.get("forward_config", {}),
-             "notify_on_new": bool(dept.get("notify_on_new", False)),
-             "ack_deadline_hours": dept.get("ack_deadline_hours"),
-             "done_status": ReportStatus(dept.get("done_status", "resolved"))},
-            "departments", summary, update,
+            Department,
+            {"code": dept["code"]},
+            {
+                "name": dept["name"],
+                "kind": DepartmentKind(dept.get("kind", "internal")),
+                "email": dept.get("email"),
+                "description": dept.get("description"),
+                "forward_method": dept.get("forward_method"),
+                "forward_config": dept.get("forward_config", {}),
+                "notify_on_new": bool(dept.get("notify_on_new", False)),
+                "ack_deadline_hours": dept.get("ack_deadline_hours"),
+                "done_status": ReportStatus(dept.get("done_status", "resolved")),
+            },
+            "departments",
+            summary,
+            update,
         )
     db.session.flush()
 
     categories: dict[str, Category] = {}
     for position, cat in enumerate(city["categories"]):
         category = _upsert(
-            Category, {"code": cat["code"]},
-            {"group": groups[cat["group"]], "names": cat["names"],
-             "descriptions": cat.get("descriptions", {}), "keywords": cat.get("keywords"),
-             "position": position, "is_sensitive": bool(cat.get("sensitive", False)),
-             "nearby_radius_m": cat.get("nearby_radius_m"),
-             "target_working_days": cat.get("target_working_days")},
-            "categories", summary, update,
+            Category,
+            {"code": cat["code"]},
+            {
+                "group": groups[cat["group"]],
+                "names": cat["names"],
+                "descriptions": cat.get("descriptions", {}),
+                "keywords": cat.get("keywords"),
+                "position": position,
+                "is_sensitive": bool(cat.get("sensitive", False)),
+                "nearby_radius_m": cat.get("nearby_radius_m"),
+                "target_working_days": cat.get("target_working_days"),
+            },
+            "categories",
+            summary,
+            update,
         )
         categories[cat["code"]] = category
         db.session.flush()
         for attr_position, attr in enumerate(cat.get("attributes", [])):
             _upsert(
-                CategoryAttribute, {"category_id": category.id, "code": attr["code"]},
-                {"datatype": AttributeType(attr["datatype"]),
-                 "is_required": bool(attr.get("required", False)),
-                 "labels": attr["labels"], "help_texts": attr.get("help", {}),
-                 "values": attr.get("values", []), "max_length": attr.get("max_length"),
-                 "position": attr_position},
-                "category attributes", summary, update,
+                CategoryAttribute,
+                {"category_id": category.id, "code": attr["code"]},
+                {
+                    "datatype": AttributeType(attr["datatype"]),
+                    "is_required": bool(attr.get("required", False)),
+                    "labels": attr["labels"],
+                    "help_texts": attr.get("help", {}),
+                    "values": attr.get("values", []),
+                    "max_length": attr.get("max_length"),
+                    "position": attr_position,
+                },
+                "category attributes",
+                summary,
+                update,
             )
 
     for position, rule in enumerate(city["routing_rules"], start=1):
         attribute = rule.get("attribute") or (None, None)
         _upsert(
-            RoutingRule, {"key": rule["key"]},
-            {"position": rule.get("position", position),
-             "action": RuleAction(rule.get("action", "route")),
-             "category": categories.get(rule["category"]) if rule.get("category") else None,
-             "category_group": groups.get(rule["group"]) if rule.get("group") else None,
-             "district": districts[str(rule["district"])] if rule.get("district") else None,
-             "attribute_code": attribute[0], "attribute_value": attribute[1],
-             "department": departments[rule["department"]], "note": rule.get("note")},
-            "routing rules", summary, update,
+            RoutingRule,
+            {"key": rule["key"]},
+            {
+                "position": rule.get("position", position),
+                "action": RuleAction(rule.get("action", "route")),
+                "category": categories.get(rule["category"]) if rule.get("category") else None,
+                "category_group": groups.get(rule["group"]) if rule.get("group") else None,
+                "district": districts[str(rule["district"])] if rule.get("district") else None,
+                "attribute_code": attribute[0],
+                "attribute_value": attribute[1],
+                "department": departments[rule["department"]],
+                "note": rule.get("note"),
+            },
+            "routing rules",
+            summary,
+            update,
         )
     for template in city.get("response_templates", []):
         _upsert(
-            ResponseTemplate, {"title": template["title"]},
-            {"status": ReportStatus(template["status"]) if template.get("status") else None,
-             "category": categories.get(template["category"]) if template.get("category") else None,
-             "texts": template["texts"]},
-            "response templates", summary, update,
+            ResponseTemplate,
+            {"title": template["title"]},
+            {
+                "status": ReportStatus(template["status"]) if template.get("status") else None,
+                "category": categories.get(template["category"])
+                if template.get("category")
+                else None,
+                "texts": template["texts"],
+            },
+            "response templates",
+            summary,
+            update,
         )
     db.session.flush()
     log.debug("City %s loaded: %s", city["name"], summary)

@@ -1,4 +1,4 @@
-"""Read a city's ``city.json`` (settings that are not database rows: name, reference prefix, map)."""
+"""Read a city's ``city.json`` (settings that are no database rows: name, reference prefix, map)."""
 
 from __future__ import annotations
 

@@ -61,13 +61,27 @@ GENERIC_MESSAGES: dict[int, LazyString] = {
     422: _l("The request could not be processed."),
     500: _l("Something went wrong on our side. Please try again later."),
 }
-ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               409: "conflict", 410: "expired", 413: "too_large", 422: "invalid", 500: "error"}
+ERROR_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "expired",
+    413: "too_large",
+    422: "invalid",
+    500: "error",
+}
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str | LazyString | None = None, *,
-                 retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str | LazyString | None = None,
+        *,
+        retry_after: int | None = None,
+    ) -> None:
         self.status = status
         self.message = message or GENERIC_MESSAGES.get(status, GENERIC_MESSAGES[400])
         self.retry_after = retry_after
@@ -192,8 +206,11 @@ def ticket_for(reference: str, department: Department, *, lock: bool = False) ->
         raise ApiError(404, _l("There is no report with this reference."))
     query = (
         sa.select(Delivery)
-        .where(Delivery.report_id == report_id, Delivery.purpose == FORWARD,
-               Delivery.department_id == department.id)
+        .where(
+            Delivery.report_id == report_id,
+            Delivery.purpose == FORWARD,
+            Delivery.department_id == department.id,
+        )
         .order_by(Delivery.id.desc())
         .limit(1)
     )
@@ -206,8 +223,11 @@ def ticket_for(reference: str, department: Department, *, lock: bool = False) ->
         delivery = db.session.execute(query).scalar_one_or_none()
     except sa.exc.OperationalError as exc:  # the lock is taken (PostgreSQL: lock_not_available)
         db.session.rollback()
-        raise ApiError(409, _l("This ticket is being delivered right now. Please try again in "
-                               "a few seconds."), retry_after=5) from exc
+        raise ApiError(
+            409,
+            _l("This ticket is being delivered right now. Please try again in a few seconds."),
+            retry_after=5,
+        ) from exc
     if delivery is None:
         raise ApiError(403, _l("This ticket was not sent to you."))
     return delivery
@@ -250,8 +270,14 @@ def _field(name: str) -> str | None:
         raise ApiError(422, _l("“%(field)s” must be text.", field=name))
     value = value.strip()
     if len(value) > NOTE_MAX_LENGTH:
-        raise ApiError(422, _l("“%(field)s” is too long (at most %(max)d characters).",
-                               field=name, max=NOTE_MAX_LENGTH))
+        raise ApiError(
+            422,
+            _l(
+                "“%(field)s” is too long (at most %(max)d characters).",
+                field=name,
+                max=NOTE_MAX_LENGTH,
+            ),
+        )
     return value or None
 
 
@@ -349,11 +375,16 @@ def token_command(department_code: str) -> None:
     rotated = department.partner_token_hash is not None
     token = rotate_partner_token(department)
     db.session.commit()
-    click.echo(f"Partner token for {department.code} ({department.name})"
-               + (" – the previous token no longer works" if rotated else "") + ":")
+    click.echo(
+        f"Partner token for {department.code} ({department.name})"
+        + (" – the previous token no longer works" if rotated else "")
+        + ":"
+    )
     click.echo(token)
-    click.echo("Shown only now; only its SHA-256 is stored. "
-               f"Use it as 'Authorization: Bearer <token>' on {API}/….")
+    click.echo(
+        "Shown only now; only its SHA-256 is stored. "
+        f"Use it as 'Authorization: Bearer <token>' on {API}/…."
+    )
 
 
 @partners_cli.command("revoke")

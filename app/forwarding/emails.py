@@ -107,8 +107,9 @@ def when(moment) -> str:
 
 def place_summary(report: Report, lang: str) -> str:
     """``Wilder Müll – Innenstadt-West, Friedensplatz 1`` (the parts there are)."""
-    place = ", ".join(p for p in (report.district.name if report.district else None,
-                                  report.address) if p)
+    place = ", ".join(
+        p for p in (report.district.name if report.district else None, report.address) if p
+    )
     category = report.category.name(lang)
     return f"{category} – {place}" if place else category
 
@@ -152,22 +153,31 @@ def _place_facts(report: Report, data: dict[str, Any]) -> list[tuple[str, str]]:
 # --- tickets and reminders -------------------------------------------------------------------
 
 
-def _ticket_content(delivery: Delivery, forward: Delivery, department: Department,
-                    lang: str) -> MailContent:
+def _ticket_content(
+    delivery: Delivery, forward: Delivery, department: Department, lang: str
+) -> MailContent:
     report = forward.report
     data = ticket(forward, lang)
     subject = ticket_subject(report, lang)
     reminder = delivery.purpose == REMINDER
     if reminder:
         subject = _("Reminder: %(subject)s", subject=subject)
-        heading = _("Reminder: report %(reference)s has not been confirmed yet",
-                    reference=report.reference)
-        intro = [_("We sent you this report on %(date)s. Please confirm that you have received "
-                   "it, or tell us if it is not yours.",
-                   date=when(forward.sent_at or forward.created_at))]
+        heading = _(
+            "Reminder: report %(reference)s has not been confirmed yet", reference=report.reference
+        )
+        intro = [
+            _(
+                "We sent you this report on %(date)s. Please confirm that you have received "
+                "it, or tell us if it is not yours.",
+                date=when(forward.sent_at or forward.created_at),
+            )
+        ]
     else:
-        heading = _("New report %(reference)s for %(department)s", reference=report.reference,
-                    department=department.name)
+        heading = _(
+            "New report %(reference)s for %(department)s",
+            reference=report.reference,
+            department=department.name,
+        )
         intro = [_("Please take care of the following report.")]
     facts = [
         (_("Reference"), report.reference),
@@ -194,15 +204,22 @@ def _ticket_content(delivery: Delivery, forward: Delivery, department: Departmen
         blocks=blocks,
         actions=[(_("Confirm receipt or report as done"), data["partner_url"])],
         action_notes=[
-            _("On the page behind this link you can confirm receipt, report the report as done "
-              "(with a note and a photo if you like) or send it back if it is not yours. No "
-              "account is needed. Opening the link changes nothing."),
+            _(
+                "On the page behind this link you can confirm receipt, report the report as done "
+                "(with a note and a photo if you like) or send it back if it is not yours. No "
+                "account is needed. Opening the link changes nothing."
+            ),
             _("The link is valid for %(days)d days.", days=days),
         ],
         links=[(_("Map"), data["map_url"]), (_("Public status page"), data["status_url"])],
-        footer=[_("Sent automatically by the Quartiersmelder %(city)s. Please quote the "
-                  "reference %(reference)s in any reply.", city=city().name,
-                  reference=report.reference)],
+        footer=[
+            _(
+                "Sent automatically by the Quartiersmelder %(city)s. Please quote the "
+                "reference %(reference)s in any reply.",
+                city=city().name,
+                reference=report.reference,
+            )
+        ],
     )
 
 
@@ -215,11 +232,13 @@ def _attach_photos(message: EmailMessage, report: Report) -> None:
         try:
             data = storage.open(photo.storage_key)
         except (KeyError, OSError):
-            log.warning("Photo %s of %s is missing; sent without it", photo.storage_key,
-                        report.reference)
+            log.warning(
+                "Photo %s of %s is missing; sent without it", photo.storage_key, report.reference
+            )
             continue
-        message.add_attachment(data, maintype="image", subtype="jpeg",
-                               filename=f"{report.reference}-{number}.jpg")
+        message.add_attachment(
+            data, maintype="image", subtype="jpeg", filename=f"{report.reference}-{number}.jpg"
+        )
 
 
 def compose_ticket(delivery: Delivery) -> EmailMessage | None:
@@ -231,8 +250,12 @@ def compose_ticket(delivery: Delivery) -> EmailMessage | None:
             log.info("Reminder %s: the ticket is gone; nothing to remind", delivery.id)
             return None
         if forward.status != DeliveryStatus.SENT:
-            log.info("Reminder %s: ticket %s is %s meanwhile; no reminder", delivery.id,
-                     forward.id, forward.status.value)
+            log.info(
+                "Reminder %s: ticket %s is %s meanwhile; no reminder",
+                delivery.id,
+                forward.id,
+                forward.status.value,
+            )
             return None
     lang = _language((department.forward_config or {}).get("locale"))
     with force_locale(lang):
@@ -254,8 +277,7 @@ def _notice_description(report: Report, department: Department) -> list[tuple[st
     if report.category.is_sensitive and department.kind == DepartmentKind.EXTERNAL:
         text = report.public_description
         if not text and report.description:
-            text = _("The description of reports about unsafe places is shown in the inbox "
-                     "only.")
+            text = _("The description of reports about unsafe places is shown in the inbox only.")
     else:
         text = report.description
     return [(_("Description"), text)] if text else []
@@ -271,14 +293,22 @@ def compose_notice(delivery: Delivery) -> EmailMessage:
         responsible = report.department.name if report.department else _("the dispatch team")
         if copy:
             subject = _("For your information: %(subject)s", subject=summary)
-            heading = _("For your information: report %(reference)s",
-                        reference=report.reference)
-            intro = [_("This is a copy for %(department)s. %(responsible)s is responsible for "
-                       "the report.", department=department.name, responsible=responsible)]
+            heading = _("For your information: report %(reference)s", reference=report.reference)
+            intro = [
+                _(
+                    "This is a copy for %(department)s. %(responsible)s is responsible for "
+                    "the report.",
+                    department=department.name,
+                    responsible=responsible,
+                )
+            ]
         else:
             subject = _("New report: %(subject)s", subject=summary)
-            heading = _("New report %(reference)s for %(department)s",
-                        reference=report.reference, department=department.name)
+            heading = _(
+                "New report %(reference)s for %(department)s",
+                reference=report.reference,
+                department=department.name,
+            )
             intro = [_("A new report was routed to %(department)s.", department=department.name)]
         data = {"district": report.district.name if report.district else None}
         facts = [
@@ -324,8 +354,11 @@ def recipient_for_target(target: str, report_id: int | None = None):
 def compose_resident_update(delivery: Delivery) -> EmailMessage | None:
     person = resident_of(delivery)
     if person is None or not person.wants_updates or not person.email:
-        log.info("Delivery %s: %s no longer wants e-mail updates (or was deleted); not sent",
-                 delivery.id, delivery.target)
+        log.info(
+            "Delivery %s: %s no longer wants e-mail updates (or was deleted); not sent",
+            delivery.id,
+            delivery.target,
+        )
         return None
     report = delivery.report
     payload = delivery.payload or {}
@@ -345,31 +378,45 @@ def compose_resident_update(delivery: Delivery) -> EmailMessage | None:
         else:
             heading = _("News about report %(reference)s", reference=report.reference)
         if isinstance(person, ReporterContact):
-            intro = _("There is news about your report %(reference)s (%(category)s).",
-                      reference=report.reference, category=category)
+            intro = _(
+                "There is news about your report %(reference)s (%(category)s).",
+                reference=report.reference,
+                category=category,
+            )
         else:
-            intro = _("There is news about report %(reference)s (%(category)s), which you "
-                      "support.", reference=report.reference, category=category)
+            intro = _(
+                "There is news about report %(reference)s (%(category)s), which you support.",
+                reference=report.reference,
+                category=category,
+            )
         facts = [
             (_("Reference"), report.reference),
             (_("Category"), category),
-            (_("District"), report.district.name if report.district else
-             _("not within a district")),
+            (
+                _("District"),
+                report.district.name if report.district else _("not within a district"),
+            ),
             (_("Status"), status_text),
         ]
         content = MailContent(
             lang=lang,
-            subject=_cut(_("Report %(reference)s: %(status)s", reference=report.reference,
-                           status=status_text)),
+            subject=_cut(
+                _(
+                    "Report %(reference)s: %(status)s",
+                    reference=report.reference,
+                    status=status_text,
+                )
+            ),
             heading=heading,
             intro=[intro],
             facts=facts,
             blocks=[(_("Note from the city"), note)] if note else [],
-            actions=[(_("Show the report"), _url("web.status", lang,
-                                                 reference=report.reference))],
+            actions=[(_("Show the report"), _url("web.status", lang, reference=report.reference))],
             footer=[
-                _("You receive this e-mail because you asked for updates about this report. "
-                  "Please do not reply to it."),
+                _(
+                    "You receive this e-mail because you asked for updates about this report. "
+                    "Please do not reply to it."
+                ),
             ],
             links=[(_("Stop e-mails about this report"), unsubscribe)],
         )

@@ -34,8 +34,13 @@ def overdue_acknowledgements() -> sa.Select:
 
 def is_ack_overdue(delivery: Delivery) -> bool:
     department = delivery.department
-    if (delivery.purpose != FORWARD or delivery.status != DeliveryStatus.SENT
-            or department is None or not department.ack_deadline_hours or not delivery.sent_at):
+    if (
+        delivery.purpose != FORWARD
+        or delivery.status != DeliveryStatus.SENT
+        or department is None
+        or not department.ack_deadline_hours
+        or not delivery.sent_at
+    ):
         return False
     return delivery.sent_at + timedelta(hours=department.ack_deadline_hours) < utcnow()
 
@@ -49,10 +54,21 @@ def remind_unacknowledged() -> int:
         if not is_ack_overdue(delivery):
             continue
         delivery.reminded_at = utcnow()
-        add_delivery(delivery.report, delivery.method, delivery.target, REMINDER,
-             department=delivery.department, payload={"original_delivery_id": delivery.id})
-        record_event(delivery.report_id, "partner_reminded", Actor("system", "worker"),
-                     delivery_id=delivery.id, department=delivery.department.code)
+        add_delivery(
+            delivery.report,
+            delivery.method,
+            delivery.target,
+            REMINDER,
+            department=delivery.department,
+            payload={"original_delivery_id": delivery.id},
+        )
+        record_event(
+            delivery.report_id,
+            "partner_reminded",
+            Actor("system", "worker"),
+            delivery_id=delivery.id,
+            department=delivery.department.code,
+        )
         reminded += 1
     if reminded:
         db.session.commit()

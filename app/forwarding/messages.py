@@ -47,8 +47,11 @@ def ticket(delivery: Delivery, lang: str = "de") -> dict[str, Any]:
         "reference": report.reference,
         "idempotency_key": delivery.idempotency_key,
         "purpose": delivery.purpose,
-        "category": {"code": report.category.code, "name": report.category.name(lang),
-                     "group": report.category.group.name(lang)},
+        "category": {
+            "code": report.category.code,
+            "name": report.category.name(lang),
+            "group": report.category.group.name(lang),
+        },
         "status": report.status.value,
         "district": report.district.name if report.district else None,
         "address": report.address,
@@ -57,8 +60,9 @@ def ticket(delivery: Delivery, lang: str = "de") -> dict[str, Any]:
         "lon": report.lon,
         "map_url": MAP_LINK.format(lat=report.lat, lon=report.lon),
         "description": report.description,
-        "attributes": [{"label": label, "value": value}
-                       for label, value in attribute_lines(report, lang)],
+        "attributes": [
+            {"label": label, "value": value} for label, value in attribute_lines(report, lang)
+        ],
         "created_at": report.created_at.isoformat(),
         "due_at": report.due_at.isoformat() if report.due_at else None,
         "department": delivery.department.name if delivery.department else None,
@@ -96,8 +100,11 @@ def resident_update_text(delivery: Delivery) -> str:
         status_path = url_for("web.status", reference=report.reference)
         new = ReportStatus(payload.get("new", report.status.value))
         lines = [
-            _("Your report %(reference)s (%(category)s):", reference=report.reference,
-              category=report.category.name(locale)),
+            _(
+                "Your report %(reference)s (%(category)s):",
+                reference=report.reference,
+                category=report.category.name(locale),
+            ),
             _("Status: %(status)s", status=str(PUBLIC_STATUS_LABELS[new]))
             if payload.get("new") != payload.get("old")
             else _("New note from the city."),

@@ -29,11 +29,24 @@ def new_key(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex}"
 
 
-def add_delivery(report: Report, method: str, target: str, purpose: str, *,
-         department: Department | None = None, payload: dict[str, Any] | None = None) -> Delivery:
+def add_delivery(
+    report: Report,
+    method: str,
+    target: str,
+    purpose: str,
+    *,
+    department: Department | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Delivery:
     delivery = Delivery(
-        report=report, method=method, target=target, purpose=purpose, department=department,
-        idempotency_key=new_key(purpose), payload=payload or {}, status=DeliveryStatus.PENDING,
+        report=report,
+        method=method,
+        target=target,
+        purpose=purpose,
+        department=department,
+        idempotency_key=new_key(purpose),
+        payload=payload or {},
+        status=DeliveryStatus.PENDING,
     )
     db.session.add(delivery)
     return delivery
@@ -43,17 +56,30 @@ def forward_to(report: Report, department: Department, *, manual: bool = False) 
     """A ticket to ``department`` by its forwarding method (None when it has none)."""
     if not department.forward_method:
         return None
-    return add_delivery(report, department.forward_method, department.code, FORWARD,
-                department=department, payload={"manual": manual})
+    return add_delivery(
+        report,
+        department.forward_method,
+        department.code,
+        FORWARD,
+        department=department,
+        payload={"manual": manual},
+    )
 
 
-def notify_department(report: Report, department: Department, *,
-                      copy: bool = False) -> Delivery | None:
+def notify_department(
+    report: Report, department: Department, *, copy: bool = False
+) -> Delivery | None:
     """An e-mail notice of a new report to a department that wants one."""
     if not (department.notify_on_new and department.email):
         return None
-    return add_delivery(report, "email", department.code, DEPARTMENT_NOTICE, department=department,
-                payload={"copy": copy})
+    return add_delivery(
+        report,
+        "email",
+        department.code,
+        DEPARTMENT_NOTICE,
+        department=department,
+        payload={"copy": copy},
+    )
 
 
 def _route_side_effects(report: Report, department: Department | None) -> None:
@@ -92,16 +118,59 @@ def resident_recipients(report: Report) -> list[tuple[str, str, str]]:
     return recipients
 
 
-def on_status_changed(sender: Flask, *, report: Report, old: ReportStatus, new: ReportStatus,
-                      public_note: str | None, **_: Any) -> None:
+def on_status_changed(
+    sender: Flask,
+    *,
+    report: Report,
+    old: ReportStatus,
+    new: ReportStatus,
+    public_note: str | None,
+    **_: Any,
+) -> None:
     """Every public status change or public note goes to the residents who asked for it."""
     db.session.flush()  # the event row exists, so the message can point at it
     for method, target, locale in resident_recipients(report):
-        add_delivery(report, method, target, RESIDENT_UPDATE,
-             payload={"old": old.value, "new": new.value, "note": public_note, "locale": locale})
+        add_delivery(
+            report,
+            method,
+            target,
+            RESIDENT_UPDATE,
+            payload={"old": old.value, "new": new.value, "note": public_note, "locale": locale},
+        )
 
 
 def register(app: Flask) -> None:
     report_submitted.connect(on_report_submitted)
     report_rerouted.connect(on_report_rerouted)
     report_status_changed.connect(on_status_changed)
+
+
+def forward_manually(report: Report, department: Department, user) -> Delivery:
+    """A caseworker sends the ticket to a configured partner (any report, any partner)."""
+    from flask_babel import lazy_gettext as _l
+
+    from app.core.events import record_event
+    from app.reports.workflow import WorkflowError, actor_for, require_change
+
+    require_change(user, report)
+    delivery = forward_to(report, department, manual=True) if department.is_active else None
+    if delivery is None:
+        raise WorkflowError(_l("No forwarding is configured for this department."))
+    record_event(report.id, "forwarded_manually", actor_for(user), department=department.code)
+    db.session.flush()
+    return delivery
+
+
+def retry_delivery(delivery: Delivery, user) -> Delivery:
+    """A dead (or waiting) delivery goes out at the worker's next round."""
+    from app.core.db import utcnow
+    from app.core.events import record_event
+    from app.reports.workflow import actor_for, require_change
+
+    require_change(user, delivery.report)
+    delivery.status = DeliveryStatus.PENDING
+    delivery.next_attempt_at = utcnow()
+    record_event(delivery.report_id, "delivery_retried", actor_for(user),
+                 department=delivery.department.code if delivery.department else None)
+    db.session.flush()
+    return delivery

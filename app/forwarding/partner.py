@@ -37,8 +37,9 @@ class PartnerActionRefused(WorkflowError):
 
 def partner_actor(delivery: Delivery) -> Actor:
     department = delivery.department
-    return Actor("partner", department.code if department else "?",
-                 department.name if department else "")
+    return Actor(
+        "partner", department.code if department else "?", department.name if department else ""
+    )
 
 
 def _move(delivery: Delivery, new: DeliveryStatus) -> None:
@@ -62,8 +63,13 @@ def acknowledge(delivery: Delivery, note: str | None = None) -> Delivery:
     if was != delivery.status:
         delivery.acknowledged_at = utcnow()
         delivery.partner_note = (note or "").strip() or delivery.partner_note
-        record_event(delivery.report_id, "partner_acknowledged", partner_actor(delivery),
-                     delivery_id=delivery.id, note=delivery.partner_note)
+        record_event(
+            delivery.report_id,
+            "partner_acknowledged",
+            partner_actor(delivery),
+            delivery_id=delivery.id,
+            note=delivery.partner_note,
+        )
         db.session.flush()
     return delivery
 
@@ -81,8 +87,14 @@ def mark_done(delivery: Delivery, note: str | None = None, photo: bytes | None =
     delivery.partner_note = note or delivery.partner_note
     report = delivery.report
     photo_id = _attach_photo(delivery, photo) if photo else None
-    record_event(report.id, "partner_done", partner_actor(delivery), delivery_id=delivery.id,
-                 note=note, photo_id=photo_id)
+    record_event(
+        report.id,
+        "partner_done",
+        partner_actor(delivery),
+        delivery_id=delivery.id,
+        note=note,
+        photo_id=photo_id,
+    )
     target = delivery.department.done_status if delivery.department else ReportStatus.RESOLVED
     if target in TRANSITIONS[report.status]:
         # The partner's own words are the public note; the status itself says "resolved".
@@ -92,7 +104,7 @@ def mark_done(delivery: Delivery, note: str | None = None, photo: bytes | None =
 
 
 def return_ticket(delivery: Delivery, reason: str) -> Delivery:
-    """"Not ours": the report goes back to triage with the partner's reason."""
+    """ "Not ours": the report goes back to triage with the partner's reason."""
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError(_l("Please give a reason."))
@@ -107,13 +119,19 @@ def return_ticket(delivery: Delivery, reason: str) -> Delivery:
         "de": f"Von {name} zurückgegeben: {reason} → Sichtung",
         "en": f"Returned by {name}: {reason} → triage",
     }
-    record_event(report.id, "partner_returned", partner_actor(delivery), delivery_id=delivery.id,
-                 reason=reason)
+    record_event(
+        report.id,
+        "partner_returned",
+        partner_actor(delivery),
+        delivery_id=delivery.id,
+        reason=reason,
+    )
     if ReportStatus.IN_REVIEW in TRANSITIONS[report.status]:
         apply_status(report, ReportStatus.IN_REVIEW, partner_actor(delivery), None)
     db.session.flush()
-    report_rerouted.send(current_app._get_current_object(), report=report, old=old, new=None,
-                         reason=reason)
+    report_rerouted.send(
+        current_app._get_current_object(), report=report, old=old, new=None, reason=reason
+    )
     return delivery
 
 
@@ -130,9 +148,14 @@ def _attach_photo(delivery: Delivery, data: bytes) -> int:
     for stored in (image, thumb):
         if stored.created:
             track_new_file(db.session(), storage, stored.key)
-    photo = ReportPhoto(report=delivery.report, position=len(delivery.report.photos),
-                        storage_key=image.key, thumbnail_key=thumb.key,
-                        width=processed.width, height=processed.height)
+    photo = ReportPhoto(
+        report=delivery.report,
+        position=len(delivery.report.photos),
+        storage_key=image.key,
+        thumbnail_key=thumb.key,
+        width=processed.width,
+        height=processed.height,
+    )
     db.session.add(photo)
     db.session.flush()
     return photo.id

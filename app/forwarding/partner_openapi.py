@@ -50,8 +50,10 @@ def _error() -> dict[str, Any]:
 
 
 def _ok() -> dict[str, Any]:
-    return {"description": "The ticket after the action",
-            "content": {JSON: {"schema": {"$ref": "#/components/schemas/TicketStatus"}}}}
+    return {
+        "description": "The ticket after the action",
+        "content": {JSON: {"schema": {"$ref": "#/components/schemas/TicketStatus"}}},
+    }
 
 
 def _note_body(field: str, required: bool, photo: bool = False) -> dict[str, Any]:
@@ -59,53 +61,94 @@ def _note_body(field: str, required: bool, photo: bool = False) -> dict[str, Any
     schema = {"type": "object", "properties": properties}
     if required:
         schema["required"] = [field]
-    content: dict[str, Any] = {JSON: {"schema": schema},
-                               "application/x-www-form-urlencoded": {"schema": schema}}
+    content: dict[str, Any] = {
+        JSON: {"schema": schema},
+        "application/x-www-form-urlencoded": {"schema": schema},
+    }
     if photo:
-        multipart = {"type": "object", "properties": {
-            **properties, "photo": {"type": "string", "format": "binary",
-                                    "description": "JPEG, PNG, WebP or HEIC; metadata removed."}}}
+        multipart = {
+            "type": "object",
+            "properties": {
+                **properties,
+                "photo": {
+                    "type": "string",
+                    "format": "binary",
+                    "description": "JPEG, PNG, WebP or HEIC; metadata removed.",
+                },
+            },
+        }
         content["multipart/form-data"] = {"schema": multipart}
     return {"required": required, "content": content}
 
 
 def _reference() -> dict[str, Any]:
-    return {"name": "reference", "in": "path", "required": True,
-            "schema": {"type": "string", "maxLength": 32}, "example": "DO-2026-00042"}
+    return {
+        "name": "reference",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "maxLength": 32},
+        "example": "DO-2026-00042",
+    }
 
 
 def _action(summary: str, body: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     responses = {"200": _ok(), "400": _error(), "403": _error(), "404": _error(), "409": _error()}
     responses.update(extra)
-    return {"summary": summary, "parameters": [_reference()], "requestBody": body,
-            "responses": responses}
+    return {
+        "summary": summary,
+        "parameters": [_reference()],
+        "requestBody": body,
+        "responses": responses,
+    }
 
 
 def document() -> dict[str, Any]:
     nullable_time = {"type": "string", "format": "date-time", "nullable": True}
     return {
         "openapi": "3.0.3",
-        "info": {"title": "Quartiersmelder partner API", "version": "1.0",
-                 "description": DESCRIPTION},
+        "info": {
+            "title": "Quartiersmelder partner API",
+            "version": "1.0",
+            "description": DESCRIPTION,
+        },
         "servers": [{"url": API}],
         "security": [{"partnerToken": []}],
         "paths": {
-            "/tickets/{reference}": {"get": {
-                "summary": "The state of a ticket sent to you",
-                "parameters": [_reference()],
-                "responses": {"200": {"description": "The ticket",
-                                      "content": {JSON: {"schema": {
-                                          "$ref": "#/components/schemas/TicketStatus"}}}},
-                              "403": _error(), "404": _error()},
-            }},
-            "/tickets/{reference}/acknowledge": {"post": _action(
-                "You have the ticket and take care of it", _note_body("note", False), {})},
-            "/tickets/{reference}/done": {"post": _action(
-                "Done, with an optional note and photo of the cleaned spot",
-                _note_body("note", False, photo=True), {"413": _error(), "422": _error()})},
-            "/tickets/{reference}/return": {"post": _action(
-                "Not yours: back to triage with a reason", _note_body("reason", True),
-                {"422": _error()})},
+            "/tickets/{reference}": {
+                "get": {
+                    "summary": "The state of a ticket sent to you",
+                    "parameters": [_reference()],
+                    "responses": {
+                        "200": {
+                            "description": "The ticket",
+                            "content": {
+                                JSON: {"schema": {"$ref": "#/components/schemas/TicketStatus"}}
+                            },
+                        },
+                        "403": _error(),
+                        "404": _error(),
+                    },
+                }
+            },
+            "/tickets/{reference}/acknowledge": {
+                "post": _action(
+                    "You have the ticket and take care of it", _note_body("note", False), {}
+                )
+            },
+            "/tickets/{reference}/done": {
+                "post": _action(
+                    "Done, with an optional note and photo of the cleaned spot",
+                    _note_body("note", False, photo=True),
+                    {"413": _error(), "422": _error()},
+                )
+            },
+            "/tickets/{reference}/return": {
+                "post": _action(
+                    "Not yours: back to triage with a reason",
+                    _note_body("reason", True),
+                    {"422": _error()},
+                )
+            },
         },
         "components": {
             "securitySchemes": {"partnerToken": {"type": "http", "scheme": "bearer"}},
@@ -118,8 +161,10 @@ def document() -> dict[str, Any]:
                         "delivery_id": {"type": "integer"},
                         "idempotency_key": {"type": "string"},
                         "status": {"type": "string", "enum": [s.value for s in DeliveryStatus]},
-                        "report_status": {"type": "string",
-                                          "enum": [s.value for s in ReportStatus]},
+                        "report_status": {
+                            "type": "string",
+                            "enum": [s.value for s in ReportStatus],
+                        },
                         "department": {"type": "string", "nullable": True},
                         "sent_at": nullable_time,
                         "acknowledged_at": nullable_time,
@@ -129,27 +174,51 @@ def document() -> dict[str, Any]:
                     "additionalProperties": False,
                 },
                 "Error": {
-                    "type": "object", "required": ["error"],
-                    "properties": {"error": {
-                        "type": "object", "required": ["code", "status", "message"],
-                        "properties": {"code": {"type": "string"}, "status": {"type": "integer"},
-                                       "message": {"type": "string"}}}},
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "status", "message"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "status": {"type": "integer"},
+                                "message": {"type": "string"},
+                            },
+                        }
+                    },
                 },
                 "WebhookTicket": {
                     "type": "object",
                     "description": "The body of a webhook POST (see the description).",
-                    "required": ["reference", "idempotency_key", "delivery_id", "purpose",
-                                 "category", "lat", "lon", "photos", "api"],
+                    "required": [
+                        "reference",
+                        "idempotency_key",
+                        "delivery_id",
+                        "purpose",
+                        "category",
+                        "lat",
+                        "lon",
+                        "photos",
+                        "api",
+                    ],
                     "properties": {
                         "reference": {"type": "string"},
                         "idempotency_key": {"type": "string"},
                         "delivery_id": {"type": "integer"},
-                        "purpose": {"type": "string", "enum": ["forward", "reminder",
-                                                               "department_notice"]},
+                        "purpose": {
+                            "type": "string",
+                            "enum": ["forward", "reminder", "department_notice"],
+                        },
                         "reminder_of": {"type": "integer"},
-                        "category": {"type": "object", "properties": {
-                            "code": {"type": "string"}, "name": {"type": "string"},
-                            "group": {"type": "string"}}},
+                        "category": {
+                            "type": "object",
+                            "properties": {
+                                "code": {"type": "string"},
+                                "name": {"type": "string"},
+                                "group": {"type": "string"},
+                            },
+                        },
                         "status": {"type": "string"},
                         "district": {"type": "string", "nullable": True},
                         "address": {"type": "string", "nullable": True},
@@ -158,21 +227,41 @@ def document() -> dict[str, Any]:
                         "lon": {"type": "number"},
                         "map_url": {"type": "string", "format": "uri"},
                         "description": {"type": "string"},
-                        "attributes": {"type": "array", "items": {"type": "object", "properties": {
-                            "label": {"type": "string"}, "value": {"type": "string"}}}},
+                        "attributes": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "label": {"type": "string"},
+                                    "value": {"type": "string"},
+                                },
+                            },
+                        },
                         "created_at": {"type": "string", "format": "date-time"},
                         "due_at": nullable_time,
                         "department": {"type": "string", "nullable": True},
                         "status_url": {"type": "string", "format": "uri"},
                         "partner_url": {"type": "string", "format": "uri"},
-                        "photos": {"type": "array", "items": {"type": "object", "properties": {
-                            "url": {"type": "string", "format": "uri"},
-                            "thumbnail_url": {"type": "string", "format": "uri"},
-                            "width": {"type": "integer"}, "height": {"type": "integer"},
-                            "expires_at": {"type": "string", "format": "date-time"}}}},
-                        "api": {"type": "object", "properties": {
-                            k: {"type": "string", "format": "uri"}
-                            for k in ("ticket", "acknowledge", "done", "return")}},
+                        "photos": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "url": {"type": "string", "format": "uri"},
+                                    "thumbnail_url": {"type": "string", "format": "uri"},
+                                    "width": {"type": "integer"},
+                                    "height": {"type": "integer"},
+                                    "expires_at": {"type": "string", "format": "date-time"},
+                                },
+                            },
+                        },
+                        "api": {
+                            "type": "object",
+                            "properties": {
+                                k: {"type": "string", "format": "uri"}
+                                for k in ("ticket", "acknowledge", "done", "return")
+                            },
+                        },
                     },
                 },
             },

@@ -65,8 +65,10 @@ def _csrf_failed(error: CSRFError):
     return _message_page(
         400,
         _("The form has expired"),
-        _("Nothing was changed. Please open the link from the e-mail again and repeat your "
-          "entry. If this keeps happening, please allow cookies for this site."),
+        _(
+            "Nothing was changed. Please open the link from the e-mail again and repeat your "
+            "entry. If this keeps happening, please allow cookies for this site."
+        ),
     )
 
 
@@ -75,15 +77,19 @@ def _refused(invalid: LinkInvalid):
         return _message_page(
             403,
             _("This link has expired"),
-            _("Links in our e-mails are valid for %(days)d days. Nothing was changed. Please "
-              "ask the city for a new link and quote the reference number from the e-mail.",
-              days=current_app.config["PARTNER_LINK_MAX_AGE_DAYS"]),
+            _(
+                "Links in our e-mails are valid for %(days)d days. Nothing was changed. Please "
+                "ask the city for a new link and quote the reference number from the e-mail.",
+                days=current_app.config["PARTNER_LINK_MAX_AGE_DAYS"],
+            ),
         )
     return _message_page(
         403,
         _("This link is not valid"),
-        _("The link is incomplete or was changed, so nothing was changed. Please open it from "
-          "the e-mail again, or copy it completely into the address bar."),
+        _(
+            "The link is incomplete or was changed, so nothing was changed. Please open it from "
+            "the e-mail again, or copy it completely into the address bar."
+        ),
     )
 
 
@@ -103,8 +109,14 @@ def _state_text(delivery: Delivery) -> str:
     return _("Not delivered yet")
 
 
-def _render_ticket(delivery: Delivery, *, result: str | None = None, error: str | None = None,
-                   status: int = 200, form: dict[str, str] | None = None):
+def _render_ticket(
+    delivery: Delivery,
+    *,
+    result: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+    form: dict[str, str] | None = None,
+):
     lang = current_lang()
     S = DeliveryStatus
     context: dict[str, Any] = {
@@ -153,37 +165,49 @@ def _act(delivery: Delivery):
     reason = request.form.get("reason", "").strip()
     form = {"note": note, "reason": reason}
     if action not in ACTIONS:
-        return _render_ticket(delivery, error=_("Please choose one of the buttons."), status=400,
-                              form=form)
+        return _render_ticket(
+            delivery, error=_("Please choose one of the buttons."), status=400, form=form
+        )
     if len(note) > NOTE_MAX or len(reason) > NOTE_MAX:
-        return _render_ticket(delivery, status=422, form=form,
-                              error=_("Please write at most %(n)d characters.", n=NOTE_MAX))
+        return _render_ticket(
+            delivery,
+            status=422,
+            form=form,
+            error=_("Please write at most %(n)d characters.", n=NOTE_MAX),
+        )
     try:
         if action == "acknowledge":
             partner_service.acknowledge(delivery, note or None)
             result = _("Thank you! The report is marked as received.")
         elif action == "done":
             partner_service.mark_done(delivery, note or None, _uploaded_photo())
-            result = _("Thank you! The report is marked as done. The people who reported it "
-                       "will be informed.")
+            result = _(
+                "Thank you! The report is marked as done. The people who reported it "
+                "will be informed."
+            )
         else:
             partner_service.return_ticket(delivery, reason)
             result = _("The report was sent back to the city with your reason.")
         db.session.commit()
     except WorkflowError as refused:
         db.session.rollback()
-        return _render_ticket(delivery, error=str(refused.message), status=refused.status,
-                              form=form)
+        return _render_ticket(
+            delivery, error=str(refused.message), status=refused.status, form=form
+        )
     except PhotoRejected as rejected:
         db.session.rollback()
-        return _render_ticket(delivery, error=str(rejected.errors["photos"]),
-                              status=rejected.status, form=form)
+        return _render_ticket(
+            delivery, error=str(rejected.errors["photos"]), status=rejected.status, form=form
+        )
     except StaleDataError:
         db.session.rollback()
         return _render_ticket(
-            delivery, status=409, form=form,
-            error=_("The report was changed at the same time. Nothing was saved; please try "
-                    "again."),
+            delivery,
+            status=409,
+            form=form,
+            error=_(
+                "The report was changed at the same time. Nothing was saved; please try again."
+            ),
         )
     return _render_ticket(delivery, result=result)
 
@@ -211,21 +235,27 @@ def unsubscribe(token: str):
         return _message_page(
             200,
             _("No more e-mails"),
-            _("We no longer store an address for this report, so you will not receive any "
-              "more e-mails about it."),
+            _(
+                "We no longer store an address for this report, so you will not receive any "
+                "more e-mails about it."
+            ),
         )
     reference = person.report.reference
     if request.method == "POST":
         if person.wants_updates:
             person.wants_updates = False
-            record_event(person.report_id, "resident_unsubscribed", Actor("resident", "email"),
-                         target=target)
+            record_event(
+                person.report_id, "resident_unsubscribed", Actor("resident", "email"), target=target
+            )
             db.session.commit()
         return _message_page(
             200,
             _("Unsubscribed"),
-            _("You will not receive any more e-mails about report %(reference)s.",
-              reference=reference),
+            _(
+                "You will not receive any more e-mails about report %(reference)s.",
+                reference=reference,
+            ),
         )
-    return render_template("partner/unsubscribe.html", reference=reference,
-                           subscribed=person.wants_updates)
+    return render_template(
+        "partner/unsubscribe.html", reference=reference, subscribed=person.wants_updates
+    )

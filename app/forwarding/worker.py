@@ -34,8 +34,9 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def backoff_seconds(attempts: int, base: float, cap: float,
-                    rng: random.Random | None = None) -> float:
+def backoff_seconds(
+    attempts: int, base: float, cap: float, rng: random.Random | None = None
+) -> float:
     """base·2^(n−1), capped, with ±25 % jitter so failed deliveries don't retry in lockstep."""
     delay = min(cap, base * 2 ** max(0, attempts - 1))
     return delay * (0.75 + 0.5 * (rng or random).random())
@@ -90,9 +91,17 @@ def deliver_one() -> bool:
     now = utcnow()
     # The attempt row is added only now: added before the send, autoflush inserts it during
     # the send and, on SQLite, holds the database's write lock for the whole request.
-    db.session.add(DeliveryAttempt(
-        delivery=delivery, number=delivery.attempts + 1, worker=worker_name(),
-        started_at=started, finished_at=now, is_success=result.ok, error=result.error))
+    db.session.add(
+        DeliveryAttempt(
+            delivery=delivery,
+            number=delivery.attempts + 1,
+            worker=worker_name(),
+            started_at=started,
+            finished_at=now,
+            is_success=result.ok,
+            error=result.error,
+        )
+    )
     delivery.attempts += 1
     on_sqlite = db.session.get_bind().dialect.name != "postgresql"
     if delivery.status == DeliveryStatus.PENDING and on_sqlite:
@@ -108,14 +117,30 @@ def deliver_one() -> bool:
     elif not result.retryable or delivery.attempts >= config["DELIVERY_MAX_ATTEMPTS"]:
         delivery.status = DeliveryStatus.DEAD
         delivery.last_error = result.error
-        record_event(delivery.report_id, "delivery_dead", WORKER, delivery_id=delivery.id,
-                     method=delivery.method, target=delivery.target, error=result.error)
-        log.warning("Delivery %s is dead after %s attempts: %s", delivery.id, delivery.attempts,
-                    result.error)
+        record_event(
+            delivery.report_id,
+            "delivery_dead",
+            WORKER,
+            delivery_id=delivery.id,
+            method=delivery.method,
+            target=delivery.target,
+            error=result.error,
+        )
+        log.warning(
+            "Delivery %s is dead after %s attempts: %s",
+            delivery.id,
+            delivery.attempts,
+            result.error,
+        )
     else:
         delivery.last_error = result.error
-        delivery.next_attempt_at = now + timedelta(seconds=backoff_seconds(
-            delivery.attempts, config["DELIVERY_BACKOFF_SECONDS"], config["DELIVERY_BACKOFF_CAP"]))
+        delivery.next_attempt_at = now + timedelta(
+            seconds=backoff_seconds(
+                delivery.attempts,
+                config["DELIVERY_BACKOFF_SECONDS"],
+                config["DELIVERY_BACKOFF_CAP"],
+            )
+        )
     db.session.commit()
     return True
 
@@ -126,13 +151,6 @@ def deliver_due(limit: int = 1000) -> int:
     while count < limit and deliver_one():
         count += 1
     return count
-
-
-def retry_now(delivery: Delivery) -> Delivery:
-    """A dead (or waiting) delivery goes out again at the next worker round (the caller commits)."""
-    delivery.status = DeliveryStatus.PENDING
-    delivery.next_attempt_at = utcnow()
-    return delivery
 
 
 def run(app: Flask, *, interval: float = 2.0, once: bool = False) -> None:

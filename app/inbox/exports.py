@@ -131,6 +131,7 @@ def feature(report: Report, supporters: int, lang: str) -> dict[str, Any]:
 def geojson_chunks(user: User, queue_filter: QueueFilter, tz: str, lang: str) -> Iterator[str]:
     yield '{"type":"FeatureCollection","features":['
     for n, (report, supporters) in enumerate(reports(user, queue_filter, tz)):
-        yield ("," if n else "") + json.dumps(feature(report, supporters, lang),
-                                              ensure_ascii=False, separators=(",", ":"))
+        yield ("," if n else "") + json.dumps(
+            feature(report, supporters, lang), ensure_ascii=False, separators=(",", ":")
+        )
     yield "]}"

@@ -47,8 +47,16 @@ class FilterForm:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.statuses or self.category or self.district or self.department
-                     or self.date_from or self.date_to or self.text or self.overdue)
+        return bool(
+            self.statuses
+            or self.category
+            or self.district
+            or self.department
+            or self.date_from
+            or self.date_to
+            or self.text
+            or self.overdue
+        )
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """Query arguments for a link to this filter (``changes`` override single values)."""
@@ -113,8 +121,9 @@ def parse_filter(args: MultiDict, user: User) -> ParsedFilter:
     notices: list[str] = []
 
     def unknown(value: str) -> None:
-        notices.append(_("The filter value “%(value)s” is not known and was ignored.",
-                         value=_shown(value)))
+        notices.append(
+            _("The filter value “%(value)s” is not known and was ignored.", value=_shown(value))
+        )
 
     scopes = allowed_scopes(user)
     scope = args.get("scope", "")
@@ -167,8 +176,9 @@ def parse_filter(args: MultiDict, user: User) -> ParsedFilter:
         raw = args.get(name, "").strip()
         dates[name] = parse_date(raw) if raw else None
         if raw and dates[name] is None:
-            notices.append(_("The date “%(value)s” was not understood and was ignored.",
-                             value=_shown(raw)))
+            notices.append(
+                _("The date “%(value)s” was not understood and was ignored.", value=_shown(raw))
+            )
     form.date_from = dates["from"].isoformat() if dates["from"] else ""
     form.date_to = dates["to"].isoformat() if dates["to"] else ""
 

@@ -63,8 +63,9 @@ def local_datetime(moment: datetime | None) -> str:
     """Date and time in the city's time zone (Flask-Babel's default time zone)."""
     if not moment:
         return ""
-    return _("%(date)s, %(time)s", date=format_date(moment, "medium"),
-             time=format_time(moment, "short"))
+    return _(
+        "%(date)s, %(time)s", date=format_date(moment, "medium"), time=format_time(moment, "short")
+    )
 
 
 def local_date(moment: datetime | None) -> str:
@@ -77,7 +78,7 @@ def age(moment: datetime, now: datetime | None = None) -> str:
 
 
 def ago(moment: datetime, now: datetime | None = None) -> str:
-    """"3 days ago", in the page's language."""
+    """ "3 days ago", in the page's language."""
     return format_timedelta(moment - (now or utcnow()), threshold=1.0, add_direction=True)
 
 
@@ -108,16 +109,21 @@ def actor_names(actors: Iterable[str]) -> dict[str, str]:
     """``user:12`` → the user's name, ``resident:web`` → "Resident (web form)" and so on."""
     actors = set(actors)
     user_ids = {int(a[5:]) for a in actors if a.startswith("user:") and a[5:].isdigit()}
-    client_ids = {int(a[11:]) for a in actors
-                  if a.startswith("api_client:") and a[11:].isdigit()}
-    users = dict(db.session.execute(
-        db.select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    client_ids = {int(a[11:]) for a in actors if a.startswith("api_client:") and a[11:].isdigit()}
+    users = (
+        dict(db.session.execute(db.select(User.id, User.name).where(User.id.in_(user_ids))).all())
+        if user_ids
+        else {}
+    )
     clients: dict[int, str] = {}
     if client_ids:
         from app.open311.models import ApiKey
 
-        clients = dict(db.session.execute(
-            db.select(ApiKey.id, ApiKey.name).where(ApiKey.id.in_(client_ids))).all())
+        clients = dict(
+            db.session.execute(
+                db.select(ApiKey.id, ApiKey.name).where(ApiKey.id.in_(client_ids))
+            ).all()
+        )
     names = {}
     for actor in actors:
         kind, _sep, ident = actor.partition(":")
@@ -128,13 +134,15 @@ def actor_names(actors: Iterable[str]) -> dict[str, str]:
             names[actor] = str(RESIDENT_LABELS.get(ident, _l("Resident")))
         elif kind == "api_client":
             name = clients.get(int(ident)) if ident.isdigit() else None
-            names[actor] = _("Open311 client “%(name)s”", name=name) if name else \
-                _("Open311 client")
+            names[actor] = (
+                _("Open311 client “%(name)s”", name=name) if name else _("Open311 client")
+            )
         elif kind == "system":
             names[actor] = _("System")
         elif kind == "partner":
-            names[actor] = _("Partner system %(name)s", name=ident) if ident else \
-                _("Partner system")
+            names[actor] = (
+                _("Partner system %(name)s", name=ident) if ident else _("Partner system")
+            )
         else:
             names[actor] = actor
     return names
@@ -169,17 +177,36 @@ def _names_by_code(model, codes: set[str], lang: str) -> dict[str, str]:
     return {d.code: d.name for d in rows}
 
 
+_FORWARDING_WORDS = {
+    "forwarded_manually": _l("Forwarded by hand"),
+    "delivery_retried": _l("Delivery started again"),
+    "delivery_dead": _l("Delivery failed for good"),
+    "partner_acknowledged": _l("Partner acknowledged the ticket"),
+    "partner_done": _l("Partner reported it done"),
+    "partner_returned": _l("Partner returned the ticket (not theirs)"),
+    "partner_reminded": _l("Partner reminded (no acknowledgement in time)"),
+    "supporter_added": _l("A resident said “me too”"),
+    "contact_deleted": _l("Contact data deleted at the resident's request"),
+    "resident_unsubscribed": _l("A resident unsubscribed from updates"),
+}
+
+
 def timeline(report: Report, lang: str, report_url) -> list[TimelineEntry]:
     """Every event of the report, oldest first, in words."""
-    events = list(db.session.execute(
-        db.select(ReportEvent).where(ReportEvent.report_id == report.id)
-        .order_by(ReportEvent.created_at, ReportEvent.id)
-    ).scalars())
+    events = list(
+        db.session.execute(
+            db.select(ReportEvent)
+            .where(ReportEvent.report_id == report.id)
+            .order_by(ReportEvent.created_at, ReportEvent.id)
+        ).scalars()
+    )
     who = actor_names(e.actor for e in events)
     department_codes: set[str] = set()
     category_codes: set[str] = set()
     for e in events:
         data = e.data or {}
+        if e.kind in _FORWARDING_WORDS:
+            department_codes.add(data.get("department"))
         if e.kind == "rerouted":
             department_codes |= {data.get("old"), data.get("new")}
         elif e.kind in ("category_changed", "location_changed", "submitted"):
@@ -195,24 +222,34 @@ def timeline(report: Report, lang: str, report_url) -> list[TimelineEntry]:
     for e in events:
         data: dict[str, Any] = e.data or {}
         entry = TimelineEntry(
-            when=local_datetime(e.created_at), when_iso=e.created_at.isoformat(),
-            who=who.get(e.actor, e.actor), what=e.kind, kind=e.kind, is_public=e.is_public,
+            when=local_datetime(e.created_at),
+            when_iso=e.created_at.isoformat(),
+            who=who.get(e.actor, e.actor),
+            what=e.kind,
+            kind=e.kind,
+            is_public=e.is_public,
             public_note=e.public_note,
         )
         if e.kind == "submitted":
-            entry.what = _("Report received via %(channel)s",
-                           channel=channel_label(data.get("channel", report.channel)))
+            entry.what = _(
+                "Report received via %(channel)s",
+                channel=channel_label(data.get("channel", report.channel)),
+            )
             code = data.get("department")
             entry.details.append(
                 _("Routed to %(department)s", department=departments.get(code, code))
-                if code else _("No rule matched: triage queue"))
+                if code
+                else _("No rule matched: triage queue")
+            )
             reason = data.get("reason")
             if isinstance(reason, dict) and pick_language(reason, lang):
                 entry.details.append(pick_language(reason, lang))
         elif e.kind == "status_changed":
             entry.what = _("Status changed")
-            entry.old, entry.new = status_label(data.get("old", "")), status_label(
-                data.get("new", ""))
+            entry.old, entry.new = (
+                status_label(data.get("old", "")),
+                status_label(data.get("new", "")),
+            )
         elif e.kind == "public_note":
             entry.what = _("Public note")
         elif e.kind == "note_added":
@@ -234,8 +271,9 @@ def timeline(report: Report, lang: str, report_url) -> list[TimelineEntry]:
             ref = data.get("duplicate")
             if ref:
                 entry.link = (ref, report_url(ref))
-            entry.details.append(_("Supporters moved: %(n)d", n=int(data.get("supporters_moved")
-                                                                     or 0)))
+            entry.details.append(
+                _("Supporters moved: %(n)d", n=int(data.get("supporters_moved") or 0))
+            )
         elif e.kind == "category_changed":
             entry.what = _("Category changed")
             entry.old = categories.get(data.get("old"), data.get("old"))
@@ -243,7 +281,9 @@ def timeline(report: Report, lang: str, report_url) -> list[TimelineEntry]:
             code = data.get("department")
             entry.details.append(
                 _("Routed to %(department)s", department=departments.get(code, code))
-                if code else _("No rule matched: triage queue"))
+                if code
+                else _("No rule matched: triage queue")
+            )
         elif e.kind == "location_changed":
             entry.what = _("Location changed")
             entry.old = _point(data.get("old"))
@@ -251,7 +291,9 @@ def timeline(report: Report, lang: str, report_url) -> list[TimelineEntry]:
             code = data.get("department")
             entry.details.append(
                 _("Routed to %(department)s", department=departments.get(code, code))
-                if code else _("No rule matched: triage queue"))
+                if code
+                else _("No rule matched: triage queue")
+            )
         elif e.kind == "description_moderated":
             if data.get("hidden"):
                 entry.what = _("Description hidden from the public")
@@ -259,10 +301,22 @@ def timeline(report: Report, lang: str, report_url) -> list[TimelineEntry]:
                 entry.what = _("Public description set")
                 if data.get("public_text"):
                     entry.details.append(_("Public text: %(text)s", text=data["public_text"]))
+        elif e.kind in _FORWARDING_WORDS:
+            entry.what = str(_FORWARDING_WORDS[e.kind])
+            code = data.get("department")
+            if code:
+                entry.details.append(departments.get(code, code))
+            for key, label in (("note", _l("Note: %(text)s")), ("reason", _l("Reason: %(text)s")),
+                               ("error", _l("Error: %(text)s"))):
+                if data.get(key):
+                    entry.details.append(str(label) % {"text": data[key]})
         elif e.kind in ("photo_released", "photo_hidden"):
             number = photo_numbers.get(data.get("photo_id"), "?")
-            entry.what = (_("Photo %(n)s published", n=number) if e.kind == "photo_released"
-                          else _("Photo %(n)s hidden from the public", n=number))
+            entry.what = (
+                _("Photo %(n)s published", n=number)
+                if e.kind == "photo_released"
+                else _("Photo %(n)s hidden from the public", n=number)
+            )
         entries.append(entry)
     return entries
 

@@ -65,8 +65,9 @@ def _local_bounds(day: date, tz: str, end: bool) -> datetime:
     return moment
 
 
-def filtered(user: User, f: QueueFilter, tz: str = "Europe/Berlin", *,
-             with_status: bool = True) -> sa.Select:
+def filtered(
+    user: User, f: QueueFilter, tz: str = "Europe/Berlin", *, with_status: bool = True
+) -> sa.Select:
     """The filter as a SELECT of Report (no ordering, no paging)."""
     query = sa.select(Report)
     scope = f.scope if f.scope in allowed_scopes(user) else Scope.MINE
@@ -101,8 +102,10 @@ def filtered(user: User, f: QueueFilter, tz: str = "Europe/Berlin", *,
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             pattern = f"%{escaped}%"
             query = query.where(
-                sa.or_(Report.description.ilike(pattern, escape="\\"),
-                       Report.address.ilike(pattern, escape="\\"))
+                sa.or_(
+                    Report.description.ilike(pattern, escape="\\"),
+                    Report.address.ilike(pattern, escape="\\"),
+                )
             )
     return query
 
@@ -123,8 +126,13 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         return None  # a mangled cursor starts from the first page
 
 
-def queue_page(user: User, f: QueueFilter, tz: str = "Europe/Berlin",
-               page_size: int = PAGE_SIZE, with_counts: bool = True) -> QueuePage:
+def queue_page(
+    user: User,
+    f: QueueFilter,
+    tz: str = "Europe/Berlin",
+    page_size: int = PAGE_SIZE,
+    with_counts: bool = True,
+) -> QueuePage:
     """One page of the queue, the cursor of the next page, and the count per status."""
     query = filtered(user, f, tz)
     after = decode_cursor(f.cursor)
@@ -150,9 +158,11 @@ def queue_page(user: User, f: QueueFilter, tz: str = "Europe/Berlin",
     next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
     counts: dict[ReportStatus, int] = {}
     if with_counts:
-        base = filtered(user, f, tz, with_status=False).with_only_columns(
-            Report.status, sa.func.count(Report.id)
-        ).group_by(Report.status)
+        base = (
+            filtered(user, f, tz, with_status=False)
+            .with_only_columns(Report.status, sa.func.count(Report.id))
+            .group_by(Report.status)
+        )
         counts = {ReportStatus(s): n for s, n in db.session.execute(base)}
     total = sum(n for s, n in counts.items() if not f.statuses or s in f.statuses)
     return QueuePage(reports=rows[:page_size], next_cursor=next_cursor, counts=counts, total=total)

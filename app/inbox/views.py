@@ -33,9 +33,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.auth.decorators import staff_required
 from app.auth.models import Role
 from app.core.enums import ReportStatus
+from app.core.outbox import Delivery
 from app.extensions import db
+from app.forwarding.outbox import forward_manually, retry_delivery
 from app.geo.models import District
 from app.inbox import exports
+from app.inbox.deliveries import deliveries_of, forwarding_targets, troubled_deliveries
 from app.inbox.filters import parse_filter, today_local
 from app.inbox.presenters import (
     age,
@@ -146,35 +149,55 @@ def _error_page(status: int, title: str, message: str):
 
 @bp.errorhandler(403)
 def _forbidden(error):
-    return _error_page(403, _("Not for your department"), _(
-        "This report belongs to another department, or your role may not do this."))
+    return _error_page(
+        403,
+        _("Not for your department"),
+        _("This report belongs to another department, or your role may not do this."),
+    )
 
 
 @bp.errorhandler(404)
 def _not_found(error):
-    return _error_page(404, _("Not found"), _(
-        "There is no report or page at this address. Please check the reference number."))
+    return _error_page(
+        404,
+        _("Not found"),
+        _("There is no report or page at this address. Please check the reference number."),
+    )
 
 
 @bp.errorhandler(CSRFError)
 def _csrf_failed(error):
-    return _error_page(400, _("The form has expired"), _(
-        "The form was incomplete or has expired, so nothing was saved. Please reload the page "
-        "and try again."))
+    return _error_page(
+        400,
+        _("The form has expired"),
+        _(
+            "The form was incomplete or has expired, so nothing was saved. Please reload the page "
+            "and try again."
+        ),
+    )
 
 
 # --- the queue --------------------------------------------------------------------------------
 
 
 def _filter_choices() -> dict[str, Any]:
-    groups = db.session.execute(
-        db.select(CategoryGroup).order_by(CategoryGroup.position, CategoryGroup.id)
-        .options(selectinload(CategoryGroup.categories))
-    ).scalars().all()
+    groups = (
+        db.session.execute(
+            db.select(CategoryGroup)
+            .order_by(CategoryGroup.position, CategoryGroup.id)
+            .options(selectinload(CategoryGroup.categories))
+        )
+        .scalars()
+        .all()
+    )
     districts = db.session.execute(db.select(District).order_by(District.number)).scalars().all()
-    departments = db.session.execute(
-        db.select(Department).where(Department.is_active.is_(True)).order_by(Department.name)
-    ).scalars().all()
+    departments = (
+        db.session.execute(
+            db.select(Department).where(Department.is_active.is_(True)).order_by(Department.name)
+        )
+        .scalars()
+        .all()
+    )
     return {"groups": groups, "districts": districts, "departments": departments}
 
 
@@ -184,8 +207,7 @@ def queue():
     parsed = parse_filter(request.args, current_user)
     page = queue_page(current_user, parsed.filter, _tz(), page_size=PAGE_SIZE)
     form = parsed.form
-    next_url = (url_for(".queue", **form.args(cursor=page.next_cursor))
-                if page.next_cursor else None)
+    next_url = url_for(".queue", **form.args(cursor=page.next_cursor)) if page.next_cursor else None
     return render_template(
         "inbox/queue.html",
         page=page,
@@ -214,8 +236,9 @@ def _local_next(target: str | None) -> str:
 @staff_required
 def bulk():
     back = _local_next(request.form.get("next"))
-    references = list(dict.fromkeys(
-        r.strip().upper() for r in request.form.getlist("reference") if r.strip()))[:BULK_LIMIT]
+    references = list(
+        dict.fromkeys(r.strip().upper() for r in request.form.getlist("reference") if r.strip())
+    )[:BULK_LIMIT]
     value = request.form.get("status", "")
     if value not in ReportStatus._value2member_map_:
         flash(_("Please choose the new status."), "error")
@@ -223,29 +246,48 @@ def bulk():
     if not references:
         flash(_("Please select at least one report."), "error")
         return redirect(back, 303)
-    found = db.session.execute(
-        db.select(Report).where(Report.reference.in_(references))
-        .options(selectinload(Report.copies))
-    ).scalars().all()
+    found = (
+        db.session.execute(
+            db.select(Report)
+            .where(Report.reference.in_(references))
+            .options(selectinload(Report.copies))
+        )
+        .scalars()
+        .all()
+    )
     visible = {r.reference: r for r in found if can_view(current_user, r)}
     note = request.form.get("note", "").strip()[:NOTE_MAX] or None
     outcomes = workflow.bulk_change_status(
-        [visible[ref] for ref in references if ref in visible], ReportStatus(value),
-        current_user, public_note=note)
+        [visible[ref] for ref in references if ref in visible],
+        ReportStatus(value),
+        current_user,
+        public_note=note,
+    )
     db.session.commit()
     done = sum(1 for o in outcomes if o.error is None)
     if done:
-        flash(_("New status “%(status)s” — reports changed: %(n)d", n=done,
-                status=status_label(value)), "success")
+        flash(
+            _(
+                "New status “%(status)s” — reports changed: %(n)d",
+                n=done,
+                status=status_label(value),
+            ),
+            "success",
+        )
     refused = [f"{o.report.reference}: {o.error.message}" for o in outcomes if o.error]
-    refused += [_("%(reference)s: not found in your queues.", reference=ref)
-                for ref in references if ref not in visible]
+    refused += [
+        _("%(reference)s: not found in your queues.", reference=ref)
+        for ref in references
+        if ref not in visible
+    ]
     # One message each, but not hundreds: flashes travel in the session cookie.
     for line in refused[:BULK_MESSAGES]:
         flash(line, "error")
     if len(refused) > BULK_MESSAGES:
-        flash(_("… and %(n)d more reports that were not changed.",
-                n=len(refused) - BULK_MESSAGES), "error")
+        flash(
+            _("… and %(n)d more reports that were not changed.", n=len(refused) - BULK_MESSAGES),
+            "error",
+        )
     return redirect(back, 303)
 
 
@@ -278,9 +320,13 @@ def map_geojson():
         order = (Report.created_at.desc(), Report.id.desc())
     else:
         order = (Report.created_at.asc(), Report.id.asc())
-    rows = db.session.execute(
-        query.order_by(*order).limit(MAP_LIMIT + 1).options(selectinload(Report.category))
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            query.order_by(*order).limit(MAP_LIMIT + 1).options(selectinload(Report.category))
+        )
+        .scalars()
+        .all()
+    )
     lang = _lang()
     features = [
         {
@@ -299,8 +345,14 @@ def map_geojson():
         }
         for r in rows[:MAP_LIMIT]
     ]
-    response = jsonify({"type": "FeatureCollection", "features": features,
-                        "truncated": len(rows) > MAP_LIMIT, "limit": MAP_LIMIT})
+    response = jsonify(
+        {
+            "type": "FeatureCollection",
+            "features": features,
+            "truncated": len(rows) > MAP_LIMIT,
+            "limit": MAP_LIMIT,
+        }
+    )
     response.mimetype = "application/geo+json"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -315,8 +367,13 @@ def _export(kind: str, mimetype: str, chunks: Callable) -> Response:
     for chunk in chunks(current_user, parsed.filter, _tz(), _lang()):
         spool.write(chunk.encode("utf-8"))
     spool.seek(0)
-    response = send_file(spool, mimetype=mimetype, as_attachment=True, max_age=0,
-                         download_name=f"quartiersmelder-{today_local(_tz()).isoformat()}.{kind}")
+    response = send_file(
+        spool,
+        mimetype=mimetype,
+        as_attachment=True,
+        max_age=0,
+        download_name=f"quartiersmelder-{today_local(_tz()).isoformat()}.{kind}",
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -341,7 +398,8 @@ def _load_report(reference: str) -> Report:
     report = None
     if len(reference) <= 32:
         report = db.session.execute(
-            db.select(Report).where(Report.reference == reference.strip().upper())
+            db.select(Report)
+            .where(Report.reference == reference.strip().upper())
             .options(
                 selectinload(Report.category).selectinload(Category.attributes),
                 selectinload(Report.district),
@@ -359,53 +417,80 @@ def _load_report(reference: str) -> Report:
 
 
 def _templates_for(report: Report, targets: list[ReportStatus]) -> list[ResponseTemplate]:
-    rows = db.session.execute(
-        db.select(ResponseTemplate)
-        .where(db.or_(ResponseTemplate.category_id.is_(None),
-                      ResponseTemplate.category_id == report.category_id))
-        .order_by(ResponseTemplate.title)
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            db.select(ResponseTemplate)
+            .where(
+                db.or_(
+                    ResponseTemplate.category_id.is_(None),
+                    ResponseTemplate.category_id == report.category_id,
+                )
+            )
+            .order_by(ResponseTemplate.title)
+        )
+        .scalars()
+        .all()
+    )
     return [t for t in rows if t.status is None or t.status in targets]
 
 
 def _nearby(report: Report) -> list[dict[str, Any]]:
-    found = [n for n in find_nearby_open_reports(report.category.code, report.lat, report.lon,
-                                                 limit=6)
-             if n.reference != report.reference][:5]
+    found = [
+        n
+        for n in find_nearby_open_reports(report.category.code, report.lat, report.lon, limit=6)
+        if n.reference != report.reference
+    ][:5]
     if not found:
         return []
-    reports = {r.reference: r for r in db.session.execute(
-        db.select(Report).where(Report.reference.in_([n.reference for n in found]))
-        .options(selectinload(Report.copies))
-    ).scalars()}
+    reports = {
+        r.reference: r
+        for r in db.session.execute(
+            db.select(Report)
+            .where(Report.reference.in_([n.reference for n in found]))
+            .options(selectinload(Report.copies))
+        ).scalars()
+    }
     items = []
     for n in found:
         other = reports.get(n.reference)
         visible = other is not None and can_view(current_user, other)
-        items.append({
-            "reference": n.reference,
-            "url": url_for(".report", reference=n.reference) if visible
-            else url_for("web.status", reference=n.reference),
-            "internal": visible,
-            "status": status_label(n.status),
-            "distance_m": round(n.distance_m),
-            "created": local_date(n.created_at),
-        })
+        items.append(
+            {
+                "reference": n.reference,
+                "url": url_for(".report", reference=n.reference)
+                if visible
+                else url_for("web.status", reference=n.reference),
+                "internal": visible,
+                "status": status_label(n.status),
+                "distance_m": round(n.distance_m),
+                "created": local_date(n.created_at),
+            }
+        )
     return items
 
 
-def _render_report(report: Report, *, error: str | None = None, status: int = 200,
-                   failed: str | None = None):
+def _render_report(
+    report: Report, *, error: str | None = None, status: int = 200, failed: str | None = None
+):
     lang = _lang()
     user = current_user
     targets = sorted(TRANSITIONS[report.status], key=list(ReportStatus).index)
-    departments = db.session.execute(
-        db.select(Department).where(Department.is_active.is_(True)).order_by(Department.name)
-    ).scalars().all()
-    groups = db.session.execute(
-        db.select(CategoryGroup).order_by(CategoryGroup.position, CategoryGroup.id)
-        .options(selectinload(CategoryGroup.categories))
-    ).scalars().all()
+    departments = (
+        db.session.execute(
+            db.select(Department).where(Department.is_active.is_(True)).order_by(Department.name)
+        )
+        .scalars()
+        .all()
+    )
+    groups = (
+        db.session.execute(
+            db.select(CategoryGroup)
+            .order_by(CategoryGroup.position, CategoryGroup.id)
+            .options(selectinload(CategoryGroup.categories))
+        )
+        .scalars()
+        .all()
+    )
     supporters = db.session.execute(
         db.select(db.func.count(ReportSupporter.id)).where(ReportSupporter.report_id == report.id)
     ).scalar_one()
@@ -430,6 +515,8 @@ def _render_report(report: Report, *, error: str | None = None, status: int = 20
         "nearby": _nearby(report),
         "events": timeline(report, lang, lambda ref: url_for(".report", reference=ref)),
         "overdue": is_overdue(report),
+        "deliveries": deliveries_of(report),
+        "forwarding_targets": forwarding_targets() if may_change else [],
         "tiles_url": current_app.config.get("MAP_TILES_URL") or "",
         "tiles_attribution": current_app.config.get("MAP_TILES_ATTRIBUTION") or "",
         "back_url": url_for(".queue"),
@@ -484,8 +571,9 @@ def _version() -> int:
     try:
         return int(request.form.get("version", ""))
     except ValueError:
-        raise FormInvalid(_("The form was incomplete. Please reload the page and try "
-                            "again.")) from None
+        raise FormInvalid(
+            _("The form was incomplete. Please reload the page and try again.")
+        ) from None
 
 
 def _act(reference: str, name: str, action: Callable[[Report], str], anchor: str = ""):
@@ -497,12 +585,12 @@ def _act(reference: str, name: str, action: Callable[[Report], str], anchor: str
         db.session.commit()
     except WorkflowError as refused:
         db.session.rollback()
-        return _render_report(_load_report(reference), error=str(refused.message),
-                              status=refused.status, failed=name)
+        return _render_report(
+            _load_report(reference), error=str(refused.message), status=refused.status, failed=name
+        )
     except StaleDataError:  # someone saved between our read and our write
         db.session.rollback()
-        return _render_report(_load_report(reference), error=_(CONFLICT), status=409,
-                              failed=name)
+        return _render_report(_load_report(reference), error=_(CONFLICT), status=409, failed=name)
     flash(message, "success")
     if not can_view(current_user, report):
         flash(_("The report has left your departments' queues."), "success")
@@ -523,8 +611,11 @@ def change_status(reference: str):
         note = _text("note")
         template_id = request.form.get("template", "")
         if template_id:
-            template = db.session.get(ResponseTemplate, int(template_id)) \
-                if template_id.isdigit() and len(template_id) < 12 else None
+            template = (
+                db.session.get(ResponseTemplate, int(template_id))
+                if template_id.isdigit() and len(template_id) < 12
+                else None
+            )
             if template is None or template.category_id not in (None, report.category_id):
                 raise FormInvalid(_("Please choose a response template from the list."))
             note = note or template.text(report.locale)
@@ -535,8 +626,9 @@ def change_status(reference: str):
             return _("Public note added.")
         if value not in ReportStatus._value2member_map_:
             raise FormInvalid(_("Please choose a status from the list."))
-        workflow.change_status(report, ReportStatus(value), current_user, public_note=note,
-                               expected_version=version)
+        workflow.change_status(
+            report, ReportStatus(value), current_user, public_note=note, expected_version=version
+        )
         return _("Status set to “%(status)s”.", status=status_label(value))
 
     return _act(reference, "status", action, "#timeline")
@@ -562,18 +654,56 @@ def reroute(reference: str):
         department = None
         if value != "triage":
             department = db.session.execute(
-                db.select(Department).where(Department.code == value[:64],
-                                            Department.is_active.is_(True))
+                db.select(Department).where(
+                    Department.code == value[:64], Department.is_active.is_(True)
+                )
             ).scalar_one_or_none()
             if department is None:
                 raise FormInvalid(_("Please choose a department from the list."))
-        workflow.reroute(report, department, _text("reason"), current_user,
-                         expected_version=version)
+        workflow.reroute(
+            report, department, _text("reason"), current_user, expected_version=version
+        )
         if department is None:
             return _("The report went back to triage.")
         return _("The report was sent to %(department)s.", department=department.name)
 
     return _act(reference, "reroute", action)
+
+
+@bp.post("/reports/<reference>/forward")
+@staff_required
+def forward(reference: str):
+    def action(report: Report) -> str:
+        workflow.require_change(current_user, report)
+        code = request.form.get("department", "")[:64]
+        department = next((d for d in forwarding_targets() if d.code == code), None)
+        if department is None:
+            raise FormInvalid(_("Please choose a department from the list."))
+        forward_manually(report, department, current_user)
+        return _("The ticket to %(department)s is on its way.", department=department.name)
+
+    return _act(reference, "forward", action, "#deliveries")
+
+
+@bp.post("/reports/<reference>/deliveries/<int:delivery_id>/retry")
+@staff_required
+def retry(reference: str, delivery_id: int):
+    def action(report: Report) -> str:
+        workflow.require_change(current_user, report)
+        delivery = db.session.get(Delivery, delivery_id) if delivery_id < 2**62 else None
+        if delivery is None or delivery.report_id != report.id:
+            raise FormInvalid(_("This delivery does not belong to the report."))
+        retry_delivery(delivery, current_user)
+        return _("The delivery will be sent again in a moment.")
+
+    return _act(reference, "retry", action, "#deliveries")
+
+
+@bp.get("/deliveries")
+@staff_required
+def deliveries():
+    """Failed deliveries and tickets partners have not acknowledged in time."""
+    return render_template("inbox/deliveries.html", rows=troubled_deliveries(current_user))
 
 
 @bp.post("/reports/<reference>/duplicate")
@@ -582,17 +712,30 @@ def mark_duplicate(reference: str):
     def action(report: Report) -> str:
         version = _version()
         wanted = request.form.get("original", "").strip().upper()[:32]
-        original = db.session.execute(
-            db.select(Report).where(Report.reference == wanted)
-        ).scalar_one_or_none() if wanted else None
+        original = (
+            db.session.execute(
+                db.select(Report).where(Report.reference == wanted)
+            ).scalar_one_or_none()
+            if wanted
+            else None
+        )
         if original is None:
-            raise FormInvalid(_("There is no report with the reference “%(reference)s”.",
-                                reference=wanted) if wanted
-                              else _("Please give the reference of the original report."))
-        workflow.mark_duplicate(report, original, current_user, expected_version=version,
-                                public_note=_text("note") or None)
-        return _("Marked as a duplicate of %(reference)s.",
-                 reference=(report.duplicate_of or original).reference)
+            raise FormInvalid(
+                _("There is no report with the reference “%(reference)s”.", reference=wanted)
+                if wanted
+                else _("Please give the reference of the original report.")
+            )
+        workflow.mark_duplicate(
+            report,
+            original,
+            current_user,
+            expected_version=version,
+            public_note=_text("note") or None,
+        )
+        return _(
+            "Marked as a duplicate of %(reference)s.",
+            reference=(report.duplicate_of or original).reference,
+        )
 
     return _act(reference, "duplicate", action)
 
@@ -630,8 +773,12 @@ def change_location(reference: str):
         version = _version()
         lat, lon = _coordinate("lat"), _coordinate("lon")
         if lat is None or lon is None:
-            raise FormInvalid(_("Please give the place as latitude and longitude, for example "
-                                "51.5136 and 7.4653, or click on the map."))
+            raise FormInvalid(
+                _(
+                    "Please give the place as latitude and longitude, for example "
+                    "51.5136 and 7.4653, or click on the map."
+                )
+            )
         workflow.change_location(report, lat, lon, current_user, expected_version=version)
         return _("The location was changed.")
 
@@ -645,8 +792,9 @@ def moderate_description(reference: str):
         version = _version()
         text = request.form.get("public_text", "").strip()[:NOTE_MAX]
         hidden = request.form.get("hidden") in {"1", "on", "true"}
-        workflow.moderate_description(report, text or None, hidden, current_user,
-                                      expected_version=version)
+        workflow.moderate_description(
+            report, text or None, hidden, current_user, expected_version=version
+        )
         return _("The public description was saved.")
 
     return _act(reference, "description", action)
@@ -662,7 +810,8 @@ def photo_visibility(reference: str, photo_id: int):
             abort(404)
         public = request.form.get("public") == "1"
         workflow.set_photo_public(item, public, current_user)
-        return _("The photo is now public.") if public else _("The photo is hidden from the "
-                                                             "public.")
+        return (
+            _("The photo is now public.") if public else _("The photo is hidden from the public.")
+        )
 
     return _act(reference, "photo", action, "#photos")

@@ -52,8 +52,13 @@ def revoke(name: str) -> None:
 
 @api_keys.command("ensure")
 @click.argument("name")
-@click.option("--file", "path", required=True, type=click.Path(dir_okay=False),
-              help="Where the key is kept (created with mode 0600).")
+@click.option(
+    "--file",
+    "path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Where the key is kept (created with mode 0600).",
+)
 def ensure(name: str, path: str) -> None:
     """Make sure PATH holds an active key (for the bot under `make run`); create one if not."""
     import os
@@ -66,8 +71,10 @@ def ensure(name: str, path: str) -> None:
         click.echo(f"API key in {file} is active.")
         return
     taken = {key.name for key in list_api_keys()}
-    unique = name if name not in taken else next(
-        f"{name}-{n}" for n in range(2, 10_000) if f"{name}-{n}" not in taken
+    unique = (
+        name
+        if name not in taken
+        else next(f"{name}-{n}" for n in range(2, 10_000) if f"{name}-{n}" not in taken)
     )
     key, token = create_api_key(unique)
     db.session.commit()

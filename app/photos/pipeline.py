@@ -11,6 +11,7 @@ decompression bomb is refused without allocating its memory.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 from dataclasses import dataclass
@@ -133,9 +134,7 @@ def _open(data: bytes, limits: PhotoLimits) -> Image.Image:
     except UnidentifiedImageError as exc:
         raise PhotoRejected(
             "not_an_image",
-            _l(
-                "This file is not a photo. Please upload a JPEG, PNG, WebP or HEIC image."
-            ),
+            _l("This file is not a photo. Please upload a JPEG, PNG, WebP or HEIC image."),
         ) from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Pillow's own global guard (the warning only raises when filters make it an error).
@@ -176,12 +175,9 @@ def _draft_for(img: Image.Image, max_side: int) -> None:
     if longest <= max_side:
         return
     ratio = max_side / longest
-    try:
-        img.draft(
-            None, (max(1, math.ceil(width * ratio)), max(1, math.ceil(height * ratio)))
-        )
-    except Exception:  # noqa: BLE001, S110 - only an optimisation; a full decode works
-        pass
+    # Only an optimisation: if the decoder cannot draft, a full decode works as well.
+    with contextlib.suppress(Exception):
+        img.draft(None, (max(1, math.ceil(width * ratio)), max(1, math.ceil(height * ratio))))
 
 
 def _too_many_pixels(limits: PhotoLimits) -> PhotoRejected:

@@ -98,9 +98,7 @@ class FileSystemStorage:
     def put(self, data: bytes, suffix: str = ".jpg") -> StoredFile:
         """Store ``data`` atomically under its content key."""
         if suffix not in self.suffixes:
-            raise ValueError(
-                f"suffix {suffix!r} not allowed (allowed: {sorted(self.suffixes)})"
-            )
+            raise ValueError(f"suffix {suffix!r} not allowed (allowed: {sorted(self.suffixes)})")
         key = content_key(data, suffix)
         target = self._path_for(key)
         if target.exists():
@@ -109,9 +107,7 @@ class FileSystemStorage:
         target.parent.mkdir(parents=True, exist_ok=True)
         # Temp file in the target directory: same filesystem, so the final step is atomic and
         # a crash leaves at worst a stray ".tmp-*" file, never a half-written photo.
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=".tmp-", suffix=".part", dir=target.parent
-        )
+        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=target.parent)
         tmp = pathlib.Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as fh:

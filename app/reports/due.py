@@ -51,6 +51,9 @@ def due_date(category, start: datetime) -> datetime | None:
         return None
     settings = city()
     return add_working_days(
-        start, category.target_working_days, current_app.config["BABEL_DEFAULT_TIMEZONE"],
-        settings.holiday_country, settings.holiday_subdivision,
+        start,
+        category.target_working_days,
+        current_app.config["BABEL_DEFAULT_TIMEZONE"],
+        settings.holiday_country,
+        settings.holiday_subdivision,
     )

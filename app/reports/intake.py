@@ -136,7 +136,8 @@ def check_attributes(category: Category, raw: dict[str, Any]) -> tuple[dict[str,
             if unknown:
                 errors[field_name] = _l(
                     "“%(value)s” is not one of the choices for “%(label)s”.",
-                    value=unknown[0], label=label,
+                    value=unknown[0],
+                    label=label,
                 )
             else:
                 values[attr.code] = list(dict.fromkeys(given))
@@ -146,7 +147,8 @@ def check_attributes(category: Category, raw: dict[str, Any]) -> tuple[dict[str,
             if value not in attr.value_keys():
                 errors[field_name] = _l(
                     "“%(value)s” is not one of the choices for “%(label)s”.",
-                    value=value, label=label,
+                    value=value,
+                    label=label,
                 )
                 continue
         elif attr.datatype == AttributeType.NUMBER:
@@ -167,7 +169,9 @@ def check_attributes(category: Category, raw: dict[str, Any]) -> tuple[dict[str,
                 )
                 continue
         else:
-            default_max = TEXT_MAX_LENGTH if attr.datatype == AttributeType.TEXT else STRING_MAX_LENGTH
+            default_max = (
+                TEXT_MAX_LENGTH if attr.datatype == AttributeType.TEXT else STRING_MAX_LENGTH
+            )
             limit = attr.max_length or default_max
             if len(value) > limit:
                 errors[field_name] = _l(
@@ -188,11 +192,21 @@ def _parse_coordinates(draft: ReportDraft) -> tuple[float | None, float | None, 
     try:
         lat, lon = float(raw_lat.replace(",", ".")), float(raw_lon.replace(",", "."))
     except ValueError:
-        return None, None, {"location": _l("The coordinates must be numbers, e.g. 51.5136 and 7.4653.")}
+        return (
+            None,
+            None,
+            {"location": _l("The coordinates must be numbers, e.g. 51.5136 and 7.4653.")},
+        )
     if not is_valid_coordinate(lat, lon):
-        return None, None, {
-            "location": _l("These coordinates do not exist (latitude −90…90, longitude −180…180).")
-        }
+        return (
+            None,
+            None,
+            {
+                "location": _l(
+                    "These coordinates do not exist (latitude −90…90, longitude −180…180)."
+                )
+            },
+        )
     return lat, lon, {}
 
 
@@ -261,7 +275,8 @@ def _geocode(address: str) -> tuple[Place | None, dict]:
             "address": _l(
                 "We could not find “%(address)s” in %(city)s. Please check the address or mark "
                 "the place on the map.",
-                address=address, city=city().name,
+                address=address,
+                city=city().name,
             )
         }
     return place, {}
@@ -282,8 +297,12 @@ def _clean_text(value: Any) -> Any:
 def _cleaned(draft: ReportDraft) -> ReportDraft:
     contact = draft.contact
     if contact is not None:
-        contact = replace(contact, email=_clean_text(contact.email), name=_clean_text(contact.name),
-                          phone=_clean_text(contact.phone))
+        contact = replace(
+            contact,
+            email=_clean_text(contact.email),
+            name=_clean_text(contact.name),
+            phone=_clean_text(contact.phone),
+        )
     return replace(
         draft,
         category_code=_clean_text(draft.category_code),
@@ -317,7 +336,8 @@ def validate_draft(draft: ReportDraft) -> CheckedDraft:
     if len(description) > max_length:
         errors["description"] = _l(
             "The description is too long: %(length)d characters, at most %(max)d.",
-            length=len(description), max=max_length,
+            length=len(description),
+            max=max_length,
         )
 
     lat, lon, location_errors = _parse_coordinates(draft)
@@ -356,17 +376,30 @@ def validate_draft(draft: ReportDraft) -> CheckedDraft:
         errors[field_name] = _l(
             "This place is outside %(city)s (about %(km)s km beyond the city boundary). "
             "We can only take reports from within %(city)s.",
-            city=city().name, km=LazyString(lambda: format_decimal(km, format="0.0")),
+            city=city().name,
+            km=LazyString(lambda: format_decimal(km, format="0.0")),
         )
 
     if errors:
         raise DraftInvalid(errors, status)
-    assert category is not None and lat is not None and lon is not None
+    assert category is not None
+    assert lat is not None
+    assert lon is not None
     return CheckedDraft(
-        category=category, attributes=attributes, description=description, lat=lat, lon=lon,
-        location_source=source, address=address, zipcode=zipcode, photos=photos,
-        email=contact["email"], contact_name=contact["name"], phone=contact["phone"],
-        telegram_chat_id=contact["telegram_chat_id"], notes=notes,
+        category=category,
+        attributes=attributes,
+        description=description,
+        lat=lat,
+        lon=lon,
+        location_source=source,
+        address=address,
+        zipcode=zipcode,
+        photos=photos,
+        email=contact["email"],
+        contact_name=contact["name"],
+        phone=contact["phone"],
+        telegram_chat_id=contact["telegram_chat_id"],
+        notes=notes,
     )
 
 
@@ -378,50 +411,90 @@ def load_rules() -> list[RuleSpec]:
     attr = sa.orm.aliased(CategoryAttribute)
     rows = db.session.execute(
         sa.select(
-            RoutingRule.id, RoutingRule.position, RoutingRule.action,
-            RoutingRule.attribute_code, RoutingRule.attribute_value,
-            Department.code, Department.name,
-            Category.code, Category.names, CategoryGroup.code, CategoryGroup.names,
-            District.number, District.name, attr.values,
+            RoutingRule.id,
+            RoutingRule.position,
+            RoutingRule.action,
+            RoutingRule.attribute_code,
+            RoutingRule.attribute_value,
+            Department.code,
+            Department.name,
+            Category.code,
+            Category.names,
+            CategoryGroup.code,
+            CategoryGroup.names,
+            District.number,
+            District.name,
+            attr.values,
         )
         .join(Department, RoutingRule.department_id == Department.id)
         .outerjoin(Category, RoutingRule.category_id == Category.id)
         .outerjoin(CategoryGroup, RoutingRule.category_group_id == CategoryGroup.id)
         .outerjoin(District, RoutingRule.district_id == District.id)
-        .outerjoin(attr, sa.and_(attr.category_id == RoutingRule.category_id,
-                                 attr.code == RoutingRule.attribute_code))
+        .outerjoin(
+            attr,
+            sa.and_(
+                attr.category_id == RoutingRule.category_id, attr.code == RoutingRule.attribute_code
+            ),
+        )
         .where(RoutingRule.is_active.is_(True), Department.is_active.is_(True))
     ).all()
     specs = []
-    for (rule_id, position, action, attribute_code, attribute_value, dept_code, dept_name,
-         category_code, category_names, group_code, group_names, district_number, district_name,
-         attribute_values) in rows:
+    for (
+        rule_id,
+        position,
+        action,
+        attribute_code,
+        attribute_value,
+        dept_code,
+        dept_name,
+        category_code,
+        category_names,
+        group_code,
+        group_names,
+        district_number,
+        district_name,
+        attribute_values,
+    ) in rows:
         value_name = next(
             (v.get("names") for v in attribute_values or [] if v["key"] == attribute_value), None
         )
         specs.append(
             RuleSpec(
-                id=rule_id, position=position, action=RuleAction(action).value,
-                department_code=dept_code, department_name=dept_name,
-                category_code=category_code, category_name=category_names,
-                group_code=group_code, group_name=group_names,
-                district_number=district_number, district_name=district_name,
-                attribute_code=attribute_code, attribute_value=attribute_value,
+                id=rule_id,
+                position=position,
+                action=RuleAction(action).value,
+                department_code=dept_code,
+                department_name=dept_name,
+                category_code=category_code,
+                category_name=category_names,
+                group_code=group_code,
+                group_name=group_names,
+                district_number=district_number,
+                district_name=district_name,
+                attribute_code=attribute_code,
+                attribute_value=attribute_value,
                 attribute_value_name=value_name,
             )
         )
     return specs
 
 
-def route(category: Category, district_number: str | None, district_name: str | None,
-          attributes: dict[str, Any]) -> RoutingDecision:
+def route(
+    category: Category,
+    district_number: str | None,
+    district_name: str | None,
+    attributes: dict[str, Any],
+) -> RoutingDecision:
     """Where a report of this category, place and answers goes (rules from the database)."""
     return resolve(
         load_rules(),
         RoutingInput(
-            category_code=category.code, category_name=category.names,
-            group_code=category.group.code, district_number=district_number,
-            district_name=district_name, attributes=attributes,
+            category_code=category.code,
+            category_name=category.names,
+            group_code=category.group.code,
+            district_number=district_number,
+            district_name=district_name,
+            attributes=attributes,
         ),
     )
 
@@ -479,7 +552,9 @@ def submit_report(draft: ReportDraft, actor: Actor) -> IntakeResult:
     area = district_index().district_at(checked.lat, checked.lon)
     district_id = area.key if area else None
     decision = route(
-        checked.category, area.number if area else None, area.name if area else None,
+        checked.category,
+        area.number if area else None,
+        area.name if area else None,
         checked.attributes,
     )
     departments = {
@@ -507,7 +582,9 @@ def submit_report(draft: ReportDraft, actor: Actor) -> IntakeResult:
         address=address,
         zipcode=zipcode,
         district_id=district_id,
-        department=departments[decision.assignment.department_code] if decision.assignment else None,
+        department=departments[decision.assignment.department_code]
+        if decision.assignment
+        else None,
         routing_rule_id=decision.assignment.rule_id if decision.assignment else None,
         routing_reason=decision.reason,
         channel=draft.channel,
@@ -515,13 +592,19 @@ def submit_report(draft: ReportDraft, actor: Actor) -> IntakeResult:
     )
     for copy in decision.copies:
         report.copies.append(
-            ReportCopy(department=departments[copy.department_code], routing_rule_id=copy.rule_id,
-                       reason=copy.reason)
+            ReportCopy(
+                department=departments[copy.department_code],
+                routing_rule_id=copy.rule_id,
+                reason=copy.reason,
+            )
         )
     if checked.email or checked.telegram_chat_id:
         report.contact = ReporterContact(
-            email=checked.email, name=checked.contact_name, phone=checked.phone,
-            telegram_chat_id=checked.telegram_chat_id, locale=draft.locale or "de",
+            email=checked.email,
+            name=checked.contact_name,
+            phone=checked.phone,
+            telegram_chat_id=checked.telegram_chat_id,
+            locale=draft.locale or "de",
             wants_updates=True,
         )
     storage = photo_storage()
@@ -532,19 +615,29 @@ def submit_report(draft: ReportDraft, actor: Actor) -> IntakeResult:
             if stored.created:
                 track_new_file(db.session(), storage, stored.key)
         report.photos.append(
-            ReportPhoto(position=position, storage_key=image.key, thumbnail_key=thumb.key,
-                        width=photo.width, height=photo.height)
+            ReportPhoto(
+                position=position,
+                storage_key=image.key,
+                thumbnail_key=thumb.key,
+                width=photo.width,
+                height=photo.height,
+            )
         )
     db.session.add(report)
     db.session.flush()
     record_event(
-        report.id, "submitted", actor, is_public=True,
-        channel=draft.channel.value, category=checked.category.code,
+        report.id,
+        "submitted",
+        actor,
+        is_public=True,
+        channel=draft.channel.value,
+        category=checked.category.code,
         district=area.number if area else None,
         department=decision.assignment.department_code if decision.assignment else None,
         copies=[c.department_code for c in decision.copies],
         rule_id=decision.assignment.rule_id if decision.assignment else None,
-        reason=decision.reason, photos=len(checked.photos),
+        reason=decision.reason,
+        photos=len(checked.photos),
     )
     db.session.flush()
     report_submitted.send(current_app._get_current_object(), report=report)

@@ -127,7 +127,10 @@ class Report(db.Model):
         # The inbox's category filter and its counts per status within a department.
         sa.Index(
             "ix_report_department_category_status_created",
-            "department_id", "category_id", "status", "created_at",
+            "department_id",
+            "category_id",
+            "status",
+            "created_at",
         ),
         sa.Index("ix_report_created_at", "created_at"),
     )
@@ -291,7 +294,9 @@ class ResponseTemplate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(120))
-    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id", ondelete="CASCADE"))
+    category_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("category.id", ondelete="CASCADE")
+    )
     status: Mapped[ReportStatus | None] = mapped_column(enum_column(ReportStatus))
     texts: Mapped[dict[str, str]] = mapped_column(sa.JSON)
 

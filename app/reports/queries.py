@@ -65,9 +65,13 @@ def find_nearby_open_reports(
             shown_lat, shown_lon = public_point(report)
             found.append(
                 NearbyReport(
-                    reference=report.reference, category_code=category.code,
-                    status=report.status, distance_m=round(distance, 1),
-                    lat=shown_lat, lon=shown_lon, created_at=report.created_at,
+                    reference=report.reference,
+                    category_code=category.code,
+                    status=report.status,
+                    distance_m=round(distance, 1),
+                    lat=shown_lat,
+                    lon=shown_lon,
+                    created_at=report.created_at,
                     description=report.description,
                 )
             )

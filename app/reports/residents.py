@@ -22,9 +22,15 @@ class ResidentActionRefused(WorkflowError):
     status = 409
 
 
-def add_supporter(report: Report, channel: Channel, *, email: str | None = None,
-                  telegram_chat_id: str | None = None, locale: str = "de",
-                  wants_updates: bool = False) -> ReportSupporter:
+def add_supporter(
+    report: Report,
+    channel: Channel,
+    *,
+    email: str | None = None,
+    telegram_chat_id: str | None = None,
+    locale: str = "de",
+    wants_updates: bool = False,
+) -> ReportSupporter:
     """ "Me too" on an open report; with consent the supporter also gets its updates.
     Saying it twice from the same chat or address counts once."""
     if report.status not in OPEN_STATUSES:
@@ -36,14 +42,22 @@ def add_supporter(report: Report, channel: Channel, *, email: str | None = None,
             supporter.wants_updates = supporter.wants_updates or wants_updates
             return supporter
     supporter = ReportSupporter(
-        report=report, channel=channel, email=email if wants_updates else None,
+        report=report,
+        channel=channel,
+        email=email if wants_updates else None,
         telegram_chat_id=str(telegram_chat_id) if telegram_chat_id and wants_updates else None,
-        locale=locale, wants_updates=wants_updates,
+        locale=locale,
+        wants_updates=wants_updates,
     )
     db.session.add(supporter)
     db.session.flush()
-    record_event(report.id, "supporter_added", Actor("resident", channel.value), is_public=False,
-                 supporters=len(report.supporters))
+    record_event(
+        report.id,
+        "supporter_added",
+        Actor("resident", channel.value),
+        is_public=False,
+        supporters=len(report.supporters),
+    )
     return supporter
 
 
@@ -58,8 +72,14 @@ def _is_resident_of(report: Report, telegram_chat_id: str | None, email: str | N
     return False
 
 
-def reopen_by_resident(report: Report, comment: str, channel: Channel, *,
-                       telegram_chat_id: str | None = None, email: str | None = None) -> Report:
+def reopen_by_resident(
+    report: Report,
+    comment: str,
+    channel: Channel,
+    *,
+    telegram_chat_id: str | None = None,
+    email: str | None = None,
+) -> Report:
     """ "Not fixed": a resolved report goes back to work within 14 days of being resolved,
     with the resident's comment as public note."""
     if not _is_resident_of(report, telegram_chat_id, email):
@@ -76,8 +96,9 @@ def reopen_by_resident(report: Report, comment: str, channel: Channel, *,
     return apply_status(report, ReportStatus.REOPENED, Actor("resident", channel.value), comment)
 
 
-def reports_of(*, telegram_chat_id: str | None = None, email: str | None = None,
-               limit: int = 20) -> list[Report]:
+def reports_of(
+    *, telegram_chat_id: str | None = None, email: str | None = None, limit: int = 20
+) -> list[Report]:
     """The reports a resident made or supports, newest first."""
     conditions = []
     if telegram_chat_id:
@@ -87,14 +108,20 @@ def reports_of(*, telegram_chat_id: str | None = None, email: str | None = None,
     if not conditions:
         return []
     own = sa.select(ReporterContact.report_id).where(sa.or_(*conditions))
-    supported_conditions = [
-        ReportSupporter.telegram_chat_id == str(telegram_chat_id)
-    ] if telegram_chat_id else [sa.func.lower(ReportSupporter.email) == email.lower()]
+    supported_conditions = (
+        [ReportSupporter.telegram_chat_id == str(telegram_chat_id)]
+        if telegram_chat_id
+        else [sa.func.lower(ReportSupporter.email) == email.lower()]
+    )
     supported = sa.select(ReportSupporter.report_id).where(sa.or_(*supported_conditions))
-    return list(db.session.execute(
-        sa.select(Report).where(sa.or_(Report.id.in_(own), Report.id.in_(supported)))
-        .order_by(Report.created_at.desc(), Report.id.desc()).limit(limit)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(Report)
+            .where(sa.or_(Report.id.in_(own), Report.id.in_(supported)))
+            .order_by(Report.created_at.desc(), Report.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
 
 
 def delete_contact_data(*, telegram_chat_id: str | None = None, email: str | None = None) -> int:
@@ -111,8 +138,9 @@ def delete_contact_data(*, telegram_chat_id: str | None = None, email: str | Non
             continue
         rows = db.session.execute(sa.select(model).where(sa.or_(*conditions))).scalars().all()
         for row in rows:
-            record_event(row.report_id, "contact_deleted", Actor("resident"),
-                         entry=model.__tablename__)
+            record_event(
+                row.report_id, "contact_deleted", Actor("resident"), entry=model.__tablename__
+            )
             db.session.delete(row)
         removed += len(rows)
     db.session.flush()

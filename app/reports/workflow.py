@@ -35,17 +35,36 @@ CLOSED = frozenset(set(S) - OPEN_STATUSES)
 
 # The whitelist: from → allowed targets. Everything else is refused.
 TRANSITIONS: dict[ReportStatus, frozenset[ReportStatus]] = {
-    S.NEW: frozenset({S.IN_REVIEW, S.IN_PROGRESS, S.FORWARDED, S.RESOLVED, S.NOT_RESOLVABLE,
-                      S.DUPLICATE, S.REJECTED}),
-    S.IN_REVIEW: frozenset({S.IN_PROGRESS, S.FORWARDED, S.RESOLVED, S.NOT_RESOLVABLE,
-                            S.DUPLICATE, S.REJECTED}),
-    S.IN_PROGRESS: frozenset({S.FORWARDED, S.RESOLVED, S.NOT_RESOLVABLE, S.DUPLICATE,
-                              S.REJECTED}),
+    S.NEW: frozenset(
+        {
+            S.IN_REVIEW,
+            S.IN_PROGRESS,
+            S.FORWARDED,
+            S.RESOLVED,
+            S.NOT_RESOLVABLE,
+            S.DUPLICATE,
+            S.REJECTED,
+        }
+    ),
+    S.IN_REVIEW: frozenset(
+        {S.IN_PROGRESS, S.FORWARDED, S.RESOLVED, S.NOT_RESOLVABLE, S.DUPLICATE, S.REJECTED}
+    ),
+    S.IN_PROGRESS: frozenset({S.FORWARDED, S.RESOLVED, S.NOT_RESOLVABLE, S.DUPLICATE, S.REJECTED}),
     # in_review: the partner returned the ticket ("not ours"), it goes back to triage.
-    S.FORWARDED: frozenset({S.IN_REVIEW, S.IN_PROGRESS, S.RESOLVED, S.NOT_RESOLVABLE,
-                            S.DUPLICATE, S.REJECTED}),
-    S.REOPENED: frozenset({S.IN_REVIEW, S.IN_PROGRESS, S.FORWARDED, S.RESOLVED,
-                           S.NOT_RESOLVABLE, S.DUPLICATE, S.REJECTED}),
+    S.FORWARDED: frozenset(
+        {S.IN_REVIEW, S.IN_PROGRESS, S.RESOLVED, S.NOT_RESOLVABLE, S.DUPLICATE, S.REJECTED}
+    ),
+    S.REOPENED: frozenset(
+        {
+            S.IN_REVIEW,
+            S.IN_PROGRESS,
+            S.FORWARDED,
+            S.RESOLVED,
+            S.NOT_RESOLVABLE,
+            S.DUPLICATE,
+            S.REJECTED,
+        }
+    ),
     S.RESOLVED: frozenset({S.REOPENED}),
     S.NOT_RESOLVABLE: frozenset(),
     S.DUPLICATE: frozenset(),
@@ -137,29 +156,42 @@ def change_status(
     return apply_status(report, new_status, actor or actor_for(user), public_note)
 
 
-def apply_status(report: Report, new_status: ReportStatus, actor: Actor,
-                 public_note: str | None) -> Report:
+def apply_status(
+    report: Report, new_status: ReportStatus, actor: Actor, public_note: str | None
+) -> Report:
     """The status change itself (whitelist, event, signal) without a permission check: for
     the system and partners, whose authority was checked by their own channel."""
     old = report.status
     if new_status not in TRANSITIONS[old]:
         raise TransitionNotAllowed(
-            _l("A report cannot go from “%(old)s” to “%(new)s”.",
-               old=STAFF_STATUS_LABELS[old], new=STAFF_STATUS_LABELS[new_status])
+            _l(
+                "A report cannot go from “%(old)s” to “%(new)s”.",
+                old=STAFF_STATUS_LABELS[old],
+                new=STAFF_STATUS_LABELS[new_status],
+            )
         )
     report.status = new_status
     report.closed_at = utcnow() if new_status in CLOSED else None
     note = (public_note or "").strip() or None
-    record_event(report.id, "status_changed", actor, is_public=True, public_note=note,
-                 old=old.value, new=new_status.value)
+    record_event(
+        report.id,
+        "status_changed",
+        actor,
+        is_public=True,
+        public_note=note,
+        old=old.value,
+        new=new_status.value,
+    )
     db.session.flush()
-    report_status_changed.send(current_app._get_current_object(), report=report, old=old,
-                               new=new_status, public_note=note)
+    report_status_changed.send(
+        current_app._get_current_object(), report=report, old=old, new=new_status, public_note=note
+    )
     return report
 
 
-def add_public_note(report: Report, text: str, user: User, *,
-                    expected_version: int | None = None) -> Report:
+def add_public_note(
+    report: Report, text: str, user: User, *, expected_version: int | None = None
+) -> Report:
     """A public note without a status change (shown on the status page, sent to the resident)."""
     require_change(user, report)
     _check_version(report, expected_version)
@@ -168,8 +200,13 @@ def add_public_note(report: Report, text: str, user: User, *,
         raise WorkflowError(_l("Please write a note."))
     record_event(report.id, "public_note", actor_for(user), is_public=True, public_note=text)
     db.session.flush()
-    report_status_changed.send(current_app._get_current_object(), report=report,
-                               old=report.status, new=report.status, public_note=text)
+    report_status_changed.send(
+        current_app._get_current_object(),
+        report=report,
+        old=report.status,
+        new=report.status,
+        public_note=text,
+    )
     return report
 
 
@@ -185,8 +222,14 @@ def add_note(report: Report, text: str, user: User) -> Report:
     return report
 
 
-def reroute(report: Report, department: Department | None, reason: str, user: User, *,
-            expected_version: int | None = None) -> Report:
+def reroute(
+    report: Report,
+    department: Department | None,
+    reason: str,
+    user: User,
+    *,
+    expected_version: int | None = None,
+) -> Report:
     """Send a report to another department, or back to triage (``None``), with a reason."""
     require_change(user, report)
     _check_version(report, expected_version)
@@ -199,20 +242,34 @@ def reroute(report: Report, department: Department | None, reason: str, user: Us
     report.department = department
     report.routing_rule_id = None
     target = department.name if department else None
+    source = old.name if old else None
     report.routing_reason = {
-        "de": f"Umgeleitet von {old.name if old else 'Sichtung'} → {target or 'Sichtung'}: {reason}",
-        "en": f"Re-routed from {old.name if old else 'triage'} → {target or 'triage'}: {reason}",
+        "de": f"Umgeleitet von {source or 'Sichtung'} → {target or 'Sichtung'}: {reason}",
+        "en": f"Re-routed from {source or 'triage'} → {target or 'triage'}: {reason}",
     }
-    record_event(report.id, "rerouted", actor_for(user), reason=reason,
-                 old=old.code if old else None, new=department.code if department else None)
+    record_event(
+        report.id,
+        "rerouted",
+        actor_for(user),
+        reason=reason,
+        old=old.code if old else None,
+        new=department.code if department else None,
+    )
     db.session.flush()
-    report_rerouted.send(current_app._get_current_object(), report=report, old=old,
-                         new=department, reason=reason)
+    report_rerouted.send(
+        current_app._get_current_object(), report=report, old=old, new=department, reason=reason
+    )
     return report
 
 
-def mark_duplicate(report: Report, original: Report, user: User, *,
-                   expected_version: int | None = None, public_note: str | None = None) -> Report:
+def mark_duplicate(
+    report: Report,
+    original: Report,
+    user: User,
+    *,
+    expected_version: int | None = None,
+    public_note: str | None = None,
+) -> Report:
     """Close ``report`` as a duplicate of ``original``; its reporter and supporters follow
     the original from now on."""
     require_change(user, report)
@@ -226,20 +283,39 @@ def mark_duplicate(report: Report, original: Report, user: User, *,
     moved = 0
     contact = report.contact
     if contact is not None:
-        original.supporters.append(ReportSupporter(
-            channel=report.channel, email=contact.email, telegram_chat_id=contact.telegram_chat_id,
-            locale=contact.locale, wants_updates=contact.wants_updates))
+        original.supporters.append(
+            ReportSupporter(
+                channel=report.channel,
+                email=contact.email,
+                telegram_chat_id=contact.telegram_chat_id,
+                locale=contact.locale,
+                wants_updates=contact.wants_updates,
+            )
+        )
         moved += 1
     for supporter in list(report.supporters):
         supporter.report = original
         moved += 1
     report.duplicate_of = original
-    note = public_note or f"Doppelte Meldung von {original.reference} / duplicate of {original.reference}"
+    note = (
+        public_note
+        or f"Doppelte Meldung von {original.reference} / duplicate of {original.reference}"
+    )
     apply_status(report, S.DUPLICATE, actor_for(user), note)
-    record_event(report.id, "marked_duplicate", actor_for(user), original=original.reference,
-                 supporters_moved=moved)
-    record_event(original.id, "duplicate_merged", actor_for(user), duplicate=report.reference,
-                 supporters_moved=moved)
+    record_event(
+        report.id,
+        "marked_duplicate",
+        actor_for(user),
+        original=original.reference,
+        supporters_moved=moved,
+    )
+    record_event(
+        original.id,
+        "duplicate_merged",
+        actor_for(user),
+        duplicate=report.reference,
+        supporters_moved=moved,
+    )
     db.session.flush()
     return report
 
@@ -247,23 +323,35 @@ def mark_duplicate(report: Report, original: Report, user: User, *,
 def _rerun_routing(report: Report) -> None:
     area = district_index().district_at(report.lat, report.lon)
     report.district_id = area.key if area else None
-    decision = route(report.category, area.number if area else None, area.name if area else None,
-                     report.attributes)
+    decision = route(
+        report.category,
+        area.number if area else None,
+        area.name if area else None,
+        report.attributes,
+    )
     codes = [a.department_code for a in (decision.assignment, *decision.copies) if a]
-    departments = {d.code: d for d in db.session.execute(
-        db.select(Department).where(Department.code.in_(codes))).scalars()}
-    report.department = departments[decision.assignment.department_code] if decision.assignment else None
+    departments = {
+        d.code: d
+        for d in db.session.execute(
+            db.select(Department).where(Department.code.in_(codes))
+        ).scalars()
+    }
+    report.department = (
+        departments[decision.assignment.department_code] if decision.assignment else None
+    )
     report.routing_rule_id = decision.assignment.rule_id if decision.assignment else None
     report.routing_reason = decision.reason
     report.copies = [
-        ReportCopy(department=departments[c.department_code], routing_rule_id=c.rule_id,
-                   reason=c.reason)
+        ReportCopy(
+            department=departments[c.department_code], routing_rule_id=c.rule_id, reason=c.reason
+        )
         for c in decision.copies
     ]
 
 
-def change_category(report: Report, category: Category, user: User, *,
-                    expected_version: int | None = None) -> Report:
+def change_category(
+    report: Report, category: Category, user: User, *, expected_version: int | None = None
+) -> Report:
     """Correct the category; routing and the due date are worked out again."""
     require_change(user, report)
     _check_version(report, expected_version)
@@ -273,14 +361,21 @@ def change_category(report: Report, category: Category, user: User, *,
     report.category = category
     report.due_at = due_date(category, report.created_at)
     _rerun_routing(report)
-    record_event(report.id, "category_changed", actor_for(user), old=old.code, new=category.code,
-                 department=report.department.code if report.department else None)
+    record_event(
+        report.id,
+        "category_changed",
+        actor_for(user),
+        old=old.code,
+        new=category.code,
+        department=report.department.code if report.department else None,
+    )
     db.session.flush()
     return report
 
 
-def change_location(report: Report, lat: float, lon: float, user: User, *,
-                    expected_version: int | None = None) -> Report:
+def change_location(
+    report: Report, lat: float, lon: float, user: User, *, expected_version: int | None = None
+) -> Report:
     """Move the report's point (inside the city); district and routing are worked out again."""
     require_change(user, report)
     _check_version(report, expected_version)
@@ -290,21 +385,38 @@ def change_location(report: Report, lat: float, lon: float, user: User, *,
     report.lat, report.lon = lat, lon
     report.address = None
     _rerun_routing(report)
-    record_event(report.id, "location_changed", actor_for(user), old=list(old), new=[lat, lon],
-                 department=report.department.code if report.department else None)
+    record_event(
+        report.id,
+        "location_changed",
+        actor_for(user),
+        old=list(old),
+        new=[lat, lon],
+        department=report.department.code if report.department else None,
+    )
     db.session.flush()
     return report
 
 
-def moderate_description(report: Report, text: str | None, hidden: bool, user: User, *,
-                         expected_version: int | None = None) -> Report:
+def moderate_description(
+    report: Report,
+    text: str | None,
+    hidden: bool,
+    user: User,
+    *,
+    expected_version: int | None = None,
+) -> Report:
     """Set the public version of the description, or hide it; the original stays for staff."""
     require_change(user, report)
     _check_version(report, expected_version)
     report.description_moderated = text.strip() if text is not None else None
     report.is_description_hidden = hidden
-    record_event(report.id, "description_moderated", actor_for(user), hidden=hidden,
-                 public_text=report.description_moderated)
+    record_event(
+        report.id,
+        "description_moderated",
+        actor_for(user),
+        hidden=hidden,
+        public_text=report.description_moderated,
+    )
     db.session.flush()
     return report
 
@@ -313,14 +425,23 @@ def set_photo_public(photo: ReportPhoto, is_public: bool, user: User) -> ReportP
     """Release a photo for the public, or take it back (faces, number plates …)."""
     require_change(user, photo.report)
     photo.is_public = is_public
-    record_event(photo.report_id, "photo_released" if is_public else "photo_hidden",
-                 actor_for(user), photo_id=photo.id)
+    record_event(
+        photo.report_id,
+        "photo_released" if is_public else "photo_hidden",
+        actor_for(user),
+        photo_id=photo.id,
+    )
     db.session.flush()
     return photo
 
 
-def bulk_change_status(reports: Iterable[Report], new_status: ReportStatus, user: User, *,
-                       public_note: str | None = None) -> list[BulkOutcome]:
+def bulk_change_status(
+    reports: Iterable[Report],
+    new_status: ReportStatus,
+    user: User,
+    *,
+    public_note: str | None = None,
+) -> list[BulkOutcome]:
     """Change many reports; each one that is not allowed is reported, the others go through."""
     outcomes = []
     for report in reports:

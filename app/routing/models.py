@@ -68,11 +68,15 @@ class RoutingRule(db.Model):
     key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     position: Mapped[int] = mapped_column(index=True)
     action: Mapped[RuleAction] = mapped_column(enum_column(RuleAction), default=RuleAction.ROUTE)
-    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id", ondelete="CASCADE"))
+    category_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("category.id", ondelete="CASCADE")
+    )
     category_group_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("category_group.id", ondelete="CASCADE")
     )
-    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id", ondelete="CASCADE"))
+    district_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("district.id", ondelete="CASCADE")
+    )
     attribute_code: Mapped[str | None] = mapped_column(sa.String(64))
     attribute_value: Mapped[str | None] = mapped_column(sa.String(120))
     department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id", ondelete="CASCADE"))

@@ -14,15 +14,23 @@ from app.extensions import db
 
 def csrf(client, path="/login"):
     html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
-                     html).group(1) or ""
+    return (
+        re.search(
+            r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
+            html,
+        ).group(1)
+        or ""
+    )
 
 
 def login(client, email, password, **kw):
-    token = re.search(r'value="([^"]+)"', client.get("/login").get_data(as_text=True)
-                      .split('name="csrf_token"')[1]).group(1)
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token},
-                       **kw)
+    token = re.search(
+        r'value="([^"]+)"',
+        client.get("/login").get_data(as_text=True).split('name="csrf_token"')[1],
+    ).group(1)
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}, **kw
+    )
 
 
 def test_inbox_needs_a_login(client):

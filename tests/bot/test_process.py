@@ -205,4 +205,3 @@ def test_the_bot_never_imports_the_backend():
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert done.stdout.strip() == "[]", done.stderr
-

@@ -29,9 +29,15 @@ OUTLINES_DRAWN = """(id) => [...document.querySelectorAll("#" + id + " .leaflet-
 def stored(reference: str) -> tuple[Report, list[str]]:
     db.session.rollback()
     report = db.session.execute(sa.select(Report).where(Report.reference == reference)).scalar_one()
-    kinds = db.session.execute(
-        sa.select(ReportEvent.kind).where(ReportEvent.report_id == report.id)
-        .order_by(ReportEvent.id)).scalars().all()
+    kinds = (
+        db.session.execute(
+            sa.select(ReportEvent.kind)
+            .where(ReportEvent.report_id == report.id)
+            .order_by(ReportEvent.id)
+        )
+        .scalars()
+        .all()
+    )
     report.department  # noqa: B018  (load while the session is fresh)
     return report, list(kinds)
 
@@ -47,7 +53,8 @@ def log_in(page, base: str, user) -> None:
 
 def queue_rows(page) -> list[str]:
     return page.locator("#bulk-form input[name=reference]").evaluate_all(
-        "boxes => boxes.map(b => b.value)")
+        "boxes => boxes.map(b => b.value)"
+    )
 
 
 @pytest.fixture
@@ -59,19 +66,25 @@ def desktop(browser):
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport=PHONE, locale="de-DE", device_scale_factor=1,
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport=PHONE, locale="de-DE", device_scale_factor=1, is_mobile=True, has_touch=True
+    )
     yield context
     context.close()
 
 
-def test_a_caseworker_works_a_report_and_sends_it_on(desktop, live_server, make_user,
-                                                     make_report, screenshot):
+def test_a_caseworker_works_a_report_and_sends_it_on(
+    desktop, live_server, make_user, make_report, screenshot
+):
     worker = make_user("caseworker", ("edg",), name="Erika Entsorger")
     basket = make_report("papierkorb-voll", description="Papierkorb quillt über")
-    sofa = make_report("wilder-muell", PHOENIX_SEE, description="Altes Sofa am Seeufer",
-                       photos=[PhotoUpload(jpeg(size=(800, 600)))],
-                       contact=ContactDraft(email="anwohner@example.invalid", consent=True))
+    sofa = make_report(
+        "wilder-muell",
+        PHOENIX_SEE,
+        description="Altes Sofa am Seeufer",
+        photos=[PhotoUpload(jpeg(size=(800, 600)))],
+        contact=ContactDraft(email="anwohner@example.invalid", consent=True),
+    )
     lamp = make_report("laterne-aus")  # another department's
     page = desktop.new_page()
     log_in(page, live_server, worker)
@@ -148,8 +161,9 @@ def test_a_caseworker_works_a_report_and_sends_it_on(desktop, live_server, make_
     assert kinds == ["submitted", "note_added", "status_changed", "rerouted"]
 
 
-def test_a_dispatcher_places_a_report_from_triage(phone, live_server, make_user, make_report,
-                                                  screenshot):
+def test_a_dispatcher_places_a_report_from_triage(
+    phone, live_server, make_user, make_report, screenshot
+):
     dispatcher = make_user("dispatcher", name="Dana Disponentin")
     other = make_report("sonstiges", description="Verkehrsschild verdreht")
     make_report("papierkorb-voll")  # routed by a rule: not in triage

@@ -16,7 +16,9 @@ from app.routing.models import Department, RoutingRule
 
 def counts():
     return {
-        model.__name__: db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar_one()
+        model.__name__: db.session.execute(
+            sa.select(sa.func.count()).select_from(model)
+        ).scalar_one()
         for model in (District, Category, Department, RoutingRule)
     }
 
@@ -27,9 +29,11 @@ def test_dortmund_defaults_are_there(app_ctx):
     assert all(e.endswith(".invalid") for e in emails)
     numbers = set(db.session.execute(sa.select(District.number)).scalars())
     assert {"7", "07", "00", "04"} <= numbers
-    district_rules = db.session.execute(
-        sa.select(RoutingRule).where(RoutingRule.district_id.is_not(None))
-    ).scalars().all()
+    district_rules = (
+        db.session.execute(sa.select(RoutingRule).where(RoutingRule.district_id.is_not(None)))
+        .scalars()
+        .all()
+    )
     assert [r.district.name for r in district_rules] == ["Innenstadt-Nord"]
 
 
@@ -70,10 +74,10 @@ def test_another_city_loads_its_own_configuration(app_ctx, reseed_city, tmp_path
     summary = load_city(city_dir)
     db.session.commit()
     assert summary.added == {"departments": 1, "routing rules": 1}
-    from app.reports.intake import submit_report
-    from app.reports.drafts import ReportDraft
     from app.core.enums import Channel
     from app.core.events import Actor
+    from app.reports.drafts import ReportDraft
+    from app.reports.intake import submit_report
 
     result = submit_report(
         ReportDraft(channel=Channel.WEB, category_code="sonstiges", lat=51.5136, lon=7.4653),
@@ -89,4 +93,7 @@ def test_seed_if_empty_leaves_a_loaded_city_alone(app_ctx, reseed_city):
     db.session.commit()
     result = app_ctx.test_cli_runner().invoke(args=["seed", "--if-empty"])
     assert "already loaded" in result.output
-    assert db.session.execute(sa.select(RoutingRule).filter_by(key="gruen")).scalar_one_or_none() is None
+    assert (
+        db.session.execute(sa.select(RoutingRule).filter_by(key="gruen")).scalar_one_or_none()
+        is None
+    )

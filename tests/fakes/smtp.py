@@ -89,8 +89,9 @@ class SmtpSink:
         if self._controller is not None:
             return
         # A fresh controller each time: a stopped one has closed its event loop.
-        controller = Controller(self, hostname=self.host, port=self.port,
-                                server_hostname="localhost", ready_timeout=10)
+        controller = Controller(
+            self, hostname=self.host, port=self.port, server_hostname="localhost", ready_timeout=10
+        )
         controller.start()
         self._controller = controller
 
@@ -116,8 +117,9 @@ class SmtpSink:
     def messages_to(self, address: str) -> list[EmailMessage]:
         with self._lock:
             items = list(self.received)
-        return [item.message for item in items
-                if address.lower() in (r.lower() for r in item.rcpt_tos)]
+        return [
+            item.message for item in items if address.lower() in (r.lower() for r in item.rcpt_tos)
+        ]
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[EmailMessage]:
         deadline = time.monotonic() + timeout

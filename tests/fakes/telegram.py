@@ -65,7 +65,8 @@ class FakeBotState:
     update_ids: Any = field(default_factory=lambda: itertools.count(1))
     # chat id -> message id -> the message as it is now (text, reply_markup, deleted)
     messages: dict[str, dict[int, dict[str, Any]]] = field(
-        default_factory=lambda: defaultdict(dict))
+        default_factory=lambda: defaultdict(dict)
+    )
     files: dict[str, FakeFile] = field(default_factory=dict)
     file_ids: Any = field(default_factory=lambda: itertools.count(1))
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -99,8 +100,13 @@ class FakeTelegram:
     def base_file_url(self) -> str:
         return f"{self.api_url}/file/bot"
 
-    def fail_next(self, method: str, status: int = 500, description: str = "Internal Server Error",
-                  retry_after: int | None = None) -> None:
+    def fail_next(
+        self,
+        method: str,
+        status: int = 500,
+        description: str = "Internal Server Error",
+        retry_after: int | None = None,
+    ) -> None:
         with self.state.lock:
             self.state.failures[method].append(ScriptedFailure(status, description, retry_after))
 
@@ -115,23 +121,32 @@ class FakeTelegram:
     def outputs_to(self, chat_id: int | str) -> list[Call]:
         """What the bot did in this chat, in order: sendMessage, edits, deleteMessage."""
         with self.state.lock:
-            return [c for c in self.state.calls if c.method in OUTPUT_METHODS
-                    and str(c.params.get("chat_id")) == str(chat_id)]
+            return [
+                c
+                for c in self.state.calls
+                if c.method in OUTPUT_METHODS and str(c.params.get("chat_id")) == str(chat_id)
+            ]
 
     def current_messages(self, chat_id: int | str) -> list[dict[str, Any]]:
         """The chat's messages from the bot as they look now (edits applied), oldest first."""
         with self.state.lock:
-            return [dict(m) for m in self.state.messages[str(chat_id)].values()
-                    if not m.get("deleted")]
+            return [
+                dict(m) for m in self.state.messages[str(chat_id)].values() if not m.get("deleted")
+            ]
 
-    def add_file(self, data: bytes, *, file_size: int | None = None,
-                 suffix: str = "jpg") -> FakeFile:
+    def add_file(
+        self, data: bytes, *, file_size: int | None = None, suffix: str = "jpg"
+    ) -> FakeFile:
         """A file the bot can fetch by its ``file_id`` (``file_size`` may claim more)."""
         with self.state.lock:
             n = next(self.state.file_ids)
-            item = FakeFile(file_id=f"FILE-{n}-{len(data)}", file_unique_id=f"U{n}", data=data,
-                            file_size=len(data) if file_size is None else file_size,
-                            file_path=f"photos/file_{n}.{suffix}")
+            item = FakeFile(
+                file_id=f"FILE-{n}-{len(data)}",
+                file_unique_id=f"U{n}",
+                data=data,
+                file_size=len(data) if file_size is None else file_size,
+                file_path=f"photos/file_{n}.{suffix}",
+            )
             self.state.files[item.file_id] = item
             return item
 
@@ -162,8 +177,9 @@ class FakeTelegram:
                 if len(segments) >= 3 and segments[0] == "file" and segments[1].startswith("bot"):
                     return self._file(unquote(segments[1][3:]), unquote("/".join(segments[2:])))
                 if len(segments) != 2 or not segments[0].startswith("bot"):
-                    return self._reply(404, {"ok": False, "error_code": 404,
-                                             "description": "Not Found"})
+                    return self._reply(
+                        404, {"ok": False, "error_code": 404, "description": "Not Found"}
+                    )
                 token, method = segments[0][3:], segments[1]
                 params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
                 length = int(self.headers.get("Content-Length") or 0)
@@ -179,11 +195,13 @@ class FakeTelegram:
             def _file(self, token: str, path: str) -> None:
                 with fake.state.lock:
                     fake.state.calls.append(Call(token, "file", {"file_path": path}))
-                    found = next((f for f in fake.state.files.values() if f.file_path == path),
-                                 None)
+                    found = next(
+                        (f for f in fake.state.files.values() if f.file_path == path), None
+                    )
                 if token != fake.token or found is None:
-                    return self._reply(404, {"ok": False, "error_code": 404,
-                                             "description": "Not Found"})
+                    return self._reply(
+                        404, {"ok": False, "error_code": 404, "description": "Not Found"}
+                    )
                 self.send_response(200)
                 self.send_header("Content-Type", "application/octet-stream")
                 self.send_header("Content-Length", str(len(found.data)))
@@ -203,8 +221,9 @@ class FakeTelegram:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        kwargs={"poll_interval": 0.05})
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, kwargs={"poll_interval": 0.05}
+        )
         self._thread.start()
         return self
 
@@ -230,8 +249,11 @@ class FakeTelegram:
             queued = self.state.failures.get(method)
             if queued:
                 failure = queued.pop(0)
-                body: dict[str, Any] = {"ok": False, "error_code": failure.status,
-                                        "description": failure.description}
+                body: dict[str, Any] = {
+                    "ok": False,
+                    "error_code": failure.status,
+                    "description": failure.description,
+                }
                 if failure.retry_after is not None:
                     body["parameters"] = {"retry_after": failure.retry_after}
                 return failure.status, body
@@ -244,23 +266,33 @@ class FakeTelegram:
         return 200, {"ok": True, "result": result}
 
     def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
-        return {"id": int(self.token.split(":")[0]), "is_bot": True,
-                "first_name": "Quartiersmelder", "username": "quartiersmelder_test_bot",
-                "can_join_groups": False, "can_read_all_group_messages": False,
-                "supports_inline_queries": False}
+        return {
+            "id": int(self.token.split(":")[0]),
+            "is_bot": True,
+            "first_name": "Quartiersmelder",
+            "username": "quartiersmelder_test_bot",
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         chat_id = str(params["chat_id"])
         with self.state.lock:
-            message = {"message_id": next(self.state.message_ids), "date": int(time.time()),
-                       "chat": {"id": int(chat_id), "type": "private"},
-                       "text": params.get("text", "")}
+            message = {
+                "message_id": next(self.state.message_ids),
+                "date": int(time.time()),
+                "chat": {"id": int(chat_id), "type": "private"},
+                "text": params.get("text", ""),
+            }
             markup = params.get("reply_markup")
             if isinstance(markup, dict) and "inline_keyboard" in markup:
                 message["reply_markup"] = markup  # a Message only carries inline keyboards
             self.state.sent[chat_id].append({**params, "message_id": message["message_id"]})
             self.state.messages[chat_id][message["message_id"]] = {
-                **message, "sent_reply_markup": markup}
+                **message,
+                "sent_reply_markup": markup,
+            }
         return message
 
     def _edit(self, params: dict[str, Any], **changes: Any) -> tuple[int, dict] | dict:
@@ -275,10 +307,13 @@ class FakeTelegram:
                 new["reply_markup"] = markup
             else:
                 new.pop("reply_markup", None)
-            if new.get("text") == message.get("text") and new.get(
-                    "reply_markup") == message.get("reply_markup"):
-                return {"__error__": "Bad Request: message is not modified: specified new "
-                                     "message content and reply markup are exactly the same"}
+            if new.get("text") == message.get("text") and new.get("reply_markup") == message.get(
+                "reply_markup"
+            ):
+                return {
+                    "__error__": "Bad Request: message is not modified: specified new "
+                    "message content and reply markup are exactly the same"
+                }
             new["edit_date"] = int(time.time())
             self.state.messages[chat_id][message["message_id"]] = new
             return {k: v for k, v in new.items() if k != "sent_reply_markup"}
@@ -305,8 +340,12 @@ class FakeTelegram:
             return {"__error__": "Bad Request: invalid file_id"}
         if found.file_size > DOWNLOAD_LIMIT:
             return {"__error__": "Bad Request: file is too big"}
-        return {"file_id": found.file_id, "file_unique_id": found.file_unique_id,
-                "file_size": found.file_size, "file_path": found.file_path}
+        return {
+            "file_id": found.file_id,
+            "file_unique_id": found.file_unique_id,
+            "file_size": found.file_size,
+            "file_path": found.file_path,
+        }
 
     def _m_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: N802
         offset = int(params.get("offset") or 0)

@@ -94,8 +94,9 @@ class WebhookSink:
         self._barrier_open = threading.Event()
         self._server = _Server((host, port), self._handler())
         self.url = f"http://{host}:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     # --- control ------------------------------------------------------------------------------
 
@@ -187,9 +188,15 @@ class WebhookSink:
             def _handle(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                number = sink._record(Received(
-                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
-                    body, time.time()))
+                number = sink._record(
+                    Received(
+                        self.command,
+                        self.path,
+                        {k.lower(): v for k, v in self.headers.items()},
+                        body,
+                        time.time(),
+                    )
+                )
                 if sink.barrier:
                     sink._wait_at_barrier()
                 if sink.delay_seconds:
@@ -207,8 +214,10 @@ class WebhookSink:
                         self.connection.shutdown(2)
                     return
                 if isinstance(action, int):
-                    action = Reply(action, {"id": f"remote-{number}"} if action < 300
-                                   else {"error": "scripted"})
+                    action = Reply(
+                        action,
+                        {"id": f"remote-{number}"} if action < 300 else {"error": "scripted"},
+                    )
                 self._reply(action)
 
             def _reply(self, reply: Reply):

@@ -41,8 +41,11 @@ def html_part(message: EmailMessage) -> str:
 
 
 def jpeg_attachments(message: EmailMessage) -> list[tuple[str, bytes]]:
-    return [(part.get_filename(), part.get_content()) for part in message.iter_attachments()
-            if part.get_content_type() == "image/jpeg"]
+    return [
+        (part.get_filename(), part.get_content())
+        for part in message.iter_attachments()
+        if part.get_content_type() == "image/jpeg"
+    ]
 
 
 def partner_path(message: EmailMessage) -> str:

@@ -54,15 +54,17 @@ def mark_sent(delivery: Delivery) -> Delivery:
 def keep_departments(app_ctx):
     """Departments' forwarding settings and partner tokens as seeded, again after the test
     (cheaper than ``reseed_city`` for tests that change only these columns)."""
-    saved = {d.id: (d.forward_method, dict(d.forward_config or {}), d.partner_token_hash,
-                    d.is_active)
-             for d in db.session.execute(sa.select(Department)).scalars()}
+    saved = {
+        d.id: (d.forward_method, dict(d.forward_config or {}), d.partner_token_hash, d.is_active)
+        for d in db.session.execute(sa.select(Department)).scalars()
+    }
     db.session.commit()
     yield
     db.session.rollback()
     for dept in db.session.execute(sa.select(Department)).scalars():
-        (dept.forward_method, dept.forward_config, dept.partner_token_hash,
-         dept.is_active) = saved[dept.id]
+        (dept.forward_method, dept.forward_config, dept.partner_token_hash, dept.is_active) = saved[
+            dept.id
+        ]
     db.session.commit()
 
 
@@ -72,7 +74,8 @@ def edg_webhook(app_ctx, keep_departments, webhook_sink, monkeypatch):  # noqa: 
     load_all()
     monkeypatch.setenv(SECRET_ENV, SECRET)
     monkeypatch.setitem(app_ctx.config, "SENDER_TIMEOUT", 0.5)
-    configure("edg", "webhook", {"url": f"{webhook_sink.url}/hooks/tickets",
-                                 "secret_env": SECRET_ENV})
+    configure(
+        "edg", "webhook", {"url": f"{webhook_sink.url}/hooks/tickets", "secret_env": SECRET_ENV}
+    )
     webhook_sink.hang_seconds = 1.5
     return webhook_sink

@@ -58,8 +58,9 @@ def edg_report(make_report):
     def factory(**fields):
         fields.setdefault("description", "Sperrmüll und Säcke neben dem Brunnen.")
         fields.setdefault("address", "Friedensplatz 1")
-        fields.setdefault("photos", [PhotoUpload(jpeg(size=(640, 480), gps=FRIEDENSPLATZ),
-                                                 "muell.jpg")])
+        fields.setdefault(
+            "photos", [PhotoUpload(jpeg(size=(640, 480), gps=FRIEDENSPLATZ), "muell.jpg")]
+        )
         fields.setdefault("contact", ContactDraft(email=RESIDENT, consent=True))
         return make_report("wilder-muell", FRIEDENSPLATZ, **fields)
 
@@ -85,7 +86,8 @@ def test_ticket_email_has_everything_edg_needs(client, smtp_server, edg_report):
     delivery = forward_of(report)
     assert delivery.status == DeliveryStatus.SENT
     assert message["Subject"] == (
-        f"[{report.reference}] Wilder Müll – Innenstadt-West, Friedensplatz 1")
+        f"[{report.reference}] Wilder Müll – Innenstadt-West, Friedensplatz 1"
+    )
     assert message["Message-ID"].strip() == f"<{delivery.idempotency_key}@example.invalid>"
     assert delivery.remote_id == message["Message-ID"].strip()
     assert message["To"] == EDG_ADDRESS
@@ -99,8 +101,10 @@ def test_ticket_email_has_everything_edg_needs(client, smtp_server, edg_report):
         assert "Sperrmüll und Säcke neben dem Brunnen." in body
         assert "Friedensplatz 1" in body and "Innenstadt-West" in body
         assert "51.513600, 7.465300" in body
-        assert "https://www.openstreetmap.org/?mlat=51.513600&amp;mlon=7.465300" in body \
+        assert (
+            "https://www.openstreetmap.org/?mlat=51.513600&amp;mlon=7.465300" in body
             or "https://www.openstreetmap.org/?mlat=51.513600&mlon=7.465300" in body
+        )
         assert f"http://localhost/r/{report.reference}" in body
         assert "http://localhost/partner/t/" in body
     assert message.get_body(preferencelist=("plain",)).get_content_type() == "text/plain"
@@ -205,8 +209,12 @@ def test_no_smtp_host_waits_for_one(app_ctx, edg_report, monkeypatch):
     assert "SMTP_HOST" in delivery.last_error
 
 
-def test_department_without_address_is_not_retried(app_ctx, smtp_server, edg_report,  # noqa: F811
-                                                   reseed_city):
+def test_department_without_address_is_not_retried(
+    app_ctx,
+    smtp_server,
+    edg_report,  # noqa: F811
+    reseed_city,
+):
     edg = db.session.execute(sa.select(Department).where(Department.code == "edg")).scalar_one()
     edg.email = None
     db.session.commit()
@@ -234,8 +242,11 @@ def test_a_resend_carries_the_same_message_id(app_ctx, smtp_server, edg_report):
 # --- reminders and notices ----------------------------------------------------------------
 
 
-def test_unacknowledged_ticket_is_reminded_once_with_a_working_link(client, smtp_server,  # noqa: F811
-                                                                    edg_report):
+def test_unacknowledged_ticket_is_reminded_once_with_a_working_link(
+    client,
+    smtp_server,  # noqa: F811
+    edg_report,
+):
     from datetime import timedelta
 
     report = edg_report(contact=None)
@@ -264,8 +275,11 @@ def test_unacknowledged_ticket_is_reminded_once_with_a_working_link(client, smtp
     assert delivery_from_partner_token(token).id == original.id
 
 
-def test_reminder_of_a_ticket_acknowledged_meanwhile_is_not_sent(app_ctx, smtp_server,  # noqa: F811
-                                                                 edg_report):
+def test_reminder_of_a_ticket_acknowledged_meanwhile_is_not_sent(
+    app_ctx,
+    smtp_server,  # noqa: F811
+    edg_report,
+):
     from datetime import timedelta
 
     from app.forwarding.partner import acknowledge
@@ -298,8 +312,9 @@ def test_notice_of_a_new_report_links_to_the_inbox(app_ctx, smtp_server, make_re
 
 
 def test_copy_notice_is_marked_as_a_copy(app_ctx, smtp_server, make_report):  # noqa: F811
-    report = make_report("unsicherer-ort", BORSIGPLATZ,
-                         description="Herr X. steht abends immer am Eingang.")
+    report = make_report(
+        "unsicherer-ort", BORSIGPLATZ, description="Herr X. steht abends immer am Eingang."
+    )
     [notice] = [d for d in deliveries(DEPARTMENT_NOTICE, report) if d.target == "qm-nordstadt"]
     assert notice.payload == {"copy": True}
     deliver_due()
@@ -312,8 +327,9 @@ def test_copy_notice_is_marked_as_a_copy(app_ctx, smtp_server, make_report):  # 
     assert "Ordnungsamt" in text_part(message)
     # An outside organisation informed of an unsafe place does not get the free text.
     assert "Herr X." not in text_part(message) and "Herr X." not in html_part(message)
-    assert de("The description of reports about unsafe places is shown in the inbox only.") \
-        in text_part(message)
+    assert de(
+        "The description of reports about unsafe places is shown in the inbox only."
+    ) in text_part(message)
 
 
 # --- residents ----------------------------------------------------------------------------
@@ -331,13 +347,22 @@ def _status_mail(report, status, note=None):
     deliver_due()
 
 
-def test_updates_go_only_to_consenting_residents_in_their_language(client, smtp_server,  # noqa: F811
-                                                                   edg_report):
+def test_updates_go_only_to_consenting_residents_in_their_language(
+    client,
+    smtp_server,  # noqa: F811
+    edg_report,
+):
     report = edg_report(contact=ContactDraft(email=RESIDENT, consent=True), locale="de")
-    report.supporters.append(ReportSupporter(channel=report.channel, email="sam@example.invalid",
-                                             locale="en", wants_updates=True))
-    report.supporters.append(ReportSupporter(channel=report.channel, email="no@example.invalid",
-                                             locale="de", wants_updates=False))
+    report.supporters.append(
+        ReportSupporter(
+            channel=report.channel, email="sam@example.invalid", locale="en", wants_updates=True
+        )
+    )
+    report.supporters.append(
+        ReportSupporter(
+            channel=report.channel, email="no@example.invalid", locale="de", wants_updates=False
+        )
+    )
     db.session.commit()
     settle(smtp_server)
 
@@ -347,12 +372,15 @@ def test_updates_go_only_to_consenting_residents_in_their_language(client, smtp_
     [english] = smtp_server.messages_to("sam@example.invalid")
     assert smtp_server.messages_to("no@example.invalid") == []
     assert {d.target for d in deliveries(RESIDENT_UPDATE, report)[-2:]} == {
-        f"contact:{report.contact.id}", f"supporter:{report.supporters[0].id}"}
+        f"contact:{report.contact.id}",
+        f"supporter:{report.supporters[0].id}",
+    }
 
     status_de, status_en = de("In progress"), en("In progress")
     assert status_de == "In Bearbeitung"
-    assert german["Subject"] == de("Report %(reference)s: %(status)s",
-                                   reference=report.reference, status=status_de)
+    assert german["Subject"] == de(
+        "Report %(reference)s: %(status)s", reference=report.reference, status=status_de
+    )
     assert english["Subject"] == f"Report {report.reference}: In progress"
     assert german["Content-Language"] == "de" and english["Content-Language"] == "en"
     for message, status, lang_arg in ((german, status_de, ""), (english, status_en, "?lang=en")):
@@ -396,8 +424,14 @@ def test_unsubscribe_link_stops_further_mails(client, smtp_server, edg_report): 
     _status_mail(report, ReportStatus.RESOLVED)
     assert len(deliveries(RESIDENT_UPDATE, report)) == queued  # no new delivery at all
     assert len(smtp_server.messages_to(RESIDENT)) == 1
-    assert db.session.execute(sa.select(sa.func.count()).select_from(ReportEvent).where(
-        ReportEvent.kind == "resident_unsubscribed")).scalar_one() == 1
+    assert (
+        db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(ReportEvent)
+            .where(ReportEvent.kind == "resident_unsubscribed")
+        ).scalar_one()
+        == 1
+    )
 
 
 def test_one_click_unsubscribe_from_the_mail_program(client, smtp_server, edg_report):  # noqa: F811
@@ -421,7 +455,8 @@ def test_forged_unsubscribe_link_is_refused(client, smtp_server, edg_report):  #
     path = unsubscribe_path(message).split("?")[0]
     forged = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
     wrong_key = URLSafeTimedSerializer("not-our-secret", salt="qm-unsubscribe").dumps(
-        f"contact:{report.contact.id}")
+        f"contact:{report.contact.id}"
+    )
     for bad in (forged, f"/unsubscribe/{wrong_key}"):
         assert client.get(bad).status_code == 403
         assert client.post(bad).status_code == 403

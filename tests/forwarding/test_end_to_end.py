@@ -40,37 +40,42 @@ FLASK = Path(sys.executable).parent / "flask"
 def worker_env(app, smtp) -> dict[str, str]:
     """What the worker reads from config.py, pointed at this test's database, photo directory
     and SMTP server; nothing that could reach the internet."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("FLASK_", "SMTP_", "QM_", "HTTP_PROXY", "HTTPS_PROXY"))
-           and k.lower() not in {"http_proxy", "https_proxy", "all_proxy"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FLASK_", "SMTP_", "QM_", "HTTP_PROXY", "HTTPS_PROXY"))
+        and k.lower() not in {"http_proxy", "https_proxy", "all_proxy"}
+    }
     config = app.config
-    env.update({
-        "QM_ENV": "development",
-        "FLASK_SKIP_DOTENV": "1",
-        "PYTHONPATH": os.pathsep.join([str(NO_NETWORK), str(ROOT)]),
-        # SQLite: the session's database file; PostgreSQL: the TEST_DATABASE_URL database.
-        "DATABASE_URL": os.environ.get("TEST_DATABASE_URL")
-        or config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": config["SECRET_KEY"],
-        "PUBLIC_BASE_URL": config["PUBLIC_BASE_URL"],
-        "CITY_DIR": config["CITY_DIR"],
-        "PHOTO_STORAGE_DIR": config["PHOTO_STORAGE_DIR"],
-        "MAIL_FROM": config["MAIL_FROM"],
-        "SMTP_HOST": smtp.host,
-        "SMTP_PORT": str(smtp.port),
-        "SMTP_STARTTLS": "0",
-        "SMTP_USERNAME": "",
-        "SMTP_PASSWORD": "",
-        "SENDER_TIMEOUT": "5",
-        "PARTNER_LINK_MAX_AGE_DAYS": str(config["PARTNER_LINK_MAX_AGE_DAYS"]),
-        "DELIVERY_BACKOFF_SECONDS": "0",
-        "GEOCODER_URL": "",
-        "MAP_TILES_URL": "",
-        "TELEGRAM_API_URL": "",
-        "TELEGRAM_BOT_TOKEN": "",
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-    })
+    env.update(
+        {
+            "QM_ENV": "development",
+            "FLASK_SKIP_DOTENV": "1",
+            "PYTHONPATH": os.pathsep.join([str(NO_NETWORK), str(ROOT)]),
+            # SQLite: the session's database file; PostgreSQL: the TEST_DATABASE_URL database.
+            "DATABASE_URL": os.environ.get("TEST_DATABASE_URL")
+            or config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": config["SECRET_KEY"],
+            "PUBLIC_BASE_URL": config["PUBLIC_BASE_URL"],
+            "CITY_DIR": config["CITY_DIR"],
+            "PHOTO_STORAGE_DIR": config["PHOTO_STORAGE_DIR"],
+            "MAIL_FROM": config["MAIL_FROM"],
+            "SMTP_HOST": smtp.host,
+            "SMTP_PORT": str(smtp.port),
+            "SMTP_STARTTLS": "0",
+            "SMTP_USERNAME": "",
+            "SMTP_PASSWORD": "",
+            "SENDER_TIMEOUT": "5",
+            "PARTNER_LINK_MAX_AGE_DAYS": str(config["PARTNER_LINK_MAX_AGE_DAYS"]),
+            "DELIVERY_BACKOFF_SECONDS": "0",
+            "GEOCODER_URL": "",
+            "MAP_TILES_URL": "",
+            "TELEGRAM_API_URL": "",
+            "TELEGRAM_BOT_TOKEN": "",
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+        }
+    )
     return env
 
 
@@ -80,7 +85,11 @@ def run_worker(app, smtp) -> None:
     db.session.remove()
     done = subprocess.run(
         [str(FLASK), "--app", "wsgi", "worker", "--once"],
-        cwd=ROOT, env=worker_env(app, smtp), capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=worker_env(app, smtp),
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
     )
     output = done.stdout + done.stderr
@@ -94,8 +103,12 @@ def geocoding_off(app_ctx, monkeypatch):
     monkeypatch.setitem(app_ctx.config, "GEOCODER_URL", "")
 
 
-def test_from_the_web_form_to_edg_and_back_to_the_resident(app, client, smtp_server,  # noqa: F811
-                                                           geocoding_off):
+def test_from_the_web_form_to_edg_and_back_to_the_resident(
+    app,
+    client,
+    smtp_server,  # noqa: F811
+    geocoding_off,
+):
     # 1. A resident reports illegal dumping with a photo, a map point and an e-mail address.
     form = {
         "csrf_token": csrf_token(client),
@@ -132,9 +145,11 @@ def test_from_the_web_form_to_edg_and_back_to_the_resident(app, client, smtp_ser
     link = partner_path(mail)
     page = client.get(link)
     assert page.status_code == 200 and reference in page_text(page)
-    done = client.post(link, data={"csrf_token": csrf_from(page), "action": "done",
-                                   "note": "Alles abgeholt."},
-                       content_type="multipart/form-data")
+    done = client.post(
+        link,
+        data={"csrf_token": csrf_from(page), "action": "done", "note": "Alles abgeholt."},
+        content_type="multipart/form-data",
+    )
     assert done.status_code == 200, page_text(done)
     db.session.expire_all()
     report = db.session.get(Report, report_id)
@@ -147,8 +162,9 @@ def test_from_the_web_form_to_edg_and_back_to_the_resident(app, client, smtp_ser
     run_worker(app, smtp_server)
     first, resolved = smtp_server.messages_to(RESIDENT)
     assert first["Message-ID"] == forwarded_mail["Message-ID"]
-    assert resolved["Subject"] == de("Report %(reference)s: %(status)s", reference=reference,
-                                     status="Erledigt")
+    assert resolved["Subject"] == de(
+        "Report %(reference)s: %(status)s", reference=reference, status="Erledigt"
+    )
     body = text_part(resolved)
     assert "Erledigt" in body and "Alles abgeholt." in body
     assert f"http://localhost/r/{reference}" in body

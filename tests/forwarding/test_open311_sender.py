@@ -33,21 +33,30 @@ def edg_open311(app_ctx, keep_departments, webhook_sink, monkeypatch):  # noqa: 
     load_all()
     monkeypatch.setenv(KEY_ENV, "partner-api-key")
     monkeypatch.setitem(app_ctx.config, "SENDER_TIMEOUT", 0.5)
-    configure("edg", "open311", {
-        "endpoint": f"{webhook_sink.url}/open311/v2",
-        "api_key_env": KEY_ENV,
-        "jurisdiction_id": "edg.example",
-        "service_code_map": {PAPIERKORB: "101"},
-    })
+    configure(
+        "edg",
+        "open311",
+        {
+            "endpoint": f"{webhook_sink.url}/open311/v2",
+            "api_key_env": KEY_ENV,
+            "jurisdiction_id": "edg.example",
+            "service_code_map": {PAPIERKORB: "101"},
+        },
+    )
     webhook_sink.hang_seconds = 1.5
     return webhook_sink
 
 
 def test_a_ticket_becomes_a_service_request_with_the_remote_id(edg_open311, make_report):
-    edg_open311.default = Reply(201, [{"service_request_id": 4711, "service_notice": "ok",
-                                       "account_id": None}])
-    report = make_report(PAPIERKORB, FRIEDENSPLATZ, description="Überquellender Papierkorb",
-                         photos=[PhotoUpload(jpeg(), "p.jpg")])
+    edg_open311.default = Reply(
+        201, [{"service_request_id": 4711, "service_notice": "ok", "account_id": None}]
+    )
+    report = make_report(
+        PAPIERKORB,
+        FRIEDENSPLATZ,
+        description="Überquellender Papierkorb",
+        photos=[PhotoUpload(jpeg(), "p.jpg")],
+    )
     [delivery] = forward_deliveries(report)
     assert delivery.method == "open311"
     assert deliver_due() == 1
@@ -81,14 +90,18 @@ def test_a_token_answer_is_kept_as_the_remote_id(edg_open311, make_report):
 
 
 def test_errors_are_recorded_temporary_ones_retried(edg_open311, make_report):
-    edg_open311.script(Reply(503, "maintenance"), "hang",
-                       Reply(200, [{"service_request_id": "X-1"}]))
+    edg_open311.script(
+        Reply(503, "maintenance"), "hang", Reply(200, [{"service_request_id": "X-1"}])
+    )
     [delivery] = forward_deliveries(make_report(PAPIERKORB, FRIEDENSPLATZ))
     assert deliver_due() == 3
     db.session.refresh(delivery)
     assert delivery.status == DeliveryStatus.SENT and delivery.remote_id == "X-1"
     assert [a.error.split(":")[0] if a.error else None for a in delivery.attempt_log] == [
-        "HTTP 503", "timeout after 0.5 s (ReadTimeout)", None]
+        "HTTP 503",
+        "timeout after 0.5 s (ReadTimeout)",
+        None,
+    ]
     assert len(set(edg_open311.idempotency_keys())) == 1
 
 
@@ -101,15 +114,23 @@ def test_a_refusal_is_dead_at_once_with_the_servers_description(edg_open311, mak
     assert delivery.last_error == "HTTP 403: Invalid api_key"
 
 
-def test_an_unmapped_category_or_missing_key_fails_without_a_request(edg_open311, make_report,
-                                                                     monkeypatch, app_ctx):
+def test_an_unmapped_category_or_missing_key_fails_without_a_request(
+    edg_open311, make_report, monkeypatch, app_ctx
+):
     [delivery] = forward_deliveries(make_report(PAPIERKORB, FRIEDENSPLATZ))
     sender = Open311Sender(app_ctx)
     configure("edg", "open311", {"endpoint": edg_open311.url, "service_code_map": {}})
     result = sender.send(delivery)
     assert not result.ok and not result.retryable and PAPIERKORB in result.error
-    configure("edg", "open311", {"endpoint": edg_open311.url, "api_key_env": "QM_NOT_SET_ANYWHERE",
-                                 "default_service_code": "1"})
+    configure(
+        "edg",
+        "open311",
+        {
+            "endpoint": edg_open311.url,
+            "api_key_env": "QM_NOT_SET_ANYWHERE",
+            "default_service_code": "1",
+        },
+    )
     result = sender.send(delivery)
     assert not result.ok and not result.retryable and "QM_NOT_SET_ANYWHERE" in result.error
     assert edg_open311.received == []
@@ -118,10 +139,14 @@ def test_an_unmapped_category_or_missing_key_fails_without_a_request(edg_open311
 
 
 def test_requests_url():
-    assert requests_url("https://x.example/open311/v2") == "https://x.example/open311/v2/requests.json"
+    assert (
+        requests_url("https://x.example/open311/v2") == "https://x.example/open311/v2/requests.json"
+    )
     assert requests_url("https://x.example/v2/") == "https://x.example/v2/requests.json"
     assert requests_url("https://x.example/v2/requests") == "https://x.example/v2/requests.json"
-    assert requests_url("https://x.example/v2/requests.json") == "https://x.example/v2/requests.json"
+    assert (
+        requests_url("https://x.example/v2/requests.json") == "https://x.example/v2/requests.json"
+    )
 
 
 def test_against_a_real_georeport_server(app_ctx, keep_departments, make_report, monkeypatch):  # noqa: F811
@@ -137,15 +162,22 @@ def test_against_a_real_georeport_server(app_ctx, keep_departments, make_report,
     [delivery] = forward_deliveries(report)
     server = LiveServer(app_ctx).start()
     try:
-        configure("edg", "open311", {"endpoint": f"{server.url}/open311/v2",
-                                     "api_key_env": KEY_ENV,
-                                     "service_code_map": {PAPIERKORB: "wilder-muell"}})
+        configure(
+            "edg",
+            "open311",
+            {
+                "endpoint": f"{server.url}/open311/v2",
+                "api_key_env": KEY_ENV,
+                "service_code_map": {PAPIERKORB: "wilder-muell"},
+            },
+        )
         result = Open311Sender(app_ctx).send(delivery)
     finally:
         server.stop()
     assert result.ok, result.error
     created = db.session.execute(
-        db.select(Report).where(Report.reference == result.remote_id)).scalar_one()
+        db.select(Report).where(Report.reference == result.remote_id)
+    ).scalar_one()
     assert created.category.code == "wilder-muell"
     assert created.description.startswith(f"[{report.reference}] ")
     assert "Papierkorb am Friedensplatz" in created.description

@@ -38,8 +38,11 @@ def sent_ticket(client, smtp_server, make_report):  # noqa: F811
     """A Wilder-Müll report whose ticket went to EDG by e-mail: (report, link path)."""
     load_all()
     report = make_report(
-        "wilder-muell", FRIEDENSPLATZ, description="Matratzen am Brunnen.",
-        address="Friedensplatz 1", photos=[PhotoUpload(jpeg(), "a.jpg")],
+        "wilder-muell",
+        FRIEDENSPLATZ,
+        description="Matratzen am Brunnen.",
+        address="Friedensplatz 1",
+        photos=[PhotoUpload(jpeg(), "a.jpg")],
         contact=ContactDraft(email=RESIDENT, consent=True),
     )
     deliver_due()
@@ -58,8 +61,14 @@ def snapshot(report) -> tuple:
     report = db.session.get(Report, report.id)
     delivery = ticket_of(report)
     return (
-        report.status, report.version, report.department_id, len(report.photos),
-        delivery.status, delivery.acknowledged_at, delivery.done_at, delivery.partner_note,
+        report.status,
+        report.version,
+        report.department_id,
+        len(report.photos),
+        delivery.status,
+        delivery.acknowledged_at,
+        delivery.done_at,
+        delivery.partner_note,
         db.session.execute(sa.select(sa.func.count()).select_from(ReportEvent)).scalar_one(),
         db.session.execute(sa.select(sa.func.count()).select_from(Delivery)).scalar_one(),
     )
@@ -119,11 +128,17 @@ def test_done_with_note_and_photo_resolves_and_notifies(client, sent_ticket):
     report, path = sent_ticket
     updates_before = len(deliveries(RESIDENT_UPDATE, report))
     csrf = csrf_from(client.get(path))  # a second tab, still open after the first click
-    response = act(client, path, "done", note="Alles weggeräumt.",
-                   photo=(io.BytesIO(jpeg(colour=(20, 160, 20))), "sauber.jpg"))
+    response = act(
+        client,
+        path,
+        "done",
+        note="Alles weggeräumt.",
+        photo=(io.BytesIO(jpeg(colour=(20, 160, 20))), "sauber.jpg"),
+    )
     assert response.status_code == 200
-    assert de("Thank you! The report is marked as done. The people who reported it will be "
-              "informed.") in page_text(response)
+    assert de(
+        "Thank you! The report is marked as done. The people who reported it will be informed."
+    ) in page_text(response)
     db.session.expire_all()
     report = db.session.get(Report, report.id)
     delivery = ticket_of(report)
@@ -138,8 +153,14 @@ def test_done_with_note_and_photo_resolves_and_notifies(client, sent_ticket):
     again = client.post(path, data={"csrf_token": csrf, "action": "done", "note": "Nochmal"})
     assert again.status_code == 200
     assert snapshot(report) == before
-    assert db.session.execute(sa.select(sa.func.count()).select_from(ReportEvent).where(
-        ReportEvent.kind == "partner_done")).scalar_one() == 1
+    assert (
+        db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(ReportEvent)
+            .where(ReportEvent.kind == "partner_done")
+        ).scalar_one()
+        == 1
+    )
 
 
 def test_not_ours_needs_a_reason_and_sends_the_report_back(client, sent_ticket):
@@ -195,8 +216,9 @@ def _refused_everywhere(client, good_path, bad_path, report, message):
     assert page.status_code == 403
     assert message in page_text(page)
     for action in ("acknowledge", "done", "return"):
-        response = client.post(bad_path, data={"csrf_token": csrf, "action": action,
-                                               "reason": "x", "note": "x"})
+        response = client.post(
+            bad_path, data={"csrf_token": csrf, "action": action, "reason": "x", "note": "x"}
+        )
         assert response.status_code == 403
     assert snapshot(report) == before
 
@@ -207,7 +229,8 @@ def test_forged_links_are_refused(client, sent_ticket, app_ctx):
     payload, stamp, signature = token.split(".")
     tampered = f"{payload}.{stamp}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
     wrong_key = URLSafeTimedSerializer("not-our-secret", salt="qm-partner-link").dumps(
-        {"d": ticket_of(report).id, "k": ticket_of(report).idempotency_key})
+        {"d": ticket_of(report).id, "k": ticket_of(report).idempotency_key}
+    )
     message = de("This link is not valid")
     for bad in (tampered, wrong_key, "nonsense", token[:40]):
         _refused_everywhere(client, path, f"/partner/t/{bad}", report, message)
@@ -241,8 +264,14 @@ def test_a_reminders_link_acts_on_the_ticket(client, sent_ticket):
 
     report, path = sent_ticket
     delivery = ticket_of(report)
-    reminder = add_delivery(report, "email", "edg", REMINDER, department=delivery.department,
-                            payload={"original_delivery_id": delivery.id})
+    reminder = add_delivery(
+        report,
+        "email",
+        "edg",
+        REMINDER,
+        department=delivery.department,
+        payload={"original_delivery_id": delivery.id},
+    )
     db.session.commit()
     response = act(client, f"/partner/t/{partner_token(reminder)}", "acknowledge")
     assert response.status_code == 200
@@ -258,13 +287,19 @@ def test_expired_links_are_refused(client, sent_ticket, app_ctx, monkeypatch):
     message = de("This link has expired")
     _refused_everywhere(client, path, f"/partner/t/{old}", report, message)
     expired_page = page_text(client.get(f"/partner/t/{old}"))
-    assert de("Links in our e-mails are valid for %(days)d days. Nothing was changed. Please ask "
-              "the city for a new link and quote the reference number from the e-mail.",
-              days=app_ctx.config["PARTNER_LINK_MAX_AGE_DAYS"]) in expired_page
+    assert (
+        de(
+            "Links in our e-mails are valid for %(days)d days. Nothing was changed. Please ask "
+            "the city for a new link and quote the reference number from the e-mail.",
+            days=app_ctx.config["PARTNER_LINK_MAX_AGE_DAYS"],
+        )
+        in expired_page
+    )
 
 
-def test_the_link_from_the_mail_expires_with_the_configured_age(client, sent_ticket, app_ctx,
-                                                               monkeypatch):
+def test_the_link_from_the_mail_expires_with_the_configured_age(
+    client, sent_ticket, app_ctx, monkeypatch
+):
     report, path = sent_ticket
     assert client.get(path).status_code == 200
     monkeypatch.setitem(app_ctx.config, "PARTNER_LINK_MAX_AGE_DAYS", 0)

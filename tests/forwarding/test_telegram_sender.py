@@ -28,19 +28,31 @@ def bot_api(app_ctx, fake_telegram, monkeypatch):  # noqa: F811
 
 
 def telegram_report(make_report, locale="de", **kw):
-    return make_report("laterne-aus", (51.4886, 7.5126), locale=locale,
-                       contact=ContactDraft(telegram_chat_id=CHAT, consent=True), **kw)
+    return make_report(
+        "laterne-aus",
+        (51.4886, 7.5126),
+        locale=locale,
+        contact=ContactDraft(telegram_chat_id=CHAT, consent=True),
+        **kw,
+    )
 
 
 def resident_deliveries():
-    return db.session.execute(
-        sa.select(Delivery).where(Delivery.purpose == RESIDENT_UPDATE)).scalars().all()
+    return (
+        db.session.execute(sa.select(Delivery).where(Delivery.purpose == RESIDENT_UPDATE))
+        .scalars()
+        .all()
+    )
 
 
 def test_a_status_change_arrives_in_the_residents_language(bot_api, make_report, make_user):
     report = telegram_report(make_report, locale="en")
-    workflow.change_status(report, ReportStatus.IN_PROGRESS, make_user("caseworker", ("tiefbau-licht",)),
-                           public_note="Technician is on the way")
+    workflow.change_status(
+        report,
+        ReportStatus.IN_PROGRESS,
+        make_user("caseworker", ("tiefbau-licht",)),
+        public_note="Technician is on the way",
+    )
     db.session.commit()
     assert deliver_due() == 1
     (message,) = bot_api.messages_to(CHAT)
@@ -100,12 +112,16 @@ def test_no_message_without_consent_or_after_unsubscribing(bot_api, make_report,
     assert bot_api.messages_to(CHAT) == []
 
 
-@pytest.mark.parametrize(("locale", "start", "status"), [
-    ("tr", "numaralı bildiriminiz", "Durum: Çözüldü"),
-    ("ar", "بلاغك", "الحالة: تم الحل"),
-])
+@pytest.mark.parametrize(
+    ("locale", "start", "status"),
+    [
+        ("tr", "numaralı bildiriminiz", "Durum: Çözüldü"),
+        ("ar", "بلاغك", "الحالة: تم الحل"),
+    ],
+)
 def test_turkish_and_arabic_residents_hear_back_in_their_language(
-        bot_api, make_report, make_user, locale, start, status):
+    bot_api, make_report, make_user, locale, start, status
+):
     report = telegram_report(make_report, locale=locale)
     workflow.change_status(report, ReportStatus.RESOLVED, make_user("dispatcher"))
     db.session.commit()

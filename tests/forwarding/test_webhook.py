@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.events import ReportEvent
 from app.extensions import db
+from app.forwarding.outbox import retry_delivery
 from app.forwarding.senders.webhook import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -21,7 +22,7 @@ from app.forwarding.senders.webhook import (
     sign,
     verify_signature,
 )
-from app.forwarding.worker import deliver_due, retry_now
+from app.forwarding.worker import deliver_due
 from app.reports.drafts import PhotoUpload
 from tests.fakes.webhook_sink import Reply
 from tests.forwarding.partner_helpers import (  # noqa: F401 (fixtures)
@@ -39,8 +40,12 @@ from tests.images import jpeg
 
 
 def verified(received) -> bool:
-    return verify_signature(SECRET, received.headers.get(TIMESTAMP_HEADER.lower()),
-                            received.body, received.headers.get(SIGNATURE_HEADER.lower()))
+    return verify_signature(
+        SECRET,
+        received.headers.get(TIMESTAMP_HEADER.lower()),
+        received.body,
+        received.headers.get(SIGNATURE_HEADER.lower()),
+    )
 
 
 def test_500_then_timeout_then_200_is_delivered_once_with_one_key(edg_webhook, make_report):  # noqa: F811
@@ -80,8 +85,13 @@ def test_500_then_timeout_then_200_is_delivered_once_with_one_key(edg_webhook, m
     assert report.status == ReportStatus.FORWARDED  # the ticket left the house
 
 
-def test_dead_after_the_last_attempt_then_retry_now_delivers(edg_webhook, make_report,  # noqa: F811
-                                                             monkeypatch, app_ctx):
+def test_dead_after_the_last_attempt_then_retry_now_delivers(
+    edg_webhook,
+    make_report,
+    make_user,
+    monkeypatch,
+    app_ctx,
+):
     sink = edg_webhook
     monkeypatch.setitem(app_ctx.config, "DELIVERY_MAX_ATTEMPTS", 3)
     sink.default = 503
@@ -93,13 +103,16 @@ def test_dead_after_the_last_attempt_then_retry_now_delivers(edg_webhook, make_r
     assert delivery.status == DeliveryStatus.DEAD
     assert delivery.attempts == 3
     assert delivery.last_error.startswith("HTTP 503")
-    [dead] = db.session.execute(sa.select(ReportEvent).where(
-        ReportEvent.report_id == report.id, ReportEvent.kind == "delivery_dead")).scalars()
+    [dead] = db.session.execute(
+        sa.select(ReportEvent).where(
+            ReportEvent.report_id == report.id, ReportEvent.kind == "delivery_dead"
+        )
+    ).scalars()
     assert dead.data["delivery_id"] == delivery.id
     assert dead.data["error"].startswith("HTTP 503")
     assert deliver_due() == 0  # dead stays dead
 
-    retry_now(delivery)
+    retry_delivery(delivery, make_user("caseworker", ("edg",)))  # the inbox's "retry now"
     db.session.commit()
     sink.default = 200
     assert deliver_due() == 1
@@ -150,8 +163,12 @@ def test_a_closed_port_and_a_dropped_connection_are_retried(edg_webhook, make_re
     assert sender.send(delivery).ok
 
 
-def test_missing_secret_or_url_fails_without_a_request(edg_webhook, make_report, monkeypatch,  # noqa: F811
-                                                       app_ctx):
+def test_missing_secret_or_url_fails_without_a_request(
+    edg_webhook,
+    make_report,
+    monkeypatch,  # noqa: F811
+    app_ctx,
+):
     [delivery] = forward_deliveries(make_report(PAPIERKORB, FRIEDENSPLATZ))
     sender = WebhookSender(app_ctx)
     monkeypatch.delenv(SECRET_ENV)
@@ -182,8 +199,13 @@ def test_the_signature_scheme_refuses_tampering_replays_and_other_secrets():
     assert not verify_signature(SECRET, "yesterday", body, signature)
 
 
-def test_photo_urls_are_signed_and_expire(edg_webhook, make_report, client, monkeypatch,  # noqa: F811
-                                          app_ctx):
+def test_photo_urls_are_signed_and_expire(
+    edg_webhook,
+    make_report,
+    client,
+    monkeypatch,  # noqa: F811
+    app_ctx,
+):
     report = make_report(PAPIERKORB, FRIEDENSPLATZ, photos=[PhotoUpload(jpeg(), "a.jpg")])
     assert deliver_due() == 1
     body = edg_webhook.received[0].json()

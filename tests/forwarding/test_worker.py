@@ -40,32 +40,44 @@ FLASK = str(Path(sys.executable).with_name("flask"))
 
 def worker_env(app) -> dict[str, str]:
     """The environment of a worker process using the test database and settings."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.lower().endswith("_proxy") or k.lower() == "no_proxy"}
-    env.update({
-        "QM_ENV": "development",
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],  # the test database
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "PUBLIC_BASE_URL": app.config["PUBLIC_BASE_URL"],
-        "PHOTO_STORAGE_DIR": app.config["PHOTO_STORAGE_DIR"],
-        "SMTP_HOST": "",
-        "TELEGRAM_API_URL": "",
-        "GEOCODER_URL": "",
-        "SENDER_TIMEOUT": "10",
-        "DELIVERY_BACKOFF_SECONDS": "0",
-        SECRET_ENV: SECRET,
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-        # The child refuses connections beyond this machine, like the tests themselves.
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests" / "fakes" / "no_network")]),
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.lower().endswith("_proxy") or k.lower() == "no_proxy"
+    }
+    env.update(
+        {
+            "QM_ENV": "development",
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],  # the test database
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "PUBLIC_BASE_URL": app.config["PUBLIC_BASE_URL"],
+            "PHOTO_STORAGE_DIR": app.config["PHOTO_STORAGE_DIR"],
+            "SMTP_HOST": "",
+            "TELEGRAM_API_URL": "",
+            "GEOCODER_URL": "",
+            "SENDER_TIMEOUT": "10",
+            "DELIVERY_BACKOFF_SECONDS": "0",
+            SECRET_ENV: SECRET,
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+            # The child refuses connections beyond this machine, like the tests themselves.
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT), str(ROOT / "tests" / "fakes" / "no_network")]
+            ),
+        }
+    )
     return env
 
 
 def start_worker(app, log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
-        return subprocess.Popen([FLASK, "--app", "wsgi", "worker", "--once"], cwd=ROOT,
-                                env=worker_env(app), stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [FLASK, "--app", "wsgi", "worker", "--once"],
+            cwd=ROOT,
+            env=worker_env(app),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def finish(process: subprocess.Popen, log: Path, timeout: float = 120) -> None:
@@ -84,8 +96,11 @@ def wait_until_unlocked(delivery_id: int, timeout: float = 10) -> None:
         return
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        row = db.session.execute(sa.select(Delivery.id).where(Delivery.id == delivery_id)
-                                 .with_for_update(skip_locked=True)).first()
+        row = db.session.execute(
+            sa.select(Delivery.id)
+            .where(Delivery.id == delivery_id)
+            .with_for_update(skip_locked=True)
+        ).first()
         db.session.rollback()
         if row is not None:
             return
@@ -94,7 +109,8 @@ def wait_until_unlocked(delivery_id: int, timeout: float = 10) -> None:
 
 
 def test_a_worker_killed_between_sending_and_recording_resends_with_the_same_key(
-        edg_webhook, make_report, app_ctx, tmp_path):  # noqa: F811
+    edg_webhook, make_report, app_ctx, tmp_path
+):  # noqa: F811
     sink = edg_webhook
     sink.script("block")  # accepted, but no answer until the worker is dead
     report = make_report(PAPIERKORB, FRIEDENSPLATZ)
@@ -129,7 +145,8 @@ def test_a_worker_killed_between_sending_and_recording_resends_with_the_same_key
 
 
 def test_the_database_stays_writable_while_a_worker_waits_for_a_partner(
-        edg_webhook, make_report, app_ctx):  # noqa: F811
+    edg_webhook, make_report, app_ctx
+):  # noqa: F811
     sink = edg_webhook
     sink.script("block")
     make_report(PAPIERKORB, FRIEDENSPLATZ)
@@ -168,11 +185,19 @@ def many_tickets(count: int) -> list[Delivery]:
     assert template is not None
     deliveries = []
     for number in range(count):
-        report = Report(reference=f"DO-2000-{number:05d}", category_id=template.category_id,
-                        description=f"Papierkorb {number}", lat=template.lat, lon=template.lon,
-                        location_source=LocationSource.MAP, channel=Channel.WEB,
-                        district_id=template.district_id, department_id=edg.id,
-                        attributes={}, routing_reason={})
+        report = Report(
+            reference=f"DO-2000-{number:05d}",
+            category_id=template.category_id,
+            description=f"Papierkorb {number}",
+            lat=template.lat,
+            lon=template.lon,
+            location_source=LocationSource.MAP,
+            channel=Channel.WEB,
+            district_id=template.district_id,
+            department_id=edg.id,
+            attributes={},
+            routing_reason={},
+        )
         db.session.add(report)
         deliveries.append(add_delivery(report, "webhook", "edg", FORWARD, department=edg))
     db.session.commit()
@@ -181,10 +206,13 @@ def many_tickets(count: int) -> list[Delivery]:
 
 @pytest.mark.timeout(300)
 def test_two_workers_on_postgresql_send_500_deliveries_exactly_once(
-        edg_webhook, make_report, app_ctx, tmp_path):  # noqa: F811
+    edg_webhook, make_report, app_ctx, tmp_path
+):  # noqa: F811
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("several workers need FOR UPDATE SKIP LOCKED (PostgreSQL); SQLite runs one "
-                    "worker — set TEST_DATABASE_URL to a PostgreSQL database")
+        pytest.skip(
+            "several workers need FOR UPDATE SKIP LOCKED (PostgreSQL); SQLite runs one "
+            "worker — set TEST_DATABASE_URL to a PostgreSQL database"
+        )
     sink = edg_webhook
     sink.barrier = 2  # the first two requests wait for each other: both workers in flight
     make_report(PAPIERKORB, FRIEDENSPLATZ)
@@ -201,17 +229,22 @@ def test_two_workers_on_postgresql_send_500_deliveries_exactly_once(
     assert len(received) == 500, f"{len(received)} requests for 500 deliveries"
     assert set(received) == keys  # every delivery, none twice
     db.session.expire_all()
-    statuses = db.session.execute(sa.select(Delivery.status, sa.func.count()).where(
-        Delivery.purpose == FORWARD).group_by(Delivery.status)).all()
+    statuses = db.session.execute(
+        sa.select(Delivery.status, sa.func.count())
+        .where(Delivery.purpose == FORWARD)
+        .group_by(Delivery.status)
+    ).all()
     assert dict(statuses) == {DeliveryStatus.SENT: 500}
-    attempts = db.session.execute(sa.select(DeliveryAttempt.worker, sa.func.count())
-                                  .group_by(DeliveryAttempt.worker)).all()
+    attempts = db.session.execute(
+        sa.select(DeliveryAttempt.worker, sa.func.count()).group_by(DeliveryAttempt.worker)
+    ).all()
     assert sum(n for _, n in attempts) == 500
     assert len(attempts) == 2, attempts  # both workers took part
 
 
 def test_a_caseworker_changing_the_report_during_the_send_does_not_break_the_worker(
-        edg_webhook, make_report, make_user, app_ctx):  # noqa: F811
+    edg_webhook, make_report, make_user, app_ctx
+):  # noqa: F811
     """The report's version moves on while the worker waits for the partner: the worker still
     records the delivery (and does not die on a stale version)."""
     from app.reports import workflow
@@ -250,7 +283,8 @@ def test_a_caseworker_changing_the_report_during_the_send_does_not_break_the_wor
 
 
 def test_a_partner_answering_while_the_worker_still_sends_is_told_to_retry(
-        edg_webhook, make_report, app_ctx, keep_departments, client):  # noqa: F811
+    edg_webhook, make_report, app_ctx, keep_departments, client
+):  # noqa: F811
     """A partner calling the API from inside its webhook handler: on PostgreSQL the worker
     holds the ticket's row while it waits for that handler, so the API answers 409 at once
     (with Retry-After) instead of waiting for the worker, which waits for the partner."""
@@ -270,16 +304,20 @@ def test_a_partner_answering_while_the_worker_still_sends_is_told_to_retry(
     try:
         assert sink.wait_for(1)
         started = time.monotonic()
-        response = client.post(f"/api/partner/tickets/{report.reference}/acknowledge",
-                               headers={"Authorization": f"Bearer {token}"})
+        response = client.post(
+            f"/api/partner/tickets/{report.reference}/acknowledge",
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert response.status_code == 409
         assert response.headers["Retry-After"] == "5"
         assert time.monotonic() - started < 2
     finally:
         sink.release()
         thread.join(timeout=30)
-    response = client.post(f"/api/partner/tickets/{report.reference}/acknowledge",
-                           headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        f"/api/partner/tickets/{report.reference}/acknowledge",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 200
     db.session.expire_all()
     delivery = db.session.get(Delivery, delivery.id)

@@ -19,8 +19,9 @@ _VERSION = re.compile(r'name="version" value="(\d+)"')
 def login(client, user, password: str = PASSWORD):
     page = client.get("/login").get_data(as_text=True)
     token = _CSRF.search(page).group(1)
-    response = client.post("/login", data={"email": user.email, "password": password,
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": user.email, "password": password, "csrf_token": token}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
 
@@ -55,7 +56,13 @@ def fresh(report: Report) -> Report:
 
 def events(report: Report, kind: str | None = None) -> list[ReportEvent]:
     db.session.rollback()
-    rows = db.session.execute(
-        sa.select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            sa.select(ReportEvent)
+            .where(ReportEvent.report_id == report.id)
+            .order_by(ReportEvent.id)
+        )
+        .scalars()
+        .all()
+    )
     return [e for e in rows if kind is None or e.kind == kind]

@@ -17,8 +17,10 @@ from tests.web.support import de, jpeg
 
 S = ReportStatus
 PHOENIX_SEE = (51.4886, 7.5126)
-CONFLICT = ("Someone else changed this report while you were looking at it. "
-            "Nothing was saved — please check the latest state and try again.")
+CONFLICT = (
+    "Someone else changed this report while you were looking at it. "
+    "Nothing was saved — please check the latest state and try again."
+)
 
 
 def put_in(report, status):
@@ -35,8 +37,13 @@ def edg(client, make_user):
 
 def test_status_change_with_a_public_note_shows_on_the_status_page(client, edg, make_report):
     report = make_report()
-    response = post_action(client, report.reference, "status", status="in_progress",
-                           note="Die EDG leert den Korb heute.")
+    response = post_action(
+        client,
+        report.reference,
+        "status",
+        status="in_progress",
+        note="Die EDG leert den Korb heute.",
+    )
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/inbox/reports/{report.reference}#timeline")
     page = client.get(response.headers["Location"])
@@ -73,20 +80,24 @@ def test_a_public_note_without_a_status_change(client, edg, make_report):
 def test_a_response_template_is_used_when_the_note_is_empty(client, edg, make_report):
     report = make_report()
     template = db.session.execute(
-        sa.select(ResponseTemplate).filter_by(title="In Bearbeitung")).scalar_one()
+        sa.select(ResponseTemplate).filter_by(title="In Bearbeitung")
+    ).scalar_one()
     page = text(client.get(f"/inbox/reports/{report.reference}"))
     assert f'<option value="{template.id}" data-text="{template.text("de")}"' in page
     # "Laterne repariert" belongs to another category: not offered for a litter bin.
     assert "Laterne repariert" not in page
-    response = post_action(client, report.reference, "status", status="in_progress",
-                           template=str(template.id), note="")
+    response = post_action(
+        client, report.reference, "status", status="in_progress", template=str(template.id), note=""
+    )
     assert response.status_code == 303
     assert events(report, "status_changed")[0].public_note == template.text("de")
     # A template of another category cannot be smuggled in.
     lamp = db.session.execute(
-        sa.select(ResponseTemplate).filter_by(title="Laterne repariert")).scalar_one()
-    refused = post_action(client, report.reference, "status", status="resolved",
-                          template=str(lamp.id))
+        sa.select(ResponseTemplate).filter_by(title="Laterne repariert")
+    ).scalar_one()
+    refused = post_action(
+        client, report.reference, "status", status="resolved", template=str(lamp.id)
+    )
     assert refused.status_code == 422
     assert fresh(report).status == S.IN_PROGRESS
 
@@ -105,7 +116,7 @@ def test_only_the_allowed_next_statuses_are_offered(client, edg, make_report):
 def status_form(client, report) -> str:
     page = text(client.get(f"/inbox/reports/{report.reference}"))
     start = page.index('id="status-form"')
-    return page[start:page.index("</form>", start)]
+    return page[start : page.index("</form>", start)]
 
 
 @pytest.mark.parametrize(
@@ -120,15 +131,18 @@ def status_form(client, report) -> str:
         (S.NOT_RESOLVABLE, S.REOPENED),
     ],
 )
-def test_transitions_outside_the_whitelist_are_refused_by_the_form(client, edg, make_report,
-                                                                   start, target):
+def test_transitions_outside_the_whitelist_are_refused_by_the_form(
+    client, edg, make_report, start, target
+):
     report = make_report()
     put_in(report, start)
-    response = post_action(client, report.reference, "status", status=target.value,
-                           note="Soll nicht erscheinen")
+    response = post_action(
+        client, report.reference, "status", status=target.value, note="Soll nicht erscheinen"
+    )
     assert response.status_code == 409
-    assert de("A report cannot go from “%(old)s” to “%(new)s”.", old=german(start),
-              new=german(target)) in text(response)
+    assert de(
+        "A report cannot go from “%(old)s” to “%(new)s”.", old=german(start), new=german(target)
+    ) in text(response)
     assert fresh(report).status == start
     assert events(report, "status_changed") == []
     assert "Soll nicht erscheinen" in text(response)  # the typed note is kept for a retry
@@ -146,8 +160,9 @@ def test_an_unknown_status_value_is_a_clear_422(client, edg, make_report):
     assert fresh(report).status == S.NEW
 
 
-def test_a_stale_page_gets_the_conflict_message_and_changes_nothing(client, edg, make_report,
-                                                                     make_user):
+def test_a_stale_page_gets_the_conflict_message_and_changes_nothing(
+    client, edg, make_report, make_user
+):
     report = make_report()
     stale = form_state(client, report.reference)  # the page as first loaded
     # Meanwhile a colleague (another browser) sets it in progress.
@@ -167,15 +182,20 @@ def test_a_stale_page_gets_the_conflict_message_and_changes_nothing(client, edg,
         assert response.status_code == 409, action
         assert de(CONFLICT) in text(response), action
         now = fresh(report)
-        assert (now.status, now.department.code, now.category.code, now.description_moderated) \
-            == (S.IN_PROGRESS, "edg", "papierkorb-voll", None), action
+        assert (now.status, now.department.code, now.category.code, now.description_moderated) == (
+            S.IN_PROGRESS,
+            "edg",
+            "papierkorb-voll",
+            None,
+        ), action
     assert [e.public_note for e in events(report, "status_changed")] == [None]
     # With the page reloaded the same change goes through.
     assert post_action(client, report.reference, "status", status="rejected").status_code == 303
 
 
-def test_a_conflict_only_the_database_noticed_is_reported_too(client, edg, make_report,
-                                                             monkeypatch):
+def test_a_conflict_only_the_database_noticed_is_reported_too(
+    client, edg, make_report, monkeypatch
+):
     """Two requests passed the version check at the same moment: the second UPDATE finds the
     row's version gone (SQLAlchemy's optimistic lock) — the same message, nothing saved."""
     from sqlalchemy.orm.exc import StaleDataError
@@ -198,29 +218,44 @@ def test_a_conflict_only_the_database_noticed_is_reported_too(client, edg, make_
 def test_a_missing_version_or_token_saves_nothing(client, edg, make_report):
     report = make_report()
     state = form_state(client, report.reference)
-    response = client.post(f"/inbox/reports/{report.reference}/status",
-                           data={"csrf_token": state["csrf_token"], "status": "in_progress"})
+    response = client.post(
+        f"/inbox/reports/{report.reference}/status",
+        data={"csrf_token": state["csrf_token"], "status": "in_progress"},
+    )
     assert response.status_code == 422
-    response = client.post(f"/inbox/reports/{report.reference}/status",
-                           data={"version": state["version"], "status": "in_progress"})
+    response = client.post(
+        f"/inbox/reports/{report.reference}/status",
+        data={"version": state["version"], "status": "in_progress"},
+    )
     assert response.status_code == 400
     assert fresh(report).status == S.NEW
 
 
 def test_reroute_needs_a_reason_and_leaves_the_queue(client, edg, make_report):
     report = make_report()
-    refused = post_action(client, report.reference, "reroute", department="gruenflaechen",
-                          reason=" ")
+    refused = post_action(
+        client, report.reference, "reroute", department="gruenflaechen", reason=" "
+    )
     assert refused.status_code == 422
     assert de("Please say why the report goes elsewhere.") in text(refused)
-    assert post_action(client, report.reference, "reroute", department="nowhere",
-                       reason="x").status_code == 422
-    response = post_action(client, report.reference, "reroute", department="gruenflaechen",
-                           reason="Papierkorb steht im Park")
+    assert (
+        post_action(
+            client, report.reference, "reroute", department="nowhere", reason="x"
+        ).status_code
+        == 422
+    )
+    response = post_action(
+        client,
+        report.reference,
+        "reroute",
+        department="gruenflaechen",
+        reason="Papierkorb steht im Park",
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == "/inbox/"  # EDG may no longer see it
     assert de("The report has left your departments' queues.") in text(
-        client.get(response.headers["Location"]))
+        client.get(response.headers["Location"])
+    )
     moved = fresh(report)
     assert moved.department.code == "gruenflaechen"
     assert "Papierkorb steht im Park" in moved.routing_reason["de"]
@@ -235,13 +270,15 @@ def test_back_to_triage_and_a_dispatcher_places_it(client, make_user, make_repor
     assert report.reference in queue
     page = text(client.get(f"/inbox/reports/{report.reference}"))
     assert 'value="triage"' not in page  # already in triage
-    response = post_action(client, report.reference, "reroute", department="ordnungsamt",
-                           reason="Ruhestörung")
+    response = post_action(
+        client, report.reference, "reroute", department="ordnungsamt", reason="Ruhestörung"
+    )
     assert response.status_code == 303
     assert fresh(report).department.code == "ordnungsamt"
     assert report.reference not in text(client.get("/inbox/?scope=triage"))
-    response = post_action(client, report.reference, "reroute", department="triage",
-                           reason="doch unklar")
+    response = post_action(
+        client, report.reference, "reroute", department="triage", reason="doch unklar"
+    )
     assert response.status_code == 303
     assert fresh(report).department is None
 
@@ -250,12 +287,12 @@ def test_mark_duplicate(client, edg, make_report):
     original, copy = make_report(), make_report()
     unknown = post_action(client, copy.reference, "duplicate", original="DO-1999-99999")
     assert unknown.status_code == 422
-    assert de("There is no report with the reference “%(reference)s”.",
-              reference="DO-1999-99999") in text(unknown)
+    assert de(
+        "There is no report with the reference “%(reference)s”.", reference="DO-1999-99999"
+    ) in text(unknown)
     itself = post_action(client, copy.reference, "duplicate", original=copy.reference)
     assert itself.status_code == 422
-    response = post_action(client, copy.reference, "duplicate",
-                           original=original.reference.lower())
+    response = post_action(client, copy.reference, "duplicate", original=original.reference.lower())
     assert response.status_code == 303
     marked = fresh(copy)
     assert (marked.status, marked.duplicate_of_id) == (S.DUPLICATE, original.id)
@@ -272,8 +309,7 @@ def test_change_category_and_location(client, make_user, make_report):
     assert fresh(report).department.code == "tiefbau-licht"
     outside = post_action(client, report.reference, "location", lat="51.4785", lon="7.2228")
     assert outside.status_code == 422  # Bochum
-    assert post_action(client, report.reference, "location", lat="abc",
-                       lon="7").status_code == 422
+    assert post_action(client, report.reference, "location", lat="abc", lon="7").status_code == 422
     response = post_action(client, report.reference, "location", lat="51,5233", lon="7,4817")
     assert response.status_code == 303
     moved = fresh(report)
@@ -284,10 +320,12 @@ def test_change_category_and_location(client, make_user, make_report):
 
 
 def test_moderate_the_description_and_release_a_photo(client, edg, make_report):
-    report = make_report(description="Herr Müller aus Nr. 5 wirft Müll hin",
-                         photos=[PhotoUpload(jpeg())])
-    response = post_action(client, report.reference, "description",
-                           public_text="Jemand wirft Müll hin")
+    report = make_report(
+        description="Herr Müller aus Nr. 5 wirft Müll hin", photos=[PhotoUpload(jpeg())]
+    )
+    response = post_action(
+        client, report.reference, "description", public_text="Jemand wirft Müll hin"
+    )
     assert response.status_code == 303
     assert fresh(report).public_description == "Jemand wirft Müll hin"
     response = post_action(client, report.reference, "description", public_text="", hidden="1")

@@ -18,18 +18,20 @@ from tests.inbox.support import login
 from tests.web.support import de
 
 PHOENIX_SEE = (51.4886, 7.5126)
-CONTACT = ContactDraft(email="private@example.invalid", name="Paula Privat", phone="0231 555",
-                       consent=True)
+CONTACT = ContactDraft(
+    email="private@example.invalid", name="Paula Privat", phone="0231 555", consent=True
+)
 
 
 def reports_for_export(make_report):
-    basket = make_report("papierkorb-voll", description="=HYPERLINK(\"http://x\")",
-                         contact=CONTACT)
-    sofa = make_report("wilder-muell", PHOENIX_SEE, description="Sofa, \"alt\"\nam See",
-                       contact=CONTACT)
+    basket = make_report("papierkorb-voll", description='=HYPERLINK("http://x")', contact=CONTACT)
+    sofa = make_report(
+        "wilder-muell", PHOENIX_SEE, description='Sofa, "alt"\nam See', contact=CONTACT
+    )
     lamp = make_report("laterne-aus", contact=CONTACT)
-    db.session.add(ReportSupporter(report_id=sofa.id, channel="web",
-                                   email="supporter@example.invalid"))
+    db.session.add(
+        ReportSupporter(report_id=sofa.id, channel="web", email="supporter@example.invalid")
+    )
     db.session.commit()
     return basket, sofa, lamp
 
@@ -47,10 +49,13 @@ def test_csv_export_of_the_filter(client, make_user, make_report):
     assert tuple(table[0].keys()) == COLUMNS
     assert [r["reference"] for r in table] == [basket.reference, sofa.reference]
     first, second = table
-    assert first["description"] == "'=HYPERLINK(\"http://x\")"  # no formula for spreadsheets
-    assert second["description"] == "Sofa, \"alt\"\nam See"
+    assert first["description"] == '\'=HYPERLINK("http://x")'  # no formula for spreadsheets
+    assert second["description"] == 'Sofa, "alt"\nam See'
     assert (second["category_code"], second["district"], second["department_code"]) == (
-        "wilder-muell", "Hörde", "edg")
+        "wilder-muell",
+        "Hörde",
+        "edg",
+    )
     assert (float(second["lat"]), float(second["lon"])) == PHOENIX_SEE
     assert (second["supporters"], second["status"], second["channel"]) == ("1", "new", "web")
     for needle in ("@", "Paula", "0231 555"):
@@ -62,8 +67,9 @@ def test_csv_export_of_the_filter(client, make_user, make_report):
 
 def test_geojson_export_is_valid_geojson_without_contact_data(client, make_user, make_report):
     basket, sofa, lamp = reports_for_export(make_report)
-    db.session.execute(sa.update(Report).where(Report.id == basket.id)
-                       .values(status=ReportStatus.IN_PROGRESS))
+    db.session.execute(
+        sa.update(Report).where(Report.id == basket.id).values(status=ReportStatus.IN_PROGRESS)
+    )
     db.session.commit()
     login(client, make_user("dispatcher"))
     response = client.get("/inbox/export.geojson?scope=all")
@@ -72,8 +78,7 @@ def test_geojson_export_is_valid_geojson_without_contact_data(client, make_user,
     raw = response.data.decode("utf-8")
     data = json.loads(raw)
     assert data["type"] == "FeatureCollection"
-    assert {f["id"] for f in data["features"]} == {basket.reference, sofa.reference,
-                                                   lamp.reference}
+    assert {f["id"] for f in data["features"]} == {basket.reference, sofa.reference, lamp.reference}
     for feature in data["features"]:
         assert feature["type"] == "Feature"
         assert feature["geometry"]["type"] == "Point"
@@ -104,5 +109,6 @@ def test_the_queue_says_that_exports_have_no_contact_data(client, make_user, mak
     page = client.get("/inbox/?category=papierkorb-voll").get_data(as_text=True)
     assert 'href="/inbox/export.csv?scope=mine&amp;category=papierkorb-voll"' in page
     assert 'href="/inbox/map?scope=mine&amp;category=papierkorb-voll"' in page
-    assert de("Exports contain the reports of this filter without the reporters' contact "
-              "data.") in html.unescape(page)
+    assert de(
+        "Exports contain the reports of this filter without the reporters' contact data."
+    ) in html.unescape(page)

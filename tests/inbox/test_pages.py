@@ -49,21 +49,26 @@ def test_the_queue_lists_the_departments_reports_with_filters(client, make_user,
     page = client.get("/inbox/?status=new")
     assert rows(page) == [basket.reference]
     # Counts per status for the filter without its status choice.
-    counts = dict(re.findall(r'class="status-(\w+)[^"]*">[^<]+<span class="count">(\d+)</span>',
-                             page.get_data(as_text=True)))
+    counts = dict(
+        re.findall(
+            r'class="status-(\w+)[^"]*">[^<]+<span class="count">(\d+)</span>',
+            page.get_data(as_text=True),
+        )
+    )
     assert counts == {"new": "1", "in_progress": "1"}
 
 
 def test_overdue_reports_are_highlighted_and_can_be_filtered(client, make_user, make_report):
     late, fine = make_report(), make_report()
-    db.session.execute(sa.update(Report).where(Report.id == late.id)
-                       .values(due_at=utcnow() - timedelta(hours=2)))
+    db.session.execute(
+        sa.update(Report).where(Report.id == late.id).values(due_at=utcnow() - timedelta(hours=2))
+    )
     db.session.add(ReportSupporter(report_id=late.id, channel="web"))
     db.session.commit()
     login(client, make_user("caseworker", ("edg",)))
     page = client.get("/inbox/").get_data(as_text=True)
-    late_row = page[page.index(f'value="{late.reference}"'):]
-    late_row = late_row[:late_row.index("</tr>")]
+    late_row = page[page.index(f'value="{late.reference}"') :]
+    late_row = late_row[: late_row.index("</tr>")]
     assert "row-overdue" in page and "overdue-flag" in late_row
     assert '<td data-label="' + de("Supporters") + '" class="num">1</td>' in late_row
     assert rows(client.get("/inbox/?overdue=1")) == [late.reference]
@@ -88,21 +93,41 @@ def test_keyset_pages(client, make_user, make_report, monkeypatch):
 @pytest.mark.parametrize(
     "query",
     [
-        "status=bogus", "status=new&status=new&status=%00", "from=31.02.2026", "from=2026-13-01",
-        "to=9999-12-31", "from=0001-01-01", "to=yesterday", "category=%27%3B--", "district=99",
-        "department=x", "scope=all", "scope=%3Cscript%3E", "cursor=%%%", "cursor=WyJ4IiwxXQ",
+        "status=bogus",
+        "status=new&status=new&status=%00",
+        "from=31.02.2026",
+        "from=2026-13-01",
+        "to=9999-12-31",
+        "from=0001-01-01",
+        "to=yesterday",
+        "category=%27%3B--",
+        "district=99",
+        "department=x",
+        "scope=all",
+        "scope=%3Cscript%3E",
+        "cursor=%%%",
+        "cursor=WyJ4IiwxXQ",
         "cursor=WyIyMDI2LTAxLTAxVDAwOjAwOjAwIiwgMV0",  # a time without a zone
         "cursor=WyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwxZTMwXQ",  # an id of 1e30
         "cursor=WyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwgOTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5XQ",
-        "q=" + "x" * 5000, "q=100%25_", "q=DO-2026-", "overdue=maybe", "order=sideways",
+        "q=" + "x" * 5000,
+        "q=100%25_",
+        "q=DO-2026-",
+        "overdue=maybe",
+        "order=sideways",
         "from=2026-02-01&to=2026-01-01",
     ],
 )
 def test_no_query_string_breaks_the_queue_map_or_exports(client, make_user, make_report, query):
     make_report()
     login(client, make_user("caseworker", ("edg",)))
-    for path in ("/inbox/", "/inbox/map", "/inbox/map.geojson", "/inbox/export.csv",
-                 "/inbox/export.geojson"):
+    for path in (
+        "/inbox/",
+        "/inbox/map",
+        "/inbox/map.geojson",
+        "/inbox/export.csv",
+        "/inbox/export.geojson",
+    ):
         response = client.get(f"{path}?{query}")
         assert response.status_code == 200, (path, query)
 
@@ -110,8 +135,9 @@ def test_no_query_string_breaks_the_queue_map_or_exports(client, make_user, make
 def test_bad_values_are_explained(client, make_user):
     login(client, make_user("caseworker", ("edg",)))
     page = text(client.get("/inbox/?from=31.02.2026&status=gone&status=new"))
-    assert de("The date “%(value)s” was not understood and was ignored.",
-              value="31.02.2026") in page
+    assert (
+        de("The date “%(value)s” was not understood and was ignored.", value="31.02.2026") in page
+    )
     assert de("The filter value “%(value)s” is not known and was ignored.", value="gone") in page
     assert 'value="new" checked' in page  # the good part of the filter stays
 
@@ -125,44 +151,65 @@ def test_scopes(client, make_user, make_report):
     assert rows(client.get("/inbox/?scope=copies")) == [copy.reference]
     assert rows(client.get("/inbox/?scope=all")) == []  # not theirs to ask for
     assert rows(client.get("/inbox/?scope=triage")) == []
-    client.post("/logout", data={"csrf_token": re.search(
-        r'name="csrf_token" value="([^"]+)"', client.get("/inbox/").get_data(as_text=True))[1]})
+    client.post(
+        "/logout",
+        data={
+            "csrf_token": re.search(
+                r'name="csrf_token" value="([^"]+)"', client.get("/inbox/").get_data(as_text=True)
+            )[1]
+        },
+    )
     login(client, make_user("dispatcher"))
     assert rows(client.get("/inbox/")) == [triage.reference]  # a dispatcher starts at triage
-    assert set(rows(client.get("/inbox/?scope=all"))) == {mine.reference, triage.reference,
-                                                          copy.reference}
+    assert set(rows(client.get("/inbox/?scope=all"))) == {
+        mine.reference,
+        triage.reference,
+        copy.reference,
+    }
     assert rows(client.get("/inbox/?scope=all&department=edg")) == [mine.reference]
 
 
 def test_bulk_status_change_reports_each_refusal(client, make_user, make_report):
     a, b, closed = make_report(), make_report(), make_report()
     foreign = make_report("laterne-aus")
-    db.session.execute(sa.update(Report).where(Report.id == closed.id)
-                       .values(status=S.REJECTED))
+    db.session.execute(sa.update(Report).where(Report.id == closed.id).values(status=S.REJECTED))
     db.session.commit()
     login(client, make_user("caseworker", ("edg",)))
     page = client.get("/inbox/?status=new").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/inbox/bulk", data={
-        "csrf_token": token, "status": "in_progress", "note": "Wir sind dran.",
-        "reference": [a.reference, b.reference, closed.reference, foreign.reference],
-        "next": "/inbox/?status=new",
-    })
+    response = client.post(
+        "/inbox/bulk",
+        data={
+            "csrf_token": token,
+            "status": "in_progress",
+            "note": "Wir sind dran.",
+            "reference": [a.reference, b.reference, closed.reference, foreign.reference],
+            "next": "/inbox/?status=new",
+        },
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == "/inbox/?status=new"
     page = text(client.get(response.headers["Location"]))
-    assert de("New status “%(status)s” — reports changed: %(n)d", n=2,
-              status=text_of(S.IN_PROGRESS)) in page
+    assert (
+        de("New status “%(status)s” — reports changed: %(n)d", n=2, status=text_of(S.IN_PROGRESS))
+        in page
+    )
     assert f"{closed.reference}: " in page
     assert f"{foreign.reference}: " in page
     db.session.rollback()
     statuses = dict(db.session.execute(sa.select(Report.reference, Report.status)).all())
-    assert statuses == {a.reference: S.IN_PROGRESS, b.reference: S.IN_PROGRESS,
-                        closed.reference: S.REJECTED, foreign.reference: S.NEW}
+    assert statuses == {
+        a.reference: S.IN_PROGRESS,
+        b.reference: S.IN_PROGRESS,
+        closed.reference: S.REJECTED,
+        foreign.reference: S.NEW,
+    }
     # Many refusals: a few by name, the rest counted (flashes live in the session cookie).
     many = [make_report() for _ in range(13)]
-    response = client.post("/inbox/bulk", data={
-        "csrf_token": token, "status": "reopened", "reference": [r.reference for r in many]})
+    response = client.post(
+        "/inbox/bulk",
+        data={"csrf_token": token, "status": "reopened", "reference": [r.reference for r in many]},
+    )
     page = text(client.get(response.headers["Location"]))
     assert page.count('class="flash flash-error"') == 11
     assert de("… and %(n)d more reports that were not changed.", n=3) in page
@@ -186,7 +233,9 @@ def text_of(status) -> str:
 
 def test_the_report_page_shows_what_a_caseworker_needs(client, make_user, make_report):
     report = make_report(
-        "unsicherer-ort", NORDSTADT, description="Dunkle Ecke am Borsigplatz",
+        "unsicherer-ort",
+        NORDSTADT,
+        description="Dunkle Ecke am Borsigplatz",
         attributes={"time_of_day": "night", "reasons": ["deserted", "dark"]},
         photos=[PhotoUpload(jpeg())],
         contact=ContactDraft(email="melderin@example.invalid", phone="0231 123", consent=True),
@@ -239,8 +288,17 @@ def test_the_timeline_names_who_did_what(app_ctx, make_user):
     user = make_user("caseworker", ("edg",), name="Erika Entsorger")
     key, _token = create_api_key("Dortmund-App")
     db.session.commit()
-    names = actor_names({f"user:{user.id}", "resident:web", "resident:telegram",
-                         f"api_client:{key.id}", "system", "user:999999", "odd"})
+    names = actor_names(
+        {
+            f"user:{user.id}",
+            "resident:web",
+            "resident:telegram",
+            f"api_client:{key.id}",
+            "system",
+            "user:999999",
+            "odd",
+        }
+    )
     assert names[f"user:{user.id}"] == "Erika Entsorger"
     assert names["resident:web"] == de("Resident (web form)")
     assert names["resident:telegram"] == de("Resident (Telegram)")
@@ -254,8 +312,9 @@ def test_the_timeline_shows_times_in_berlin(client, make_user, make_report):
     report = make_report()
     from app.core.events import ReportEvent
 
-    event = db.session.execute(sa.select(ReportEvent).where(
-        ReportEvent.report_id == report.id)).scalar_one()
+    event = db.session.execute(
+        sa.select(ReportEvent).where(ReportEvent.report_id == report.id)
+    ).scalar_one()
     from datetime import UTC, datetime
 
     event.created_at = datetime(2026, 7, 1, 10, 30, tzinfo=UTC)  # 12:30 summer time

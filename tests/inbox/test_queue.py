@@ -64,8 +64,9 @@ def test_filters_combine(make_report, make_user):
 def test_overdue_filter(make_report, make_user):
     late = make_report()
     make_report()
-    db.session.execute(sa.update(Report).where(Report.id == late.id)
-                       .values(due_at=utcnow() - timedelta(hours=1)))
+    db.session.execute(
+        sa.update(Report).where(Report.id == late.id).values(due_at=utcnow() - timedelta(hours=1))
+    )
     db.session.commit()
     edg = make_user("caseworker", ("edg",))
     assert refs(queue_page(edg, QueueFilter(overdue=True))) == [late.reference]

@@ -104,9 +104,7 @@ def test_palette_png_with_transparency_and_la():
     pal = Image.new("P", (40, 40), 0)
     pal.putpalette([0, 255, 0] * 256)
     photo = process_photo(encode(pal, "PNG", transparency=0))
-    assert approx_colour(
-        assert_clean_jpeg(photo.image).getpixel((20, 20)), (255, 255, 255)
-    )
+    assert approx_colour(assert_clean_jpeg(photo.image).getpixel((20, 20)), (255, 255, 255))
 
     la = Image.new("LA", (40, 40), (0, 255))
     photo = process_photo(encode(la, "PNG"))
@@ -128,9 +126,7 @@ def test_cmyk_jpeg_becomes_rgb():
 
 def test_mpo_is_treated_as_jpeg():
     first = Image.new("RGB", (60, 40), RED)
-    data = encode(
-        first, "MPO", save_all=True, append_images=[Image.new("RGB", (60, 40), BLUE)]
-    )
+    data = encode(first, "MPO", save_all=True, append_images=[Image.new("RGB", (60, 40), BLUE)])
     assert Image.open(io.BytesIO(data)).format == "MPO"
     photo = process_photo(data)
     assert photo.original_format == "JPEG"
@@ -158,9 +154,7 @@ def test_webp_with_alpha_and_animation_takes_first_frame():
 
 def test_animated_png_takes_first_frame():
     frames = [Image.new("RGB", (50, 50), RED), Image.new("RGB", (50, 50), BLUE)]
-    data = encode(
-        frames[0], "PNG", save_all=True, append_images=frames[1:], duration=100
-    )
+    data = encode(frames[0], "PNG", save_all=True, append_images=frames[1:], duration=100)
     photo = process_photo(data)
     assert approx_colour(assert_clean_jpeg(photo.image).getpixel((25, 25)), RED)
 
@@ -240,9 +234,7 @@ def test_metadata_without_icc_is_stripped(fmt):
     # Without an ICC profile the colour conversion (which builds a new image) is skipped,
     # so this checks that nothing from the upload's ``info`` leaks into the encoder.
     kwargs = _text_metadata(fmt)
-    photo = process_photo(
-        encode(Image.new("RGB", (30, 30), RED), fmt, exif=gps_exif(), **kwargs)
-    )
+    photo = process_photo(encode(Image.new("RGB", (30, 30), RED), fmt, exif=gps_exif(), **kwargs))
     assert photo.gps is not None
     for blob in (photo.image, photo.thumbnail):
         assert_clean_jpeg(blob)
@@ -264,9 +256,7 @@ def test_gps_hemispheres_in_png_and_webp(fmt, lat_ref, lon_ref, expected):
 @pytest.mark.parametrize(
     "exif",
     [
-        gps_exif(
-            lat=(IFDRational(51, 0), IFDRational(30), IFDRational(0))
-        ),  # zero denominator
+        gps_exif(lat=(IFDRational(51, 0), IFDRational(30), IFDRational(0))),  # zero denominator
         gps_exif(lat=(95, 0, 0)),  # out of range
         gps_exif(lon=(181, 0, 0)),  # out of range
         gps_exif(lat=(51, 75, 0)),  # minutes >= 60

@@ -3,10 +3,11 @@ when a draft is refused."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import sqlalchemy as sa
 from PIL import Image
-import io
 
 from app.core.enums import Channel, LocationSource, ReportStatus
 from app.core.errors import DraftInvalid
@@ -75,9 +76,9 @@ def test_every_dortmund_category_reaches_its_department(app_ctx):
         assert result.district_name == "Hörde"
         assert "Hörde" in result.routing_reason["de"]
     db.session.commit()
-    triaged = db.session.execute(
-        sa.select(Report).where(Report.department_id.is_(None))
-    ).scalars().all()
+    triaged = (
+        db.session.execute(sa.select(Report).where(Report.department_id.is_(None))).scalars().all()
+    )
     assert [r.category.code for r in triaged] == ["sonstiges"]
     assert "Keine Regel passt" in triaged[0].routing_reason["de"]
 
@@ -128,9 +129,11 @@ def test_references_count_up_per_year_with_the_city_prefix(app_ctx):
 def test_submitted_event_records_channel_route_and_actor(app_ctx):
     result = submit_report(draft("wilder-muell"), Actor("resident", "web"))
     db.session.commit()
-    events = db.session.execute(
-        sa.select(ReportEvent).where(ReportEvent.report_id == result.report.id)
-    ).scalars().all()
+    events = (
+        db.session.execute(sa.select(ReportEvent).where(ReportEvent.report_id == result.report.id))
+        .scalars()
+        .all()
+    )
     assert [(e.kind, e.actor, e.is_public) for e in events] == [("submitted", "resident:web", True)]
     assert events[0].data["department"] == "edg"
     assert events[0].data["district"] == "00"
@@ -142,23 +145,52 @@ def test_submitted_event_records_channel_route_and_actor(app_ctx):
     [
         (draft("gibt-es-nicht"), "category", "Die Kategorie „gibt-es-nicht“ gibt es nicht."),
         (draft(""), "category", "Bitte wählen Sie eine Kategorie."),
-        (draft(point=None), "location", "Bitte markieren Sie den Ort auf der Karte oder geben Sie eine Adresse ein."),
+        (
+            draft(point=None),
+            "location",
+            "Bitte markieren Sie den Ort auf der Karte oder geben Sie eine Adresse ein.",
+        ),
         (draft(point=BOCHUM_HBF), "location", "Dieser Ort liegt außerhalb von Dortmund (etwa 6,"),
         (draft(point=(95, 7.4)), "location", "Diese Koordinaten gibt es nicht"),
         (draft(point=("51,5", "abc")), "location", "Die Koordinaten müssen Zahlen sein"),
         (draft(point=(51.5, "")), "location", "Bitte geben Sie Breiten- und Längengrad an."),
-        (draft(description="x" * 2001), "description", "Die Beschreibung ist zu lang: 2001 Zeichen"),
-        (draft("unsicherer-ort", attributes={}), "attribute.time_of_day", "Bitte beantworten: Wann fühlen Sie sich dort unsicher?"),
-        (draft("unsicherer-ort", attributes={"time_of_day": "noon", "reasons": ["dark"]}),
-         "attribute.time_of_day", "„noon“ ist keine der Antworten für „Wann"),
-        (draft("unsicherer-ort", attributes={"time_of_day": "night", "reasons": ["dark", "ufo"]}),
-         "attribute.reasons", "„ufo“ ist keine der Antworten für „Warum?"),
-        (draft("laterne-aus", attributes={"mast_number": "1" * 21}),
-         "attribute.mast_number", "„Mastnummer“ ist zu lang (höchstens 20 Zeichen)."),
-        (draft(contact=ContactDraft(email="a@example.invalid", consent=False)), "consent",
-         "Bitte stimmen Sie zu, dass wir Ihre Kontaktdaten"),
-        (draft(contact=ContactDraft(email="not-an-address", consent=True)), "email",
-         "Diese E-Mail-Adresse scheint nicht zu stimmen."),
+        (
+            draft(description="x" * 2001),
+            "description",
+            "Die Beschreibung ist zu lang: 2001 Zeichen",
+        ),
+        (
+            draft("unsicherer-ort", attributes={}),
+            "attribute.time_of_day",
+            "Bitte beantworten: Wann fühlen Sie sich dort unsicher?",
+        ),
+        (
+            draft("unsicherer-ort", attributes={"time_of_day": "noon", "reasons": ["dark"]}),
+            "attribute.time_of_day",
+            "„noon“ ist keine der Antworten für „Wann",
+        ),
+        (
+            draft(
+                "unsicherer-ort", attributes={"time_of_day": "night", "reasons": ["dark", "ufo"]}
+            ),
+            "attribute.reasons",
+            "„ufo“ ist keine der Antworten für „Warum?",
+        ),
+        (
+            draft("laterne-aus", attributes={"mast_number": "1" * 21}),
+            "attribute.mast_number",
+            "„Mastnummer“ ist zu lang (höchstens 20 Zeichen).",
+        ),
+        (
+            draft(contact=ContactDraft(email="a@example.invalid", consent=False)),
+            "consent",
+            "Bitte stimmen Sie zu, dass wir Ihre Kontaktdaten",
+        ),
+        (
+            draft(contact=ContactDraft(email="not-an-address", consent=True)),
+            "email",
+            "Diese E-Mail-Adresse scheint nicht zu stimmen.",
+        ),
     ],
 )
 def test_bad_drafts_are_refused_with_a_message_per_field(app_ctx, the_draft, field, message):
@@ -254,7 +286,9 @@ def test_an_address_is_geocoded_to_a_point_and_district(geocoding):
 
 def test_an_address_that_cannot_be_found_is_refused(geocoding):
     error = refused(draft(point=None, address="Nirgendwostraße 99"))
-    assert "Wir konnten „Nirgendwostraße 99“ in Dortmund nicht finden" in str(error.errors["address"])
+    assert "Wir konnten „Nirgendwostraße 99“ in Dortmund nicht finden" in str(
+        error.errors["address"]
+    )
     assert report_count() == 0
 
 
@@ -323,8 +357,11 @@ def test_messages_follow_the_users_language(app_ctx):
 def test_control_characters_are_removed_from_every_text(app_ctx):
     """NUL bytes would break PostgreSQL text columns; tabs and new lines stay."""
     result = submit_report(
-        draft("laterne-aus", description="Lampe\x00 aus\n\tseit Tagen\x07",
-              attributes={"mast_number": "12\x00-3"}),
+        draft(
+            "laterne-aus",
+            description="Lampe\x00 aus\n\tseit Tagen\x07",
+            attributes={"mast_number": "12\x00-3"},
+        ),
         RESIDENT,
     )
     db.session.commit()

@@ -43,8 +43,9 @@ def test_reopen_within_fourteen_days_by_the_reporter(make_report, make_user):
     db.session.commit()
     with pytest.raises(residents.ResidentActionRefused):  # someone else
         residents.reopen_by_resident(report, "x", Channel.TELEGRAM, telegram_chat_id="999")
-    residents.reopen_by_resident(report, "Immer noch kaputt", Channel.TELEGRAM,
-                                 telegram_chat_id=CHAT)
+    residents.reopen_by_resident(
+        report, "Immer noch kaputt", Channel.TELEGRAM, telegram_chat_id=CHAT
+    )
     db.session.commit()
     assert report.status == ReportStatus.REOPENED
 
@@ -66,7 +67,9 @@ def test_my_reports_and_deleting_my_data(make_report):
     make_report()  # someone else's
     db.session.commit()
     assert [r.reference for r in residents.reports_of(telegram_chat_id=CHAT)] == [
-        supported.reference, own.reference]
+        supported.reference,
+        own.reference,
+    ]
     assert residents.delete_contact_data(telegram_chat_id=CHAT) == 2
     db.session.commit()
     assert residents.reports_of(telegram_chat_id=CHAT) == []

@@ -33,7 +33,9 @@ def dept(code):
 
 
 def events(report, kind=None):
-    query = sa.select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)
+    query = (
+        sa.select(ReportEvent).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)
+    )
     rows = db.session.execute(query).scalars().all()
     return [e for e in rows if kind is None or e.kind == kind]
 
@@ -86,8 +88,12 @@ def test_a_public_note_travels_with_the_status_change_and_a_signal(make_report, 
 
     report_status_changed.connect(listener)
     try:
-        workflow.change_status(report, S.IN_PROGRESS, make_user("caseworker", ("edg",)),
-                               public_note="  Wir kümmern uns.  ")
+        workflow.change_status(
+            report,
+            S.IN_PROGRESS,
+            make_user("caseworker", ("edg",)),
+            public_note="  Wir kümmern uns.  ",
+        )
         db.session.commit()
     finally:
         report_status_changed.disconnect(listener)
@@ -139,12 +145,14 @@ def test_a_stale_version_is_a_conflict_and_overwrites_nothing(make_report, make_
     report = make_report()
     first, second = make_user("caseworker", ("edg",)), make_user("caseworker", ("edg",))
     seen_by_both = report.version
-    workflow.change_status(report, S.IN_PROGRESS, first, expected_version=seen_by_both,
-                           public_note="Erster")
+    workflow.change_status(
+        report, S.IN_PROGRESS, first, expected_version=seen_by_both, public_note="Erster"
+    )
     db.session.commit()
     with pytest.raises(EditConflict) as info:
-        workflow.change_status(report, S.RESOLVED, second, expected_version=seen_by_both,
-                               public_note="Zweiter")
+        workflow.change_status(
+            report, S.RESOLVED, second, expected_version=seen_by_both, public_note="Zweiter"
+        )
     db.session.rollback()
     assert "Jemand anderes hat diese Meldung geändert" in str(info.value.message)
     db.session.refresh(report)
@@ -178,7 +186,10 @@ def test_reroute_to_another_department_and_back_to_triage(make_report, make_user
     assert report.department.code == "gruenflaechen"
     assert "Papierkorb im Park" in report.routing_reason["de"]
     assert events(report, "rerouted")[0].data == {
-        "reason": "Papierkorb im Park", "old": "edg", "new": "gruenflaechen"}
+        "reason": "Papierkorb im Park",
+        "old": "edg",
+        "new": "gruenflaechen",
+    }
     # EDG's caseworker no longer sees it; a dispatcher sends it to triage.
     assert workflow.can_view(worker, report) is False
     workflow.reroute(report, None, "unklar", make_user("dispatcher"))

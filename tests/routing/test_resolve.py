@@ -5,26 +5,70 @@ import pytest
 from app.routing.resolve import RoutingInput, RuleSpec, resolve
 
 RULES = [
-    RuleSpec(id=1, position=1, department_code="umwelt", department_name="Umweltamt",
-             category_code="gift", category_name={"de": "Gift"}),
-    RuleSpec(id=2, position=2, department_code="edg", department_name="EDG",
-             group_code="sauber", group_name={"de": "Sauberkeit"}),
-    RuleSpec(id=3, position=3, department_code="ordnung", department_name="Ordnungsamt",
-             group_code="unsicher", group_name={"de": "Unsicherer Ort"}),
-    RuleSpec(id=4, position=4, action="copy", department_code="qm", department_name="QM Nord",
-             group_code="unsicher", district_number="04", district_name="Innenstadt-Nord"),
-    RuleSpec(id=5, position=5, action="copy", department_code="licht", department_name="Licht",
-             category_code="angst", attribute_code="reasons", attribute_value="dark"),
-    RuleSpec(id=6, position=6, action="copy", department_code="ordnung", department_name="Ordnungsamt",
-             group_code="unsicher"),
+    RuleSpec(
+        id=1,
+        position=1,
+        department_code="umwelt",
+        department_name="Umweltamt",
+        category_code="gift",
+        category_name={"de": "Gift"},
+    ),
+    RuleSpec(
+        id=2,
+        position=2,
+        department_code="edg",
+        department_name="EDG",
+        group_code="sauber",
+        group_name={"de": "Sauberkeit"},
+    ),
+    RuleSpec(
+        id=3,
+        position=3,
+        department_code="ordnung",
+        department_name="Ordnungsamt",
+        group_code="unsicher",
+        group_name={"de": "Unsicherer Ort"},
+    ),
+    RuleSpec(
+        id=4,
+        position=4,
+        action="copy",
+        department_code="qm",
+        department_name="QM Nord",
+        group_code="unsicher",
+        district_number="04",
+        district_name="Innenstadt-Nord",
+    ),
+    RuleSpec(
+        id=5,
+        position=5,
+        action="copy",
+        department_code="licht",
+        department_name="Licht",
+        category_code="angst",
+        attribute_code="reasons",
+        attribute_value="dark",
+    ),
+    RuleSpec(
+        id=6,
+        position=6,
+        action="copy",
+        department_code="ordnung",
+        department_name="Ordnungsamt",
+        group_code="unsicher",
+    ),
 ]
 
 
 def ctx(category, group, district=None, **attributes):
-    return RoutingInput(category_code=category, category_name={"de": category, "en": category},
-                        group_code=group, district_number=district,
-                        district_name={"04": "Innenstadt-Nord", "5": "Hörde"}.get(district),
-                        attributes=attributes)
+    return RoutingInput(
+        category_code=category,
+        category_name={"de": category, "en": category},
+        group_code=group,
+        district_number=district,
+        district_name={"04": "Innenstadt-Nord", "5": "Hörde"}.get(district),
+        attributes=attributes,
+    )
 
 
 @pytest.mark.parametrize(
@@ -48,11 +92,21 @@ def test_first_route_rule_wins_and_every_copy_rule_adds(facts, department, copie
 
 
 def test_rules_are_applied_in_position_order_whatever_the_list_order():
-    late_specific = RuleSpec(id=9, position=0, department_code="special", department_name="S",
-                             group_code="sauber", district_number="5", district_name="Hörde")
+    late_specific = RuleSpec(
+        id=9,
+        position=0,
+        department_code="special",
+        department_name="S",
+        group_code="sauber",
+        district_number="5",
+        district_name="Hörde",
+    )
     decision = resolve([*reversed(RULES), late_specific], ctx("muell", "sauber", "5"))
     assert decision.assignment.department_code == "special"
-    assert resolve([*RULES, late_specific], ctx("muell", "sauber", "04")).assignment.department_code == "edg"
+    assert (
+        resolve([*RULES, late_specific], ctx("muell", "sauber", "04")).assignment.department_code
+        == "edg"
+    )
 
 
 def test_the_reason_names_category_place_department_and_rule_in_both_languages():

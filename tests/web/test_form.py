@@ -286,8 +286,8 @@ def test_place_outside_the_city(client, photo_dir):
         response,
         422,
         "location",
-        "Dieser Ort liegt außerhalb von Dortmund (etwa "
-        f"{km:.1f}".replace(".", ",") + " km jenseits der Stadtgrenze). "
+        f"Dieser Ort liegt außerhalb von Dortmund (etwa {km:.1f}".replace(".", ",")
+        + " km jenseits der Stadtgrenze). "
         "Wir können nur Meldungen aus Dortmund annehmen.",
     )
     # what was typed is kept

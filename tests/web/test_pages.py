@@ -99,8 +99,9 @@ def test_status_page_history_and_local_time(client, make_user):
     report.created_at = datetime(2026, 7, 1, 22, 30, tzinfo=UTC)  # 00:30 on 2 July in Berlin
     db.session.commit()
     dispatcher = make_user("dispatcher")
-    workflow.change_status(report, ReportStatus.IN_PROGRESS, dispatcher,
-                           public_note="Die EDG ist informiert.")
+    workflow.change_status(
+        report, ReportStatus.IN_PROGRESS, dispatcher, public_note="Die EDG ist informiert."
+    )
     workflow.add_note(report, "intern: nicht zeigen", dispatcher)
     db.session.commit()
     body = page_text(client.get(f"/r/{report.reference}"))

@@ -43,8 +43,12 @@ class EmailSender(Sender):
             log.exception("Could not compose the e-mail of delivery %s", delivery.id)
             return SendResult.failure(f"could not compose the e-mail: {exc!r}")
         if message is None:
-            log.info("Delivery %s (%s to %s): nothing to send any more", delivery.id,
-                     delivery.purpose, delivery.target)
+            log.info(
+                "Delivery %s (%s to %s): nothing to send any more",
+                delivery.id,
+                delivery.purpose,
+                delivery.target,
+            )
             return SendResult.success()
         config = self.app.config
         host, port = config.get("SMTP_HOST") or "", int(config.get("SMTP_PORT") or 25)
@@ -55,8 +59,10 @@ class EmailSender(Sender):
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _text in exc.recipients.values()]
             permanent = bool(codes) and all(500 <= code < 600 for code in codes)
-            return SendResult.failure(f"SMTP {host}:{port} refused the recipient: "
-                                      f"{_describe(exc)}", retryable=not permanent)
+            return SendResult.failure(
+                f"SMTP {host}:{port} refused the recipient: {_describe(exc)}",
+                retryable=not permanent,
+            )
         except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout, TLS …
             return SendResult.failure(f"SMTP {host}:{port}: {_describe(exc)}")
         return SendResult.success(remote_id=str(message["Message-ID"])[:120])
@@ -66,8 +72,9 @@ class EmailSender(Sender):
         envelope_from = parseaddr(config["MAIL_FROM"])[1]
         recipients = [str(address.addr_spec) for address in message["To"].addresses]
         if port == SMTPS_PORT:
-            client = smtplib.SMTP_SSL(host, port, timeout=self.timeout,
-                                      context=ssl.create_default_context())
+            client = smtplib.SMTP_SSL(
+                host, port, timeout=self.timeout, context=ssl.create_default_context()
+            )
         else:
             client = smtplib.SMTP(host, port, timeout=self.timeout)
         with client:
@@ -80,8 +87,11 @@ class EmailSender(Sender):
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) \
+        text = (
+            exc.smtp_error.decode("utf-8", "replace")
+            if isinstance(exc.smtp_error, bytes)
             else str(exc.smtp_error)
+        )
         return f"{exc.smtp_code} {text}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return "; ".join(

@@ -75,8 +75,13 @@ def description(delivery: Delivery, lang: str) -> str:
     return text[:DESCRIPTION_LIMIT]
 
 
-def form(delivery: Delivery, report: Report, config: dict[str, Any], service_code: str,
-         api_key: str | None) -> dict[str, str]:
+def form(
+    delivery: Delivery,
+    report: Report,
+    config: dict[str, Any],
+    service_code: str,
+    api_key: str | None,
+) -> dict[str, str]:
     from app.forwarding.api import photo_url
 
     fields = {
@@ -148,24 +153,30 @@ class Open311Sender(Sender):
         config = (department.forward_config if department else None) or {}
         endpoint = config.get("endpoint")
         if not endpoint:
-            return SendResult.failure(f"open311 of {delivery.target!r} has no endpoint configured",
-                                      retryable=False)
+            return SendResult.failure(
+                f"open311 of {delivery.target!r} has no endpoint configured", retryable=False
+            )
         api_key, problem = secret_from_env(config, "api_key_env")
         if problem:
             return SendResult.failure(problem, retryable=False)
         category = report.category.code
         service_code = (config.get("service_code_map") or {}).get(category) or config.get(
-            "default_service_code")
+            "default_service_code"
+        )
         if not service_code:
             return SendResult.failure(
-                f"no service code for category {category!r} in service_code_map", retryable=False)
+                f"no service code for category {category!r} in service_code_map", retryable=False
+            )
         try:
             fields = form(delivery, report, config, str(service_code), api_key)
         except Exception as exc:  # noqa: BLE001 - a broken report must not kill the worker
             log.exception("Could not build the Open311 request of delivery %s", delivery.id)
             return SendResult.failure(f"payload error: {type(exc).__name__}: {exc}")
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json",
-                   "Idempotency-Key": delivery.idempotency_key}
+        headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            "Idempotency-Key": delivery.idempotency_key,
+        }
         try:
             with http_client(self.timeout) as client:
                 response = client.post(requests_url(str(endpoint)), data=fields, headers=headers)
@@ -176,6 +187,9 @@ class Open311Sender(Sender):
         found = remote_id(response)
         if found is None:
             # Created, most likely: retrying would file it twice. Recorded, not retried.
-            log.warning("Open311 answer for delivery %s has no service_request_id: %s",
-                        delivery.id, short_text(response))
+            log.warning(
+                "Open311 answer for delivery %s has no service_request_id: %s",
+                delivery.id,
+                short_text(response),
+            )
         return SendResult.success(found)

@@ -31,8 +31,11 @@ class TelegramSender(Sender):
         if target is None or not target.wants_updates or not target.telegram_chat_id:
             log.info("Delivery %s: resident gone or unsubscribed, nothing sent", delivery.id)
             return SendResult.success()
-        body = {"chat_id": target.telegram_chat_id, "text": resident_update_text(delivery),
-                "disable_web_page_preview": True}
+        body = {
+            "chat_id": target.telegram_chat_id,
+            "text": resident_update_text(delivery),
+            "disable_web_page_preview": True,
+        }
         try:
             with http_client(self.timeout) as client:
                 response = client.post(f"{api}/bot{token}/sendMessage", json=body)
@@ -47,5 +50,6 @@ class TelegramSender(Sender):
         description = answer.get("description") or response.text[:200]
         # 400/403: chat gone or the resident blocked the bot; retrying cannot help.
         retryable = response.status_code in (408, 429) or response.status_code >= 500
-        return SendResult.failure(f"Telegram {response.status_code}: {description}",
-                                  retryable=retryable)
+        return SendResult.failure(
+            f"Telegram {response.status_code}: {description}", retryable=retryable
+        )

@@ -81,8 +81,15 @@ def sign(secret: str, timestamp: int | str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def verify_signature(secret: str, timestamp: str | None, body: bytes, signature: str | None, *,
-                     tolerance: int = REPLAY_TOLERANCE_SECONDS, now: float | None = None) -> bool:
+def verify_signature(
+    secret: str,
+    timestamp: str | None,
+    body: bytes,
+    signature: str | None,
+    *,
+    tolerance: int = REPLAY_TOLERANCE_SECONDS,
+    now: float | None = None,
+) -> bool:
     """What a receiver does: the signature matches and the timestamp is recent."""
     if not timestamp or not signature:
         return False
@@ -158,15 +165,23 @@ def preload(delivery: Delivery) -> tuple[Report, Department | None]:
     from app.routing.models import Department
 
     category = joinedload(Report.category)
-    query = sa.select(Report).where(Report.id == delivery.report_id).options(
-        category.joinedload(Category.group), category.joinedload(Category.attributes),
-        joinedload(Report.district), joinedload(Report.photos),
-        joinedload(Report.contact))  # read after the send: who hears "forwarded"
+    query = (
+        sa.select(Report)
+        .where(Report.id == delivery.report_id)
+        .options(
+            category.joinedload(Category.group),
+            category.joinedload(Category.attributes),
+            joinedload(Report.district),
+            joinedload(Report.photos),
+            joinedload(Report.contact),
+        )
+    )  # read after the send: who hears "forwarded"
     if delivery.department_id is None:
         return db.session.execute(query).unique().scalar_one(), department_of(delivery)
     # One row joined to another: an explicit JOIN, so it is no accidental cartesian product.
     query = query.add_columns(Department).join(
-        Department, Department.id == sa.literal(delivery.department_id))
+        Department, Department.id == sa.literal(delivery.department_id)
+    )
     report, department = db.session.execute(query).unique().one()
     return report, department
 
@@ -186,8 +201,12 @@ def payload(delivery: Delivery, lang: str = "de", report: Report | None = None) 
         body["reminder_of"] = delivery.payload["original_delivery_id"]
     body["photos"] = [photo_links(photo) for photo in report.photos]
     base = public_url(f"{API}/tickets/{report.reference}")
-    body["api"] = {"ticket": base, "acknowledge": f"{base}/acknowledge", "done": f"{base}/done",
-                   "return": f"{base}/return"}
+    body["api"] = {
+        "ticket": base,
+        "acknowledge": f"{base}/acknowledge",
+        "done": f"{base}/done",
+        "return": f"{base}/return",
+    }
     return body
 
 
@@ -209,11 +228,13 @@ class WebhookSender(Sender):
         config = (department.forward_config if department else None) or {}
         url = config.get("url")
         if not url:
-            return SendResult.failure(f"webhook of {delivery.target!r} has no url configured",
-                                      retryable=False)
+            return SendResult.failure(
+                f"webhook of {delivery.target!r} has no url configured", retryable=False
+            )
         if not config.get("secret_env"):
-            return SendResult.failure(f"webhook of {delivery.target!r} has no secret_env "
-                                      "configured", retryable=False)
+            return SendResult.failure(
+                f"webhook of {delivery.target!r} has no secret_env configured", retryable=False
+            )
         secret, problem = secret_from_env(config, "secret_env")
         if secret is None:
             return SendResult.failure(str(problem), retryable=False)
