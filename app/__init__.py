@@ -37,6 +37,7 @@ def create_app(config: Config | None = None) -> Flask:
     from app.web import register as register_web
 
     install_file_cleanup()
+    _configure_sqlite()
     if app.config["EMAIL_ALLOW_RESERVED_DOMAINS"]:
         _allow_reserved_email_domains()
     register_web(app)
@@ -68,3 +69,12 @@ def _allow_reserved_email_domains() -> None:
     for name in ("invalid", "test"):
         if name in email_validator.SPECIAL_USE_DOMAIN_NAMES:
             email_validator.SPECIAL_USE_DOMAIN_NAMES.remove(name)
+
+
+def _configure_sqlite() -> None:
+    import sqlalchemy as sa
+
+    from app.core.db import sqlite_pragmas
+
+    if not sa.event.contains(sa.engine.Engine, "connect", sqlite_pragmas):
+        sa.event.listen(sa.engine.Engine, "connect", sqlite_pragmas)

@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextArea
 
-from app.admin.services import KEY_PATTERN, LANGS
+from app.admin.services import KEY_PATTERN, LANGS, format_forward_config
 
 # --- fields -----------------------------------------------------------------------------------
 
@@ -132,6 +132,19 @@ def parse_value_lines(text: str) -> tuple[list[dict[str, Any]], Any]:
     return values, None
 
 
+class JsonTextField(Field):
+    """A JSON object edited as text: shown pretty-printed, read back as the text entered (the
+    service parses and checks it)."""
+
+    widget = TextArea()
+
+    def _value(self) -> str:
+        return self.data if isinstance(self.data, str) else format_forward_config(self.data)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = valuelist[0] if valuelist else ""
+
+
 class CheckboxesField(SelectMultipleField):
     """Several ids, ticked in a list of checkboxes the template renders."""
 
@@ -192,6 +205,11 @@ class DepartmentForm(FlaskForm):
     email = EmailField(_l("E-mail"))
     description = TextAreaField(_l("Description"))
     is_active = BooleanField(_l("Active (rules may send reports here)"), default=True)
+    forward_method = ChoiceField(_l("Forwarding of tickets"), default="none")
+    forward_config = JsonTextField(_l("Forwarding settings (JSON)"))
+    notify_on_new = BooleanField(_l("E-mail a notice of each new report to the department"))
+    ack_deadline_hours = WholeNumberField(_l("Acknowledgement deadline in hours"))
+    done_status = ChoiceField(_l("When the partner reports a ticket done"), default="resolved")
     confirm = BooleanField(_l("Yes, deactivate it anyway"))
 
 

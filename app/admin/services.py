@@ -10,14 +10,18 @@ in the database right now (the "test this rule" box).
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
@@ -25,6 +29,7 @@ from app.auth.models import Role, User
 from app.auth.services import MIN_PASSWORD_LENGTH, AccountError, create_user
 from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
 from app.extensions import db
+from app.forwarding import senders
 from app.geo.index import is_valid_coordinate
 from app.geo.models import District
 from app.geo.service import district_index
@@ -55,6 +60,23 @@ LONG_TEXT_MAX = 2000
 WORKING_DAYS_MAX = 365
 RADIUS_MAX_M = 5000
 ANSWER_MAX_LENGTH = 2000
+ACK_DEADLINE_MAX_HOURS = 720  # 30 days
+FORWARD_CONFIG_MAX = 20000  # characters of the settings as JSON text
+# Methods that carry tickets to departments; the others (telegram) only reach residents.
+DEPARTMENT_METHODS = ("email", "webhook", "open311")
+DONE_STATUSES = (ReportStatus.RESOLVED, ReportStatus.IN_REVIEW)
+# forward_config keys each method cannot work without.
+REQUIRED_CONFIG_KEYS = {
+    "email": (),
+    "webhook": ("url", "secret_env"),
+    "open311": ("endpoint", "service_code_map"),
+}
+URL_CONFIG_KEYS = ("url", "endpoint")
+LANG_CONFIG_KEYS = ("lang", "locale")
+# A key named like this holds a secret itself – unless it ends in "_env" (then it names the
+# environment variable that holds it).
+SECRET_KEY_PATTERN = re.compile(r"secret|passw|token|api_?key|credential|private_?key", re.I)
+ENV_NAME_PATTERN = re.compile(r"[A-Z_][A-Z0-9_]{0,127}")
 
 
 class AdminInvalid(Exception):
@@ -436,6 +458,141 @@ class DepartmentData:
     description: str = ""
     is_active: bool = True
     code: str = ""  # only when creating one; fixed afterwards
+    forward_method: str = ""  # "" or "none": no automatic forwarding
+    # The settings as JSON text as entered (an object), or already as a dict.
+    forward_config: str | Mapping[str, Any] = ""
+    notify_on_new: bool = False
+    ack_deadline_hours: int | None = None
+    done_status: str = ReportStatus.RESOLVED.value
+
+
+def department_methods() -> list[str]:
+    """The forwarding methods a department can use: registered senders that carry tickets."""
+    senders.load_all()
+    return [m for m in DEPARTMENT_METHODS if m in senders.registered_methods()]
+
+
+def config_keys_of(method: str) -> dict[str, str]:
+    """The sender's documentation of its ``forward_config`` keys: key → description."""
+    senders.load_all()
+    sender = senders.sender_for(method, current_app._get_current_object())
+    return dict(sender.config_keys) if sender is not None else {}
+
+
+def env_is_set(name: str) -> bool:
+    """Whether the environment variable ``name`` has a value on this server (never its value)."""
+    return bool(os.environ.get(name))
+
+
+def format_forward_config(config: Mapping[str, Any] | None) -> str:
+    return json.dumps(dict(config or {}), indent=2, ensure_ascii=False)
+
+
+def parse_forward_config(text: str | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The settings as an object; None when the text is no JSON object. Empty text is {}."""
+    if isinstance(text, Mapping):
+        return dict(text)
+    if not (text or "").strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _secret_keys(config: Mapping[str, Any], path: str = "") -> list[str]:
+    """Keys (also in nested objects) that look like they hold a secret itself."""
+    found = []
+    for key, value in config.items():
+        name = f"{path}{key}"
+        if SECRET_KEY_PATTERN.search(str(key)) and not str(key).endswith("_env"):
+            found.append(name)
+        if isinstance(value, Mapping) and key != "service_code_map":  # its keys: our categories
+            found.extend(_secret_keys(value, f"{name}."))
+    return found
+
+
+def _is_web_url(value: Any) -> bool:
+    if not isinstance(value, str) or value != value.strip() or len(value) > 2000:
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _valid_service_codes(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(code, str | int) and not isinstance(code, bool) and str(code).strip()
+        for code in value.values()
+    )
+
+
+def _setting_problem(key: str, value: Any) -> LazyString | None:
+    """What is wrong with one setting of the kinds the senders know, if anything."""
+    if key.endswith("_env"):
+        if isinstance(value, str) and ENV_NAME_PATTERN.fullmatch(value):
+            return None
+        return _l(
+            "“%(key)s” is the name of an environment variable (capital letters, digits and "
+            "“_”, e.g. EDG_WEBHOOK_SECRET), not the secret itself.",
+            key=key,
+        )
+    if key in URL_CONFIG_KEYS and not _is_web_url(value):
+        return _l("“%(key)s” must be a web address starting with https:// or http://.", key=key)
+    if key in LANG_CONFIG_KEYS and value not in LANGS:
+        return _l("“%(key)s” must be one of: %(langs)s.", key=key, langs=", ".join(LANGS))
+    if key == "to":
+        try:
+            if not isinstance(value, str):
+                raise EmailNotValidError("not text")
+            validate_email(value, check_deliverability=False)
+        except EmailNotValidError:
+            return _l("“to” must be an e-mail address.")
+    if key == "service_code_map" and not _valid_service_codes(value):
+        return _l(
+            "“service_code_map” must be an object: our category code → their service_code, "
+            'e.g. {"papierkorb-voll": "101"}.'
+        )
+    return None
+
+
+def _forward_config_problems(
+    method: str | None, config: Mapping[str, Any], has_email: bool
+) -> list[str | LazyString]:
+    """What is wrong with ``config`` for ``method`` (None: no forwarding), one message each."""
+    secret_keys = _secret_keys(config)
+    if secret_keys:
+        # Nothing else matters until the secret is out of the form.
+        return [
+            _l(
+                "Secrets are never stored here: %(keys)s. Put the secret in an environment "
+                "variable on the server and give only its name, in a key ending in “_env” "
+                "(e.g. “secret_env”: “EDG_WEBHOOK_SECRET”).",
+                keys=", ".join(f"“{k}”" for k in secret_keys),
+            )
+        ]
+    problems: list[str | LazyString] = []
+    missing = [key for key in REQUIRED_CONFIG_KEYS.get(method or "", ()) if key not in config]
+    if missing:
+        problems.append(
+            _l(
+                "Forwarding by %(method)s needs these settings: %(keys)s.",
+                method=method,
+                keys=", ".join(f"“{k}”" for k in missing),
+            )
+        )
+    problems.extend(p for key, value in config.items() if (p := _setting_problem(key, value)))
+    if method == "email" and not has_email and not config.get("to"):
+        problems.append(
+            _l(
+                "Forwarding by e-mail needs an address: enter the department's e-mail address "
+                "or “to” here."
+            )
+        )
+    return problems
 
 
 def active_rules_of(department: Department) -> list[RoutingRule]:
@@ -502,6 +659,51 @@ def save_department(
             length=len(description),
             max=LONG_TEXT_MAX,
         )
+    method = (data.forward_method or "").strip()
+    if method in ("", "none"):
+        method = None
+    elif method not in department_methods():
+        errors["forward_method"] = _l("Please choose a forwarding method from the list.")
+    raw_config = data.forward_config
+    config = None
+    if isinstance(raw_config, str) and len(raw_config) > FORWARD_CONFIG_MAX:
+        errors["forward_config"] = _l(
+            "This is too long: %(length)d characters, at most %(max)d.",
+            length=len(raw_config),
+            max=FORWARD_CONFIG_MAX,
+        )
+    else:
+        config = parse_forward_config(raw_config)
+        if config is None:
+            errors["forward_config"] = _l(
+                "The settings must be a JSON object: {…} with “key”: value pairs in double "
+                "quotes, separated by commas. Leave it empty for none."
+            )
+        elif problems := _forward_config_problems(
+            method if "forward_method" not in errors else None, config, email is not None
+        ):
+            errors["forward_config"] = " ".join(str(p) for p in problems)
+    if data.notify_on_new and email is None and "email" not in errors:
+        errors["notify_on_new"] = _l(
+            "Notices of new reports go to the department's e-mail address: please enter one."
+        )
+    _whole_number(
+        errors,
+        "ack_deadline_hours",
+        data.ack_deadline_hours,
+        1,
+        ACK_DEADLINE_MAX_HOURS,
+        _l(
+            "Please give a whole number of hours from 1 to %(max)d, or leave it empty.",
+            max=ACK_DEADLINE_MAX_HOURS,
+        ),
+    )
+    try:
+        done_status = ReportStatus(data.done_status)
+    except ValueError:
+        done_status = None
+    if done_status not in DONE_STATUSES:
+        errors["done_status"] = _l("Please choose what a partner's “done” does.")
     if errors:
         raise AdminInvalid(errors)
     deactivating = department is not None and department.is_active and not data.is_active
@@ -528,6 +730,11 @@ def save_department(
         email=email,
         description=description or None,
         is_active=bool(data.is_active),
+        forward_method=method,
+        forward_config=config,
+        notify_on_new=bool(data.notify_on_new),
+        ack_deadline_hours=data.ack_deadline_hours,
+        done_status=done_status,
     )
     db.session.flush()
     log.info(

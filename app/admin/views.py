@@ -71,6 +71,49 @@ KIND_LABELS = {
     DepartmentKind.INTERNAL: _l("Internal (city office)"),
     DepartmentKind.EXTERNAL: _l("External (gets reports by e-mail)"),
 }
+FORWARD_METHOD_LABELS = {
+    "none": _l("None: staff work on the reports in the inbox"),
+    "email": _l("E-mail: tickets go to the department's address (or to “to”)"),
+    "webhook": _l("Webhook: tickets as a signed JSON POST to the partner's system"),
+    "open311": _l("Open311: tickets as service requests on the partner's GeoReport v2 API"),
+}
+DONE_STATUS_LABELS = {
+    ReportStatus.RESOLVED: _l("The report is resolved at once"),
+    ReportStatus.IN_REVIEW: _l("The report goes to review: staff check it before it is resolved"),
+}
+# The senders document their settings in English (``config_keys``); these are the same texts
+# for translation. A text not listed here is shown as the sender has it.
+CONFIG_KEY_TEXTS = {
+    "Recipient of tickets when it is not the department's e-mail address": _l(
+        "Recipient of tickets when it is not the department's e-mail address"
+    ),
+    "Language of tickets and notices (de, en; default: de)": _l(
+        "Language of tickets and notices (de, en; default: de)"
+    ),
+    "The partner's HTTPS endpoint receiving the JSON POST.": _l(
+        "The partner's HTTPS endpoint receiving the JSON POST."
+    ),
+    "Name of the environment variable holding the HMAC secret.": _l(
+        "Name of the environment variable holding the HMAC secret."
+    ),
+    "Language of names and labels in the payload (de, en; default de).": _l(
+        "Language of names and labels in the payload (de, en; default de)."
+    ),
+    "Base URL of the GeoReport v2 API (requests.json is appended).": _l(
+        "Base URL of the GeoReport v2 API (requests.json is appended)."
+    ),
+    "Name of the environment variable holding the api_key.": _l(
+        "Name of the environment variable holding the api_key."
+    ),
+    "jurisdiction_id to send (optional).": _l("jurisdiction_id to send (optional)."),
+    "Our category code → their service_code.": _l("Our category code → their service_code."),
+    "Their service_code for categories not in the map (optional).": _l(
+        "Their service_code for categories not in the map (optional)."
+    ),
+    "Language of the description (de, en; default de).": _l(
+        "Language of the description (de, en; default de)."
+    ),
+}
 ACTION_LABELS = {
     RuleAction.ROUTE: _l("Route"),
     RuleAction.COPY: _l("Copy"),
@@ -431,9 +474,14 @@ def _department_page(department: Department | None):
                 "email": department.email or "",
                 "description": department.description or "",
                 "is_active": department.is_active,
+                "forward_method": department.forward_method or "none",
+                "forward_config": department.forward_config or {},
+                "notify_on_new": department.notify_on_new,
+                "ack_deadline_hours": department.ack_deadline_hours,
+                "done_status": department.done_status.value,
             }
             if department is not None
-            else {"kind": "internal", "is_active": True}
+            else {"kind": "internal", "is_active": True, "forward_config": {}}
         )
         form = f.DepartmentForm(data=data)
     else:
@@ -449,6 +497,11 @@ def _department_page(department: Department | None):
             email=form.email.data or "",
             description=form.description.data or "",
             is_active=form.is_active.data,
+            forward_method=form.forward_method.data,
+            forward_config=form.forward_config.data or "",
+            notify_on_new=form.notify_on_new.data,
+            ack_deadline_hours=form.ack_deadline_hours.number,
+            done_status=form.done_status.data,
         )
         try:
             saved = _commit(
@@ -492,7 +545,44 @@ def _department_page(department: Department | None):
         rules=rules,
         users=users,
         kind_labels=KIND_LABELS,
+        method_options=[
+            (m, FORWARD_METHOD_LABELS.get(m, m), None) for m in ["none", *svc.department_methods()]
+        ],
+        done_options=[(st.value, label, None) for st, label in DONE_STATUS_LABELS.items()],
+        forwarding_help=_forwarding_help(department, form),
     )
+
+
+def _forwarding_help(department: Department | None, form: f.DepartmentForm) -> list[dict]:
+    """Per method: its settings with what they mean, whether required, and for the ``_env``
+    ones in the settings shown whether that environment variable is set here (never its
+    value)."""
+    config = None
+    if isinstance(form.forward_config.data, str):
+        config = svc.parse_forward_config(form.forward_config.data)
+    elif form.forward_config.data is not None:
+        config = dict(form.forward_config.data)
+    if config is None:  # not readable as entered: what is saved
+        config = (department.forward_config if department is not None else None) or {}
+    sections = []
+    for method in svc.department_methods():
+        required = svc.REQUIRED_CONFIG_KEYS.get(method, ())
+        keys = []
+        for key, text in svc.config_keys_of(method).items():
+            env = config.get(key) if key.endswith("_env") else None
+            if not (isinstance(env, str) and svc.ENV_NAME_PATTERN.fullmatch(env)):
+                env = None
+            keys.append(
+                {
+                    "key": key,
+                    "text": CONFIG_KEY_TEXTS.get(text, text),
+                    "required": key in required,
+                    "env": env,
+                    "env_set": svc.env_is_set(env) if env else None,
+                }
+            )
+        sections.append({"method": method, "keys": keys})
+    return sections
 
 
 # --- routing rules -------------------------------------------------------------------------------

@@ -43,3 +43,19 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite (the embedded default) in WAL mode: the web and worker processes read while one
+    of them writes, and a commit waits for the log instead of a full sync of the file."""
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+    if mode != "memory":  # an in-memory database has no log file
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
