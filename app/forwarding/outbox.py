@@ -170,7 +170,11 @@ def retry_delivery(delivery: Delivery, user) -> Delivery:
     require_change(user, delivery.report)
     delivery.status = DeliveryStatus.PENDING
     delivery.next_attempt_at = utcnow()
-    record_event(delivery.report_id, "delivery_retried", actor_for(user),
-                 department=delivery.department.code if delivery.department else None)
+    record_event(
+        delivery.report_id,
+        "delivery_retried",
+        actor_for(user),
+        department=delivery.department.code if delivery.department else None,
+    )
     db.session.flush()
     return delivery

@@ -306,8 +306,11 @@ def timeline(report: Report, lang: str, report_url) -> list[TimelineEntry]:
             code = data.get("department")
             if code:
                 entry.details.append(departments.get(code, code))
-            for key, label in (("note", _l("Note: %(text)s")), ("reason", _l("Reason: %(text)s")),
-                               ("error", _l("Error: %(text)s"))):
+            for key, label in (
+                ("note", _l("Note: %(text)s")),
+                ("reason", _l("Reason: %(text)s")),
+                ("error", _l("Error: %(text)s")),
+            ):
                 if data.get(key):
                     entry.details.append(str(label) % {"text": data[key]})
         elif e.kind in ("photo_released", "photo_hidden"):
