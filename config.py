@@ -98,6 +98,8 @@ class Config:
         # Telegram Bot API (the bot process and the telegram sender).
         self.TELEGRAM_BOT_TOKEN = env.get("TELEGRAM_BOT_TOKEN", "")
         self.TELEGRAM_API_URL = env.get("TELEGRAM_API_URL", "https://api.telegram.org")
+        # Retention: contact data of reports closed this many days ago is deleted (0: never).
+        self.RETENTION_DAYS = _int("RETENTION_DAYS", 180)
         # Signed one-click links for partners (acknowledge / done) stay valid this long.
         self.PARTNER_LINK_MAX_AGE_DAYS = _int("PARTNER_LINK_MAX_AGE_DAYS", 30)
         # Signed photo URLs in webhook payloads and Open311 media_url stay valid this long.

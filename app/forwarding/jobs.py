@@ -76,5 +76,46 @@ def remind_unacknowledged() -> int:
     return reminded
 
 
+def anonymise_closed_reports(now=None) -> int:
+    """Retention: contact data of reports closed longer than ``RETENTION_DAYS`` ago is deleted
+    (reporter and supporters); the reports themselves stay for the statistics."""
+    from flask import current_app
+
+    from app.core.enums import OPEN_STATUSES
+    from app.reports.models import Report, ReporterContact, ReportSupporter
+
+    days = current_app.config["RETENTION_DAYS"]
+    if not days:
+        return 0
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    closed = (
+        sa.select(Report.id)
+        .where(Report.closed_at.is_not(None), Report.closed_at < cutoff)
+        .where(Report.status.not_in(OPEN_STATUSES))
+    )
+    removed = 0
+    for model in (ReporterContact, ReportSupporter):
+        rows = (
+            db.session.execute(sa.select(model).where(model.report_id.in_(closed)).limit(1000))
+            .scalars()
+            .all()
+        )
+        for row in rows:
+            record_event(
+                row.report_id,
+                "contact_deleted",
+                Actor("system", "retention"),
+                entry=model.__tablename__,
+                reason="retention",
+            )
+            db.session.delete(row)
+        removed += len(rows)
+    if removed:
+        db.session.commit()
+        log.info("Retention: removed %d contact entries of long-closed reports", removed)
+    return removed
+
+
 def run_periodic_jobs() -> None:
     remind_unacknowledged()
+    anonymise_closed_reports()

@@ -28,6 +28,7 @@ from app.forwarding.senders import SendResult, load_all, sender_for
 
 log = logging.getLogger(__name__)
 WORKER = Actor("system", "worker")
+JOBS_INTERVAL_SECONDS = 60.0
 
 
 def worker_name() -> str:
@@ -159,11 +160,14 @@ def run(app: Flask, *, interval: float = 2.0, once: bool = False) -> None:
     from app.forwarding.jobs import run_periodic_jobs
 
     log.info("Worker %s started", worker_name())
+    jobs_due = 0.0  # reminders and retention run once a minute, not at every round
     while True:
         with app.app_context():
             try:
                 sent = deliver_due()
-                run_periodic_jobs()
+                if once or time.monotonic() >= jobs_due:
+                    run_periodic_jobs()
+                    jobs_due = time.monotonic() + JOBS_INTERVAL_SECONDS
             except sa.exc.OperationalError:
                 db.session.rollback()
                 log.exception("Database not reachable; trying again")
