@@ -220,11 +220,8 @@ class WebhookSender(Sender):
     }
 
     def send(self, delivery: Delivery) -> SendResult:
-        try:
-            report, department = preload(delivery)
-        except Exception as exc:  # noqa: BLE001 - a broken report must not kill the worker
-            log.exception("Could not load the report of delivery %s", delivery.id)
-            return SendResult.failure(f"payload error: {type(exc).__name__}: {exc}")
+        # A report that cannot be loaded raises: the worker records that as the attempt's error.
+        report, department = preload(delivery)
         config = (department.forward_config if department else None) or {}
         url = config.get("url")
         if not url:
