@@ -142,6 +142,15 @@ def deliver_one() -> bool:
                 config["DELIVERY_BACKOFF_CAP"],
             )
         )
+        log.info(
+            "Delivery %s (%s to %s) failed, attempt %s; next try at %s: %s",
+            delivery.id,
+            delivery.method,
+            delivery.target,
+            delivery.attempts,
+            delivery.next_attempt_at.isoformat(timespec="seconds"),
+            result.error,
+        )
     db.session.commit()
     return True
 
