@@ -9,22 +9,7 @@
   var data = element.dataset;
   var center = data.center.split(",").map(parseFloat);
   var map = L.map(element, { center: center, zoom: parseInt(data.zoom, 10) || 12 });
-  if (data.tilesUrl) {
-    L.tileLayer(data.tilesUrl, { maxZoom: 19, attribution: data.tilesAttribution }).addTo(map);
-  } else {
-    element.classList.add("map-no-tiles");
-    fetch(data.districtsUrl, { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (geojson) {
-        if (geojson) {
-          L.geoJSON(geojson, {
-            interactive: false,
-            style: { color: "#1d5a8c", weight: 1.5, opacity: 0.8, fillOpacity: 0.04 }
-          }).addTo(map).bringToBack();
-        }
-      })
-      .catch(function () { /* the outlines are optional */ });
-  }
+  QM.baseLayer(map, element);
 
   function say(text) {
     if (status) {

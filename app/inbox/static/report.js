@@ -39,22 +39,7 @@
   var data = element.dataset;
   var point = [parseFloat(data.lat), parseFloat(data.lon)];
   var map = L.map(element, { center: point, zoom: 17, scrollWheelZoom: false });
-  if (data.tilesUrl) {
-    L.tileLayer(data.tilesUrl, { maxZoom: 19, attribution: data.tilesAttribution }).addTo(map);
-  } else {
-    element.classList.add("map-no-tiles");
-    fetch(data.districtsUrl, { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (geojson) {
-        if (geojson) {
-          L.geoJSON(geojson, {
-            interactive: false,
-            style: { color: "#1d5a8c", weight: 1.5, opacity: 0.8, fillOpacity: 0.04 }
-          }).addTo(map).bringToBack();
-        }
-      })
-      .catch(function () { /* the outlines are optional */ });
-  }
+  QM.baseLayer(map, element);
   L.marker(point, { keyboard: false, title: data.lat + ", " + data.lon }).addTo(map);
 
   if (data.editable !== "true") {

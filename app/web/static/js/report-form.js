@@ -134,26 +134,9 @@
       zoom: parseInt(data.zoom, 10) || 13,
       scrollWheelZoom: false
     });
-    if (data.tilesUrl) {
-      L.tileLayer(data.tilesUrl, { maxZoom: 19, attribution: data.tilesAttribution }).addTo(map);
-    } else {
-      form.querySelector(".map").classList.add("map-no-tiles");
-    }
-    if (data.districtsUrl) {
-      fetch(data.districtsUrl, { credentials: "same-origin" })
-        .then(function (response) { return response.ok ? response.json() : null; })
-        .then(function (geojson) {
-          if (!geojson) {
-            return;
-          }
-          var layer = L.geoJSON(geojson, {
-            interactive: false,
-            style: { color: "#1d5a8c", weight: 1.5, opacity: 0.8, fillOpacity: 0.04 }
-          }).addTo(map);
-          layer.bringToBack();
-        })
-        .catch(function () { /* the map works without outlines */ });
-    }
+    // The form's map shows the district outlines over the tiles too: they tell residents
+    // where the city ends.
+    QM.baseLayer(map, document.getElementById("map"), { data: data, alwaysOutline: true });
     map.on("click", function (event) {
       setPoint(event.latlng.lat, event.latlng.lng, false);
     });
