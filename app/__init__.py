@@ -37,6 +37,9 @@ def create_app(config: Config | None = None) -> Flask:
     from app.web import register as register_web
 
     install_file_cleanup()
+    from app.reports.public import install_public_point_hook
+
+    install_public_point_hook()
     _configure_sqlite()
     if app.config["EMAIL_ALLOW_RESERVED_DOMAINS"]:
         _allow_reserved_email_domains()

@@ -12,6 +12,12 @@ from benchmarks import bot, geo_photos, inbox, intake_http, outbox
 from benchmarks.setup import POSTGRES_URL, postgres_available
 
 
+def city_scale(label: str, database_url: str | None = None) -> None:
+    """The figures at a million reports, measured on one filled database per engine."""
+    app = inbox.filled_app(database_url, label)
+    inbox.inbox_first_page(app, label)
+
+
 def main() -> None:
     logging.disable(logging.WARNING)
     print("Quartiersmelder benchmarks (figure, then the limit measured in this run)")
@@ -20,10 +26,10 @@ def main() -> None:
     bot.bot_step_times()
     outbox.deliveries_per_second()
     intake_http.intake_throughput()
-    inbox.inbox_first_page()
+    city_scale("SQLite")
     if postgres_available():
         intake_http.intake_throughput(POSTGRES_URL, "PostgreSQL")
-        inbox.inbox_first_page(POSTGRES_URL, "PostgreSQL")
+        city_scale("PostgreSQL", POSTGRES_URL)
     else:
         print(f"PostgreSQL at {POSTGRES_URL} not reachable: PostgreSQL figures skipped")
 

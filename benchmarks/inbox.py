@@ -19,6 +19,7 @@ from app.geo.models import District
 from app.inbox.queries import QueueFilter, queue_page
 from app.reports.intake import route
 from app.reports.models import Category, Report
+from app.reports.public import public_point_of
 from app.routing.models import Department
 from benchmarks.common import best_of, line
 from benchmarks.setup import bench_app
@@ -66,6 +67,8 @@ def _fill(count: int) -> None:
             category = rng.choice(categories)
             district = rng.choice(districts)
             created = now - timedelta(seconds=rng.randrange(span))
+            lat, lon = 51.5 + rng.random() / 10, 7.4 + rng.random() / 10
+            public_lat, public_lon = public_point_of(lat, lon, sensitive=category.is_sensitive)
             rows.append(
                 {
                     "reference": f"BM-{i:07d}",
@@ -73,8 +76,10 @@ def _fill(count: int) -> None:
                     "status": rng.choices(statuses, weights)[0].value,
                     "description": "Bench report",
                     "attributes": {},
-                    "lat": 51.5 + rng.random() / 10,
-                    "lon": 7.4 + rng.random() / 10,
+                    "lat": lat,
+                    "lon": lon,
+                    "public_lat": public_lat,
+                    "public_lon": public_lon,
                     "location_source": LocationSource.MAP.value,
                     "district_id": district.id,
                     "department_id": routes[category.id, district.id],
@@ -112,12 +117,24 @@ GROUP BY report.status
 """
 
 
-def inbox_first_page(database_url: str | None = None, label: str = "SQLite") -> None:
+def filled_app(database_url: str | None = None, label: str = "SQLite"):
+    """An app on a fresh database holding ``REPORTS`` reports (a million by default); the
+    figures at city scale (inbox, public map, statistics) are measured on it."""
     app = bench_app(database_url)
     with app.app_context():
         started = time.perf_counter()
         _fill(REPORTS)
         fill_seconds = time.perf_counter() - started
+    print(f"  ({label}: {REPORTS:,} reports inserted in {fill_seconds:.0f} s)")
+    return app
+
+
+def scale_label() -> str:
+    return f"{REPORTS / 1e6:g}M" if REPORTS >= 1e6 else f"{REPORTS // 1000}k"
+
+
+def inbox_first_page(app, label: str = "SQLite") -> None:
+    with app.app_context():
         user = create_user(
             "bench@example.invalid", "Bench", "a long bench password", Role.CASEWORKER, ["edg"]
         )
@@ -148,8 +165,7 @@ def inbox_first_page(database_url: str | None = None, label: str = "SQLite") -> 
 
         t_page, t_raw_page = best_of(ours_page), best_of(raw(raw_page_sql))
         t_counts, t_raw_counts = best_of(ours_counts), best_of(raw(raw_counts_sql))
-    n = f"{REPORTS / 1e6:g}M" if REPORTS >= 1e6 else f"{REPORTS // 1000}k"
-    print(f"  ({label}: {REPORTS:,} reports inserted in {fill_seconds:.0f} s)")
+    n = scale_label()
     limit = 2 * t_raw_page + 0.005
     line(
         f"inbox first page, filtered, {n} ({label})",

@@ -170,3 +170,32 @@ def queue_page(
 
 def next_filter(f: QueueFilter, cursor: str | None) -> QueueFilter:
     return replace(f, cursor=cursor)
+
+
+def nearby_open_reports(report: Report, limit: int = 5) -> list[tuple[Report, float]]:
+    """Staff only: other open reports of the same category within the category's radius of the
+    report's exact point, nearest first, with the exact distance in metres."""
+    from flask import current_app
+
+    from app.geo.index import bounding_box, distance_m
+
+    radius = report.category.nearby_radius_m or current_app.config["NEARBY_DEFAULT_RADIUS_M"]
+    min_lat, min_lon, max_lat, max_lon = bounding_box(report.lat, report.lon, radius)
+    candidates = db.session.execute(
+        db.select(Report)
+        .where(
+            Report.category_id == report.category_id,
+            Report.id != report.id,
+            Report.status.in_(OPEN_STATUSES),
+            Report.lat.between(min_lat, max_lat),
+            Report.lon.between(min_lon, max_lon),
+        )
+        .options(selectinload(Report.copies))
+        .limit(200)
+    ).scalars()
+    found = [
+        (other, distance_m(report.lat, report.lon, other.lat, other.lon)) for other in candidates
+    ]
+    found = [item for item in found if item[1] <= radius]
+    found.sort(key=lambda item: (item[1], item[0].id))
+    return found[:limit]

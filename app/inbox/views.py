@@ -54,7 +54,7 @@ from app.inbox.presenters import (
     supporter_counts,
     timeline,
 )
-from app.inbox.queries import Scope, allowed_scopes, filtered, queue_page
+from app.inbox.queries import Scope, allowed_scopes, filtered, nearby_open_reports, queue_page
 from app.photos.service import photo_storage
 from app.reports import workflow
 from app.reports.models import (
@@ -66,7 +66,6 @@ from app.reports.models import (
     ResponseTemplate,
     pick_language,
 )
-from app.reports.queries import find_nearby_open_reports
 from app.reports.workflow import TRANSITIONS, WorkflowError, can_change, can_view
 from app.routing.models import Department
 from app.web.views import current_lang
@@ -435,35 +434,19 @@ def _templates_for(report: Report, targets: list[ReportStatus]) -> list[Response
 
 
 def _nearby(report: Report) -> list[dict[str, Any]]:
-    found = [
-        n
-        for n in find_nearby_open_reports(report.category.code, report.lat, report.lon, limit=6)
-        if n.reference != report.reference
-    ][:5]
-    if not found:
-        return []
-    reports = {
-        r.reference: r
-        for r in db.session.execute(
-            db.select(Report)
-            .where(Report.reference.in_([n.reference for n in found]))
-            .options(selectinload(Report.copies))
-        ).scalars()
-    }
     items = []
-    for n in found:
-        other = reports.get(n.reference)
-        visible = other is not None and can_view(current_user, other)
+    for other, distance in nearby_open_reports(report):
+        visible = can_view(current_user, other)
         items.append(
             {
-                "reference": n.reference,
-                "url": url_for(".report", reference=n.reference)
+                "reference": other.reference,
+                "url": url_for(".report", reference=other.reference)
                 if visible
-                else url_for("web.status", reference=n.reference),
+                else url_for("web.status", reference=other.reference),
                 "internal": visible,
-                "status": status_label(n.status),
-                "distance_m": round(n.distance_m),
-                "created": local_date(n.created_at),
+                "status": status_label(other.status),
+                "distance_m": round(distance),
+                "created": local_date(other.created_at),
             }
         )
     return items

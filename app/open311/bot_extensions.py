@@ -36,11 +36,11 @@ from app.open311.params import (
     positive_int,
     telegram_chat_id,
 )
-from app.open311.queries import public_events, reports_by_references
+from app.open311.queries import reports_by_references
 from app.open311.render import respond
 from app.open311.views import _require_api_key, bp
 from app.reports.models import Report
-from app.reports.queries import public_history, report_by_reference
+from app.reports.queries import report_by_reference
 from app.reports.residents import (
     REOPEN_WINDOW,
     add_supporter,
@@ -202,11 +202,7 @@ def reopen_request(service_request_id: str, fmt: str):
         raise Open311Error(400, _l("Please tell us what is still wrong."))
     reopen_by_resident(report, comment, Channel.TELEGRAM, telegram_chat_id=chat_id)
     db.session.commit()
-    body = [
-        mapping.service_request(
-            report, mapping.current_language(), public_history(report), extensions=True
-        )
-    ]
+    body = mapping.service_requests([report], extensions=True)
     return respond(fmt, "service_requests", body)
 
 
@@ -222,16 +218,14 @@ def resident_requests(chat_id: str, fmt: str):
     limit = positive_int(request.args, "limit", RESIDENT_LIST_DEFAULT, RESIDENT_LIST_MAX)
     found = reports_of(telegram_chat_id=chat_id, limit=limit)
     reports = reports_by_references([r.reference for r in found])
-    events = public_events([r.id for r in reports])
-    lang = mapping.current_language()
-    body = []
-    for report in reports:
-        reopenable = can_reopen(report)
-        item = mapping.service_request(
-            report, lang, events.get(report.id), extensions=True, extra={"can_reopen": reopenable}
-        )
-        item["can_reopen"] = reopenable
-        body.append(item)
+    reopenable = {report.reference: can_reopen(report) for report in reports}
+    body = mapping.service_requests(
+        reports,
+        extensions=True,
+        extras={ref: {"can_reopen": value} for ref, value in reopenable.items()},
+    )
+    for item in body:
+        item["can_reopen"] = reopenable[item["service_request_id"]]
     return respond(fmt, "service_requests", body)
 
 

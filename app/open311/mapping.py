@@ -1,14 +1,13 @@
 """Our categories and reports in GeoReport v2 terms — the only place that knows Open311 field names.
 
-Nothing personal leaves here: no e-mail, name, phone or chat id; no photo until photos are
-released; the description as moderated; addresses without house number; unsafe-place
-(sensitive) reports get the coarse public point, no address and no unmoderated free text — as
-on the web status page.
+Requests are read only through the one public view (``app/reports/public.py``): no e-mail,
+name, phone or chat id; only released photos; the description as moderated; addresses without
+house number; unsafe-place (sensitive) reports with their cell's point, no address and no
+unmoderated free text; no staff free text.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -19,23 +18,9 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.core.enums import AttributeType, ReportStatus
-from app.core.events import ReportEvent
 from app.reports.labels import PUBLIC_STATUS_LABELS
 from app.reports.models import Category, Report, pick_language
-from app.reports.queries import public_point
-
-# "Friedensplatz 1a, 44135 Dortmund" → "Friedensplatz, 44135 Dortmund", as on the status page:
-# a house number may be someone's home.
-_HOUSE_NUMBER = re.compile(r"\s+\d+\s*[a-zA-Z]?(\s*[-–/]\s*\d+\s*[a-zA-Z]?)?$")
-
-
-def street_level(address: str | None) -> str | None:
-    if not address:
-        return None
-    parts = [part.strip() for part in address.split(",")]
-    parts[0] = _HOUSE_NUMBER.sub("", parts[0])
-    return ", ".join(part for part in parts if part) or None
-
+from app.reports.public import PublicEvent, PublicReport, public_reports
 
 DATATYPE_DESCRIPTIONS = {
     AttributeType.NUMBER: _l("A number, e.g. 3 or 2.5."),
@@ -116,100 +101,85 @@ def service_definition(category: Category, lang: str) -> dict[str, Any]:
 # --- requests ---------------------------------------------------------------------------------
 
 
-def service_notice(report: Report, lang: str) -> str | None:
-    """The routing decision in words: where the report went and why, and who is informed too."""
-    parts = [pick_language(report.routing_reason, lang)]
-    parts += [pick_language(copy.reason, lang) for copy in report.copies]
-    text = " · ".join(part for part in parts if part)
+def service_notice(pub: PublicReport) -> str | None:
+    """The routing decision in words made of public facts: where it went, who is informed too."""
+    text = " · ".join(part for part in (pub.routing_text, *pub.copy_texts) if part)
     return text or None
 
 
-def _event_status(event: ReportEvent) -> ReportStatus | None:
-    if event.kind == "submitted":
-        return ReportStatus.NEW
-    data = event.data or {}
-    for key in ("new", "to", "status", "new_status"):
-        value = data.get(key)
-        if value in ReportStatus._value2member_map_:
-            return ReportStatus(value)
-    return None
-
-
-def history_notes(events: Iterable[ReportEvent]) -> list[dict[str, Any]]:
+def history_notes(events: Iterable[PublicEvent]) -> list[dict[str, Any]]:
     """The public history, oldest first: when, what happened, the status after it, the note."""
-    notes = []
-    for event in events:
-        status = _event_status(event)
-        notes.append(
-            {
-                "datetime": w3c(event.created_at),
-                "type": event.kind,
-                "status": status.value if status else None,
-                "status_descriptive_name": status_name(status) if status else None,
-                "description": event.public_note or None,
-            }
-        )
-    return notes
+    return [
+        {
+            "datetime": w3c(event.created_at),
+            "type": event.kind,
+            "status": event.status.value if event.status else None,
+            "status_descriptive_name": status_name(event.status) if event.status else None,
+            "description": event.note,
+        }
+        for event in events
+    ]
 
 
-def latest_public_note(events: Iterable[ReportEvent]) -> str | None:
-    notes = [event.public_note for event in events if event.public_note]
-    return notes[-1] if notes else None
+def service_requests(
+    reports: list[Report],
+    *,
+    extensions: bool,
+    extras: dict[str, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Reports as GeoReport v2 requests, read through the one public view."""
+    views = public_reports(reports, current_language(), external_urls=True)
+    return [
+        service_request(pub, extensions=extensions, extra=(extras or {}).get(pub.reference))
+        for pub in views
+    ]
 
 
 def service_request(
-    report: Report,
-    lang: str,
-    events: list[ReportEvent] | None,
-    *,
-    extensions: bool,
-    extra: dict[str, Any] | None = None,
+    pub: PublicReport, *, extensions: bool, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """One report as a GeoReport v2 request. ``events`` are its public events (oldest first);
-    with ``extensions`` the ``extended_attributes`` block is added (plus ``extra`` in it)."""
-    events = events or []
-    sensitive = report.category.is_sensitive
-    lat, lon = public_point(report)
+    """One report's public view as a GeoReport v2 request; with ``extensions`` the
+    ``extended_attributes`` block is added (plus ``extra`` in it)."""
     data: dict[str, Any] = {
-        "service_request_id": report.reference,
-        "status": open311_status(report.status),
-        "status_notes": latest_public_note(events),
-        "service_name": report.category.name(lang),
-        "service_code": report.category.code,
+        "service_request_id": pub.reference,
+        "status": "open" if pub.is_open else "closed",
+        "status_notes": pub.latest_note,
+        "service_name": pub.category_name,
+        "service_code": pub.category_code,
         # As moderated; an unsafe-place report's own free text is never shown unmoderated.
-        "description": report.public_description or None,
-        "agency_responsible": report.department.name if report.department else None,
-        "service_notice": service_notice(report, lang),
-        "requested_datetime": w3c(report.created_at),
+        "description": pub.description or None,
+        "agency_responsible": pub.department_name,
+        "service_notice": service_notice(pub),
+        "requested_datetime": w3c(pub.created_at),
         # For closed requests the spec wants the moment of closing here.
         "updated_datetime": w3c(
-            report.closed_at
-            if not report.status.is_open and report.closed_at
-            else report.updated_at
+            pub.closed_at if not pub.is_open and pub.closed_at else pub.updated_at
         ),
-        "address": None if sensitive else street_level(report.address),
-        "zipcode": report.zipcode,
-        "lat": lat,
-        "long": lon,
-        # media_url: left out until a public photo address exists (photos need release first).
+        "address": pub.address,
+        "zipcode": pub.zipcode,
+        "lat": pub.lat,
+        "long": pub.lon,
+        # The first photo a caseworker released; unreleased photos are never linked.
+        "media_url": pub.photos[0].url if pub.photos else None,
     }
-    if report.due_at is not None:
+    if pub.due_at is not None:
         # The category's target in working days; left out where the category has none.
-        data["expected_datetime"] = w3c(report.due_at)
+        data["expected_datetime"] = w3c(pub.due_at)
     if extensions:
-        district = report.district
         ext: dict[str, Any] = {
-            "detailed_status": report.status.value,
-            "status_descriptive_name": status_name(report.status),
-            "district": district.name if district else None,
-            "district_number": district.number if district else None,
-            "department": report.department.name if report.department else None,
-            "department_code": report.department.code if report.department else None,
-            "group": report.category.group.name(lang) if report.category.group else None,
-            "coarse_location": sensitive,
-            "channel": report.channel.value,
-            "duplicate_of": report.duplicate_of.reference if report.duplicate_of_id else None,
-            "notes": history_notes(events),
+            "detailed_status": pub.status.value,
+            "status_descriptive_name": pub.status_text,
+            "district": pub.district_name,
+            "district_number": pub.district_number,
+            "department": pub.department_name,
+            "department_code": pub.department_code,
+            "group": pub.group_name,
+            "coarse_location": pub.is_coarse,
+            "channel": pub.channel,
+            "duplicate_of": pub.duplicate_of,
+            "supporters": pub.supporters,
+            "media_urls": [photo.url for photo in pub.photos],
+            "notes": history_notes(pub.events),
         }
         ext.update(extra or {})
         data["extended_attributes"] = ext

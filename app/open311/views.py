@@ -13,7 +13,6 @@ from werkzeug.routing import RequestRedirect
 from app.core.enums import Channel
 from app.core.events import Actor
 from app.extensions import db
-from app.geo.index import distance_m
 from app.open311 import mapping
 from app.open311.errors import Open311Error, request_format
 from app.open311.errors import install as install_error_handlers
@@ -28,17 +27,13 @@ from app.open311.params import (
     request_filter,
     telegram_chat_id,
 )
-from app.open311.queries import find_requests, public_events, reports_by_references
+from app.open311.queries import find_requests, reports_by_references
 from app.open311.render import FORMATS, respond
 from app.reports.drafts import ContactDraft, PhotoUpload, ReportDraft
 from app.reports.intake import submit_report
 from app.reports.models import Category
-from app.reports.queries import (
-    find_nearby_open_reports,
-    public_history,
-    public_point,
-    report_by_reference,
-)
+from app.reports.public import find_nearby_open_reports, public_report
+from app.reports.queries import report_by_reference
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 install_error_handlers(bp)
@@ -208,8 +203,9 @@ def create_request(fmt: str):
     # no URL is ever fetched.
     result = submit_report(draft, Actor("api_client", str(key.id), key.name))
     db.session.commit()
-    lang = mapping.current_language()
-    notice = mapping.service_notice(result.report, lang)
+    notice = mapping.service_notice(
+        public_report(result.report, mapping.current_language(), external_urls=True)
+    )
     notes = [str(note) for note in result.notes]
     if notes:
         notice = " ".join([notice or "", *notes]).strip()
@@ -226,12 +222,7 @@ def create_request(fmt: str):
 @bp.get("/v2/requests.<fmt>")
 def list_requests(fmt: str):
     f = request_filter(request.args)
-    reports = find_requests(f)
-    lang = mapping.current_language()
-    events = public_events([r.id for r in reports])
-    body = [
-        mapping.service_request(r, lang, events.get(r.id), extensions=f.extensions) for r in reports
-    ]
+    body = mapping.service_requests(find_requests(f), extensions=f.extensions)
     return respond(fmt, "service_requests", body)
 
 
@@ -246,23 +237,14 @@ def nearby_requests(fmt: str):
     category = _category(code)
     lat, lon = coordinate_pair(request.args)
     found = find_nearby_open_reports(category.code, lat, lon)
-    reports = reports_by_references([n.reference for n in found])
-    events = public_events([r.id for r in reports])
-    lang = mapping.current_language()
-    body = []
-    for report in reports:
-        shown_lat, shown_lon = public_point(report)
-        # From the public point, so a sensitive report's distance reveals no more than its cell.
-        distance = round(distance_m(lat, lon, shown_lat, shown_lon))
-        body.append(
-            mapping.service_request(
-                report,
-                lang,
-                events.get(report.id),
-                extensions=True,
-                extra={"distance_m": distance},
-            )
-        )
+    # Sensitive categories are compared cell to cell and carry no distance (public.py).
+    extras = {
+        n.reference: {"distance_m": None if n.distance_m is None else round(n.distance_m)}
+        for n in found
+    }
+    body = mapping.service_requests(
+        reports_by_references([n.reference for n in found]), extensions=True, extras=extras
+    )
     return respond(fmt, "service_requests", body)
 
 
@@ -275,8 +257,7 @@ def get_request(service_request_id: str, fmt: str):
             404,
             _l("There is no request “%(id)s”.", id=service_request_id),
         )
-    history = public_history(report)
-    body = [mapping.service_request(report, mapping.current_language(), history, extensions=True)]
+    body = mapping.service_requests([report], extensions=True)
     return respond(fmt, "service_requests", body)
 
 

@@ -133,6 +133,8 @@ class Report(db.Model):
             "created_at",
         ),
         sa.Index("ix_report_created_at", "created_at"),
+        # The public map's bounding-box queries.
+        sa.Index("ix_report_public_lat_lon", "public_lat", "public_lon"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,6 +147,11 @@ class Report(db.Model):
     attributes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     lat: Mapped[float] = mapped_column(sa.Float(precision=53))
     lon: Mapped[float] = mapped_column(sa.Float(precision=53))
+    # Where the public sees it (app/reports/public.py keeps it current): the exact point, or
+    # for sensitive categories the centre of its grid cell, so no public answer depends on the
+    # exact point.
+    public_lat: Mapped[float] = mapped_column(sa.Float(precision=53))
+    public_lon: Mapped[float] = mapped_column(sa.Float(precision=53))
     location_source: Mapped[LocationSource] = mapped_column(enum_column(LocationSource))
     address: Mapped[str | None] = mapped_column(sa.String(255))
     zipcode: Mapped[str | None] = mapped_column(sa.String(16))

@@ -4,12 +4,12 @@ service, render. Validation and messages come from the service."""
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     jsonify,
@@ -26,21 +26,20 @@ from sqlalchemy.orm import selectinload
 from app.cities.settings import city
 from app.core.enums import ReportStatus
 from app.core.errors import DraftInvalid, PhotoRejected
-from app.core.events import Actor, ReportEvent
+from app.core.events import Actor
 from app.extensions import db
 from app.geo.index import is_valid_coordinate
 from app.geo.models import District
 from app.photos.pipeline import process_photo
-from app.photos.service import photo_limits
+from app.photos.service import photo_limits, photo_storage
 from app.reports.intake import submit_report
 from app.reports.labels import PUBLIC_STATUS_LABELS
-from app.reports.models import Category, CategoryGroup, Report, pick_language
-from app.reports.queries import (
+from app.reports.models import Category, CategoryGroup, Report, ReportPhoto
+from app.reports.public import (
     find_nearby_open_reports,
-    public_history,
-    public_point,
-    report_by_reference,
+    public_report,
 )
+from app.reports.queries import report_by_reference
 from app.web.errors import register_error_pages
 from app.web.forms import (
     AttributeField,
@@ -283,14 +282,7 @@ def nearby():
     if not code or lat is None or lon is None or not is_valid_coordinate(lat, lon):
         return jsonify({"reports": []}), 400
     found = find_nearby_open_reports(code, lat, lon)
-    # No distance for sensitive reports: a few distances from chosen points would give away
-    # the exact place that the status page shows only coarsely.
-    sensitive = (
-        bool(found)
-        and db.session.execute(
-            db.select(Category.is_sensitive).where(Category.code == code)
-        ).scalar_one()
-    )
+    # Sensitive categories: compared cell to cell and without a distance (public.py).
     return jsonify(
         {
             "reports": [
@@ -298,7 +290,7 @@ def nearby():
                     "reference": item.reference,
                     "url": url_for(".status", reference=item.reference),
                     "status": status_label(item.status),
-                    "distance_m": None if sensitive else round(item.distance_m),
+                    "distance_m": None if item.distance_m is None else round(item.distance_m),
                 }
                 for item in found
             ]
@@ -353,37 +345,20 @@ def _report_or_404(reference: str) -> Report:
 @bp.get("/report/<reference>/submitted")
 def submitted(reference: str):
     report = _report_or_404(reference)
-    lang = current_lang()
     mine = (session.get(_SESSION_SENT) or {}).get(report.reference) or {}
     return render_template(
         "submitted.html",
-        report=report,
-        category_name=report.category.name(lang),
-        reason=pick_language(report.routing_reason, lang),
-        copies=[(c.department.name, pick_language(c.reason, lang)) for c in report.copies],
+        pub=public_report(report, current_lang()),
         notes=mine.get("notes", []),
         updates=mine.get("updates", False),
     )
 
 
-_HOUSE_NUMBER = re.compile(r"\s+\d+\s*[a-zA-Z]?(\s*[-–/]\s*\d+\s*[a-zA-Z]?)?$")
-
-
-def street_level(address: str | None) -> str | None:
-    """``Friedensplatz 1, 44135 Dortmund`` → ``Friedensplatz, 44135 Dortmund``."""
-    if not address:
-        return None
-    parts = [p.strip() for p in address.split(",")]
-    parts[0] = _HOUSE_NUMBER.sub("", parts[0])
-    return ", ".join(p for p in parts if p)
-
-
-def _event_text(event: ReportEvent) -> str:
+def _event_text(event) -> str:
     if event.kind == "submitted":
         return _("Report received")
-    status = (event.data or {}).get("new")
-    if status in ReportStatus._value2member_map_:
-        return _("Status: %(status)s", status=status_label(ReportStatus(status)))
+    if event.status is not None:
+        return _("Status: %(status)s", status=status_label(event.status))
     return _("Update")
 
 
@@ -397,30 +372,61 @@ def find_report():
 
 @bp.get("/r/<reference>")
 def status(reference: str):
-    report = _report_or_404(reference)
-    lang = current_lang()
-    sensitive = report.category.is_sensitive
-    lat, lon = public_point(report)
+    pub = public_report(_report_or_404(reference), current_lang())
     history = [
-        {"when": when(e.created_at), "text": _event_text(e), "note": e.public_note}
-        for e in public_history(report)
+        {"when": when(e.created_at), "text": _event_text(e), "note": e.note} for e in pub.events
     ]
     return render_template(
         "status.html",
-        report=report,
-        sensitive=sensitive,
-        category_name=report.category.name(lang),
-        status_text=status_label(report.status),
-        is_open=report.status.is_open,
-        created=when(report.created_at),
-        place=None if sensitive else street_level(report.address),
-        point=(round(lat, 4 if sensitive else 5), round(lon, 4 if sensitive else 5)),
-        description=None if sensitive else report.description,
-        has_photos=bool(report.photos),
+        pub=pub,
+        created=when(pub.created_at),
+        point=(
+            round(pub.lat, 4 if pub.is_coarse else 5),
+            round(pub.lon, 4 if pub.is_coarse else 5),
+        ),
+        unreleased_photos=_has_unreleased_photos(reference),
         history=history,
         tiles_url=current_app.config.get("MAP_TILES_URL") or "",
         tiles_attribution=current_app.config.get("MAP_TILES_ATTRIBUTION") or "",
     )
+
+
+def _has_unreleased_photos(reference: str) -> bool:
+    return (
+        db.session.execute(
+            db.select(ReportPhoto.id)
+            .join(Report, ReportPhoto.report_id == Report.id)
+            .where(Report.reference == reference.upper(), ReportPhoto.is_public.is_(False))
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+@bp.get("/r/<reference>/photos/<int:photo_id>/<size>")
+def public_photo(reference: str, photo_id: int, size: str):
+    """A photo that a caseworker released; unreleased photos are not found."""
+    if size not in ("full", "thumb") or photo_id > 2**62 or len(reference) > 32:
+        abort(404)
+    item = db.session.execute(
+        db.select(ReportPhoto)
+        .join(Report, ReportPhoto.report_id == Report.id)
+        .where(
+            ReportPhoto.id == photo_id,
+            Report.reference == reference.upper(),
+            ReportPhoto.is_public.is_(True),
+        )
+    ).scalar_one_or_none()
+    if item is None:
+        abort(404)
+    storage = photo_storage()
+    key = item.storage_key if size == "full" else item.thumbnail_key
+    try:
+        response = Response(storage.open(key), mimetype="image/jpeg")
+    except (KeyError, FileNotFoundError):
+        abort(404)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @bp.get("/about")

@@ -1,0 +1,480 @@
+"""The one public view of a report: what anyone may see, computed here and nowhere else.
+
+Every public surface — confirmation and status page, Open311 GET, "already reported nearby",
+the public map, statistics, hotspots and open data — reads a report through this module:
+either :func:`public_report` (one report, as a :class:`PublicReport`) or the columns of
+:func:`public_columns` (many reports, straight from SQL). Neither ever carries the exact point
+of a sensitive report, contact data, staff free text (re-route reasons, partner notes,
+internal notes) or an unreleased photo.
+
+- **Location**: the exact point for ordinary categories; for sensitive (unsafe-place)
+  categories the centre of the report's 250 m grid cell, computed once and stored in
+  ``report.public_lat``/``public_lon`` (kept current by a flush hook when the point or the
+  category changes, and when a category's sensitivity changes).
+- **Text**: the description as moderated (never the unmoderated free text of a sensitive
+  report); the routing shown publicly is generated from category, district and department,
+  never the stored reason, which may hold a dispatcher's or partner's words.
+- **Photos**: only those a caseworker released.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import orm
+
+from app.core.enums import OPEN_STATUSES, ReportStatus
+from app.core.events import ReportEvent
+from app.extensions import db
+from app.geo.index import bounding_box, coarse_point, distance_m
+from app.reports.labels import PUBLIC_STATUS_LABELS
+from app.reports.models import Category, CategoryGroup, Report, ReportSupporter
+
+# The public grid of sensitive reports (metres). Changing it needs a migration that recomputes
+# every stored public point.
+COARSE_CELL_M = 250
+
+
+def public_point_of(lat: float, lon: float, *, sensitive: bool) -> tuple[float, float]:
+    """The public point of a report at (lat, lon): exact, or its cell centre if sensitive."""
+    if sensitive:
+        return coarse_point(lat, lon, COARSE_CELL_M)
+    return lat, lon
+
+
+# --- keeping the stored public point current --------------------------------------------------
+
+
+def _changed(obj: Any, *names: str) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _refresh_public_points(session: orm.Session, _context: Any, _instances: Any) -> None:
+    """Before every flush: new reports, and reports whose point or category changed, get their
+    public point; a category whose sensitivity changed takes all its reports along."""
+    with session.no_autoflush:
+        for obj in list(session.new) + list(session.dirty):
+            if isinstance(obj, Report):
+                is_new = obj in session.new
+                if not is_new and not _changed(obj, "lat", "lon", "category", "category_id"):
+                    continue
+                category = obj.category
+                if category is None or (
+                    obj.category_id is not None and category.id not in (None, obj.category_id)
+                ):
+                    category = session.get(Category, obj.category_id)
+                if category is None or obj.lat is None or obj.lon is None:
+                    continue
+                obj.public_lat, obj.public_lon = public_point_of(
+                    obj.lat, obj.lon, sensitive=bool(category.is_sensitive)
+                )
+            elif (
+                isinstance(obj, Category)
+                and obj.id is not None
+                and obj not in session.new
+                and _changed(obj, "is_sensitive")
+            ):
+                _recompute_category(session, obj.id, bool(obj.is_sensitive))
+
+
+def _recompute_category(session: orm.Session, category_id: int, sensitive: bool) -> None:
+    table = Report.__table__
+    if not sensitive:
+        session.execute(
+            table.update()
+            .where(table.c.category_id == category_id)
+            .values(public_lat=table.c.lat, public_lon=table.c.lon)
+        )
+        return
+    rows = session.execute(
+        sa.select(table.c.id, table.c.lat, table.c.lon).where(table.c.category_id == category_id)
+    ).all()
+    updates = []
+    for row in rows:
+        lat, lon = public_point_of(row.lat, row.lon, sensitive=True)
+        updates.append({"row_id": row.id, "lat": lat, "lon": lon})
+    if updates:
+        session.execute(
+            table.update()
+            .where(table.c.id == sa.bindparam("row_id"))
+            .values(public_lat=sa.bindparam("lat"), public_lon=sa.bindparam("lon")),
+            updates,
+            execution_options={"synchronize_session": False},
+        )
+
+
+def install_public_point_hook() -> None:
+    """Register the flush hook once per process (called by the app factory)."""
+    if not sa.event.contains(orm.Session, "before_flush", _refresh_public_points):
+        sa.event.listen(orm.Session, "before_flush", _refresh_public_points)
+
+
+# --- one report --------------------------------------------------------------------------------
+
+
+_HOUSE_NUMBER = re.compile(r"\s+\d+\s*[a-zA-Z]?(\s*[-–/]\s*\d+\s*[a-zA-Z]?)?$")
+
+
+def street_level(address: str | None) -> str | None:
+    """``Friedensplatz 1, 44135 Dortmund`` → ``Friedensplatz, 44135 Dortmund``: a house number
+    may be someone's home."""
+    if not address:
+        return None
+    parts = [part.strip() for part in address.split(",")]
+    parts[0] = _HOUSE_NUMBER.sub("", parts[0])
+    return ", ".join(part for part in parts if part) or None
+
+
+def status_label(status: ReportStatus) -> str:
+    return str(PUBLIC_STATUS_LABELS[status])
+
+
+def routing_text(category: str, district: str | None, department: str | None) -> str:
+    """Where a report went, in words made only from public facts."""
+    place = district or _("outside the districts")
+    if department:
+        return _(
+            "%(category)s in %(district)s → %(department)s",
+            category=category,
+            district=place,
+            department=department,
+        )
+    return _(
+        "%(category)s in %(district)s → triage by the city's coordination desk",
+        category=category,
+        district=place,
+    )
+
+
+@dataclass(frozen=True)
+class PublicPhoto:
+    id: int
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    created_at: datetime
+    kind: str
+    status: ReportStatus | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class PublicReport:
+    """Everything the public may know about one report, in one language."""
+
+    reference: str
+    category_code: str
+    category_name: str
+    group_code: str
+    group_name: str
+    status: ReportStatus
+    status_text: str
+    is_open: bool
+    is_coarse: bool
+    lat: float
+    lon: float
+    address: str | None
+    zipcode: str | None
+    district_name: str | None
+    district_number: str | None
+    department_name: str | None
+    department_code: str | None
+    routing_text: str
+    copy_texts: tuple[str, ...]
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    due_at: datetime | None
+    channel: str
+    duplicate_of: str | None
+    supporters: int
+    photos: tuple[PublicPhoto, ...] = ()
+    events: tuple[PublicEvent, ...] = field(default=())
+
+    @property
+    def latest_note(self) -> str | None:
+        notes = [event.note for event in self.events if event.note]
+        return notes[-1] if notes else None
+
+
+def _event_status(event: ReportEvent) -> ReportStatus | None:
+    if event.kind == "submitted":
+        return ReportStatus.NEW
+    data = event.data or {}
+    for key in ("new", "to", "status", "new_status"):
+        value = data.get(key)
+        if value in ReportStatus._value2member_map_:
+            return ReportStatus(value)
+    return None
+
+
+def public_events(report_ids: Iterable[int]) -> dict[int, list[PublicEvent]]:
+    """Public events (submitted, status changes with public notes) by report, oldest first."""
+    ids = list(report_ids)
+    events: dict[int, list[PublicEvent]] = {i: [] for i in ids}
+    if not ids:
+        return events
+    for event in db.session.execute(
+        db.select(ReportEvent)
+        .where(ReportEvent.report_id.in_(ids), ReportEvent.is_public.is_(True))
+        .order_by(ReportEvent.created_at, ReportEvent.id)
+    ).scalars():
+        events[event.report_id].append(
+            PublicEvent(
+                created_at=event.created_at,
+                kind=event.kind,
+                status=_event_status(event),
+                note=event.public_note or None,
+            )
+        )
+    return events
+
+
+def public_photo_url(reference: str, photo_id: int, size: str, *, external: bool = False) -> str:
+    return url_for(
+        "web.public_photo", reference=reference, photo_id=photo_id, size=size, _external=external
+    )
+
+
+def _photos(report: Report, external: bool) -> tuple[PublicPhoto, ...]:
+    return tuple(
+        PublicPhoto(
+            id=photo.id,
+            url=public_photo_url(report.reference, photo.id, "full", external=external),
+            thumbnail_url=public_photo_url(report.reference, photo.id, "thumb", external=external),
+            width=photo.width,
+            height=photo.height,
+        )
+        for photo in report.photos
+        if photo.is_public
+    )
+
+
+def _supporter_counts(report_ids: list[int]) -> dict[int, int]:
+    if not report_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            db.select(ReportSupporter.report_id, sa.func.count())
+            .where(ReportSupporter.report_id.in_(report_ids))
+            .group_by(ReportSupporter.report_id)
+        ).all()
+    )
+
+
+def public_reports(
+    reports: list[Report], lang: str, *, with_events: bool = True, external_urls: bool = False
+) -> list[PublicReport]:
+    """The public views of several reports (events and supporter counts in one query each)."""
+    ids = [report.id for report in reports]
+    events = public_events(ids) if with_events else {}
+    supporters = _supporter_counts(ids)
+    duplicate_refs: dict[int, str] = {}
+    wanted = {r.duplicate_of_id for r in reports if r.duplicate_of_id}
+    if wanted:
+        duplicate_refs = dict(
+            db.session.execute(
+                db.select(Report.id, Report.reference).where(Report.id.in_(wanted))
+            ).all()
+        )
+    with force_locale(lang):
+        return [
+            _project(
+                report,
+                events.get(report.id, []),
+                supporters.get(report.id, 0),
+                duplicate_refs.get(report.duplicate_of_id) if report.duplicate_of_id else None,
+                external_urls,
+            )
+            for report in reports
+        ]
+
+
+def public_report(report: Report, lang: str, *, external_urls: bool = False) -> PublicReport:
+    return public_reports([report], lang, external_urls=external_urls)[0]
+
+
+def _project(
+    report: Report,
+    events: list[PublicEvent],
+    supporters: int,
+    duplicate_of: str | None,
+    external_urls: bool,
+) -> PublicReport:
+    from flask_babel import get_locale
+
+    lang = str(get_locale() or "de")
+    category = report.category
+    sensitive = bool(category.is_sensitive)
+    district = report.district
+    department = report.department
+    category_name = category.name(lang)
+    district_name = district.name if district else None
+    return PublicReport(
+        reference=report.reference,
+        category_code=category.code,
+        category_name=category_name,
+        group_code=category.group.code,
+        group_name=category.group.name(lang),
+        status=report.status,
+        status_text=status_label(report.status),
+        is_open=report.status.is_open,
+        is_coarse=sensitive,
+        lat=report.public_lat,
+        lon=report.public_lon,
+        address=None if sensitive else street_level(report.address),
+        zipcode=report.zipcode,
+        district_name=district_name,
+        district_number=district.number if district else None,
+        department_name=department.name if department else None,
+        department_code=department.code if department else None,
+        routing_text=routing_text(
+            category_name, district_name, department.name if department else None
+        ),
+        copy_texts=tuple(
+            _("Informed as well: %(department)s", department=copy.department.name)
+            for copy in report.copies
+        ),
+        description=report.public_description,
+        created_at=report.created_at,
+        updated_at=report.updated_at,
+        closed_at=report.closed_at,
+        due_at=report.due_at,
+        channel=report.channel.value,
+        duplicate_of=duplicate_of,
+        supporters=supporters,
+        photos=_photos(report, external_urls),
+        events=tuple(events),
+    )
+
+
+# --- many reports, straight from SQL ----------------------------------------------------------
+
+
+def public_columns() -> tuple[sa.ColumnElement[Any], ...]:
+    """The columns a bulk public surface (map, statistics, open data) may select, labelled.
+
+    Join ``Category`` and ``CategoryGroup`` (see :func:`public_select`). The description is not
+    among them: bulk surfaces show no free text.
+    """
+    return (
+        Report.id.label("id"),
+        Report.reference.label("reference"),
+        Category.code.label("category_code"),
+        Category.names.label("category_names"),
+        CategoryGroup.code.label("group_code"),
+        Category.is_sensitive.label("is_coarse"),
+        Report.status.label("status"),
+        Report.public_lat.label("lat"),
+        Report.public_lon.label("lon"),
+        Report.district_id.label("district_id"),
+        Report.department_id.label("department_id"),
+        Report.created_at.label("created_at"),
+        Report.updated_at.label("updated_at"),
+        Report.closed_at.label("closed_at"),
+        Report.due_at.label("due_at"),
+    )
+
+
+def public_select() -> sa.Select[Any]:
+    """``SELECT`` of :func:`public_columns` with the joins they need; add filters and order."""
+    return (
+        sa.select(*public_columns())
+        .select_from(Report)
+        .join(Category, Report.category_id == Category.id)
+        .join(CategoryGroup, Category.group_id == CategoryGroup.id)
+    )
+
+
+# --- "already reported nearby" ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NearbyReport:
+    """An open report near a point; ``distance_m`` is None for sensitive categories."""
+
+    reference: str
+    category_code: str
+    status: ReportStatus
+    distance_m: float | None
+    lat: float
+    lon: float
+    created_at: datetime
+
+
+def find_nearby_open_reports(
+    category_code: str, lat: float, lon: float, radius_m: float | None = None, limit: int = 5
+) -> list[NearbyReport]:
+    """Open reports of the same category near a point — for channels to offer "me too".
+
+    Ordinary categories: within the category's radius (default 50 m) of the point, nearest
+    first, with the distance. Sensitive categories compare **cells**: the caller's point is
+    first snapped to its own cell, and a report is "nearby" when its (stored) cell centre lies
+    within the radius plus one cell of that; no distance is given. So the answer is the same
+    for every point of a cell and reveals nothing finer than the cell.
+    """
+    from flask import current_app
+
+    category = db.session.execute(
+        db.select(Category).where(Category.code == category_code)
+    ).scalar_one_or_none()
+    if category is None:
+        return []
+    if radius_m is None:
+        radius_m = category.nearby_radius_m or current_app.config["NEARBY_DEFAULT_RADIUS_M"]
+    sensitive = bool(category.is_sensitive)
+    if sensitive:
+        lat, lon = public_point_of(lat, lon, sensitive=True)
+        radius_m = radius_m + COARSE_CELL_M
+    min_lat, min_lon, max_lat, max_lon = bounding_box(lat, lon, radius_m)
+    rows = db.session.execute(
+        db.select(
+            Report.reference,
+            Report.status,
+            Report.public_lat,
+            Report.public_lon,
+            Report.created_at,
+        )
+        .where(
+            Report.category_id == category.id,
+            Report.status.in_(OPEN_STATUSES),
+            Report.public_lat.between(min_lat, max_lat),
+            Report.public_lon.between(min_lon, max_lon),
+        )
+        .limit(500)
+    ).all()
+    found = []
+    for row in rows:
+        distance = distance_m(lat, lon, row.public_lat, row.public_lon)
+        if distance <= radius_m:
+            found.append(
+                (
+                    distance,
+                    NearbyReport(
+                        reference=row.reference,
+                        category_code=category.code,
+                        status=row.status,
+                        distance_m=None if sensitive else round(distance, 1),
+                        lat=row.public_lat,
+                        lon=row.public_lon,
+                        created_at=row.created_at,
+                    ),
+                )
+            )
+    found.sort(key=lambda item: (item[0], item[1].reference))
+    return [item for _distance, item in found[:limit]]

@@ -1,0 +1,68 @@
+"""Add German texts to the catalogue for new messages, safely while others edit it too.
+
+    .venv/bin/python scripts/i18n_add.py texts.json
+
+``texts.json`` maps each new English message id to its German text
+(``{"Public map": "Öffentliche Karte", …}``); a plural message takes a list
+``["ein Bericht", "%(num)s Berichte"]``. Under a lock on the catalogue the script extracts the
+messages from the code, updates every language's catalogue, sets the German texts given,
+compiles, and prints the German messages that are still untranslated.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+PYBABEL = str(Path(sys.executable).parent / "pybabel")
+LOCK = Path("/tmp/quartiersmelder-catalogue.lock")
+GERMAN = ROOT / "app/translations/de/LC_MESSAGES/messages.po"
+
+
+def main(path: str) -> int:
+    texts = json.loads(Path(path).read_text(encoding="utf-8"))
+    with LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        pot = Path("/tmp/quartiersmelder-i18n.pot")
+        subprocess.run(
+            [PYBABEL, "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "."],
+            check=True,
+            cwd=ROOT,
+        )
+        subprocess.run(
+            [PYBABEL, "-q", "update", "-i", str(pot), "-d", "app/translations"]
+            + ["--no-fuzzy-matching", "--ignore-obsolete"],
+            check=True,
+            cwd=ROOT,
+        )
+        with GERMAN.open("rb") as fh:
+            catalog = read_po(fh, locale="de")
+        for message in catalog:
+            if not message.id:
+                continue
+            key = message.id[0] if isinstance(message.id, tuple) else message.id
+            if key in texts:
+                value = texts[key]
+                message.string = tuple(value) if isinstance(message.id, tuple) else value
+                message.flags.discard("fuzzy")
+        with GERMAN.open("wb") as fh:
+            write_po(fh, catalog, width=100)
+        subprocess.run([PYBABEL, "-q", "compile", "-d", "app/translations"], check=True, cwd=ROOT)
+        missing = [
+            m.id
+            for m in catalog
+            if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)
+        ]
+    for item in missing:
+        print("untranslated:", item)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
