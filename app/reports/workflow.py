@@ -276,10 +276,14 @@ def mark_duplicate(
     _check_version(report, expected_version)
     if original.id == report.id:
         raise WorkflowError(_l("A report cannot be a duplicate of itself."))
+    given = original
     if original.duplicate_of_id is not None:
         original = original.duplicate_of or original
     if original.id == report.id:
         raise WorkflowError(_l("A report cannot be a duplicate of itself."))
+    if not (can_view(user, given) and can_view(user, original)):
+        # Merging adds supporters and an event to the original: only into reports one may see.
+        raise NotPermitted(_l("You may only merge into a report you may see."))
     moved = 0
     contact = report.contact
     if contact is not None:

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 
 from app.core.enums import ReportStatus
 from app.extensions import db
-from app.reports.drafts import PhotoUpload
+from app.reports.drafts import ContactDraft, PhotoUpload
 from app.reports.labels import STAFF_STATUS_LABELS
 from app.reports.models import Report, ResponseTemplate
 from tests.inbox.support import events, form_state, fresh, login, post_action, text
@@ -298,6 +298,30 @@ def test_mark_duplicate(client, edg, make_report):
     assert (marked.status, marked.duplicate_of_id) == (S.DUPLICATE, original.id)
     page = text(client.get(f"/inbox/reports/{original.reference}"))
     assert copy.reference in page  # the timeline of the original names the duplicate
+
+
+def test_a_caseworker_cannot_merge_into_a_report_they_may_not_see(client, edg, make_report):
+    mine = make_report(contact=ContactDraft(email="anwohnerin@example.invalid", consent=True))
+    lighting = make_report("laterne-aus")  # Tiefbauamt's: the EDG caseworker gets 403 for it
+    assert client.get(f"/inbox/reports/{lighting.reference}").status_code == 403
+    before = len(events(lighting))
+    response = post_action(client, mine.reference, "duplicate", original=lighting.reference)
+    assert response.status_code == 403
+    assert de("You may only merge into a report you may see.") in text(response)
+    assert (fresh(mine).status, fresh(mine).duplicate_of_id) == (S.NEW, None)
+    assert fresh(lighting).supporters == []
+    assert len(events(lighting)) == before
+    # Nor through a report of their own that is itself a duplicate of the foreign one.
+    merged = make_report()
+    put_in(merged, S.DUPLICATE)
+    db.session.execute(
+        sa.update(Report).where(Report.id == merged.id).values(duplicate_of_id=lighting.id)
+    )
+    db.session.commit()
+    response = post_action(client, mine.reference, "duplicate", original=merged.reference)
+    assert response.status_code == 403
+    assert fresh(mine).status == S.NEW
+    assert fresh(lighting).supporters == []
 
 
 def test_change_category_and_location(client, make_user, make_report):
