@@ -133,6 +133,8 @@ class Report(db.Model):
             "created_at",
         ),
         sa.Index("ix_report_created_at", "created_at"),
+        # Open data: Last-Modified and ETag read max(updated_at).
+        sa.Index("ix_report_updated_at", "updated_at"),
         # The public map's bounding-box queries.
         sa.Index("ix_report_public_lat_lon", "public_lat", "public_lon"),
     )
