@@ -19,9 +19,15 @@ _UNSET = object()
 _ENVIRON_KEY = "quartiersmelder.open311.api_key"
 
 
+API_KEY_HEADER = "X-API-Key"
+
+
 def api_key_token() -> str | None:
-    """The api_key sent with this request: form field (the spec), else query string."""
-    token = None
+    """The api_key sent with this request: the ``X-API-Key`` header (recommended: headers do
+    not end up in access logs), else the form field or the query string (GeoReport v2)."""
+    token = request.headers.get(API_KEY_HEADER)
+    if token:
+        return token
     if request.method == "POST":
         token = request.form.get("api_key")
     return token or request.args.get("api_key")

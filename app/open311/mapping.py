@@ -159,9 +159,10 @@ def service_request(
         "zipcode": pub.zipcode,
         "lat": pub.lat,
         "long": pub.lon,
-        # The first photo a caseworker released; unreleased photos are never linked.
-        "media_url": pub.photos[0].url if pub.photos else None,
     }
+    if pub.photos:
+        # The first photo a caseworker released; unreleased photos are never linked.
+        data["media_url"] = pub.photos[0].url
     if pub.due_at is not None:
         # The category's target in working days; left out where the category has none.
         data["expected_datetime"] = w3c(pub.due_at)
@@ -177,7 +178,7 @@ def service_request(
             "coarse_location": pub.is_coarse,
             "channel": pub.channel,
             "duplicate_of": pub.duplicate_of,
-            "supporters": pub.supporters,
+            "supporter_count": pub.supporters,
             "media_urls": [photo.url for photo in pub.photos],
             "notes": history_notes(pub.events),
         }

@@ -25,21 +25,27 @@ defects and unsafe places. Every method answers in JSON or XML, chosen by the UR
 (`.json`, `.xml`); texts are in the language of `Accept-Language` (German by default, English).
 Date-times are W3C date-times with a time zone. Errors are the spec's error body
 (`[{"code": 400, "description": "…"}]`, `<errors><error>…`): 404 for what does not exist,
-403 for a missing, unknown or revoked `api_key`, 400 for anything else the client can correct,
+403 for a missing, unknown or revoked API key, 400 for anything else the client can correct,
 413 for an upload over the size limit, 429 when the rate limit is reached (with `Retry-After`).
 
 **Keys.** Reading needs no key. `POST requests`, `GET requests/nearby` and the extensions
-for messenger clients (below) need an `api_key`;
-operators create keys with `flask api-keys create NAME` (stored only as a hash; revoke with
-`flask api-keys revoke NAME`). Each key may make {rate_limit} (per client address without a key).
+for messenger clients (below) need an API key, best sent in the `X-API-Key` header: URLs with
+their query strings end up in access logs. For GeoReport v2 compatibility the key is also taken
+from the `api_key` form field of a POST or the `api_key` query parameter (the header wins when
+both are sent). Operators create keys with `flask api-keys create NAME` (stored only as a
+hash; revoke with `flask api-keys revoke NAME`). Each key may make {rate_limit} (per client
+address without a key).
 
 **Privacy.** No GET answer contains personal data: no e-mail, name, phone, device or account
 id, and no internal notes. Addresses are given down to the street (no house number), the
 description as moderated by a caseworker (hidden ones are null). Reports of sensitive
 categories (unsafe places) are shown with a coarse location (the centre of a grid cell of
 about 250 m, `extended_attributes.coarse_location`), without address, and their free text only
-once a caseworker has moderated it. `media_url` is left out: photos are published only after a
-caseworker released them, and there is no public photo address yet.
+once a caseworker has moderated it. `media_url` is the first photo a caseworker released (all
+of them in `extended_attributes.media_urls`); photos not released are never linked. The
+routing shown in `service_notice` is made from public facts (category, district, department
+and the rule's own data), never from staff or partner notes. Every answer is read through one
+public view of a report, the same as the web status page, the public map and the open data.
 
 **Contact data and consent.** GeoReport v2 has no consent field. A client that sends `email`
 declares that the person asked for status updates to that address: the address (with
@@ -82,7 +88,7 @@ def _error_content() -> dict[str, Any]:
 def _errors(*codes: int) -> dict[str, Any]:
     texts = {
         400: "A parameter is missing or wrong; the description says which.",
-        403: "The api_key is missing, unknown or revoked.",
+        403: "The API key (X-API-Key header or api_key) is missing, unknown or revoked.",
         404: "Unknown format suffix, service code or request.",
         409: "Not possible in the request's current state; the description says why.",
         413: "An uploaded file or the whole request is too large.",
@@ -305,11 +311,24 @@ def _schemas(codes: list[str]) -> dict[str, Any]:
                 "duplicate_of": _nullable(
                     {"type": "string", "description": "The request this one duplicates."}
                 ),
-                "notes": {"type": "array", "items": {"$ref": "#/components/schemas/Note"}},
-                "distance_m": {
-                    "type": "number",
-                    "description": "Only in requests/nearby: metres from the given point.",
+                "supporter_count": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "How many residents said “me too” (a number only).",
                 },
+                "media_urls": {
+                    "type": "array",
+                    "items": {"type": "string", "format": "uri"},
+                    "description": "Photos released by a caseworker.",
+                },
+                "notes": {"type": "array", "items": {"$ref": "#/components/schemas/Note"}},
+                "distance_m": _nullable(
+                    {
+                        "type": "number",
+                        "description": "Only in requests/nearby: metres from the given point; "
+                        "null for sensitive categories, which are compared by their ~250 m cell.",
+                    }
+                ),
                 "can_reopen": {
                     "type": "boolean",
                     "description": "Only in residents/telegram/{chat_id}/requests.",
@@ -412,6 +431,11 @@ def _schemas(codes: list[str]) -> dict[str, Any]:
                 "zipcode": _nullable(string),
                 "lat": {"type": "number"},
                 "long": {"type": "number"},
+                "media_url": {
+                    "type": "string",
+                    "format": "uri",
+                    "description": "The first photo a caseworker released; left out otherwise.",
+                },
                 "extended_attributes": {"$ref": "#/components/schemas/ExtendedAttributes"},
             },
         },
@@ -474,23 +498,55 @@ def _messenger_fields() -> dict[str, Any]:
     }
 
 
+API_KEY_FIELD = {
+    "type": "string",
+    "description": "The client's key, when it cannot send the X-API-Key header (GeoReport v2).",
+}
+# Either scheme; a POST may instead carry the key in its ``api_key`` form field.
+NEEDS_KEY = [{"ApiKeyHeader": []}, {"ApiKeyQuery": []}]
+KEYED_OPERATIONS = frozenset(
+    {
+        "postServiceRequest",
+        "getNearbyRequests",
+        "geocode",
+        "addSupporter",
+        "reopenRequest",
+        "getResidentRequests",
+        "deleteResidentData",
+    }
+)
+SECURITY_SCHEMES = {
+    "ApiKeyHeader": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": "The client's key (recommended: headers stay out of access logs).",
+    },
+    "ApiKeyQuery": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "api_key",
+        "description": (
+            "The client's key in the URL, for GeoReport v2 clients that cannot send the header. "
+            "The server's logs show it as [redacted]; proxies in between may not."
+        ),
+    },
+}
+
+
 def _form_body(properties: dict[str, Any], required: list[str], example: dict) -> dict[str, Any]:
-    """A form body (form-encoded or multipart) with ``api_key`` as in POST requests."""
+    """A form body (form-encoded or multipart); the key in the header or in ``api_key``."""
     schema = {
         "type": "object",
-        "required": ["api_key", *required],
-        "properties": {
-            "api_key": {"type": "string", "description": "The client's key."},
-            **properties,
-        },
+        "required": list(required),
+        "properties": {"api_key": API_KEY_FIELD, **properties},
     }
+    if not schema["required"]:
+        del schema["required"]
     return {
         "required": True,
         "content": {
-            "application/x-www-form-urlencoded": {
-                "schema": schema,
-                "example": {"api_key": "qm_your-key", **example},
-            },
+            "application/x-www-form-urlencoded": {"schema": schema, "example": dict(example)},
             "multipart/form-data": {"schema": schema},
         },
     }
@@ -498,7 +554,7 @@ def _form_body(properties: dict[str, Any], required: list[str], example: dict) -
 
 def _post_body(codes: list[str], categories: list[Category]) -> dict[str, Any]:
     properties: dict[str, Any] = {
-        "api_key": {"type": "string", "description": "The client's key."},
+        "api_key": API_KEY_FIELD,
         "jurisdiction_id": {"type": "string", "description": "Ignored."},
         "service_code": {"type": "string", "enum": codes} if codes else {"type": "string"},
         "lat": {
@@ -529,12 +585,12 @@ def _post_body(codes: list[str], categories: list[Category]) -> dict[str, Any]:
     }
     form_schema = {
         "type": "object",
-        "required": ["api_key", "service_code"],
+        "required": ["service_code"],
         "properties": properties,
     }
     multipart_schema = {
         "type": "object",
-        "required": ["api_key", "service_code"],
+        "required": ["service_code"],
         "properties": {
             **properties,
             "media": {
@@ -546,7 +602,6 @@ def _post_body(codes: list[str], categories: list[Category]) -> dict[str, Any]:
         },
     }
     example = {
-        "api_key": "qm_your-key",
         "service_code": "wilder-muell" if "wilder-muell" in codes else (codes[0] if codes else ""),
         "lat": 51.5136,
         "long": 7.4653,
@@ -604,8 +659,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         "description": "The resident's Telegram chat id.",
         "schema": CHAT_ID_SCHEMA,
     }
-    api_key_query = _query("api_key", "The client's key.", {"type": "string"})
-    return {
+    document = {
         "openapi": "3.0.3",
         "info": {
             "title": "Quartiersmelder – Open311 GeoReport v2",
@@ -734,11 +788,10 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         'For reporting clients before they post ("me too" instead of a '
                         "duplicate): open requests of the same service within the category's "
                         "radius (default 50 m), nearest first, with extended_attributes and "
-                        "distance_m. Needs an api_key."
+                        "distance_m. Needs an API key."
                     ),
                     "parameters": [
                         *common,
-                        api_key_query,
                         _query("service_code", "The service.", {"type": "string"}),
                         _query("lat", "WGS84 latitude.", {"type": "number"}),
                         _query("long", "WGS84 longitude.", {"type": "number"}),
@@ -769,11 +822,10 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "understood before posting: the point, the address as found and the "
                         "district. 404: not found in the city; 400: the place lies outside "
                         "the city; 503 (with Retry-After): the geocoder is switched off or not "
-                        "reachable — send lat/long instead. Needs an api_key."
+                        "reachable — send lat/long instead. Needs an API key."
                     ),
                     "parameters": [
                         *common,
-                        api_key_query,
                         {
                             "name": "address",
                             "in": "query",
@@ -801,7 +853,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "reporting a duplicate. With telegram_chat_id and updates=true the chat "
                         "gets the request's status messages in locale (saying it twice from "
                         "the same chat counts once); without updates=true no chat id is "
-                        "stored. 409: the request is closed. Needs an api_key."
+                        "stored. 409: the request is closed. Needs an API key."
                     ),
                     "parameters": [request_id_path, *common],
                     "requestBody": _form_body(
@@ -825,7 +877,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "comment (at most 1000 characters, longer ones are cut) becomes its "
                         "public note. Answers the request as GET requests/{id} does. 409: not "
                         "the reporter or a supporter, not resolved, or resolved more than 14 "
-                        "days ago. Needs an api_key."
+                        "days ago. Needs an API key."
                     ),
                     "parameters": [request_id_path, *common],
                     "requestBody": _form_body(
@@ -854,12 +906,11 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "Newest first, rendered as in GET requests with extended_attributes "
                         "(public fields only, nothing personal), plus can_reopen: resolved "
                         "within the last 14 days. Only requests for which the chat gave "
-                        "updates=true (otherwise its id was not stored). Needs an api_key."
+                        "updates=true (otherwise its id was not stored). Needs an API key."
                     ),
                     "parameters": [
                         chat_id_path,
                         *common,
-                        api_key_query,
                         _query(
                             "limit",
                             "At most this many requests (default 20).",
@@ -879,7 +930,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "description": (
                         "Removes every contact and supporter entry of the chat (it gets no "
                         "more messages, and its list is empty); the requests stay, anonymous. "
-                        "Needs an api_key."
+                        "Needs an API key."
                     ),
                     "parameters": [chat_id_path, *common],
                     "requestBody": _form_body({}, [], {}),
@@ -906,5 +957,10 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": _schemas(codes)},
+        "components": {"schemas": _schemas(codes), "securitySchemes": SECURITY_SCHEMES},
     }
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            if operation["operationId"] in KEYED_OPERATIONS:
+                operation["security"] = NEEDS_KEY
+    return document

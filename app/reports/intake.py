@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -406,8 +407,9 @@ def validate_draft(draft: ReportDraft) -> CheckedDraft:
 # --- routing and references -----------------------------------------------------------------
 
 
-def load_rules() -> list[RuleSpec]:
-    """The active rules as plain specs, in one query (this runs for every report)."""
+def load_rules(rule_ids: Collection[int] | None = None) -> list[RuleSpec]:
+    """The active rules (or those of ``rule_ids``, active or not) as plain specs, in one query
+    (this runs for every report)."""
     attr = sa.orm.aliased(CategoryAttribute)
     rows = db.session.execute(
         sa.select(
@@ -436,7 +438,11 @@ def load_rules() -> list[RuleSpec]:
                 attr.category_id == RoutingRule.category_id, attr.code == RoutingRule.attribute_code
             ),
         )
-        .where(RoutingRule.is_active.is_(True), Department.is_active.is_(True))
+        .where(
+            RoutingRule.id.in_(rule_ids)
+            if rule_ids is not None
+            else sa.and_(RoutingRule.is_active.is_(True), Department.is_active.is_(True))
+        )
     ).all()
     specs = []
     for (

@@ -35,8 +35,10 @@ from app.core.enums import OPEN_STATUSES, ReportStatus
 from app.core.events import ReportEvent
 from app.extensions import db
 from app.geo.index import bounding_box, coarse_point, distance_m
+from app.reports.intake import load_rules
 from app.reports.labels import PUBLIC_STATUS_LABELS
 from app.reports.models import Category, CategoryGroup, Report, ReportSupporter
+from app.routing.resolve import describe_rule
 
 # The public grid of sensitive reports (metres). Changing it needs a migration that recomputes
 # every stored public point.
@@ -138,9 +140,19 @@ def status_label(status: ReportStatus) -> str:
     return str(PUBLIC_STATUS_LABELS[status])
 
 
-def routing_text(category: str, district: str | None, department: str | None) -> str:
-    """Where a report went, in words made only from public facts."""
+def routing_text(
+    category: str, district: str | None, department: str | None, rule: str | None = None
+) -> str:
+    """Where a report went, in words made only from public facts (and the rule's own data)."""
     place = district or _("outside the districts")
+    if department and rule:
+        return _(
+            "%(category)s in %(district)s → %(department)s (%(rule)s)",
+            category=category,
+            district=place,
+            department=department,
+            rule=rule,
+        )
     if department:
         return _(
             "%(category)s in %(district)s → %(department)s",
@@ -292,6 +304,11 @@ def public_reports(
                 db.select(Report.id, Report.reference).where(Report.id.in_(wanted))
             ).all()
         )
+    rule_ids = {r.routing_rule_id for r in reports if r.routing_rule_id}
+    rule_ids |= {c.routing_rule_id for r in reports for c in r.copies if c.routing_rule_id}
+    rules = (
+        {spec.id: describe_rule(spec, lang) for spec in load_rules(rule_ids)} if rule_ids else {}
+    )
     with force_locale(lang):
         return [
             _project(
@@ -299,6 +316,7 @@ def public_reports(
                 events.get(report.id, []),
                 supporters.get(report.id, 0),
                 duplicate_refs.get(report.duplicate_of_id) if report.duplicate_of_id else None,
+                rules,
                 external_urls,
             )
             for report in reports
@@ -314,6 +332,7 @@ def _project(
     events: list[PublicEvent],
     supporters: int,
     duplicate_of: str | None,
+    rules: dict[int, str],
     external_urls: bool,
 ) -> PublicReport:
     from flask_babel import get_locale
@@ -344,10 +363,20 @@ def _project(
         department_name=department.name if department else None,
         department_code=department.code if department else None,
         routing_text=routing_text(
-            category_name, district_name, department.name if department else None
+            category_name,
+            district_name,
+            department.name if department else None,
+            # Only while the rule still decides: after a re-route by hand, no rule is named.
+            rules.get(report.routing_rule_id) if report.routing_rule_id else None,
         ),
         copy_texts=tuple(
-            _("Informed as well: %(department)s", department=copy.department.name)
+            _(
+                "Informed as well: %(department)s (%(rule)s)",
+                department=copy.department.name,
+                rule=rules[copy.routing_rule_id],
+            )
+            if copy.routing_rule_id in rules
+            else _("Informed as well: %(department)s", department=copy.department.name)
             for copy in report.copies
         ),
         description=report.public_description,

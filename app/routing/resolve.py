@@ -105,6 +105,12 @@ def _condition(rule: RuleSpec, lang: str) -> str:
     return f"{what}, {where}"
 
 
+def describe_rule(rule: RuleSpec, lang: str) -> str:
+    """``Regel 3: Beleuchtung, alle Stadtbezirke`` — a rule in words, from its data alone."""
+    lang = lang if lang in LANGUAGES else "en"
+    return f"{_RULE[lang]} {rule.position}: {_condition(rule, lang)}"
+
+
 def _assignment(rule: RuleSpec, ctx: RoutingInput) -> Assignment:
     reason = {}
     for lang in LANGUAGES:
