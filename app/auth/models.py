@@ -48,6 +48,9 @@ class User(UserMixin, db.Model):
     is_enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised by log-out: part of the session stamp, so a session cookie kept from before no
+    # longer opens anything (the session ends on the server, not only in the browser).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     departments: Mapped[list[Department]] = relationship(secondary=user_department)
 
@@ -57,8 +60,14 @@ class User(UserMixin, db.Model):
 
     @property
     def session_stamp(self) -> str:
-        """Changes with the password: part of the session id, so old sessions end."""
-        return hashlib.sha256(f"{self.id}:{self.password_hash}".encode()).hexdigest()[:16]
+        """Changes with the password and with every log-out: part of the session id, so the
+        sessions opened before end."""
+        material = f"{self.id}:{self.password_hash}:{self.session_version or 0}"
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+    def end_sessions(self) -> None:
+        """Every session of this account ends (log-out; the caller commits)."""
+        self.session_version = (self.session_version or 0) + 1
 
     def get_id(self) -> str:  # Flask-Login: what the session remembers
         return f"{self.id}-{self.session_stamp}"
