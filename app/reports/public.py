@@ -69,11 +69,7 @@ def _refresh_public_points(session: orm.Session, _context: Any, _instances: Any)
                 is_new = obj in session.new
                 if not is_new and not _changed(obj, "lat", "lon", "category", "category_id"):
                     continue
-                category = obj.category
-                if category is None or (
-                    obj.category_id is not None and category.id not in (None, obj.category_id)
-                ):
-                    category = session.get(Category, obj.category_id)
+                category = _category_of(session, obj)
                 if category is None or obj.lat is None or obj.lon is None:
                     continue
                 obj.public_lat, obj.public_lon = public_point_of(
@@ -86,6 +82,16 @@ def _refresh_public_points(session: orm.Session, _context: Any, _instances: Any)
                 and _changed(obj, "is_sensitive")
             ):
                 _recompute_category(session, obj.id, bool(obj.is_sensitive))
+
+
+def _category_of(session: orm.Session, report: Report) -> Category | None:
+    """The category the report will have after this flush (relationship or foreign key)."""
+    state = sa.inspect(report)
+    if state.attrs["category"].history.has_changes() or report.category_id is None:
+        return report.category
+    if state.attrs["category_id"].history.has_changes():
+        return session.get(Category, report.category_id)
+    return report.category or session.get(Category, report.category_id)
 
 
 def _recompute_category(session: orm.Session, category_id: int, sensitive: bool) -> None:
@@ -103,12 +109,12 @@ def _recompute_category(session: orm.Session, category_id: int, sensitive: bool)
     updates = []
     for row in rows:
         lat, lon = public_point_of(row.lat, row.lon, sensitive=True)
-        updates.append({"row_id": row.id, "lat": lat, "lon": lon})
+        updates.append({"row_id": row.id, "cell_lat": lat, "cell_lon": lon})
     if updates:
         session.execute(
             table.update()
             .where(table.c.id == sa.bindparam("row_id"))
-            .values(public_lat=sa.bindparam("lat"), public_lon=sa.bindparam("lon")),
+            .values(public_lat=sa.bindparam("cell_lat"), public_lon=sa.bindparam("cell_lon")),
             updates,
             execution_options={"synchronize_session": False},
         )

@@ -345,12 +345,16 @@ def _rerun_routing(report: Report) -> None:
     )
     report.routing_rule_id = decision.assignment.rule_id if decision.assignment else None
     report.routing_reason = decision.reason
-    report.copies = [
-        ReportCopy(
-            department=departments[c.department_code], routing_rule_id=c.rule_id, reason=c.reason
-        )
-        for c in decision.copies
-    ]
+    # A department that keeps its copy keeps its row (a new row for it would collide with the
+    # old one, which the unit of work deletes only after inserting).
+    kept = {copy.department_id: copy for copy in report.copies}
+    copies = []
+    for c in decision.copies:
+        department = departments[c.department_code]
+        copy = kept.get(department.id) or ReportCopy(department=department)
+        copy.routing_rule_id, copy.reason = c.rule_id, c.reason
+        copies.append(copy)
+    report.copies = copies
 
 
 def change_category(
