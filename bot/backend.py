@@ -1,6 +1,9 @@
 """The backend, as the bot sees it: the Open311 GeoReport v2 API and its documented extensions,
 over HTTP only, with the bot's own API key. Nothing here imports the backend's code.
 
+The key travels in the ``X-API-Key`` header of every request, never in a URL or a form field:
+URLs end up in access logs.
+
 Errors: ``BackendUnavailable`` when the backend cannot be reached or fails on its side (the
 draft is kept and the resident asked to try again shortly), ``BackendRefused`` when it says no
 (the status and its messages, already in the resident's language).
@@ -18,6 +21,7 @@ import httpx
 log = logging.getLogger(__name__)
 
 API = "/open311/v2"
+API_KEY_HEADER = "X-API-Key"
 CACHE_SECONDS = 300.0
 
 
@@ -80,7 +84,7 @@ class Backend:
             base_url=self.base_url + API,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             transport=transport,
-            headers={"User-Agent": "Quartiersmelder-Telegram-Bot/1.0"},
+            headers={"User-Agent": "Quartiersmelder-Telegram-Bot/1.0", API_KEY_HEADER: api_key},
         )
         self._cache: dict[tuple, tuple[float, Any]] = {}
 
@@ -141,9 +145,7 @@ class Backend:
 
     # -- places -------------------------------------------------------------------------------
     async def geocode(self, address: str, lang: str) -> dict[str, Any]:
-        return await self._call(
-            "GET", "/geocode.json", lang, params={"api_key": self.api_key, "address": address}
-        )
+        return await self._call("GET", "/geocode.json", lang, params={"address": address})
 
     async def nearby(self, code: str, lat: float, lon: float, lang: str) -> list[dict[str, Any]]:
         answer = await self._call(
@@ -151,7 +153,6 @@ class Backend:
             "/requests/nearby.json",
             lang,
             params={
-                "api_key": self.api_key,
                 "service_code": code,
                 "lat": f"{lat:.7f}",
                 "long": f"{lon:.7f}",
@@ -163,7 +164,7 @@ class Backend:
     async def create_request(
         self, fields: dict[str, Any], photos: list[bytes], lang: str
     ) -> dict[str, Any]:
-        data = {"api_key": self.api_key, **fields}
+        data = dict(fields)
         files = [
             ("media", (f"telegram-{n}.jpg", blob, "image/jpeg"))
             for n, blob in enumerate(photos, start=1)
@@ -183,7 +184,6 @@ class Backend:
             f"/requests/{reference}/supporters.json",
             lang,
             data={
-                "api_key": self.api_key,
                 "telegram_chat_id": str(chat_id),
                 "updates": "true" if updates else "false",
                 "locale": locale,
@@ -195,7 +195,7 @@ class Backend:
             "POST",
             f"/requests/{reference}/reopen.json",
             lang,
-            data={"api_key": self.api_key, "telegram_chat_id": str(chat_id), "comment": comment},
+            data={"telegram_chat_id": str(chat_id), "comment": comment},
         )
 
     # -- the resident -------------------------------------------------------------------------
@@ -204,7 +204,6 @@ class Backend:
             "GET",
             f"/residents/telegram/{chat_id}/requests.json",
             lang,
-            params={"api_key": self.api_key},
         )
         return answer if isinstance(answer, list) else []
 
@@ -213,6 +212,5 @@ class Backend:
             "POST",
             f"/residents/telegram/{chat_id}/delete.json",
             lang,
-            data={"api_key": self.api_key},
         )
         return int(answer.get("deleted", 0)) if isinstance(answer, dict) else 0

@@ -206,6 +206,8 @@ def attributes_from_form(form: MultiDict) -> dict[str, str | list[str]]:
     ``{code: v}`` and ``{code: [v1, v2]}``."""
     values: dict[str, list[str]] = {}
     for key in form:
+        if not isinstance(key, str):  # a multipart part whose name could not be read
+            continue
         match = _ATTRIBUTE_KEY.match(key)
         if match is None:
             continue
