@@ -51,6 +51,9 @@ def create_app(config: Config | None = None) -> Flask:
     from app.open311 import register as register_open311
 
     register_open311(app)
+    from app.publicmap import register as register_publicmap
+
+    register_publicmap(app)
 
     from app.cli import register_cli
 
