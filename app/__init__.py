@@ -51,6 +51,11 @@ def create_app(config: Config | None = None) -> Flask:
     from app.open311 import register as register_open311
 
     register_open311(app)
+    from app.hotspots import register as register_hotspots
+    from app.opendata import register as register_opendata
+
+    register_hotspots(app)
+    register_opendata(app)
     from app.publicmap import register as register_publicmap
 
     register_publicmap(app)

@@ -1,0 +1,91 @@
+"""Open-data page and files: ``/open-data/``, ``reports.csv``, ``reports.geojson``.
+
+The files are current to the minute: built on each request (streamed), answered with 304 when
+the client's ETag or date is still current, and cacheable for 60 s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+)
+from flask_babel import format_datetime
+from werkzeug.http import http_date, is_resource_modified
+
+from app.opendata import export
+from app.opendata.config import licence
+from app.web.views import current_lang
+
+bp = Blueprint(
+    "opendata",
+    __name__,
+    url_prefix="/open-data",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/assets",
+)
+
+MAX_AGE = 60
+
+
+def _file_lang() -> str:
+    """A file's language is part of its URL (``?lang=en``), never the visitor's session, so the
+    same URL always means the same file."""
+    asked = request.args.get("lang", "")
+    if asked in current_app.config["LANGUAGES"]:
+        return asked
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _batch() -> int:
+    return int(current_app.config.get("OPEN_DATA_BATCH", export.DEFAULT_BATCH))
+
+
+@bp.get("/")
+def index():
+    stamp = export.validators("page", current_lang())
+    return render_template(
+        "opendata/index.html",
+        fields=export.FIELDS,
+        licence=licence(),
+        last_modified=format_datetime(stamp.last_modified, "medium")
+        if stamp.last_modified
+        else None,
+    )
+
+
+def _file(kind: str, mimetype: str, chunks: Callable[[str, int], Iterator[str]]) -> Response:
+    lang = _file_lang()
+    stamp = export.validators(kind, lang)
+    headers = {
+        "ETag": f'"{stamp.etag}"',
+        "Cache-Control": f"public, max-age={MAX_AGE}",
+        "Access-Control-Allow-Origin": "*",
+    }
+    if stamp.last_modified is not None:
+        headers["Last-Modified"] = http_date(stamp.last_modified)
+    if not is_resource_modified(
+        request.environ, etag=stamp.etag, last_modified=stamp.last_modified
+    ):
+        return Response(status=304, headers=headers)
+    suffix = "" if lang == current_app.config["BABEL_DEFAULT_LOCALE"] else f"-{lang}"
+    headers["Content-Disposition"] = f'inline; filename="reports{suffix}.{kind}"'
+    body = stream_with_context(chunk.encode("utf-8") for chunk in chunks(lang, _batch()))
+    return Response(body, mimetype=mimetype, headers=headers)
+
+
+@bp.get("/reports.csv")
+def reports_csv():
+    return _file("csv", "text/csv", export.csv_chunks)
+
+
+@bp.get("/reports.geojson")
+def reports_geojson():
+    return _file("geojson", "application/geo+json", export.geojson_chunks)
