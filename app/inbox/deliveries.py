@@ -42,6 +42,13 @@ class DeliveryRow:
     ack_overdue: bool
     may_retry: bool
 
+    @property
+    def is_retrying(self) -> bool:
+        """Failed at least once and waiting for its next attempt."""
+        return (
+            self.delivery.status == DeliveryStatus.PENDING and self.delivery.last_error is not None
+        )
+
 
 def _row(delivery: Delivery) -> DeliveryRow:
     if delivery.department is not None:
@@ -83,21 +90,29 @@ def forwarding_targets() -> list[Department]:
 
 
 def troubled_deliveries(user: User, limit: int = 200) -> list[DeliveryRow]:
-    """Failed deliveries and tickets not acknowledged in time, for the user's reports."""
+    """What needs attention, for the user's reports: deliveries that failed for good, those
+    failing and being retried (a partner outage shows at its first failed attempt), and tickets
+    not acknowledged in time — in that order, newest first within each."""
     query = (
         sa.select(Delivery)
         .join(Report, Delivery.report_id == Report.id)
         .where(
             sa.or_(
                 Delivery.status == DeliveryStatus.DEAD,
+                sa.and_(
+                    Delivery.status == DeliveryStatus.PENDING, Delivery.last_error.is_not(None)
+                ),
                 sa.and_(Delivery.purpose == FORWARD, Delivery.status == DeliveryStatus.SENT),
             )
         )
-        .order_by(Delivery.updated_at.desc())
+        .order_by(Delivery.updated_at.desc(), Delivery.id.desc())
         .options(selectinload(Delivery.department), selectinload(Delivery.report))
         .limit(limit * 5)
     )
     if not user.can_route_anywhere:
         query = query.where(Report.department_id.in_(sorted(user.department_ids)))
     rows = [_row(d) for d in db.session.execute(query).scalars()]
-    return [r for r in rows if r.delivery.status == DeliveryStatus.DEAD or r.ack_overdue][:limit]
+    order = {DeliveryStatus.DEAD: 0, DeliveryStatus.PENDING: 1}
+    wanted = [r for r in rows if r.delivery.status in order or r.ack_overdue]
+    wanted.sort(key=lambda r: order.get(r.delivery.status, 2))
+    return wanted[:limit]

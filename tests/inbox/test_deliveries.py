@@ -104,3 +104,21 @@ def test_other_departments_can_neither_retry_nor_forward(client, make_user, make
     assert response.status_code == 403
     db.session.refresh(ticket)
     assert ticket.status == DeliveryStatus.DEAD
+
+
+def test_a_ticket_failing_and_being_retried_shows_its_error_and_next_attempt(
+    client, edg, make_report
+):
+    """A partner outage is visible at the first failed attempt, not only once a ticket is dead."""
+    report = make_report("papierkorb-voll", FRIEDENSPLATZ)
+    (ticket,) = tickets(report)
+    quiet = text(client.get("/inbox/deliveries"))  # waiting for its first attempt: no trouble
+    assert report.reference not in quiet and "Nichts zu tun" in quiet
+    ticket.attempts, ticket.last_error = 3, "SMTP 451: mailbox temporarily unavailable"
+    ticket.next_attempt_at = utcnow() + timedelta(minutes=4)
+    db.session.commit()
+    listing = text(client.get("/inbox/deliveries"))
+    assert report.reference in listing
+    assert "SMTP 451: mailbox temporarily unavailable" in listing
+    assert "wird erneut versucht" in listing
+    assert "Nichts zu tun" not in listing
