@@ -68,6 +68,8 @@ class Config:
         self.PHOTO_STORAGE_DIR = env.get("PHOTO_STORAGE_DIR", str(INSTANCE_DIR / "photos"))
         self.DESCRIPTION_MAX_LENGTH = _int("DESCRIPTION_MAX_LENGTH", 2000)
         self.NEARBY_DEFAULT_RADIUS_M = _int("NEARBY_DEFAULT_RADIUS_M", 50)
+        # /readyz reports "not ready" when a due delivery has waited longer than this.
+        self.OUTBOX_LAG_MAX_SECONDS = _int("OUTBOX_LAG_MAX_SECONDS", 300)
         # Public base URL for links in e-mails, messages and API answers.
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
         self.BABEL_DEFAULT_LOCALE = "de"
@@ -78,8 +80,27 @@ class Config:
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
         self.WTF_CSRF_TIME_LIMIT = None  # a resident may take a while with photos
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        # Production refuses per-process (memory://) counters unless this says one process is
+        # all there is (several gunicorn workers would each count for themselves).
+        self.RATELIMIT_ALLOW_MEMORY = _bool("RATELIMIT_ALLOW_MEMORY", False)
         # Open311 POST/GET budget per API key (or per address without a key).
         self.OPEN311_RATE_LIMIT = env.get("OPEN311_RATE_LIMIT", "2000/minute")
+        # The anonymous web form, per client address ("5/minute;30/hour": both apply).
+        self.REPORT_RATE_LIMIT = env.get("REPORT_RATE_LIMIT", "5/minute;30/hour")
+        self.PHOTO_LOCATION_RATE_LIMIT = env.get("PHOTO_LOCATION_RATE_LIMIT", "30/minute;200/hour")
+        self.NEARBY_RATE_LIMIT = env.get("NEARBY_RATE_LIMIT", "60/minute;600/hour")
+        # Failed staff log-ins: per account and address pair, and per address, further attempts
+        # wait until the window has room; past the per-account ceiling (attempts from many
+        # addresses) the account is slowed to the pace, never locked for everyone.
+        self.LOGIN_FAILURES_PER_PAIR = env.get("LOGIN_FAILURES_PER_PAIR", "5/15minutes")
+        self.LOGIN_FAILURES_PER_ADDRESS = env.get("LOGIN_FAILURES_PER_ADDRESS", "30/15minutes")
+        self.LOGIN_FAILURES_PER_ACCOUNT = env.get("LOGIN_FAILURES_PER_ACCOUNT", "20/15minutes")
+        self.LOGIN_SLOW_PACE = env.get("LOGIN_SLOW_PACE", "1/20seconds")
+        # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none, the
+        # client's own address is used and forwarded headers are ignored).
+        self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+        # Strict-Transport-Security max-age in seconds (0: not sent; production: one year).
+        self.HSTS_MAX_AGE = _int("HSTS_MAX_AGE", 0)
         # Accept e-mail addresses under the reserved .invalid/.test domains (development and
         # tests use placeholders such as resident@example.invalid); never in production.
         self.EMAIL_ALLOW_RESERVED_DOMAINS = _bool("EMAIL_ALLOW_RESERVED_DOMAINS", True)
@@ -142,6 +163,14 @@ class ProductionConfig(Config):
             raise RuntimeError("ProductionConfig needs a real SECRET_KEY in the environment.")
         self.SESSION_COOKIE_SECURE = True
         self.EMAIL_ALLOW_RESERVED_DOMAINS = False
+        self.HSTS_MAX_AGE = _int("HSTS_MAX_AGE", 365 * 24 * 3600)
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://") and not self.RATELIMIT_ALLOW_MEMORY:
+            raise RuntimeError(
+                "ProductionConfig: RATELIMIT_STORAGE_URI is memory://, so every web process "
+                "would count rate limits and failed log-ins for itself. Point it at Redis "
+                "(RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379), or set RATELIMIT_ALLOW_MEMORY=1 "
+                "when exactly one web process serves the site."
+            )
 
 
 CONFIGS = {

@@ -28,6 +28,9 @@ def create_app(config: Config | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
+    from app.core.edge import install as install_edge
+
+    install_edge(app)  # trusted proxies, NUL refusal, security headers: before any other check
 
     from app.admin import register as register_admin
     from app.auth import register as register_auth

@@ -1,5 +1,6 @@
 """Friendly error pages for residents, in their language: 404, an expired form (CSRF), an
-upload over the request size limit, and anything unexpected.
+upload over the request size limit, too many requests (rate limits), a request with a NUL
+character, and anything unexpected.
 
 Only pages of this site get HTML; API paths (Open311 …) and other blueprints keep their own
 error answers.
@@ -9,11 +10,16 @@ from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
+from app.core.edge import NulByteRefused
+
 JSON_ENDPOINTS = ("web.photo_location", "web.nearby", "web.districts_geojson")
 API_PREFIXES = ("/open311", "/api")
+STAFF_BLUEPRINTS = ("inbox", "admin", "auth")
 
 
 def _is_page_request() -> bool:
@@ -97,6 +103,73 @@ def too_large(error: RequestEntityTooLarge):
     return _page(413, _("Upload too large"), message)
 
 
+def too_many_requests(error: RateLimitExceeded):
+    """A per-address limit of the form (``app/web/limits.py``): 429 with Retry-After; the form
+    comes back with the entries (not the photos) and says how long to wait."""
+    from app.web.limits import retry_after_seconds, wait_text
+
+    seconds = retry_after_seconds()
+    headers = {"Retry-After": str(seconds)}
+    message = " ".join(
+        (
+            _("Many requests came from your internet connection in a short time."),
+            wait_text(seconds),
+        )
+    )
+    if request.endpoint in JSON_ENDPOINTS:
+        return jsonify({"error": message}), 429, headers
+    if not _is_page_request():
+        return error
+    if _is_report_post():
+        from app.web.forms import ReportForm
+        from app.web.views import render_form
+
+        form_message = " ".join(
+            (
+                _(
+                    "Many reports came from your internet connection in a short time, so this "
+                    "one was not sent yet."
+                ),
+                wait_text(seconds),
+                _("In an emergency call %(number)s.", number=_emergency_number()),
+            )
+        )
+        form = ReportForm.from_form(request.form)
+        page, status = render_form(
+            form,
+            {"form": form_message},
+            429,
+            photos_dropped=any(f.filename for f in request.files.getlist("photos")),
+        )
+        return page, status, headers
+    page, status = _page(429, _("Too many requests"), message)
+    return page, status, headers
+
+
+def nul_refused(error: NulByteRefused):
+    """``%00`` in the address or a field (``app/core/edge.py``): 400 with a clear message, as
+    JSON for JSON endpoints and APIs, as a staff or resident page otherwise."""
+    refresh()  # the check runs before anything else; decide the language for this request
+    message = _(
+        "The address or a field of this request contains a NUL character (a zero byte), "
+        "which is not allowed. Please check the link or your entries."
+    )
+    wants_json = (
+        request.endpoint in JSON_ENDPOINTS
+        or request.path.startswith(API_PREFIXES)
+        or request.path.endswith((".json", ".geojson"))
+        or request.is_json
+        or request.accept_mimetypes.best == "application/json"
+    )
+    if wants_json:
+        return jsonify({"error": message}), 400
+    title = _("This request cannot be used")
+    if request.blueprint in STAFF_BLUEPRINTS:
+        page = render_template("inbox/error.html", status=400, title=title, message=message)
+        return page, 400
+    return _page(400, title, message)
+
+
 def method_not_allowed(error: HTTPException):
     if not _is_page_request():
         return error
@@ -135,4 +208,6 @@ def register_error_pages(app: Flask) -> None:
     app.register_error_handler(405, method_not_allowed)
     app.register_error_handler(CSRFError, csrf_failed)
     app.register_error_handler(RequestEntityTooLarge, too_large)
+    app.register_error_handler(RateLimitExceeded, too_many_requests)
+    app.register_error_handler(NulByteRefused, nul_refused)
     app.register_error_handler(InternalServerError, server_error)

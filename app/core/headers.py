@@ -1,0 +1,92 @@
+"""Security headers on every response: Content-Security-Policy, frame protection, nosniff,
+Referrer-Policy, Permissions-Policy, and HSTS in production.
+
+One after-request hook instead of Flask-Talisman: the policy is a handful of fixed headers plus
+the tile server's origin, Talisman's other features (forcing HTTPS, rewriting the session
+cookie, nonces for inline scripts) are either done elsewhere or not wanted, and a dependency less
+keeps this readable in one place. Pages carry no inline script or style: scripts and styles come
+from this site's static files, so the policy needs no ``'unsafe-inline'``.
+
+A view may set any of these headers itself; the hook only adds what is missing.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app
+
+# Geolocation for "use my location" on the report form; nothing else a page could ask for.
+PERMISSIONS_POLICY = (
+    "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), serial=(), "
+    "bluetooth=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), "
+    "display-capture=(), interest-cohort=()"
+)
+# Other sites (the tile server) learn the origin, never a page's path: status pages and partner
+# links carry references and tokens in theirs. The tile server's usage policy needs a referrer.
+REFERRER_POLICY = "strict-origin-when-cross-origin"
+
+
+def tile_source(tiles_url: str) -> str | None:
+    """The CSP source of a Leaflet tile URL template: its origin, with ``{s}`` subdomains as
+    ``*``; ``None`` for tiles of this site (a relative URL) or no tiles."""
+    if not tiles_url:
+        return None
+    parts = urlsplit(tiles_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    host = parts.netloc.rsplit("@", 1)[-1]
+    if "{" in host:
+        # "{s}.tile.example.org": every subdomain; a placeholder elsewhere in the host cannot
+        # be expressed, so the scheme alone is allowed for images.
+        labels = host.split(".")
+        if labels[0].startswith("{") and "{" not in ".".join(labels[1:]):
+            host = "*." + ".".join(labels[1:])
+        else:
+            return f"{parts.scheme}:"
+    return f"{parts.scheme}://{host}"
+
+
+@lru_cache(maxsize=8)
+def content_security_policy(tiles_url: str) -> str:
+    images = ["'self'", "data:"]
+    tiles = tile_source(tiles_url)
+    if tiles:
+        images.append(tiles)
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": images,
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+def security_headers(response: Response) -> Response:
+    config = current_app.config
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy", content_security_policy(config.get("MAP_TILES_URL") or "")
+    )
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    max_age = config.get("HSTS_MAX_AGE") or 0
+    if max_age:
+        headers.setdefault(
+            "Strict-Transport-Security", f"max-age={int(max_age)}; includeSubDomains"
+        )
+    return response
+
+
+def install_security_headers(app: Flask) -> None:
+    app.after_request(security_headers)

@@ -1,0 +1,74 @@
+"""Rate limits of the anonymous web form, per client address: sending a report
+(``REPORT_RATE_LIMIT``), reading a photo's location (``PHOTO_LOCATION_RATE_LIMIT``) and asking
+for nearby reports (``NEARBY_RATE_LIMIT``).
+
+Behind a proxy the client address is the one ``TRUSTED_PROXIES`` lets through
+(``app/core/edge.py``). Counters live in ``RATELIMIT_STORAGE_URI`` (Redis in production, shared
+by every web process); ``RATELIMIT_ENABLED=False`` switches limiting off (the test suite does,
+except for the tests of the limits themselves).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from functools import partial
+
+from flask import Flask, current_app, request
+from flask_babel import ngettext
+from flask_limiter import Limiter
+
+EXTENSION = "web_limiter"
+# endpoint -> the setting with its limit
+LIMITED_ENDPOINTS = {
+    "web.submit": "REPORT_RATE_LIMIT",
+    "web.photo_location": "PHOTO_LOCATION_RATE_LIMIT",
+    "web.nearby": "NEARBY_RATE_LIMIT",
+}
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _limit_of(setting: str) -> str:
+    return current_app.config[setting]
+
+
+def init_web_limits(app: Flask) -> Limiter:
+    """A limiter of this app (one per app, so apps do not share state) on the form's endpoints;
+    call after the web blueprint is registered."""
+    limiter = Limiter(key_func=client_address, headers_enabled=False)
+    for endpoint, setting in LIMITED_ENDPOINTS.items():
+        view = app.view_functions[endpoint]
+        app.view_functions[endpoint] = limiter.limit(
+            partial(_limit_of, setting), key_func=client_address
+        )(view)
+    limiter.init_app(app)
+    app.extensions[EXTENSION] = limiter
+    return limiter
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the limit that refused this request has room again."""
+    limiter = current_app.extensions.get(EXTENSION)
+    limit = limiter.current_limit if limiter is not None else None
+    if limit is None:
+        return 60
+    return max(1, math.ceil(limit.reset_at - time.time()))
+
+
+def wait_text(seconds: int) -> str:
+    """'Please wait …' in the page's language: seconds up to two minutes, then whole minutes."""
+    if seconds < 120:
+        return ngettext(
+            "Please wait %(num)d second and try again.",
+            "Please wait %(num)d seconds and try again.",
+            seconds,
+        )
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "Please wait %(num)d minute and try again.",
+        "Please wait %(num)d minutes and try again.",
+        minutes,
+    )
