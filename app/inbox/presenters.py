@@ -102,6 +102,27 @@ def supporter_counts(report_ids: Iterable[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
+def partner_returns(reports: Iterable[Report]) -> dict[int, dict[str, str]]:
+    """For reports waiting in triage because a partner said "not ours": who and why (the
+    latest return), by report id — for the triage list."""
+    from app.core.outbox import Delivery
+
+    ids = [r.id for r in reports if r.department_id is None]
+    if not ids:
+        return {}
+    found: dict[int, dict[str, str]] = {}
+    rows = db.session.execute(
+        db.select(ReportEvent.report_id, ReportEvent.data, Department.name)
+        .outerjoin(Delivery, Delivery.id == ReportEvent.data["delivery_id"].as_integer())
+        .outerjoin(Department, Department.id == Delivery.department_id)
+        .where(ReportEvent.report_id.in_(ids), ReportEvent.kind == "partner_returned")
+        .order_by(ReportEvent.created_at, ReportEvent.id)
+    )
+    for report_id, data, partner in rows:
+        found[report_id] = {"partner": partner or "", "reason": (data or {}).get("reason", "")}
+    return found
+
+
 # --- who did it ----------------------------------------------------------------------------
 
 

@@ -50,6 +50,7 @@ from app.inbox.presenters import (
     language_name,
     local_date,
     local_datetime,
+    partner_returns,
     status_label,
     supporter_counts,
     timeline,
@@ -214,6 +215,7 @@ def queue():
         notices=parsed.notices,
         scopes=allowed_scopes(current_user),
         supporters=supporter_counts(r.id for r in page.reports),
+        returns=partner_returns(page.reports),
         next_url=next_url,
         is_later_page=parsed.filter.cursor is not None,
         here=request.full_path.rstrip("?"),
@@ -496,6 +498,7 @@ def _render_report(
         "departments": [d for d in departments if d.id != report.department_id],
         "groups": groups,
         "nearby": _nearby(report),
+        "partner_photos": _partner_photos(report),
         "events": timeline(report, lang, lambda ref: url_for(".report", reference=ref)),
         "overdue": is_overdue(report),
         "deliveries": deliveries_of(report),
@@ -511,6 +514,25 @@ def _render_report(
 
         context["lang_url"] = lang_url
     return render_template("inbox/report.html", **context), status
+
+
+def _partner_photos(report: Report) -> dict[int, str]:
+    """Photos a partner sent with "done" (the place afterwards), by photo id → partner name."""
+    from app.core.events import ReportEvent
+    from app.core.outbox import Delivery
+
+    found: dict[int, str] = {}
+    for event in db.session.execute(
+        db.select(ReportEvent).where(
+            ReportEvent.report_id == report.id, ReportEvent.kind == "partner_done"
+        )
+    ).scalars():
+        photo_id = (event.data or {}).get("photo_id")
+        if photo_id:
+            delivery = db.session.get(Delivery, (event.data or {}).get("delivery_id") or 0)
+            name = delivery.department.name if delivery and delivery.department else ""
+            found[int(photo_id)] = name
+    return found
 
 
 @bp.get("/reports/<reference>")
