@@ -570,7 +570,7 @@ def _forwarding_help(department: Department | None, form: f.DepartmentForm) -> l
         keys = []
         for key, text in svc.config_keys_of(method).items():
             env = config.get(key) if key.endswith("_env") else None
-            if not (isinstance(env, str) and svc.ENV_NAME_PATTERN.fullmatch(env)):
+            if not is_allowed_secret_env(env):  # nothing is said about other variables
                 env = None
             keys.append(
                 {
@@ -730,8 +730,30 @@ def rules():
     return _page(
         "admin/rules.html",
         rules=rules,
+        unreachable=_unreachable_rules(),
         **_test_box_context(groups, {}, None),
     )
+
+
+def _unreachable_rules() -> dict[int, dict[str, int]]:
+    """Active route rules that never decide: rule id → its position and the position of the
+    earlier rule that matches all its reports first."""
+    from app.reports.intake import load_rules
+    from app.routing.resolve import unreachable_rules
+
+    group_of = dict(
+        db.session.execute(
+            sa.select(Category.code, CategoryGroup.code).join(
+                CategoryGroup, Category.group_id == CategoryGroup.id
+            )
+        ).all()
+    )
+    specs = load_rules()
+    position = {spec.id: spec.position for spec in specs}
+    return {
+        rule_id: {"position": position[rule_id], "first": first.position}
+        for rule_id, first in unreachable_rules(specs, group_of).items()
+    }
 
 
 def _target_value(rule: RoutingRule) -> str:
@@ -935,7 +957,11 @@ def rule_test():
     groups = _groups()
     args = request.args
     if not any(args.get(k) for k in ("category", "lat", "lon", "district")):
-        return _page("admin/rule_test.html", **_test_box_context(groups, {}, None))
+        return _page(
+            "admin/rule_test.html",
+            unreachable=_unreachable_rules(),
+            **_test_box_context(groups, {}, None),
+        )
     category_id = args.get("category", "")
     district_id = args.get("district", "")
     category = db.session.get(Category, int(category_id)) if category_id.isdigit() else None
@@ -958,7 +984,12 @@ def rule_test():
                 item = field_for(fields, category.code, name.removeprefix("attribute."))
                 name = item.name if item is not None else ""
             errors[name] = message
-    return _page("admin/rule_test.html", status, **_test_box_context(groups, errors, preview))
+    return _page(
+        "admin/rule_test.html",
+        status,
+        unreachable=_unreachable_rules(),
+        **_test_box_context(groups, errors, preview),
+    )
 
 
 @bp.app_template_global()

@@ -105,6 +105,37 @@ def _condition(rule: RuleSpec, lang: str) -> str:
     return f"{what}, {where}"
 
 
+def _covers(first: RuleSpec, later: RuleSpec, group_of: Mapping[str, str]) -> bool:
+    """True if every report that ``later`` matches is matched by ``first`` as well."""
+    if first.category_code is not None and first.category_code != later.category_code:
+        return False
+    if first.group_code is not None:
+        later_group = later.group_code or group_of.get(later.category_code or "")
+        if later_group != first.group_code:
+            return False
+    if first.district_number is not None and first.district_number != later.district_number:
+        return False
+    return first.attribute_code is None or (
+        first.attribute_code == later.attribute_code
+        and first.attribute_value == later.attribute_value
+    )
+
+
+def unreachable_rules(
+    rules: Sequence[RuleSpec], group_of: Mapping[str, str]
+) -> dict[int, RuleSpec]:
+    """Route rules that can never decide because an earlier route rule matches every report they
+    match: rule id → that earlier rule. ``group_of`` maps category codes to group codes."""
+    ordered = [r for r in sorted(rules, key=lambda r: (r.position, r.id)) if r.action == "route"]
+    found: dict[int, RuleSpec] = {}
+    for index, later in enumerate(ordered):
+        for first in ordered[:index]:
+            if _covers(first, later, group_of):
+                found[later.id] = first
+                break
+    return found
+
+
 def describe_rule(rule: RuleSpec, lang: str) -> str:
     """``Regel 3: Beleuchtung, alle Stadtbezirke`` — a rule in words, from its data alone."""
     lang = lang if lang in LANGUAGES else "en"

@@ -315,3 +315,27 @@ def test_changes_are_logged_with_the_admin(as_admin, admin, reseed_city, caplog)
         "district:5 -> gruenflaechen" in messages
     )
     assert f"admin {admin.id} moved routing rule {rule.id} down: now at 2" in messages
+
+
+def test_a_rule_behind_a_broader_one_is_flagged_in_the_list_and_the_tester(as_admin, reseed_city):
+    page = as_admin.text(as_admin.get("/admin/rules"))
+    assert 'id="unreachable-rules"' not in page  # Dortmund's own rules all apply
+    # Appended at the end, behind rule 2 (all of Sauberkeit → EDG): it can never decide.
+    response = as_admin.post("/admin/rules/new", rule_form(position=""))
+    assert response.status_code == 302
+    new = positions()[-1][0]
+    page = as_admin.text(as_admin.get("/admin/rules"))
+    assert 'id="unreachable-rules"' in page
+    [row] = re.findall(
+        rf'<tr id="rule-\d+">\s*<td class="num" data-label="#">{new}</td>.*?</tr>', page, re.S
+    )
+    assert "never applies" in row and "Rule 2 comes first" in row
+    tester = as_admin.text(as_admin.get("/admin/rules/test"))
+    assert f"Rule {new}</a> never applies: rule 2 matches all of its reports first." in tester
+    # Moved to the top it decides again, and the warning is gone.
+    rule_id = db.session.execute(
+        db.select(RoutingRule.id).where(RoutingRule.position == new)
+    ).scalar_one()
+    for _ in range(new - 1):
+        as_admin.post(f"/admin/rules/{rule_id}/move", {"direction": "up"})
+    assert 'id="unreachable-rules"' not in as_admin.text(as_admin.get("/admin/rules"))

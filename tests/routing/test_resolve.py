@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.routing.resolve import RoutingInput, RuleSpec, resolve
+from app.routing.resolve import RoutingInput, RuleSpec, resolve, unreachable_rules
 
 RULES = [
     RuleSpec(
@@ -129,3 +129,46 @@ def test_triage_reason_says_no_rule_matched():
 def test_inactive_department_is_not_copied_twice_when_it_is_already_responsible():
     decision = resolve(RULES, ctx("angst", "unsicher", "5"))
     assert "ordnung" not in [c.department_code for c in decision.copies]
+
+
+def _rule(rule_id, position, **fields):
+    return RuleSpec(
+        id=rule_id, position=position, department_code="d", department_name="D", **fields
+    )
+
+
+GROUP_OF = {"laterne-aus": "beleuchtung", "wilder-muell": "sauberkeit"}
+
+
+@pytest.mark.parametrize(
+    ("first", "later", "unreachable"),
+    [
+        # a broader rule before a narrower one: the narrower never decides
+        ({"group_code": "beleuchtung"}, {"category_code": "laterne-aus"}, True),
+        ({}, {"category_code": "laterne-aus", "district_number": "04"}, True),
+        ({"category_code": "laterne-aus"}, {"category_code": "laterne-aus"}, True),
+        (
+            {"group_code": "beleuchtung"},
+            {"category_code": "laterne-aus", "attribute_code": "a", "attribute_value": "x"},
+            True,
+        ),
+        # the earlier rule is narrower, or about something else: both can decide
+        ({"category_code": "laterne-aus"}, {"group_code": "beleuchtung"}, False),
+        ({"district_number": "04"}, {"category_code": "laterne-aus"}, False),
+        ({"group_code": "sauberkeit"}, {"category_code": "laterne-aus"}, False),
+        (
+            {"category_code": "laterne-aus", "attribute_code": "a", "attribute_value": "x"},
+            {"category_code": "laterne-aus"},
+            False,
+        ),
+        ({"copy": True}, {"category_code": "laterne-aus"}, False),
+    ],
+)
+def test_a_route_rule_behind_a_broader_one_is_found_unreachable(first, later, unreachable):
+    action = "copy" if first.pop("copy", False) else "route"
+    rules = [_rule(2, 2, **later), _rule(1, 1, action=action, **first)]
+    found = unreachable_rules(rules, GROUP_OF)
+    assert (2 in found) is unreachable
+    if unreachable:
+        assert found[2].id == 1
+    assert 1 not in found
