@@ -137,7 +137,8 @@ def page():
         ),
         filter_query=urlencode(filter_args),
         map_center=settings.map_center,
-        map_zoom=settings.map_zoom,
+        # One step out from the city's usual zoom: the whole city rather than its centre.
+        map_zoom=max(settings.map_zoom - 1, 0),
         tiles_url=current_app.config.get("MAP_TILES_URL") or "",
         tiles_attribution=current_app.config.get("MAP_TILES_ATTRIBUTION") or "",
         i18n=_map_texts(),

@@ -150,8 +150,16 @@
       alt: label,
       keyboard: true
     });
-    marker.on("click", function () {
+    function zoomIn() {
       map.setView([cluster.lat, cluster.lon], Math.min(map.getZoom() + 2, map.getMaxZoom()));
+    }
+    marker.on("click", zoomIn);
+    marker.on("keypress", function (event) {
+      var key = event.originalEvent.key;
+      if (key === "Enter" || key === " ") {
+        event.originalEvent.preventDefault();
+        zoomIn();
+      }
     });
     marker.on("add", function () {
       var icon = marker.getElement();
@@ -207,8 +215,8 @@
 
   // --- hotspots (when the server has them) ----------------------------------------------------
   getJSON(data.hotspotsUrl).then(function (collection) {
-    if (!collection || !collection.features) {
-      return;
+    if (!collection || !collection.features || !collection.features.length) {
+      return;  // no hotspots now: no layer to switch
     }
     var hotspots = L.geoJSON(collection, {
       style: { color: "#b3261e", weight: 2, fillColor: "#b3261e", fillOpacity: 0.18 },
