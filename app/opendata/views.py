@@ -77,6 +77,10 @@ def _file(kind: str, mimetype: str, chunks: Callable[[str, int], Iterator[str]])
         return Response(status=304, headers=headers)
     suffix = "" if lang == current_app.config["BABEL_DEFAULT_LOCALE"] else f"-{lang}"
     headers["Content-Disposition"] = f'inline; filename="reports{suffix}.{kind}"'
+    if request.method == "HEAD":
+        # Headers only: no query is started (a stream nobody reads would hold its request
+        # context and database cursor open).
+        return Response(mimetype=mimetype, headers=headers)
     body = stream_with_context(chunk.encode("utf-8") for chunk in chunks(lang, _batch()))
     return Response(body, mimetype=mimetype, headers=headers)
 

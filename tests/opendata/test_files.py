@@ -198,6 +198,16 @@ def test_etag_last_modified_and_304(client, reports, url):
     assert changed.headers["ETag"] != etag
 
 
+def test_head_gives_the_headers_without_a_body(client, reports):
+    full = get(client, "/open-data/reports.geojson")
+    head = client.head("/open-data/reports.geojson")
+    assert head.status_code == 200
+    assert head.get_data() == b""
+    assert head.headers["ETag"] == full.headers["ETag"]
+    assert head.mimetype == "application/geo+json"
+    assert client.get("/open-data/reports.geojson").get_json()["features"]
+
+
 def test_a_new_supporter_changes_the_etag(client, reports):
     from app.core.enums import Channel
 
