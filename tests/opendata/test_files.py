@@ -249,3 +249,28 @@ def test_files_are_streamed_in_batches(app_ctx, make_report, monkeypatch, url):
     else:
         features = json.loads(text)["features"]
         assert [f["id"] for f in features] == made
+
+
+def test_rows_are_read_through_a_server_side_cursor_on_postgresql(app_ctx, make_report):
+    import sqlalchemy as sa
+
+    from app.opendata import export
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's cursor reads row by row anyway; PostgreSQL needs a named cursor")
+    for i in range(5):
+        make_report("papierkorb-voll", (51.5115 + i * 0.0005, 7.4650))
+    cursors = []
+
+    def spy(conn, cursor, statement, parameters, context, executemany):
+        if "report_supporter" in statement:
+            cursors.append(type(cursor).__name__)
+
+    sa.event.listen(db.engine, "before_cursor_execute", spy)
+    try:
+        with app_ctx.test_request_context("/"):
+            lines = "".join(export.csv_chunks("de", 2)).splitlines()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", spy)
+    assert len(lines) == 6
+    assert cursors == ["ServerCursor"]
