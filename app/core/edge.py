@@ -28,6 +28,13 @@ class NulByteRefused(BadRequest):
     description = "The request contains a NUL character (%00), which is not allowed."
 
 
+class NamelessFieldRefused(BadRequest):
+    """A multipart part without a name: no view reads it, and checks that look at every field
+    name (ours below, Flask-WTF's CSRF token search) would trip over its name ``None``."""
+
+    description = "The request contains a form field without a name."
+
+
 class TrustedProxies:
     """WSGI middleware: Werkzeug's ``ProxyFix`` for ``TRUSTED_PROXIES`` proxies (read per request,
     so a test can change it), which take the client's address from ``X-Forwarded-For`` and the
@@ -83,6 +90,10 @@ def _request_strings() -> Iterable[str]:
 
 def refuse_nul_bytes() -> None:
     """Before every other check (rate limits look up API keys, CSRF reads the form)."""
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and (
+        None in request.form or None in request.files
+    ):
+        raise NamelessFieldRefused()
     if any(NUL in text for text in _request_strings()):
         raise NulByteRefused()
 

@@ -129,7 +129,9 @@ def test_no_query_string_breaks_the_queue_map_or_exports(client, make_user, make
         "/inbox/export.geojson",
     ):
         response = client.get(f"{path}?{query}")
-        assert response.status_code == 200, (path, query)
+        # A NUL character is refused before the inbox sees it (tests/security/test_nul_bytes.py).
+        expected = 400 if "%00" in query else 200
+        assert response.status_code == expected, (path, query)
 
 
 def test_bad_values_are_explained(client, make_user):
