@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash
 
 from app.auth.models import Role, User
 from app.extensions import db
 from app.routing.models import Department
 
 MIN_PASSWORD_LENGTH = 12
+_DUMMY_SALT = "qmDummySalt0000a"  # as long as a real salt (16 characters)
 
 
 class AccountError(ValueError):
@@ -51,3 +54,28 @@ def departments_by_code(codes: Iterable[str]) -> list[Department]:
     if missing:
         raise AccountError(str(_l("Unknown department: %(codes)s", codes=", ".join(missing))))
     return found
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The enabled account with this e-mail and password, else ``None``.
+
+    The password is hashed whether the account exists, is disabled or not: an unknown address
+    costs the same scrypt work as a known one, so the answer's timing does not tell which
+    accounts exist."""
+    user = db.session.execute(
+        db.select(User).where(User.email == email.strip().lower())
+    ).scalar_one_or_none()
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if user.check_password(password) and user.is_enabled:
+        return user
+    return None
+
+
+def _dummy_hash() -> str:
+    """A stored-hash string of the configured method and parameters that no password matches:
+    checking against it runs the same key derivation as a real account's hash (Werkzeug hashes
+    the attempt with the method and salt given, then compares)."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    return f"{method}${_DUMMY_SALT}$no-password-hashes-to-this"

@@ -10,9 +10,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import throttle
 from app.auth.forms import LoginForm
-from app.auth.models import User
+from app.auth.services import authenticate
 from app.core.db import utcnow
 from app.extensions import db
+from app.web.limits import wait_text
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -31,38 +32,39 @@ def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
-    error, status = None, 200
+    error, status, headers = None, 200, {}
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         address = request.remote_addr or "unknown"
-        wait = throttle.seconds_blocked(email, address)
+        known = throttle.known_device(request.cookies, email)
+        wait = throttle.seconds_blocked(email, address, known_device=known)
         if wait:
-            error = _(
-                "Too many failed attempts. Please wait %(minutes)d minutes and try again.",
-                minutes=max(1, (wait + 59) // 60),
-            )
-            status = 429
+            error = " ".join((_("Too many failed attempts."), wait_text(wait)))
+            status, headers = 429, {"Retry-After": str(wait)}
         else:
-            user = db.session.execute(
-                db.select(User).where(User.email == email)
-            ).scalar_one_or_none()
-            if user is not None and user.is_enabled and user.check_password(form.password.data):
-                throttle.clear_account(email)
+            user = authenticate(email, form.password.data)
+            if user is not None:
+                throttle.record_success(email, address)
                 login_user(user)
                 user.last_login_at = utcnow()
                 db.session.commit()
-                return redirect(_safe_next(request.args.get("next")))
+                response = redirect(_safe_next(request.args.get("next")))
+                throttle.remember_device(response, request.cookies, email)
+                return response
             throttle.record_failure(email, address)
             error = _("E-mail or password is wrong.")
             status = 401
     elif request.method == "POST":
         status = 400
-    response = render_template("auth/login.html", form=form, error=error)
-    return response, status, ({"Retry-After": "900"} if status == 429 else {})
+    return render_template("auth/login.html", form=form, error=error), status, headers
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    # Ends the account's sessions on the server: a copy of the session cookie kept from before
+    # is refused from now on (the stamp in it no longer matches).
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     return redirect(url_for("auth.login", logged_out=1))
