@@ -37,3 +37,38 @@ class PhotoRejected(DraftInvalid):
     def __init__(self, code: str, message: str | LazyString, status: int = 422) -> None:
         self.code = code
         super().__init__({"photos": message}, status)
+
+
+# How long a client is asked to wait when the database cannot be reached (seconds).
+DATABASE_RETRY_AFTER = 5
+
+
+def database_unavailable_message() -> str:
+    from flask_babel import gettext as _
+
+    return _(
+        "The service is not available for a moment. Nothing was saved. Please try again in a "
+        "minute."
+    )
+
+
+def discard_broken_session() -> None:
+    """Roll back and drop the request's session after its connection was lost."""
+    import logging
+
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the session is dropped anyway
+        logging.getLogger(__name__).debug("rollback after a lost connection failed")
+    db.session.remove()
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True for a lost or refused database connection (as opposed to a bad statement)."""
+    import sqlalchemy as sa
+
+    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.TimeoutError)

@@ -353,6 +353,19 @@ for _code in default_exceptions:
 
 @bp.errorhandler(Exception)
 def _unexpected(error: Exception):
+    from app.core.errors import (
+        DATABASE_RETRY_AFTER,
+        database_unavailable_message,
+        discard_broken_session,
+        is_database_unavailable,
+    )
+
+    if is_database_unavailable(error):
+        log.warning("Database not reachable: %s", type(error).__name__)
+        discard_broken_session()
+        response = error_response(503, database_unavailable_message())
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
     log.exception("Partner API request failed")
     db.session.rollback()
     return error_response(500)

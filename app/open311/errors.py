@@ -19,7 +19,13 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, default_exceptions
 
-from app.core.errors import DraftInvalid
+from app.core.errors import (
+    DATABASE_RETRY_AFTER,
+    DraftInvalid,
+    database_unavailable_message,
+    discard_broken_session,
+    is_database_unavailable,
+)
 from app.extensions import db
 from app.open311.render import FORMATS, respond
 
@@ -118,6 +124,14 @@ def install(bp: Blueprint) -> None:
 
     @bp.errorhandler(Exception)
     def _unexpected(error: Exception):
+        if is_database_unavailable(error):
+            log.warning("Database not reachable: %s", type(error).__name__)
+            discard_broken_session()
+            return error_response(
+                503,
+                [database_unavailable_message()],
+                {"Retry-After": str(DATABASE_RETRY_AFTER)},
+            )
         log.exception("Open311 request failed")
         db.session.rollback()
         return error_response(500, [GENERIC_MESSAGES[500]])

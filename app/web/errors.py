@@ -194,6 +194,47 @@ def server_error(error: InternalServerError):
     )
 
 
+def database_unavailable(error: Exception):
+    """The database cannot be reached for a moment: 503 with Retry-After, never a trace. The
+    transaction was rolled back, so nothing was half written and no reference was handed out;
+    the next request gets a fresh connection (``pool_pre_ping``)."""
+    from app.core.errors import (
+        DATABASE_RETRY_AFTER,
+        database_unavailable_message,
+        discard_broken_session,
+        is_database_unavailable,
+    )
+
+    if not is_database_unavailable(error):
+        raise error
+    current_app.logger.warning("Database not reachable: %s", type(error).__name__)
+    discard_broken_session()
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+    message = database_unavailable_message()
+    if request.path.startswith("/open311"):
+        from app.open311.errors import error_response
+
+        return error_response(503, [message], headers)
+    wants_json = (
+        request.endpoint in JSON_ENDPOINTS
+        or request.path.startswith(API_PREFIXES)
+        or request.path.endswith((".json", ".geojson", ".csv"))
+        or request.accept_mimetypes.best == "application/json"
+    )
+    if wants_json:
+        return jsonify({"error": message}), 503, headers
+    if _is_report_post():
+        message = _(
+            "Your report could not be sent: the service is not available for a moment. Please "
+            "go back, check that your entries are still there, and send it again in a minute. "
+            "In an emergency call %(number)s.",
+            number=_emergency_number(),
+        )
+    # The plain page for staff too: the staff layout would ask the database for the account.
+    page, status = _page(503, _("Not available for a moment"), message)
+    return page, status, headers
+
+
 def _emergency_number() -> str:
     from app.cities.settings import city
 
@@ -211,3 +252,7 @@ def register_error_pages(app: Flask) -> None:
     app.register_error_handler(RateLimitExceeded, too_many_requests)
     app.register_error_handler(NulByteRefused, nul_refused)
     app.register_error_handler(InternalServerError, server_error)
+    import sqlalchemy as sa
+
+    for error_class in (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError):
+        app.register_error_handler(error_class, database_unavailable)
