@@ -109,6 +109,9 @@ class Config:
         self.DELIVERY_BACKOFF_SECONDS = _float("DELIVERY_BACKOFF_SECONDS", 30.0)
         self.DELIVERY_BACKOFF_CAP = _float("DELIVERY_BACKOFF_CAP", 6 * 3600.0)
         self.SENDER_TIMEOUT = _float("SENDER_TIMEOUT", 10.0)
+        # Webhook and Open311 senders connect only to public addresses; set this for partners
+        # inside the city's own network (loopback, private, link-local addresses).
+        self.SENDER_ALLOW_PRIVATE_NETWORKS = _bool("SENDER_ALLOW_PRIVATE_NETWORKS", False)
         # Outgoing e-mail (forwarding, notifications). Empty host: e-mail deliveries wait.
         self.SMTP_HOST = env.get("SMTP_HOST", "localhost")
         self.SMTP_PORT = _int("SMTP_PORT", 25)
@@ -151,6 +154,7 @@ class TestConfig(Config):
         self.SMTP_HOST = ""  # tests start a real SMTP server and point here
         self.TELEGRAM_API_URL = ""
         self.DELIVERY_BACKOFF_SECONDS = 0.0
+        self.SENDER_ALLOW_PRIVATE_NETWORKS = True  # partners are local servers on 127.0.0.1
         # Hundreds of test accounts: a cheap hash keeps the suite fast (login tests still
         # verify against whatever method the hash names).
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name

@@ -30,6 +30,11 @@ from app.auth.services import MIN_PASSWORD_LENGTH, AccountError, create_user
 from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
 from app.extensions import db
 from app.forwarding import senders
+from app.forwarding.senders.policy import (
+    SECRET_ENV_PREFIX,
+    is_allowed_secret_env,
+    literal_host_problem,
+)
 from app.geo.index import is_valid_coordinate
 from app.geo.models import District
 from app.geo.service import district_index
@@ -77,6 +82,7 @@ LANG_CONFIG_KEYS = ("lang", "locale")
 # environment variable that holds it).
 SECRET_KEY_PATTERN = re.compile(r"secret|passw|token|api_?key|credential|private_?key", re.I)
 ENV_NAME_PATTERN = re.compile(r"[A-Z_][A-Z0-9_]{0,127}")
+EXAMPLE_SECRET_ENV = SECRET_ENV_PREFIX + "EDG_WEBHOOK_SECRET"
 
 
 class AdminInvalid(Exception):
@@ -480,8 +486,9 @@ def config_keys_of(method: str) -> dict[str, str]:
 
 
 def env_is_set(name: str) -> bool:
-    """Whether the environment variable ``name`` has a value on this server (never its value)."""
-    return bool(os.environ.get(name))
+    """Whether the sender's environment variable ``name`` (``QM_SENDER_…``) has a value on this
+    server — never its value, and nothing about other variables."""
+    return is_allowed_secret_env(name) and bool(os.environ.get(name))
 
 
 def format_forward_config(config: Mapping[str, Any] | None) -> str:
@@ -533,15 +540,38 @@ def _valid_service_codes(value: Any) -> bool:
 def _setting_problem(key: str, value: Any) -> LazyString | None:
     """What is wrong with one setting of the kinds the senders know, if anything."""
     if key.endswith("_env"):
-        if isinstance(value, str) and ENV_NAME_PATTERN.fullmatch(value):
-            return None
-        return _l(
-            "“%(key)s” is the name of an environment variable (capital letters, digits and "
-            "“_”, e.g. EDG_WEBHOOK_SECRET), not the secret itself.",
-            key=key,
-        )
+        if not (isinstance(value, str) and ENV_NAME_PATTERN.fullmatch(value)):
+            return _l(
+                "“%(key)s” is the name of an environment variable (capital letters, digits and "
+                "“_”, e.g. %(example)s), not the secret itself.",
+                key=key,
+                example=EXAMPLE_SECRET_ENV,
+            )
+        if not is_allowed_secret_env(value):
+            # Other variables hold the server's own secrets (SECRET_KEY, DATABASE_URL …).
+            return _l(
+                "“%(key)s”: only environment variables whose names start with %(prefix)s can "
+                "be used for forwarding, so that no other secret of the server can be sent. "
+                "Set the secret on the server as e.g. %(example)s and enter that name.",
+                key=key,
+                prefix=SECRET_ENV_PREFIX,
+                example=EXAMPLE_SECRET_ENV,
+            )
+        return None
     if key in URL_CONFIG_KEYS and not _is_web_url(value):
         return _l("“%(key)s” must be a web address starting with https:// or http://.", key=key)
+    if (
+        key in URL_CONFIG_KEYS
+        and not current_app.config.get("SENDER_ALLOW_PRIVATE_NETWORKS")
+        and (host := literal_host_problem(value))
+    ):
+        return _l(
+            "“%(key)s” points to this server or to a private network (%(host)s). Forwarding "
+            "goes only to public addresses unless the server allows private networks "
+            "(SENDER_ALLOW_PRIVATE_NETWORKS).",
+            key=key,
+            host=host,
+        )
     if key in LANG_CONFIG_KEYS and value not in LANGS:
         return _l("“%(key)s” must be one of: %(langs)s.", key=key, langs=", ".join(LANGS))
     if key == "to":
@@ -570,8 +600,9 @@ def _forward_config_problems(
             _l(
                 "Secrets are never stored here: %(keys)s. Put the secret in an environment "
                 "variable on the server and give only its name, in a key ending in “_env” "
-                "(e.g. “secret_env”: “EDG_WEBHOOK_SECRET”).",
+                "(e.g. “secret_env”: “%(example)s”).",
                 keys=", ".join(f"“{k}”" for k in secret_keys),
+                example=EXAMPLE_SECRET_ENV,
             )
         ]
     problems: list[str | LazyString] = []

@@ -570,7 +570,7 @@ def _forwarding_help(department: Department | None, form: f.DepartmentForm) -> l
         keys = []
         for key, text in svc.config_keys_of(method).items():
             env = config.get(key) if key.endswith("_env") else None
-            if not is_allowed_secret_env(env):  # nothing is said about other variables
+            if not svc.is_allowed_secret_env(env):  # nothing is said about other variables
                 env = None
             keys.append(
                 {

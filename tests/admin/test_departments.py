@@ -111,7 +111,7 @@ def test_deactivating_a_department_without_rules_needs_no_confirmation(as_admin,
 
 WEBHOOK = {
     "url": "https://partner.example/quartiersmelder/tickets",
-    "secret_env": "QM_TEST_EDG_WEBHOOK_SECRET",
+    "secret_env": "QM_SENDER_TEST_EDG_WEBHOOK_SECRET",
     "lang": "de",
 }
 
@@ -212,7 +212,7 @@ def test_an_open311_config_needs_endpoint_and_service_code_map(as_admin, reseed_
 
     config = {
         "endpoint": "https://open311.partner.example/v2",
-        "api_key_env": "QM_TEST_EDG_OPEN311_KEY",
+        "api_key_env": "QM_SENDER_TEST_EDG_OPEN311_KEY",
         "service_code_map": {"papierkorb-voll": "101"},
     }
     response = as_admin.post(
@@ -318,37 +318,40 @@ def test_forwarding_needs_an_address_and_notices_need_the_email(as_admin, reseed
 def test_the_page_tells_whether_named_environment_variables_are_set(
     as_admin, reseed_city, monkeypatch
 ):
-    monkeypatch.setenv("QM_TEST_EDG_WEBHOOK_SECRET", "the-secret-value")
-    monkeypatch.delenv("QM_TEST_EDG_OPEN311_KEY", raising=False)
+    monkeypatch.setenv("QM_SENDER_TEST_EDG_WEBHOOK_SECRET", "the-secret-value")
+    monkeypatch.delenv("QM_SENDER_TEST_EDG_OPEN311_KEY", raising=False)
     edg = fresh(Department, code="edg")
     edg.forward_method = "webhook"
-    edg.forward_config = {**WEBHOOK, "api_key_env": "QM_TEST_EDG_OPEN311_KEY"}
+    edg.forward_config = {**WEBHOOK, "api_key_env": "QM_SENDER_TEST_EDG_OPEN311_KEY"}
     db.session.commit()
 
     page = as_admin.text(as_admin.get(f"/admin/departments/{edg.id}"))
-    assert "Environment variable QM_TEST_EDG_WEBHOOK_SECRET is set on this server." in page
-    assert "Environment variable QM_TEST_EDG_OPEN311_KEY is not set on this server." in page
+    assert "Environment variable QM_SENDER_TEST_EDG_WEBHOOK_SECRET is set on this server." in page
+    assert "Environment variable QM_SENDER_TEST_EDG_OPEN311_KEY is not set on this server." in page
     assert "the-secret-value" not in page
 
-    monkeypatch.delenv("QM_TEST_EDG_WEBHOOK_SECRET")
-    monkeypatch.setenv("QM_TEST_EDG_OPEN311_KEY", "another-secret")
+    monkeypatch.delenv("QM_SENDER_TEST_EDG_WEBHOOK_SECRET")
+    monkeypatch.setenv("QM_SENDER_TEST_EDG_OPEN311_KEY", "another-secret")
     page = as_admin.text(as_admin.get(f"/admin/departments/{edg.id}"))
-    assert "Environment variable QM_TEST_EDG_WEBHOOK_SECRET is not set on this server." in page
-    assert "Environment variable QM_TEST_EDG_OPEN311_KEY is set on this server." in page
+    assert (
+        "Environment variable QM_SENDER_TEST_EDG_WEBHOOK_SECRET is not set on this server." in page
+    )
+    assert "Environment variable QM_SENDER_TEST_EDG_OPEN311_KEY is set on this server." in page
     assert "another-secret" not in page
 
     # a refused form tells about the variables named in what was entered
-    monkeypatch.setenv("QM_TEST_OTHER_SECRET", "x")
+    monkeypatch.setenv("QM_SENDER_TEST_OTHER_SECRET", "x")
     response = as_admin.post(
         f"/admin/departments/{edg.id}",
         edg_form(
             edg,
-            forward_config=json.dumps({"secret_env": "QM_TEST_OTHER_SECRET"}),
+            forward_config=json.dumps({"secret_env": "QM_SENDER_TEST_OTHER_SECRET"}),
         ),
     )
     assert response.status_code == 422
-    assert "Environment variable QM_TEST_OTHER_SECRET is set on this server." in as_admin.text(
-        response
+    assert (
+        "Environment variable QM_SENDER_TEST_OTHER_SECRET is set on this server."
+        in as_admin.text(response)
     )
 
 
@@ -367,3 +370,61 @@ def test_the_page_tells_whether_a_partner_token_exists(as_admin, reseed_city):
     response = as_admin.post(f"/admin/departments/{edg.id}", edg_form(edg))
     assert response.status_code == 302, as_admin.text(response)
     assert fresh(Department, code="edg").partner_token_hash == "0" * 64
+
+
+def test_only_sender_variables_and_public_addresses_can_be_configured(
+    as_admin, reseed_city, app_ctx, monkeypatch
+):
+    """A department's settings cannot make the worker send a server secret (SECRET_KEY …) or
+    send anything to this server or the internal network."""
+    monkeypatch.setenv("SECRET_KEY", "the-servers-own-secret")
+    edg = fresh(Department, code="edg")
+    url = f"/admin/departments/{edg.id}"
+    before = edg_state()
+    open311 = {"endpoint": "https://open311.partner.example/v2", "service_code_map": {}}
+    for method, config in (
+        ("webhook", {**WEBHOOK, "secret_env": "SECRET_KEY"}),
+        ("webhook", {**WEBHOOK, "secret_env": "DATABASE_URL"}),
+        ("open311", {**open311, "api_key_env": "SMTP_PASSWORD"}),
+        ("open311", {**open311, "api_key_env": "QM_SENDER_"}),
+    ):
+        response = as_admin.post(
+            url, edg_form(edg, forward_method=method, forward_config=json.dumps(config))
+        )
+        assert response.status_code == 422, config
+        page = as_admin.text(response)
+        assert "only environment variables whose names start with QM_SENDER_ can be used" in page
+        # Nothing is said about whether a server variable is set.
+        assert "Environment variable SECRET_KEY" not in page
+        assert "the-servers-own-secret" not in page
+    assert edg_state() == before
+
+    monkeypatch.setitem(app_ctx.config, "SENDER_ALLOW_PRIVATE_NETWORKS", False)
+    for address in (
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://10.20.30.40/tickets",
+        "http://[::1]:5000/x",
+        "http://[::ffff:192.168.0.1]/x",
+    ):
+        response = as_admin.post(
+            url,
+            edg_form(
+                edg,
+                forward_method="webhook",
+                forward_config=json.dumps({**WEBHOOK, "url": address}),
+            ),
+        )
+        assert response.status_code == 422, address
+        assert "points to this server or to a private network" in as_admin.text(response)
+    assert edg_state() == before
+
+    # A partner inside the city's network, where the server allows it.
+    monkeypatch.setitem(app_ctx.config, "SENDER_ALLOW_PRIVATE_NETWORKS", True)
+    config = {**WEBHOOK, "url": "https://10.20.30.40/tickets"}
+    response = as_admin.post(
+        url, edg_form(edg, forward_method="webhook", forward_config=json.dumps(config))
+    )
+    assert response.status_code == 302, as_admin.text(response)
+    assert edg_state()[:2] == ("webhook", config)

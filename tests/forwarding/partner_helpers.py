@@ -15,7 +15,7 @@ from app.routing.models import Department
 from tests.fakes.webhook_sink import webhook_sink  # noqa: F401 (fixture)
 
 SECRET = "test-webhook-secret-0123456789"
-SECRET_ENV = "QM_TEST_EDG_WEBHOOK_SECRET"
+SECRET_ENV = "QM_SENDER_TEST_EDG_WEBHOOK_SECRET"
 PAPIERKORB = "papierkorb-voll"  # routed to EDG by the Dortmund rules
 FRIEDENSPLATZ = (51.5136, 7.4653)
 

@@ -23,7 +23,7 @@ from tests.forwarding.partner_helpers import (  # noqa: F401 (fixtures)
 )
 from tests.images import jpeg
 
-KEY_ENV = "QM_TEST_EDG_OPEN311_KEY"
+KEY_ENV = "QM_SENDER_TEST_EDG_OPEN311_KEY"
 
 
 @pytest.fixture
@@ -127,12 +127,12 @@ def test_an_unmapped_category_or_missing_key_fails_without_a_request(
         "open311",
         {
             "endpoint": edg_open311.url,
-            "api_key_env": "QM_NOT_SET_ANYWHERE",
+            "api_key_env": "QM_SENDER_NOT_SET_ANYWHERE",
             "default_service_code": "1",
         },
     )
     result = sender.send(delivery)
-    assert not result.ok and not result.retryable and "QM_NOT_SET_ANYWHERE" in result.error
+    assert not result.ok and not result.retryable and "QM_SENDER_NOT_SET_ANYWHERE" in result.error
     assert edg_open311.received == []
     configure("edg", "open311", {"endpoint": edg_open311.url, "default_service_code": "1"})
     assert sender.send(delivery).ok  # no key configured: none sent

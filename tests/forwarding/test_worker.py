@@ -58,6 +58,7 @@ def worker_env(app) -> dict[str, str]:
             "SENDER_TIMEOUT": "10",
             "DELIVERY_BACKOFF_SECONDS": "0",
             SECRET_ENV: SECRET,
+            "SENDER_ALLOW_PRIVATE_NETWORKS": "1",  # the partners are local test servers
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
             # The child refuses connections beyond this machine, like the tests themselves.

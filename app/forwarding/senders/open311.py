@@ -4,7 +4,7 @@ contractor may run one).
 Department ``forward_config``::
 
     {"endpoint": "https://open311.partner.example/v2",   # base URL; POST {endpoint}/requests.json
-     "api_key_env": "EDG_OPEN311_API_KEY",               # env variable with the api_key (optional)
+     "api_key_env": "QM_SENDER_EDG_OPEN311_KEY",         # env variable with the api_key (optional)
      "jurisdiction_id": "dortmund.de",                   # optional
      "service_code_map": {"papierkorb-voll": "101", "wilder-muell": "102"},
      "default_service_code": "100",                      # optional, for unmapped categories
@@ -32,12 +32,13 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from app.forwarding.senders.base import Sender, SendResult, register_sender
+from app.forwarding.senders.policy import secret_from_env
 from app.forwarding.senders.webhook import (
     USER_AGENT,
+    checked_destination,
     classify_status,
     http_client,
     preload,
-    secret_from_env,
     short_text,
     transport_failure,
 )
@@ -156,6 +157,9 @@ class Open311Sender(Sender):
         api_key, problem = secret_from_env(config, "api_key_env")
         if problem:
             return SendResult.failure(problem, retryable=False)
+        target, refused = checked_destination(self.app, requests_url(str(endpoint)))
+        if refused is not None:
+            return refused
         category = report.category.code
         service_code = (config.get("service_code_map") or {}).get(category) or config.get(
             "default_service_code"
@@ -173,10 +177,13 @@ class Open311Sender(Sender):
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
             "Idempotency-Key": delivery.idempotency_key,
+            **target.headers,
         }
         try:
             with http_client(self.timeout) as client:
-                response = client.post(requests_url(str(endpoint)), data=fields, headers=headers)
+                response = client.post(
+                    target.url, data=fields, headers=headers, extensions=target.extensions
+                )
         except Exception as exc:  # noqa: BLE001 - every failure becomes a result
             return transport_failure(exc, self.timeout)
         if not response.is_success:

@@ -3,7 +3,7 @@
 Department ``forward_config``::
 
     {"url": "https://partner.example/quartiersmelder/tickets",
-     "secret_env": "EDG_WEBHOOK_SECRET",   # name of the environment variable with the secret
+     "secret_env": "QM_SENDER_EDG_WEBHOOK_SECRET",   # the environment variable with the secret
      "lang": "de"}                          # language of names and labels (optional)
 
 Request: ``POST url`` with ``Content-Type: application/json`` and
@@ -37,7 +37,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import ssl
 import time
 from typing import TYPE_CHECKING, Any
@@ -45,6 +44,12 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from app.forwarding.senders.base import Sender, SendResult, register_sender
+from app.forwarding.senders.policy import (
+    DestinationRefused,
+    DestinationUnresolved,
+    destination,
+    secret_from_env,
+)
 
 if TYPE_CHECKING:
     from app.core.outbox import Delivery
@@ -113,15 +118,15 @@ def department_of(delivery: Delivery) -> Department | None:
     ).scalar_one_or_none()
 
 
-def secret_from_env(config: dict[str, Any], key: str) -> tuple[str | None, str | None]:
-    """(secret, error): the value of the environment variable named by ``config[key]``."""
-    name = config.get(key)
-    if not name:
-        return None, None
-    value = os.environ.get(str(name), "")
-    if not value:
-        return None, f"environment variable {name} ({key}) is not set"
-    return value, None
+def checked_destination(app, url: str):
+    """(destination, None) or (None, failure): where ``url`` may be sent (see ``policy``)."""
+    try:
+        allow = bool(app.config.get("SENDER_ALLOW_PRIVATE_NETWORKS"))
+        return destination(url, allow_private=allow), None
+    except DestinationRefused as exc:
+        return None, SendResult.failure(str(exc), retryable=False)
+    except DestinationUnresolved as exc:
+        return None, SendResult.failure(str(exc))
 
 
 def classify_status(status: int, detail: str = "") -> SendResult:
@@ -235,6 +240,9 @@ class WebhookSender(Sender):
         secret, problem = secret_from_env(config, "secret_env")
         if secret is None:
             return SendResult.failure(str(problem), retryable=False)
+        target, refused = checked_destination(self.app, str(url))
+        if refused is not None:
+            return refused
         try:
             data = payload(delivery, config.get("lang", "de"), report)
             body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -250,10 +258,13 @@ class WebhookSender(Sender):
             SIGNATURE_HEADER: sign(secret, timestamp, body),
             EVENT_HEADER: delivery.purpose,
             DELIVERY_HEADER: str(delivery.id),
+            **target.headers,
         }
         try:
             with http_client(self.timeout) as client:
-                response = client.post(str(url), content=body, headers=headers)
+                response = client.post(
+                    target.url, content=body, headers=headers, extensions=target.extensions
+                )
         except Exception as exc:  # noqa: BLE001 - every failure becomes a result
             return transport_failure(exc, self.timeout)
         if not response.is_success:
