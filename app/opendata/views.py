@@ -7,19 +7,24 @@ the client's ETag or date is still current, and cacheable for 60 s.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+import click
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     render_template,
     request,
+    send_from_directory,
     stream_with_context,
 )
 from flask_babel import format_datetime
 from werkzeug.http import http_date, is_resource_modified
 
-from app.opendata import export
+from app.opendata import export, snapshots
 from app.opendata.config import licence
 from app.web.views import current_lang
 
@@ -30,6 +35,7 @@ bp = Blueprint(
     template_folder="templates",
     static_folder="static",
     static_url_path="/assets",
+    cli_group="open-data",
 )
 
 MAX_AGE = 60
@@ -54,6 +60,7 @@ def index():
     return render_template(
         "opendata/index.html",
         fields=export.FIELDS,
+        snapshots=snapshots.snapshots(),
         licence=licence(),
         last_modified=format_datetime(stamp.last_modified, "medium")
         if stamp.last_modified
@@ -93,3 +100,25 @@ def reports_csv():
 @bp.get("/reports.geojson")
 def reports_geojson():
     return _file("geojson", "application/geo+json", export.geojson_chunks)
+
+
+@bp.get("/snapshots/<name>")
+def snapshot(name: str):
+    """A dated snapshot (``reports-2026-11-30.csv.gz``); it never changes once the day is over."""
+    if not snapshots.NAME.match(name):
+        abort(404)
+    response = send_from_directory(
+        snapshots.snapshot_dir(), name, mimetype="application/gzip", as_attachment=True
+    )
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.cli.command("snapshot")
+@click.option("--date", "day", default=None, help="Date of the snapshot (default: today).")
+def snapshot_command(day: str | None) -> None:
+    """Write today's open-data snapshot (CSV and GeoJSON, gzip) and prune old ones."""
+    tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Berlin"))
+    when = date.fromisoformat(day) if day else datetime.now(tz).date()
+    for written in snapshots.write_snapshot(when):
+        click.echo(f"{written.name}: {written.size:,} bytes")

@@ -119,6 +119,7 @@ GET    /open-data/                                                             o
 GET    /open-data/assets/<path:filename>                                       ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /open-data/reports.csv                                                  ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /open-data/reports.geojson                                              ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+GET    /open-data/snapshots/<name>                                             404    404    404    404    404    404    404    404    404    404
 GET    /statistik                                                              ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /statistik.csv                                                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /statistik/<table>.csv                                                  ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
@@ -544,6 +545,8 @@ PARAMS: dict[str, Any] = {
     },
     "/open311/<path:rest>": lambda w: {"rest": "v3/requests.json"},
     "/statistik/<table>.csv": lambda w: {"table": "overview"},
+    # no snapshot is written in the matrix's world: the same 404 for everybody
+    "/open-data/snapshots/<name>": lambda w: {"name": "reports-2000-01-01.csv.gz"},
     "/statistik/bezirk/<number>": lambda w: {"number": "04"},
     "/statistik/bezirk/<number>.csv": lambda w: {"number": "04"},
     "/open311/v2/services/<service_code>.<fmt>": lambda w: {"service_code": "unsicherer-ort"},
