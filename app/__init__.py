@@ -62,6 +62,9 @@ def create_app(config: Config | None = None) -> Flask:
     from app.publicmap import register as register_publicmap
 
     register_publicmap(app)
+    from app.statistics import register as register_statistics
+
+    register_statistics(app)
 
     from app.cli import register_cli
 

@@ -18,6 +18,7 @@ from app.reports.models import (
     ResponseTemplate,
 )
 from app.routing.models import Department, RoutingRule
+from app.statistics.models import StatCell, StatCellDetail
 
 __all__ = [
     "ApiKey",
@@ -38,5 +39,7 @@ __all__ = [
     "ResponseTemplate",
     "ReporterContact",
     "RoutingRule",
+    "StatCell",
+    "StatCellDetail",
     "User",
 ]

@@ -20,6 +20,8 @@ from config import TestConfig  # noqa: E402
 
 # Tables holding what residents and staff create; the seeded city configuration stays.
 RUNTIME_TABLES = (
+    "stat_cell_detail",
+    "stat_cell",
     "delivery_attempt",
     "delivery",
     "report_event",

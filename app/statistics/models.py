@@ -1,0 +1,65 @@
+"""The statistics rollup: per month × district × category, kept current with the reports.
+
+A *cell* is the reports of one category received in one district in one (local) month. Its
+row in ``stat_cell`` holds the additive counts; ``stat_cell_detail`` holds the counts that have
+a key of their own (resolution days, month of closing, department, answer, outcome). Both are
+derived data: ``app/statistics/rollup.py`` recomputes a cell from the reports whenever one of
+its reports changes, and ``flask statistics rebuild`` recomputes everything.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.reports.models import Report
+
+# A cell's reports are found by category, district and the UTC range of the month.
+ix_report_category_district_created = sa.Index(
+    "ix_report_category_district_created",
+    Report.__table__.c.category_id,
+    Report.__table__.c.district_id,
+    Report.__table__.c.created_at,
+)
+
+NO_DISTRICT = 0  # the district key of reports outside every district
+
+
+class StatCell(db.Model):
+    """Counts of the reports of one category received in one district in one month."""
+
+    __tablename__ = "stat_cell"
+
+    month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # 202603
+    district_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # 0: none
+    category_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    received: Mapped[int] = mapped_column(default=0)
+    # With a target (due date), not closed as duplicate or rejected: the in-time base.
+    with_target: Mapped[int] = mapped_column(default=0)
+    # … of those, closed (their outcome is known); open ones count once past due.
+    target_closed: Mapped[int] = mapped_column(default=0)
+    # … of those, closed as resolved at or before the due date.
+    resolved_in_time: Mapped[int] = mapped_column(default=0)
+    resolved: Mapped[int] = mapped_column(default=0)
+    closed: Mapped[int] = mapped_column(default=0)
+    supporters: Mapped[int] = mapped_column(default=0)
+    # Bumped at every recomputation: the row lock that serialises two of them.
+    version: Mapped[int] = mapped_column(default=0)
+
+
+class StatCellDetail(db.Model):
+    """A keyed count of a cell: ``measure`` says what ``key`` is (see ``rollup.MEASURES``)."""
+
+    __tablename__ = "stat_cell_detail"
+    __table_args__ = (
+        # Reads ask for some measures over a range of months.
+        sa.Index("ix_stat_cell_detail_measure_month", "measure", "month"),
+    )
+
+    month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    district_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    category_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    measure: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,643 @@
+"""Keeping the statistics rollup current: a cell is recomputed from its reports whenever one of
+them changes, in the same transaction.
+
+Session hooks note which reports changed in a way the statistics see (a new report, a status or
+place or category change, a re-route, a partner's "not ours", a ticket, a routing copy, a "me
+too"); just before the commit, every cell those reports are in (and were in) is locked, counted
+anew from the reports and written. Counting a cell anew instead of adding deltas keeps the
+rollup right whatever path changed a report; a cell holds one category in one district in one
+month, so it is small. ``rebuild`` counts everything (``flask statistics rebuild``, after a bulk
+import that bypassed the ORM).
+
+Only non-personal columns are read: the report's category, district, department, status and
+times, the answers to list questions of sensitive categories, and from the event log the kinds
+and department codes — never free text, contact data or a point.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy import orm
+
+from app.core.enums import OPEN_STATUSES, AttributeType, ReportStatus, RuleAction
+from app.core.events import ReportEvent
+from app.core.outbox import Delivery
+from app.reports.models import Category, CategoryAttribute, Report, ReportCopy
+from app.routing.models import Department, RoutingRule
+from app.statistics.models import NO_DISTRICT, StatCell, StatCellDetail
+
+log = logging.getLogger(__name__)
+
+# What the key of a ``stat_cell_detail`` row means, per measure.
+MEASURES = {
+    "closed": "local month the report was closed, YYYYMM (for the backlog at a month's end)",
+    "days": "calendar days from receipt to resolution, of resolved reports",
+    "open_due": "local due date, YYYY-MM-DD, of open reports with a target",
+    "reached": "id of a department the report was with at some point",
+    "passed_on": "id of a department that re-routed the report elsewhere",
+    "returned": "id of a department (partner) that returned the ticket as not theirs",
+    "ticket": "id of a department the ticket was sent to (forwarding)",
+    "answer": "code=value of a list question of a sensitive category",
+    "lighting": "outcome of reports with a lighting check: resolved, not_resolvable, "
+    "other_closed, open",
+}
+FORWARD = "forward"  # app.forwarding.outbox.FORWARD: a ticket to a department
+EVENT_KINDS = (
+    "submitted",
+    "rerouted",
+    "category_changed",
+    "location_changed",
+    "partner_returned",
+    "supporter_added",
+)
+LIST_TYPES = (AttributeType.SINGLEVALUELIST, AttributeType.MULTIVALUELIST)
+NOT_COUNTED_FOR_TARGET = frozenset({ReportStatus.DUPLICATE, ReportStatus.REJECTED})
+# The copy rule whose copies are "lighting checks": a condition on this answer (city.json
+# ``statistics.lighting_check`` may name another).
+DEFAULT_LIGHTING_CHECK = {"attribute": "reasons", "value": "dark"}
+
+_REPORTS = "qm_statistics_reports"
+_CELLS = "qm_statistics_cells"
+# A change to one of these makes a report count differently.
+_COUNTED = (
+    "status",
+    "closed_at",
+    "due_at",
+    "district_id",
+    "district",
+    "category_id",
+    "category",
+    "department_id",
+    "department",
+    "attributes",
+    "created_at",
+)
+_PLACED = ("created_at", "district_id", "district", "category_id", "category")
+
+
+# --- months and days in the city's time zone ---------------------------------------------------
+
+
+def city_timezone() -> ZoneInfo:
+    name = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else "Europe/Berlin"
+    return ZoneInfo(name)
+
+
+def month_key(moment: datetime, tz: ZoneInfo) -> int:
+    """The local month of ``moment`` as 202603."""
+    local = moment.astimezone(tz)
+    return local.year * 100 + local.month
+
+
+def local_date(moment: datetime, tz: ZoneInfo) -> date:
+    return moment.astimezone(tz).date()
+
+
+def add_months(month: int, count: int) -> int:
+    index = (month // 100) * 12 + (month % 100 - 1) + count
+    return (index // 12) * 100 + index % 12 + 1
+
+
+def month_bounds(month: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants at which the local month begins and the next one begins."""
+    start = datetime(month // 100, month % 100, 1, tzinfo=tz)
+    following = add_months(month, 1)
+    end = datetime(following // 100, following % 100, 1, tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+# --- counting ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class CellKey:
+    month: int
+    district_id: int
+    category_id: int
+
+
+@dataclass
+class CellCounts:
+    received: int = 0
+    with_target: int = 0
+    target_closed: int = 0
+    resolved_in_time: int = 0
+    resolved: int = 0
+    closed: int = 0
+    supporters: int = 0
+    details: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def columns(self) -> dict[str, int]:
+        return {
+            "received": self.received,
+            "with_target": self.with_target,
+            "target_closed": self.target_closed,
+            "resolved_in_time": self.resolved_in_time,
+            "resolved": self.resolved,
+            "closed": self.closed,
+            "supporters": self.supporters,
+        }
+
+
+@dataclass
+class Trail:
+    """What the event log, the deliveries and the copies say about one report."""
+
+    reached: set[str] = field(default_factory=set)  # department codes
+    passed_on: set[str] = field(default_factory=set)
+    returned: set[str] = field(default_factory=set)
+    tickets: set[int] = field(default_factory=set)  # department ids
+    supporters: int = 0
+    lighting_check: bool = False
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """The non-personal facts of one report the statistics count."""
+
+    category_id: int
+    district_id: int | None
+    department_id: int | None
+    status: ReportStatus
+    created_at: datetime
+    closed_at: datetime | None
+    updated_at: datetime
+    due_at: datetime | None
+    answers: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RollupContext:
+    """What counting needs besides the reports: time zone, department codes, the list
+    questions of sensitive categories, and which copy rule means a lighting check."""
+
+    tz: ZoneInfo
+    department_ids: dict[str, int]
+    # sensitive category id → {question code: allowed answer keys}
+    answers: dict[int, dict[str, frozenset[str]]]
+    lighting_attribute: str
+    lighting_value: str
+
+    @property
+    def answer_codes(self) -> list[str]:
+        return sorted({code for spec in self.answers.values() for code in spec})
+
+
+def load_context(session: orm.Session) -> RollupContext:
+    from app.cities.settings import city
+
+    departments = dict(session.execute(sa.select(Department.code, Department.id)).all())
+    answers: dict[int, dict[str, frozenset[str]]] = {}
+    sensitive = session.execute(sa.select(Category.id).where(Category.is_sensitive.is_(True)))
+    for (category_id,) in sensitive:
+        answers[category_id] = {}
+    if answers:
+        for attribute in session.execute(
+            sa.select(CategoryAttribute).where(
+                CategoryAttribute.category_id.in_(list(answers)),
+                CategoryAttribute.datatype.in_(LIST_TYPES),
+            )
+        ).scalars():
+            answers[attribute.category_id][attribute.code] = frozenset(attribute.value_keys())
+    lighting = {
+        **DEFAULT_LIGHTING_CHECK,
+        **city().raw.get("statistics", {}).get("lighting_check", {}),
+    }
+    return RollupContext(
+        tz=city_timezone(),
+        department_ids=departments,
+        answers=answers,
+        lighting_attribute=str(lighting["attribute"]),
+        lighting_value=str(lighting["value"]),
+    )
+
+
+def cell_of(facts: ReportFacts, tz: ZoneInfo) -> CellKey:
+    return CellKey(
+        month_key(facts.created_at, tz),
+        facts.district_id if facts.district_id is not None else NO_DISTRICT,
+        facts.category_id,
+    )
+
+
+def lighting_outcome(status: ReportStatus) -> str:
+    if status == ReportStatus.RESOLVED:
+        return "resolved"
+    if status == ReportStatus.NOT_RESOLVABLE:
+        return "not_resolvable"
+    return "open" if status in OPEN_STATUSES else "other_closed"
+
+
+def count_report(counts: CellCounts, facts: ReportFacts, trail: Trail, ctx: RollupContext) -> None:
+    """Add one report to its cell's counts (the definitions the README explains)."""
+    tz = ctx.tz
+    details = counts.details
+    counts.received += 1
+    is_closed = facts.status not in OPEN_STATUSES
+    closed_at = facts.closed_at or (facts.updated_at if is_closed else None)
+    if is_closed and closed_at is not None:
+        counts.closed += 1
+        details["closed", str(month_key(closed_at, tz))] += 1
+    if facts.status == ReportStatus.RESOLVED and closed_at is not None:
+        counts.resolved += 1
+        days = (local_date(closed_at, tz) - local_date(facts.created_at, tz)).days
+        details["days", str(max(days, 0))] += 1
+    if facts.due_at is not None and facts.status not in NOT_COUNTED_FOR_TARGET:
+        counts.with_target += 1
+        if is_closed:
+            counts.target_closed += 1
+            if (
+                facts.status == ReportStatus.RESOLVED
+                and closed_at is not None
+                and closed_at <= facts.due_at
+            ):
+                counts.resolved_in_time += 1
+        else:
+            details["open_due", local_date(facts.due_at, tz).isoformat()] += 1
+    counts.supporters += trail.supporters
+
+    ids = ctx.department_ids
+    reached = {ids[code] for code in trail.reached if code in ids}
+    if facts.department_id is not None:
+        reached.add(facts.department_id)
+    for measure, departments in (
+        ("reached", reached),
+        ("passed_on", {ids[code] for code in trail.passed_on if code in ids}),
+        ("returned", {ids[code] for code in trail.returned if code in ids}),
+        ("ticket", trail.tickets),
+    ):
+        for department_id in departments:
+            details[measure, str(department_id)] += 1
+
+    questions = ctx.answers.get(facts.category_id)
+    if questions is None:
+        return  # answers and lighting checks are counted for sensitive categories only
+    for code, allowed in questions.items():
+        value = facts.answers.get(code)
+        values = value if isinstance(value, list) else [value]
+        for item in dict.fromkeys(values):
+            if isinstance(item, str) and item in allowed:
+                details["answer", f"{code}={item}"] += 1
+    if trail.lighting_check:
+        details["lighting", lighting_outcome(facts.status)] += 1
+
+
+# --- reading the reports of a cell (or of an id range) ------------------------------------------
+
+_REPORT_COLUMNS = (
+    Report.id,
+    Report.category_id,
+    Report.district_id,
+    Report.department_id,
+    Report.status,
+    Report.created_at,
+    Report.closed_at,
+    Report.updated_at,
+    Report.due_at,
+)
+
+
+def _facts(
+    session: orm.Session, ctx: RollupContext, conditions: list[Any], codes: list[str]
+) -> list[tuple[int, ReportFacts]]:
+    answer_columns = [Report.attributes[code] for code in codes]
+    rows = session.execute(sa.select(*_REPORT_COLUMNS, *answer_columns).where(*conditions))
+    result = []
+    width = len(_REPORT_COLUMNS)
+    for row in rows:
+        answers = {code: row[width + i] for i, code in enumerate(codes) if row[width + i]}
+        result.append(
+            (
+                row.id,
+                ReportFacts(
+                    category_id=row.category_id,
+                    district_id=row.district_id,
+                    department_id=row.department_id,
+                    status=ReportStatus(row.status),
+                    created_at=row.created_at,
+                    closed_at=row.closed_at,
+                    updated_at=row.updated_at,
+                    due_at=row.due_at,
+                    answers=answers,
+                ),
+            )
+        )
+    return result
+
+
+def _partner_code(actor: str) -> str | None:
+    kind, _sep, ident = actor.partition(":")
+    return ident if kind == "partner" and ident else None
+
+
+def _trails(
+    session: orm.Session, ctx: RollupContext, reports: Callable[[Any], Any]
+) -> dict[int, Trail]:
+    """Trails of the reports selected by ``reports(report_id_column)``."""
+    trails: dict[int, Trail] = {}
+    events = session.execute(
+        sa.select(
+            ReportEvent.report_id,
+            ReportEvent.kind,
+            ReportEvent.actor,
+            ReportEvent.data["department"].as_string(),
+            ReportEvent.data["old"].as_string(),
+            ReportEvent.data["new"].as_string(),
+        ).where(reports(ReportEvent.report_id), ReportEvent.kind.in_(EVENT_KINDS))
+    )
+    for report_id, kind, actor, department, old, new in events:
+        trail = trails.setdefault(report_id, Trail())
+        if kind == "supporter_added":
+            trail.supporters += 1
+        elif kind == "rerouted":
+            if old:
+                trail.passed_on.add(old)
+            if new:
+                trail.reached.add(new)
+        elif kind == "partner_returned":
+            code = _partner_code(actor)
+            if code:
+                trail.returned.add(code)
+                trail.reached.add(code)
+        elif department:
+            trail.reached.add(department)
+    tickets = session.execute(
+        sa.select(Delivery.report_id, Delivery.department_id).where(
+            reports(Delivery.report_id),
+            Delivery.purpose == FORWARD,
+            Delivery.department_id.is_not(None),
+        )
+    )
+    for report_id, department_id in tickets:
+        trails.setdefault(report_id, Trail()).tickets.add(department_id)
+    copies = session.execute(
+        sa.select(ReportCopy.report_id)
+        .join(RoutingRule, ReportCopy.routing_rule_id == RoutingRule.id)
+        .where(
+            reports(ReportCopy.report_id),
+            RoutingRule.action == RuleAction.COPY,
+            RoutingRule.attribute_code == ctx.lighting_attribute,
+            RoutingRule.attribute_value == ctx.lighting_value,
+        )
+    )
+    for (report_id,) in copies:
+        trails.setdefault(report_id, Trail()).lighting_check = True
+    return trails
+
+
+def _cell_conditions(key: CellKey, tz: ZoneInfo) -> list[Any]:
+    start, end = month_bounds(key.month, tz)
+    district = (
+        Report.district_id.is_(None)
+        if key.district_id == NO_DISTRICT
+        else Report.district_id == key.district_id
+    )
+    return [
+        Report.category_id == key.category_id,
+        district,
+        Report.created_at >= start,
+        Report.created_at < end,
+    ]
+
+
+def compute_cell(session: orm.Session, ctx: RollupContext, key: CellKey) -> CellCounts:
+    """Count the cell's reports from scratch."""
+    conditions = _cell_conditions(key, ctx.tz)
+    codes = sorted(ctx.answers.get(key.category_id, {}))
+    facts = _facts(session, ctx, conditions, codes)
+    counts = CellCounts()
+    if not facts:
+        return counts
+    ids = sa.select(Report.id).where(*conditions).scalar_subquery()
+    trails = _trails(session, ctx, lambda column: column.in_(ids))
+    empty = Trail()
+    for report_id, report in facts:
+        count_report(counts, report, trails.get(report_id, empty), ctx)
+    return counts
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _insert(session: orm.Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _lock_cell(session: orm.Session, key: CellKey) -> None:
+    """Take the cell's row lock (creating the row): a second transaction recomputing the same
+    cell waits here until this one commits, and then counts what it committed."""
+    table = StatCell.__table__
+    statement = (
+        _insert(session)(table)
+        .values(month=key.month, district_id=key.district_id, category_id=key.category_id)
+        .on_conflict_do_update(
+            index_elements=[table.c.month, table.c.district_id, table.c.category_id],
+            set_={"version": table.c.version + 1},
+        )
+    )
+    session.execute(statement)
+
+
+def _cell_filter(table: sa.Table, key: CellKey) -> list[Any]:
+    return [
+        table.c.month == key.month,
+        table.c.district_id == key.district_id,
+        table.c.category_id == key.category_id,
+    ]
+
+
+def _detail_rows(key: CellKey, counts: CellCounts) -> list[dict[str, Any]]:
+    return [
+        {
+            "month": key.month,
+            "district_id": key.district_id,
+            "category_id": key.category_id,
+            "measure": measure,
+            "key": detail_key,
+            "n": n,
+        }
+        for (measure, detail_key), n in sorted(counts.details.items())
+        if n
+    ]
+
+
+def write_cell(session: orm.Session, key: CellKey, counts: CellCounts) -> None:
+    cells, details = StatCell.__table__, StatCellDetail.__table__
+    session.execute(sa.delete(details).where(*_cell_filter(details, key)))
+    if not counts.received:
+        session.execute(sa.delete(cells).where(*_cell_filter(cells, key)))
+        return
+    session.execute(sa.update(cells).where(*_cell_filter(cells, key)).values(**counts.columns()))
+    rows = _detail_rows(key, counts)
+    if rows:
+        session.execute(sa.insert(details), rows)
+
+
+def recompute_cells(session: orm.Session, keys: Iterable[CellKey]) -> int:
+    """Lock, count and write each cell (in key order, so two transactions never wait for
+    each other in a circle)."""
+    keys = sorted(set(keys))
+    if not keys:
+        return 0
+    ctx = load_context(session)
+    for key in keys:
+        _lock_cell(session, key)
+        write_cell(session, key, compute_cell(session, ctx, key))
+    return len(keys)
+
+
+def cells_of_reports(session: orm.Session, report_ids: Iterable[int]) -> set[CellKey]:
+    ids = sorted(set(report_ids))
+    tz = city_timezone()
+    cells = set()
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            sa.select(Report.created_at, Report.district_id, Report.category_id).where(
+                Report.id.in_(ids[start : start + 500])
+            )
+        )
+        for created_at, district_id, category_id in rows:
+            cells.add(
+                CellKey(
+                    month_key(created_at, tz),
+                    district_id if district_id is not None else NO_DISTRICT,
+                    category_id,
+                )
+            )
+    return cells
+
+
+def rebuild(session: orm.Session, *, chunk: int = 50_000, progress=None) -> int:
+    """Count every report anew (in chunks of ids, so memory stays bounded); returns the
+    number of cells. Other transactions' recomputations wait until this one commits."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("LOCK TABLE stat_cell, stat_cell_detail IN EXCLUSIVE MODE"))
+    session.execute(sa.delete(StatCellDetail.__table__))
+    session.execute(sa.delete(StatCell.__table__))
+    ctx = load_context(session)
+    codes = ctx.answer_codes
+    highest = session.execute(sa.select(sa.func.max(Report.id))).scalar() or 0
+    totals: dict[CellKey, CellCounts] = {}
+    empty = Trail()
+    for first in range(0, highest + 1, chunk):
+        last = first + chunk - 1
+        facts = _facts(session, ctx, [Report.id.between(first, last)], codes)
+        if not facts:
+            continue
+        trails = _trails(session, ctx, lambda column, a=first, b=last: column.between(a, b))
+        for report_id, report in facts:
+            key = cell_of(report, ctx.tz)
+            counts = totals.get(key)
+            if counts is None:
+                counts = totals[key] = CellCounts()
+            count_report(counts, report, trails.get(report_id, empty), ctx)
+        if progress:
+            progress(min(last, highest), highest)
+    cell_rows = [
+        {
+            "month": key.month,
+            "district_id": key.district_id,
+            "category_id": key.category_id,
+            "version": 1,
+            **counts.columns(),
+        }
+        for key, counts in sorted(totals.items())
+    ]
+    detail_rows = [
+        row for key, counts in sorted(totals.items()) for row in _detail_rows(key, counts)
+    ]
+    for start in range(0, len(cell_rows), 5000):
+        session.execute(sa.insert(StatCell.__table__), cell_rows[start : start + 5000])
+    for start in range(0, len(detail_rows), 5000):
+        session.execute(sa.insert(StatCellDetail.__table__), detail_rows[start : start + 5000])
+    return len(cell_rows)
+
+
+# --- the session hooks ------------------------------------------------------------------------
+
+
+def _changed(obj: Any, names: Iterable[str]) -> bool:
+    attrs = sa.inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in names)
+
+
+def _before_flush(session: orm.Session, _context: Any, _instances: Any) -> None:
+    """Reports about to move to another cell (or to be deleted): note the cell they leave,
+    read from the database before the flush writes the new values."""
+    leaving = [
+        obj.id
+        for obj in session.dirty
+        if isinstance(obj, Report) and obj.id is not None and _changed(obj, _PLACED)
+    ]
+    leaving += [obj.id for obj in session.deleted if isinstance(obj, Report) and obj.id]
+    if leaving:
+        with session.no_autoflush:
+            session.info.setdefault(_CELLS, set()).update(cells_of_reports(session, leaving))
+
+
+def _after_flush(session: orm.Session, _context: Any) -> None:
+    """Note the reports whose statistics this flush changed."""
+    ids: set[int] = session.info.setdefault(_REPORTS, set())
+    for obj in session.new:
+        if isinstance(obj, Report):
+            ids.add(obj.id)
+        elif isinstance(obj, ReportEvent):
+            if obj.kind in EVENT_KINDS:
+                ids.add(obj.report_id)
+        elif isinstance(obj, Delivery):
+            if obj.purpose == FORWARD:
+                ids.add(obj.report_id)
+        elif isinstance(obj, ReportCopy):
+            ids.add(obj.report_id)
+    for obj in session.dirty:
+        if isinstance(obj, Report) and _changed(obj, _COUNTED):
+            ids.add(obj.id)
+    for obj in session.deleted:
+        if isinstance(obj, ReportCopy):
+            ids.add(obj.report_id)
+    ids.discard(None)  # type: ignore[arg-type]
+
+
+def _before_commit(session: orm.Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # what the commit would flush next: its changes are noted now
+    if not (session.info.get(_REPORTS) or session.info.get(_CELLS)):
+        return
+    ids = session.info.pop(_REPORTS, set())
+    cells = session.info.pop(_CELLS, set())
+    if ids:
+        cells |= cells_of_reports(session, ids)
+    recompute_cells(session, cells)
+
+
+def _forget(session: orm.Session, *_args: Any) -> None:
+    session.info.pop(_REPORTS, None)
+    session.info.pop(_CELLS, None)
+
+
+_HOOKS = (
+    ("before_flush", _before_flush),
+    ("after_flush", _after_flush),
+    ("before_commit", _before_commit),
+    ("after_rollback", _forget),
+)
+
+
+def install_rollup_hooks() -> None:
+    """Register the hooks once per process (called by the package's ``register``)."""
+    for name, hook in _HOOKS:
+        if not sa.event.contains(orm.Session, name, hook):
+            sa.event.listen(orm.Session, name, hook)
