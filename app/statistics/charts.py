@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
-LABEL_WIDTH = 210
+WIDTH = 720
+LABEL_WIDTH = 240
 VALUE_WIDTH = 96
-FONT = 13
+FONT = 14
 MAIN = "#1d5a8c"  # the period (or the district)
 OTHER = "#8d99a6"  # the year before
 CITY = "#b8520a"  # the city, beside a district
@@ -33,28 +33,40 @@ class Series:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A chart's visible caption and its SVG."""
+
+    title: str
+    svg: Markup
+
+    def __html__(self) -> str:
+        return self.svg.__html__()
+
+
+@dataclass(frozen=True)
 class Row:
     label: str
     values: tuple[float | None, ...]  # one per series
     texts: tuple[str, ...]  # the values as shown
 
 
-def nice_ticks(maximum: float, count: int = 4) -> list[float]:
-    """Round tick values from 0 to at least ``maximum`` (1, 2, 2.5 or 5 × 10^k apart)."""
+def nice_ticks(maximum: float, count: int = 4, *, integer: bool = False) -> list[float]:
+    """Round tick values from 0 to at least ``maximum`` (1, 2, 2.5 or 5 × 10^k apart; whole
+    numbers only for counts)."""
     if maximum <= 0:
         return [0, 1]
     raw = maximum / count
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    if step < 1 and maximum >= 1:
-        step = 1
+    if integer:
+        step = max(1, math.ceil(step))
     ticks = [0.0]
     while ticks[-1] < maximum:
         ticks.append(round(ticks[-1] + step, 10))
     return ticks
 
 
-def _truncate(text: str, limit: int = 30) -> str:
+def _truncate(text: str, limit: int = 29) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -102,14 +114,15 @@ def bar_chart(
     maximum: float | None = None,
     tick_text: Callable[[float], str] = lambda v: f"{v:g}",
     intro: str = "",
-) -> Markup:
+    integer: bool = False,
+) -> Chart:
     """Horizontal bars, one group per row: the first series thick, the others thin below it."""
     thick, thin, gap = 14, 7, 12
     per_row = thick + (thin + 2) * (len(series) - 1) + gap
     top = 30
     height = top + per_row * max(len(rows), 1) + 26
     values = [v for row in rows for v in row.values if v is not None]
-    ticks = nice_ticks(maximum if maximum is not None else max(values, default=0))
+    ticks = nice_ticks(maximum if maximum is not None else max(values, default=0), integer=integer)
     scale_max = ticks[-1] or 1
     x0, x1 = LABEL_WIDTH, WIDTH - VALUE_WIDTH
     span = x1 - x0
@@ -154,7 +167,7 @@ def bar_chart(
             bar_y += size + 2
         parts.append("</g>")
     parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 (every text in it went through escape)
+    return Chart(title, Markup("".join(parts)))  # noqa: S704 (every text in it was escaped)
 
 
 def column_chart(
@@ -167,14 +180,14 @@ def column_chart(
     label_texts: Sequence[str] | None = None,
     value_text: Callable[[float], str] = lambda v: f"{v:g}",
     subtitles: Sequence[str] | None = None,
-) -> Markup:
+) -> Chart:
     """Columns per month: the comparison series light and narrow, the main series dark in
     front of it, so a reader sees at once where this year is above or below the last."""
     left, top, bottom = 52, 30, 44
     height = 250
     plot_h = height - top - bottom
     values = [v for values in series_values for v in values]
-    ticks = nice_ticks(max(values, default=0))
+    ticks = nice_ticks(max(values, default=0), integer=True)
     scale_max = ticks[-1] or 1
     count = max(len(labels), 1)
     slot = (WIDTH - left - 8) / count
@@ -222,4 +235,4 @@ def column_chart(
             )
         parts.append("</g>")
     parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 (every text in it went through escape)
+    return Chart(title, Markup("".join(parts)))  # noqa: S704 (every text in it was escaped)

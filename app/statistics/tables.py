@@ -15,11 +15,10 @@ from typing import Any
 from flask import url_for
 from flask_babel import format_date, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from app.reports.models import pick_language
 from app.statistics import charts
-from app.statistics.charts import CITY, MAIN, OTHER, Row, Series
+from app.statistics.charts import CITY, MAIN, OTHER, Chart, Row, Series
 from app.statistics.periods import MONTH, QUARTER, Period
 from app.statistics.queries import CUR, PREV, DistrictInfo, Figures, Statistics, share
 from app.statistics.rollup import add_months
@@ -42,7 +41,7 @@ class Table:
     caption: str
     columns: list[Column]
     rows: list[dict[str, Any]]
-    charts: list[Markup] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
     links: dict[int, str] = field(default_factory=dict)  # row index → link of the first cell
     intro: str = ""
     code_key: str | None = None  # the rows' code (group, district …), first in the CSV
@@ -247,7 +246,7 @@ def months(stats: Statistics, scope: Scope) -> Table:
     )
     return Table(
         id="months",
-        title=title,
+        title=_("Over the last 12 months"),
         caption=_(
             "Reports received per month, %(first)s to %(last)s, and a year before",
             first=month_name(months_now[0]),
@@ -305,7 +304,7 @@ def _breakdown_row(cur: Figures, prev: Figures) -> dict[str, Any]:
     }
 
 
-def _received_chart(chart_id: str, title: str, rows: list[dict], label: str, stats) -> Markup:
+def _received_chart(chart_id: str, title: str, rows: list[dict], label: str, stats) -> Chart:
     return charts.bar_chart(
         chart_id,
         title,
@@ -319,10 +318,11 @@ def _received_chart(chart_id: str, title: str, rows: list[dict], label: str, sta
         ],
         _series(stats.period, stats.previous),
         tick_text=_count_text,
+        integer=True,
     )
 
 
-def _in_time_chart(chart_id: str, title: str, rows: list[dict], label: str, stats) -> Markup:
+def _in_time_chart(chart_id: str, title: str, rows: list[dict], label: str, stats) -> Chart:
     return charts.bar_chart(
         chart_id,
         title,
@@ -600,6 +600,7 @@ def lighting(stats: Statistics, scope: Scope) -> Table:
         ],
         _series(stats.period, stats.previous),
         tick_text=_count_text,
+        integer=True,
     )
     intro = _(
         "%(checks)s of %(reports)s unsafe-place reports (%(share)s) led to a lighting check "
