@@ -8,7 +8,9 @@ which talks to the backend only over this API with its own key:
 - ``POST v2/residents/telegram/{chat_id}/delete``      delete the resident's contact data
 
 ``POST v2/requests`` takes ``telegram_chat_id``, ``updates`` and ``locale`` too (in ``views``).
-Every route needs an api_key. Thin: the work is in ``app.reports.residents``.
+Every route needs an API key, and the resident routes see and change only the contact and
+supporter entries created with the same key (another client's chat data stays out of reach).
+Thin: the work is in ``app.reports.residents``.
 """
 
 from __future__ import annotations
@@ -172,7 +174,7 @@ def geocode(fmt: str):
 def add_request_supporter(service_request_id: str, fmt: str):
     """ "Me too" on an open request. With ``telegram_chat_id`` and ``updates=true`` the chat
     gets the request's status messages (in ``locale``); without consent no chat id is kept."""
-    _require_api_key()
+    key = _require_api_key()
     report = _report_or_404(service_request_id)
     chat_id = telegram_chat_id(request.form.get("telegram_chat_id"))
     updates = boolean(request.form, "updates") and chat_id is not None
@@ -183,6 +185,7 @@ def add_request_supporter(service_request_id: str, fmt: str):
         telegram_chat_id=chat_id,
         locale=locale,
         wants_updates=updates,
+        api_key_id=key.id,
     )
     count = len(report.supporters)
     db.session.commit()
@@ -194,13 +197,15 @@ def add_request_supporter(service_request_id: str, fmt: str):
 def reopen_request(service_request_id: str, fmt: str):
     """ "Not fixed": the reporter or a supporter (known by the chat) reopens a request that
     was resolved at most 14 days ago; the comment becomes its public note."""
-    _require_api_key()
+    key = _require_api_key()
     report = _report_or_404(service_request_id)
     chat_id = telegram_chat_id(request.form.get("telegram_chat_id"), required=True)
     comment = optional(request.form, "comment")
     if comment is None:
         raise Open311Error(400, _l("Please tell us what is still wrong."))
-    reopen_by_resident(report, comment, Channel.TELEGRAM, telegram_chat_id=chat_id)
+    reopen_by_resident(
+        report, comment, Channel.TELEGRAM, telegram_chat_id=chat_id, api_key_id=key.id
+    )
     db.session.commit()
     body = mapping.service_requests([report], extensions=True)
     return respond(fmt, "service_requests", body)
@@ -213,10 +218,10 @@ def reopen_request(service_request_id: str, fmt: str):
 def resident_requests(chat_id: str, fmt: str):
     """The reports this chat made or supports (where it gave consent), newest first — public
     fields only, with the detailed status and whether "not fixed" is still possible."""
-    _require_api_key()
+    key = _require_api_key()
     chat_id = _chat_id_from_path(chat_id)
     limit = positive_int(request.args, "limit", RESIDENT_LIST_DEFAULT, RESIDENT_LIST_MAX)
-    found = reports_of(telegram_chat_id=chat_id, limit=limit)
+    found = reports_of(telegram_chat_id=chat_id, limit=limit, api_key_id=key.id)
     reports = reports_by_references([r.reference for r in found])
     reopenable = {report.reference: can_reopen(report) for report in reports}
     body = mapping.service_requests(
@@ -231,9 +236,10 @@ def resident_requests(chat_id: str, fmt: str):
 
 @bp.post("/v2/residents/telegram/<chat_id>/delete.<fmt>")
 def delete_resident_data(chat_id: str, fmt: str):
-    """Deletes every contact and supporter entry of this chat; the reports stay, anonymous."""
-    _require_api_key()
+    """Deletes every contact and supporter entry of this chat made with this key; the reports
+    stay, anonymous."""
+    key = _require_api_key()
     chat_id = _chat_id_from_path(chat_id)
-    deleted = delete_contact_data(telegram_chat_id=chat_id)
+    deleted = delete_contact_data(telegram_chat_id=chat_id, api_key_id=key.id)
     db.session.commit()
     return respond(fmt, "deletion", {"deleted": deleted})

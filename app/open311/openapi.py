@@ -34,7 +34,8 @@ their query strings end up in access logs. For GeoReport v2 compatibility the ke
 from the `api_key` form field of a POST or the `api_key` query parameter (the header wins when
 both are sent). Operators create keys with `flask api-keys create NAME` (stored only as a
 hash; revoke with `flask api-keys revoke NAME`). Each key may make {rate_limit} (per client
-address without a key).
+address without a key). Resident data (contact and supporter entries) belongs to the key it was
+created with: the resident extensions see and change only the entries of the key asking.
 
 **Privacy.** No GET answer contains personal data: no e-mail, name, phone, device or account
 id, and no internal notes. Addresses are given down to the street (no house number), the

@@ -202,6 +202,9 @@ def create_request(fmt: str):
     # device_id, account_id and media_url are not stored: no personal identifiers, and
     # no URL is ever fetched.
     result = submit_report(draft, Actor("api_client", str(key.id), key.name))
+    if result.report.contact is not None:
+        # The contact belongs to this client: only its key finds the chat's reports later.
+        result.report.contact.api_key_id = key.id
     db.session.commit()
     notice = mapping.service_notice(
         public_report(result.report, mapping.current_language(), external_urls=True)

@@ -273,6 +273,10 @@ class ReporterContact(db.Model):
     locale: Mapped[str] = mapped_column(sa.String(8), default="de")
     wants_updates: Mapped[bool] = mapped_column(default=False)
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The API client whose key created the entry: only it lists, reopens or deletes by chat.
+    api_key_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("api_key.id", ondelete="SET NULL"), index=True
+    )
 
     report: Mapped[Report] = relationship(back_populates="contact")
 
@@ -292,6 +296,10 @@ class ReportSupporter(db.Model):
     locale: Mapped[str] = mapped_column(sa.String(8), default="de")
     wants_updates: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # As on ReporterContact: the API client that created the entry (None: web form, staff).
+    api_key_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("api_key.id", ondelete="SET NULL"), index=True
+    )
 
     report: Mapped[Report] = relationship(back_populates="supporters")
 

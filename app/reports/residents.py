@@ -1,5 +1,10 @@
 """What residents do after reporting: say "me too", reopen a resolved report that is not
-fixed, list their reports, and delete their contact data. Services flush; callers commit."""
+fixed, list their reports, and delete their contact data. Services flush; callers commit.
+
+Contact and supporter entries belong to the API client that created them (``api_key_id``;
+None for the web form and staff): a resident known by a chat id or an address is always looked
+up among the entries of the same client, so one client can neither read, change nor delete
+what residents gave another."""
 
 from __future__ import annotations
 
@@ -30,12 +35,15 @@ def add_supporter(
     telegram_chat_id: str | None = None,
     locale: str = "de",
     wants_updates: bool = False,
+    api_key_id: int | None = None,
 ) -> ReportSupporter:
     """ "Me too" on an open report; with consent the supporter also gets its updates.
-    Saying it twice from the same chat or address counts once."""
+    Saying it twice from the same chat or address (through the same client) counts once."""
     if report.status not in OPEN_STATUSES:
         raise ResidentActionRefused(_l("This report is already closed."))
     for supporter in report.supporters:
+        if supporter.api_key_id != api_key_id:
+            continue  # another client's entry: neither counted nor changed
         same_chat = telegram_chat_id and supporter.telegram_chat_id == telegram_chat_id
         same_mail = email and supporter.email and supporter.email.lower() == email.lower()
         if same_chat or same_mail:
@@ -48,6 +56,7 @@ def add_supporter(
         telegram_chat_id=str(telegram_chat_id) if telegram_chat_id and wants_updates else None,
         locale=locale,
         wants_updates=wants_updates,
+        api_key_id=api_key_id,
     )
     db.session.add(supporter)
     db.session.flush()
@@ -61,10 +70,14 @@ def add_supporter(
     return supporter
 
 
-def _is_resident_of(report: Report, telegram_chat_id: str | None, email: str | None) -> bool:
+def _is_resident_of(
+    report: Report, telegram_chat_id: str | None, email: str | None, api_key_id: int | None
+) -> bool:
     people = [report.contact] if report.contact else []
     people += list(report.supporters)
     for person in people:
+        if person.api_key_id != api_key_id:
+            continue
         if telegram_chat_id and person.telegram_chat_id == str(telegram_chat_id):
             return True
         if email and person.email and person.email.lower() == email.lower():
@@ -79,10 +92,11 @@ def reopen_by_resident(
     *,
     telegram_chat_id: str | None = None,
     email: str | None = None,
+    api_key_id: int | None = None,
 ) -> Report:
     """ "Not fixed": a resolved report goes back to work within 14 days of being resolved,
     with the resident's comment as public note."""
-    if not _is_resident_of(report, telegram_chat_id, email):
+    if not _is_resident_of(report, telegram_chat_id, email, api_key_id):
         raise ResidentActionRefused(_l("Only the people who reported this can reopen it."))
     if report.status != ReportStatus.RESOLVED:
         raise ResidentActionRefused(_l("Only a resolved report can be reopened."))
@@ -96,10 +110,18 @@ def reopen_by_resident(
     return apply_status(report, ReportStatus.REOPENED, Actor("resident", channel.value), comment)
 
 
+def _owned_by(model, api_key_id: int | None):
+    return model.api_key_id.is_(None) if api_key_id is None else model.api_key_id == api_key_id
+
+
 def reports_of(
-    *, telegram_chat_id: str | None = None, email: str | None = None, limit: int = 20
+    *,
+    telegram_chat_id: str | None = None,
+    email: str | None = None,
+    limit: int = 20,
+    api_key_id: int | None = None,
 ) -> list[Report]:
-    """The reports a resident made or supports, newest first."""
+    """The reports a resident made or supports (through the same client), newest first."""
     conditions = []
     if telegram_chat_id:
         conditions.append(ReporterContact.telegram_chat_id == str(telegram_chat_id))
@@ -107,13 +129,17 @@ def reports_of(
         conditions.append(sa.func.lower(ReporterContact.email) == email.lower())
     if not conditions:
         return []
-    own = sa.select(ReporterContact.report_id).where(sa.or_(*conditions))
+    own = sa.select(ReporterContact.report_id).where(
+        sa.or_(*conditions), _owned_by(ReporterContact, api_key_id)
+    )
     supported_conditions = (
         [ReportSupporter.telegram_chat_id == str(telegram_chat_id)]
         if telegram_chat_id
         else [sa.func.lower(ReportSupporter.email) == email.lower()]
     )
-    supported = sa.select(ReportSupporter.report_id).where(sa.or_(*supported_conditions))
+    supported = sa.select(ReportSupporter.report_id).where(
+        sa.or_(*supported_conditions), _owned_by(ReportSupporter, api_key_id)
+    )
     return list(
         db.session.execute(
             sa.select(Report)
@@ -124,9 +150,14 @@ def reports_of(
     )
 
 
-def delete_contact_data(*, telegram_chat_id: str | None = None, email: str | None = None) -> int:
-    """Remove every contact and supporter entry of this resident; the reports stay
-    (anonymous). Returns how many entries were removed."""
+def delete_contact_data(
+    *,
+    telegram_chat_id: str | None = None,
+    email: str | None = None,
+    api_key_id: int | None = None,
+) -> int:
+    """Remove every contact and supporter entry of this resident made through this client;
+    the reports stay (anonymous). Returns how many entries were removed."""
     removed = 0
     for model in (ReporterContact, ReportSupporter):
         conditions = []
@@ -136,7 +167,13 @@ def delete_contact_data(*, telegram_chat_id: str | None = None, email: str | Non
             conditions.append(sa.func.lower(model.email) == email.lower())
         if not conditions:
             continue
-        rows = db.session.execute(sa.select(model).where(sa.or_(*conditions))).scalars().all()
+        rows = (
+            db.session.execute(
+                sa.select(model).where(sa.or_(*conditions), _owned_by(model, api_key_id))
+            )
+            .scalars()
+            .all()
+        )
         for row in rows:
             record_event(
                 row.report_id, "contact_deleted", Actor("resident"), entry=model.__tablename__

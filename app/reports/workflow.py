@@ -294,6 +294,7 @@ def mark_duplicate(
                 telegram_chat_id=contact.telegram_chat_id,
                 locale=contact.locale,
                 wants_updates=contact.wants_updates,
+                api_key_id=contact.api_key_id,  # still the same client's resident
             )
         )
         moved += 1
