@@ -118,21 +118,39 @@ def test_inbox_maps_work_under_the_policy(watched, live_server, make_user, make_
     assert violations(page) == []
 
 
-def test_public_pages_of_other_features_work_under_the_policy(watched, live_server, app_ctx):
-    """The public map and the open-data page load their scripts and styles from this site."""
-    paths = [
-        path
-        for endpoint, path in (("publicmap.page", "/karte"), ("opendata.index", "/open-data/"))
-        if endpoint in app_ctx.view_functions
-    ]
-    if not paths:
-        pytest.skip("no public map or open-data page in this build")
+def public_pages(app) -> list[str]:
+    """Every public page without path parameters (the public map, statistics, open data, … as
+    other features add them), from the URL map."""
+    data = (".json", ".geojson", ".csv", ".xml", ".txt")
+    return sorted(
+        {
+            rule.rule
+            for rule in app.url_map.iter_rules()
+            if "GET" in rule.methods
+            and not rule.arguments
+            and not rule.endpoint.endswith("static")
+            and not rule.rule.endswith(data)
+            and not rule.rule.startswith(("/open311", "/api", "/inbox", "/admin"))
+            and rule.rule not in ("/r", "/logout", "/healthz", "/readyz")  # redirects, probes
+        }
+    )
+
+
+def test_every_public_page_works_under_the_policy(watched, live_server, app_ctx, make_report):
+    """Pages of every feature load their scripts and styles from this site."""
+    make_report()
+    pages = public_pages(app_ctx)
     page = watched.new_page()
-    for path in paths:
+    seen = []
+    for path in pages:
         response = page.goto(f"{live_server}{path}")
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            continue  # a JSON endpoint of a page (nearby)
         assert response.status == 200, path
         page.wait_for_load_state("networkidle")
         assert violations(page) == [], path
+        seen.append(path)
+    assert {"/", "/report", "/about", "/login"} <= set(seen)
 
 
 def test_an_inline_script_is_blocked(watched, live_server):
