@@ -74,6 +74,9 @@ class DeliveryStatus(enum.StrEnum):
     DONE = "done"
     RETURNED = "returned"
     DEAD = "dead"
+    # A ticket whose report moved away from the department (re-routed, merged, recategorised):
+    # the partner's link and API answer "withdrawn" and change nothing.
+    WITHDRAWN = "withdrawn"
 
 
 def enum_column(enum_cls: type[enum.Enum]) -> sa.Enum:

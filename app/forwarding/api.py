@@ -5,7 +5,9 @@ contractor) reports back on a ticket it was sent, authenticated by its own beare
 (``flask partners token <code>``; only the token's SHA-256 is stored, in
 ``Department.partner_token_hash``). A token only works for tickets sent to its department:
 wrong, missing or foreign tokens get 403 and change nothing; an unknown reference 404; a
-transition the ticket does not allow 409. The API is described at
+transition the ticket does not allow 409; a ticket that was withdrawn (the report moved to
+another department or was merged, ``app.forwarding.withdrawal``) 410 with the code
+``withdrawn``, and GET shows it as ``withdrawn``. The API is described at
 ``/api/partner/openapi.json``.
 
 ``/partner/photos/<token>``: a report photo for a partner, by a signed, expiring token
@@ -31,12 +33,14 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from app.core.db import utcnow
+from app.core.enums import DeliveryStatus
 from app.core.errors import DraftInvalid
 from app.core.outbox import Delivery
 from app.extensions import db
 from app.forwarding import partner
 from app.forwarding.links import public_url
 from app.forwarding.outbox import FORWARD
+from app.forwarding.withdrawal import is_withdrawn
 from app.reports.models import Report, ReportPhoto
 from app.reports.workflow import WorkflowError
 from app.routing.models import Department
@@ -88,9 +92,11 @@ class ApiError(Exception):
         super().__init__(f"{status}: {self.message}")
 
 
-def error_response(status: int, message: str | LazyString | None = None) -> Response:
+def error_response(
+    status: int, message: str | LazyString | None = None, code: str | None = None
+) -> Response:
     message = message or GENERIC_MESSAGES.get(status, GENERIC_MESSAGES[400])
-    code = ERROR_CODES.get(status, "error" if status >= 500 else "bad_request")
+    code = code or ERROR_CODES.get(status, "error" if status >= 500 else "bad_request")
     response = jsonify({"error": {"code": code, "status": status, "message": str(message)}})
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
@@ -198,7 +204,8 @@ def authenticated_department() -> Department:
 
 
 def ticket_for(reference: str, department: Department, *, lock: bool = False) -> Delivery:
-    """The latest ticket (FORWARD delivery) of report ``reference`` sent to ``department``."""
+    """The latest ticket (FORWARD delivery) of report ``reference`` sent to ``department``;
+    an open one before one that was withdrawn."""
     report_id = db.session.execute(
         sa.select(Report.id).where(Report.reference == reference[:32].strip().upper())
     ).scalar_one_or_none()
@@ -211,7 +218,10 @@ def ticket_for(reference: str, department: Department, *, lock: bool = False) ->
             Delivery.purpose == FORWARD,
             Delivery.department_id == department.id,
         )
-        .order_by(Delivery.id.desc())
+        .order_by(
+            sa.case((Delivery.status == DeliveryStatus.WITHDRAWN, 1), else_=0),
+            Delivery.id.desc(),
+        )
         .limit(1)
     )
     if lock:
@@ -239,16 +249,19 @@ def _iso(value) -> str | None:
 
 def ticket_status(delivery: Delivery) -> dict[str, Any]:
     report = delivery.report
+    withdrawn = is_withdrawn(delivery)
     return {
         "reference": report.reference,
         "delivery_id": delivery.id,
         "idempotency_key": delivery.idempotency_key,
-        "status": delivery.status.value,
-        "report_status": report.status.value,
+        "status": DeliveryStatus.WITHDRAWN.value if withdrawn else delivery.status.value,
+        # What became of the report is no longer the partner's business once withdrawn.
+        "report_status": None if withdrawn else report.status.value,
         "department": delivery.department.code if delivery.department else None,
         "sent_at": _iso(delivery.sent_at),
         "acknowledged_at": _iso(delivery.acknowledged_at),
         "done_at": _iso(delivery.done_at),
+        "withdrawn_at": _iso(delivery.withdrawn_at),
         "note": delivery.partner_note,
     }
 
@@ -294,6 +307,7 @@ def act(reference: str, action: str):
     if action not in ("acknowledge", "done", "return"):
         raise ApiError(404)
     delivery = ticket_for(reference, department, lock=True)
+    partner.refuse_if_withdrawn(delivery)  # before anything else: 410, nothing changes
     note = _field("reason" if action == "return" else "note")
     if action == "acknowledge":
         partner.acknowledge(delivery, note)
@@ -331,7 +345,8 @@ def _api_error(error: ApiError):
 @bp.errorhandler(WorkflowError)
 def _workflow_error(error: WorkflowError):
     db.session.rollback()
-    return error_response(error.status, error.message)
+    code = "withdrawn" if isinstance(error, partner.TicketWithdrawn) else None
+    return error_response(error.status, error.message, code)
 
 
 @bp.errorhandler(DraftInvalid)

@@ -28,7 +28,13 @@ from app.core.outbox import Delivery
 from app.extensions import db
 from app.forwarding.links import public_url, unsubscribe_token
 from app.forwarding.messages import ticket
-from app.forwarding.outbox import DEPARTMENT_NOTICE, FORWARD, REMINDER, RESIDENT_UPDATE
+from app.forwarding.outbox import (
+    DEPARTMENT_NOTICE,
+    FORWARD,
+    REMINDER,
+    RESIDENT_UPDATE,
+    WITHDRAWAL,
+)
 from app.reports.labels import PUBLIC_STATUS_LABELS
 from app.reports.models import Report, ReporterContact, ReportSupporter
 from app.routing.models import Department
@@ -268,6 +274,63 @@ def compose_ticket(delivery: Delivery) -> EmailMessage | None:
     return message
 
 
+# --- withdrawn tickets ------------------------------------------------------------------------
+
+
+def compose_withdrawal(delivery: Delivery) -> EmailMessage | None:
+    """ "This report is no longer yours": to the department a ticket was sent to, in reply to
+    that ticket's e-mail. Nothing of the report beyond what the ticket said."""
+    department, address = _department_address(delivery)
+    payload = delivery.payload or {}
+    forward = db.session.get(Delivery, payload.get("original_delivery_id"))
+    if forward is None or forward.purpose != FORWARD:
+        log.info("Withdrawal %s: the ticket is gone; nothing to say", delivery.id)
+        return None
+    report = delivery.report
+    lang = _language((department.forward_config or {}).get("locale"))
+    with force_locale(lang):
+        if payload.get("reason") == "duplicate" and payload.get("original_reference"):
+            why = _(
+                "It was merged with report %(original)s.", original=payload["original_reference"]
+            )
+        else:
+            why = _("The city has passed it on to another office.")
+        content = MailContent(
+            lang=lang,
+            subject=_cut(_("Withdrawn: %(subject)s", subject=ticket_subject(report, lang))),
+            heading=_("Report %(reference)s is no longer yours", reference=report.reference),
+            intro=[
+                _(
+                    "We sent you this report on %(date)s. It has been withdrawn from "
+                    "%(department)s.",
+                    date=when(forward.sent_at or forward.created_at),
+                    department=department.name,
+                ),
+                why,
+                _(
+                    "Please do not work on it any more. The link in our earlier e-mail no "
+                    "longer works."
+                ),
+            ],
+            facts=[
+                (_("Reference"), report.reference),
+                (_("Category"), report.category.name(lang)),
+            ],
+            footer=[
+                _(
+                    "Sent automatically by the Quartiersmelder %(city)s. Please quote the "
+                    "reference %(reference)s in any reply.",
+                    city=city().name,
+                    reference=report.reference,
+                )
+            ],
+        )
+    message = _message(delivery, content, address)
+    message["In-Reply-To"] = message_id(forward)
+    message["References"] = message_id(forward)
+    return message
+
+
 # --- notices of new reports -------------------------------------------------------------------
 
 
@@ -492,4 +555,6 @@ def compose(delivery: Delivery) -> EmailMessage | None:
         return compose_notice(delivery)
     if delivery.purpose == RESIDENT_UPDATE:
         return compose_resident_update(delivery)
+    if delivery.purpose == WITHDRAWAL:
+        return compose_withdrawal(delivery)
     raise NoRecipient(f"the e-mail sender cannot send {delivery.purpose!r} messages")

@@ -117,5 +117,8 @@ def anonymise_closed_reports(now=None) -> int:
 
 
 def run_periodic_jobs() -> None:
+    from app.forwarding.withdrawal import withdraw_stale_tickets
+
+    withdraw_stale_tickets()  # before reminders: no reminder for a ticket that is not theirs
     remind_unacknowledged()
     anonymise_closed_reports()

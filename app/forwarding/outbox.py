@@ -22,6 +22,7 @@ FORWARD = "forward"  # a ticket to a department/partner (partner loop)
 DEPARTMENT_NOTICE = "department_notice"  # "a new report for you" e-mail
 RESIDENT_UPDATE = "resident_update"  # a status change or public note for a resident
 REMINDER = "reminder"  # an unacknowledged ticket, reminded once
+WITHDRAWAL = "withdrawal"  # a ticket is no longer the partner's (app.forwarding.withdrawal)
 
 
 def new_key(prefix: str) -> str:
@@ -140,9 +141,12 @@ def on_status_changed(
 
 
 def register(app: Flask) -> None:
+    from app.forwarding import withdrawal
+
     report_submitted.connect(on_report_submitted)
     report_rerouted.connect(on_report_rerouted)
     report_status_changed.connect(on_status_changed)
+    withdrawal.register(app)
 
 
 def forward_manually(report: Report, department: Department, user) -> Delivery:

@@ -18,6 +18,7 @@ from app.core.outbox import Delivery
 from app.core.signals import report_rerouted
 from app.extensions import db
 from app.forwarding.outbox import FORWARD
+from app.forwarding.withdrawal import is_withdrawn
 from app.reports.workflow import TRANSITIONS, WorkflowError, apply_status
 
 S = DeliveryStatus
@@ -35,6 +36,12 @@ class PartnerActionRefused(WorkflowError):
     status = 409
 
 
+class TicketWithdrawn(PartnerActionRefused):
+    """The report moved away from the partner's department: the ticket is no longer theirs."""
+
+    status = 410
+
+
 def partner_actor(delivery: Delivery) -> Actor:
     department = delivery.department
     return Actor(
@@ -42,9 +49,18 @@ def partner_actor(delivery: Delivery) -> Actor:
     )
 
 
+def refuse_if_withdrawn(delivery: Delivery) -> None:
+    """``TicketWithdrawn`` when the report has moved away from the ticket's department."""
+    if is_withdrawn(delivery):
+        raise TicketWithdrawn(
+            _l("This ticket was withdrawn: the report is no longer yours. Nothing was changed.")
+        )
+
+
 def _move(delivery: Delivery, new: DeliveryStatus) -> None:
     if delivery.purpose != FORWARD:
         raise PartnerActionRefused(_l("This message is not a ticket."))
+    refuse_if_withdrawn(delivery)
     if new not in PARTNER_TRANSITIONS.get(delivery.status, set()):
         if delivery.status == new:
             return  # a second click on the same link changes nothing

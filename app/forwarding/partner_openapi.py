@@ -27,9 +27,19 @@ done | returned`; `done` may follow `sent` directly. Repeating the same action (
 answered 409. `done` moves the report to resolved (or to review, per department) and tells the
 resident; `return` sends the report back to triage with the reason.
 
+**Withdrawn tickets.** A ticket is bound to the report staying with your department. When the
+city re-routes the report, merges it into another report as a duplicate, or its category or
+place changes so that another department is responsible, the ticket is **withdrawn**: GET shows
+`"status": "withdrawn"` (with `withdrawn_at`, and no longer the report's status), every action
+is answered 410 with the error code `withdrawn` and changes nothing, and you are told by the
+ticket's channel (e-mail, or a webhook POST with the body `WebhookWithdrawal`). A ticket sent to
+you again later is a new ticket.
+
 **Errors** are `{"error": {"code", "status", "message"}}`: 400 unreadable body, 403 token,
-404 unknown reference, 409 refused transition, 413 photo too large, 422 missing reason or a
-photo that is not an image. Messages are German unless `Accept-Language` asks for English.
+404 unknown reference, 409 refused transition, 410 (code `withdrawn`) a withdrawn ticket,
+413 photo too large, 422 a note or reason that
+is not text or too long, a missing reason, or a photo that is not an image. Messages are German
+unless `Accept-Language` asks for English.
 
 **Webhook.** A partner configured with the `webhook` method receives each ticket as
 `POST <its URL>` with a JSON body (schema `WebhookTicket`) and the headers
@@ -93,6 +103,8 @@ def _reference() -> dict[str, Any]:
 
 def _action(summary: str, body: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     responses = {"200": _ok(), "400": _error(), "403": _error(), "404": _error(), "409": _error()}
+    responses["422"] = _error()  # the note or reason is not text or too long
+    responses["410"] = _error()  # the ticket was withdrawn (code "withdrawn")
     responses.update(extra)
     return {
         "summary": summary,
@@ -125,6 +137,7 @@ def document() -> dict[str, Any]:
                                 JSON: {"schema": {"$ref": "#/components/schemas/TicketStatus"}}
                             },
                         },
+                        "400": _error(),  # e.g. a NUL character (app/core/edge.py)
                         "403": _error(),
                         "404": _error(),
                     },
@@ -139,14 +152,14 @@ def document() -> dict[str, Any]:
                 "post": _action(
                     "Done, with an optional note and photo of the cleaned spot",
                     _note_body("note", False, photo=True),
-                    {"413": _error(), "422": _error()},
+                    {"413": _error()},
                 )
             },
             "/tickets/{reference}/return": {
                 "post": _action(
                     "Not yours: back to triage with a reason",
                     _note_body("reason", True),
-                    {"422": _error()},
+                    {},
                 )
             },
         },
@@ -164,14 +177,43 @@ def document() -> dict[str, Any]:
                         "report_status": {
                             "type": "string",
                             "enum": [s.value for s in ReportStatus],
+                            "nullable": True,
+                            "description": "null once the ticket is withdrawn.",
                         },
                         "department": {"type": "string", "nullable": True},
                         "sent_at": nullable_time,
                         "acknowledged_at": nullable_time,
                         "done_at": nullable_time,
+                        "withdrawn_at": nullable_time,
                         "note": {"type": "string", "nullable": True},
                     },
                     "additionalProperties": False,
+                },
+                "WebhookWithdrawal": {
+                    "type": "object",
+                    "description": (
+                        "The body of a webhook POST that withdraws a ticket (header "
+                        "X-Quartiersmelder-Event: withdrawal): stop working on it."
+                    ),
+                    "required": ["purpose", "reference", "delivery_id", "idempotency_key"],
+                    "properties": {
+                        "purpose": {"type": "string", "enum": ["withdrawal"]},
+                        "reference": {"type": "string"},
+                        "delivery_id": {"type": "integer"},
+                        "idempotency_key": {"type": "string"},
+                        "withdrawn_delivery_id": {"type": "integer", "nullable": True},
+                        "withdrawn_idempotency_key": {"type": "string", "nullable": True},
+                        "withdrawn_at": nullable_time,
+                        "reason": {
+                            "type": "string",
+                            "enum": ["rerouted", "moved", "duplicate"],
+                            "description": (
+                                "rerouted, moved: another office handles the report now; "
+                                "duplicate: merged into the report in merged_into."
+                            ),
+                        },
+                        "merged_into": {"type": "string", "nullable": True},
+                    },
                 },
                 "Error": {
                     "type": "object",

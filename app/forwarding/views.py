@@ -3,7 +3,9 @@
 ``/partner/t/<token>``: a partner without an account sees the ticket and acknowledges it,
 reports it done (note, optional photo) or sends it back ("not ours"). GET only shows — mail
 scanners open links — and every change is a POST with the page's CSRF token. A forged or
-expired link gets a 403 and changes nothing.
+expired link gets a 403 and changes nothing; the link of a ticket that was withdrawn (the
+report moved to another department or was merged) gets a 410 page saying so, shows nothing of
+the report any more and changes nothing.
 
 ``/unsubscribe/<token>``: a resident stops the e-mails about one report. The signed token in
 the URL is the authorisation, so the POST is exempt from CSRF; that also lets mail programs
@@ -19,7 +21,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.core.enums import DeliveryStatus
+from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.errors import PhotoRejected
 from app.core.events import Actor, record_event
 from app.core.outbox import Delivery
@@ -33,6 +35,7 @@ from app.forwarding.links import (
 )
 from app.forwarding.messages import ticket
 from app.forwarding.outbox import FORWARD, REMINDER
+from app.forwarding.withdrawal import is_withdrawn
 from app.reports.workflow import WorkflowError
 from app.web.views import current_lang
 
@@ -154,9 +157,30 @@ def link(token: str):
     except LinkInvalid as invalid:
         db.session.rollback()
         return _refused(invalid)
+    if is_withdrawn(delivery):
+        db.session.rollback()
+        return _withdrawn(delivery)
     if request.method != "POST":  # GET and HEAD only look
         return _render_ticket(delivery)
     return _act(delivery)
+
+
+def _withdrawn(delivery: Delivery):
+    report = delivery.report
+    if report.status == ReportStatus.DUPLICATE and report.duplicate_of is not None:
+        message = _(
+            "Report %(reference)s was merged with report %(original)s, so it is no longer "
+            "yours. Nothing was changed. Please do not work on it any more.",
+            reference=report.reference,
+            original=report.duplicate_of.reference,
+        )
+    else:
+        message = _(
+            "The city has passed report %(reference)s on to another office, so it is no longer "
+            "yours. Nothing was changed. Please do not work on it any more.",
+            reference=report.reference,
+        )
+    return _message_page(410, _("This report was withdrawn"), message)
 
 
 def _act(delivery: Delivery):

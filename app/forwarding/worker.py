@@ -25,6 +25,7 @@ from app.core.outbox import Delivery, DeliveryAttempt
 from app.extensions import db
 from app.forwarding.outbox import FORWARD
 from app.forwarding.senders import SendResult, load_all, sender_for
+from app.forwarding.withdrawal import stale_reason, withdraw, withdrawn_while_sending
 
 log = logging.getLogger(__name__)
 WORKER = Actor("system", "worker")
@@ -56,7 +57,9 @@ def _claim() -> Delivery | None:
 
 
 def _after_forwarded(delivery: Delivery) -> None:
-    """A ticket left the house: the report is "forwarded" (the resident hears of it)."""
+    """A ticket left the house: the report is "forwarded" (the resident hears of it) — unless
+    the report moved to another department meanwhile: then the ticket is withdrawn at once,
+    with a notice to the partner who just got it."""
     from app.reports.models import Report
     from app.reports.workflow import TRANSITIONS, apply_status
 
@@ -67,6 +70,10 @@ def _after_forwarded(delivery: Delivery) -> None:
     # (locked on PostgreSQL until the commit) so its version is current, not stale.
     columns = [attr.key for attr in sa.inspect(Report).column_attrs]  # no joins: lockable
     db.session.refresh(report, columns, with_for_update=True)
+    reason = stale_reason(delivery)
+    if reason is not None:
+        withdraw(delivery, reason)
+        return
     if ReportStatus.FORWARDED in TRANSITIONS[report.status]:
         # No note: "forwarded to the responsible office" says it in the resident's language.
         apply_status(report, ReportStatus.FORWARDED, WORKER, None)
@@ -106,8 +113,18 @@ def deliver_one() -> bool:
     delivery.attempts += 1
     on_sqlite = db.session.get_bind().dialect.name != "postgresql"
     if delivery.status == DeliveryStatus.PENDING and on_sqlite:
-        # SQLite holds no row lock during the send: a partner may have answered meanwhile.
-        db.session.refresh(delivery, ["status"])
+        # SQLite holds no row lock during the send: a partner may have answered meanwhile,
+        # or the ticket was withdrawn.
+        db.session.refresh(delivery, ["status", "withdrawn_at"])
+    if delivery.status == DeliveryStatus.WITHDRAWN:
+        # It stays withdrawn, sent or not; the attempt is on record.
+        delivery.last_error = result.error
+        if result.ok:
+            delivery.sent_at = delivery.sent_at or now
+            delivery.remote_id = result.remote_id or delivery.remote_id
+            withdrawn_while_sending(delivery, first_attempt=delivery.attempts == 1)
+        db.session.commit()
+        return True
     if result.ok:
         if delivery.status == DeliveryStatus.PENDING:
             delivery.status = DeliveryStatus.SENT

@@ -13,7 +13,13 @@ from app.core.enums import DeliveryStatus
 from app.core.outbox import Delivery
 from app.extensions import db
 from app.forwarding.jobs import is_ack_overdue
-from app.forwarding.outbox import DEPARTMENT_NOTICE, FORWARD, REMINDER, RESIDENT_UPDATE
+from app.forwarding.outbox import (
+    DEPARTMENT_NOTICE,
+    FORWARD,
+    REMINDER,
+    RESIDENT_UPDATE,
+    WITHDRAWAL,
+)
 from app.reports.models import Report
 from app.routing.models import Department
 
@@ -22,6 +28,7 @@ PURPOSES = {
     DEPARTMENT_NOTICE: _l("Notice of a new report"),
     RESIDENT_UPDATE: _l("Update to a resident"),
     REMINDER: _l("Reminder"),
+    WITHDRAWAL: _l("Ticket withdrawn"),
 }
 STATES = {
     DeliveryStatus.PENDING: _l("waiting to be sent"),
@@ -30,6 +37,7 @@ STATES = {
     DeliveryStatus.DONE: _l("done"),
     DeliveryStatus.RETURNED: _l("returned"),
     DeliveryStatus.DEAD: _l("failed"),
+    DeliveryStatus.WITHDRAWN: _l("withdrawn"),
 }
 
 

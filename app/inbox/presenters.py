@@ -206,6 +206,7 @@ _FORWARDING_WORDS = {
     "partner_done": _l("Partner reported it done"),
     "partner_returned": _l("Partner returned the ticket (not theirs)"),
     "partner_reminded": _l("Partner reminded (no acknowledgement in time)"),
+    "ticket_withdrawn": _l("Ticket withdrawn: the report is no longer the partner's"),
     "supporter_added": _l("A resident said “me too”"),
     "contact_deleted": _l("Contact data deleted at the resident's request"),
     "resident_unsubscribed": _l("A resident unsubscribed from updates"),

@@ -23,6 +23,8 @@ Body: the ticket (``app.forwarding.messages.ticket``) plus ``delivery_id`` and `
 (and ``reminder_of`` for reminders), with ``photos`` as signed URLs that expire
 (``PARTNER_PHOTO_MAX_AGE_DAYS``) and ``api`` with the partner API's URLs for this ticket. A
 resend carries the same key and ticket data; photo URLs, timestamp and signature are fresh.
+A withdrawal notice (event ``withdrawal``: the report left the partner's department) carries
+only which ticket it withdraws and why (``withdrawal_payload``).
 
 Answers: 2xx is success (``{"id": …}`` in a JSON answer becomes the remote id); 408, 409,
 425, 429 and 5xx, timeouts and connection errors are retried; any other answer means the
@@ -191,14 +193,38 @@ def preload(delivery: Delivery) -> tuple[Report, Department | None]:
     return report, department
 
 
+def withdrawal_payload(delivery: Delivery, report: Report) -> dict[str, Any]:
+    """The JSON body of a withdrawal notice: which ticket is no longer the partner's, and why
+    (``rerouted``, ``moved``: handled by another office now; ``duplicate``: merged)."""
+    from app.extensions import db
+
+    data = delivery.payload or {}
+    ticket = db.session.get(type(delivery), data.get("original_delivery_id"))
+    return {
+        "purpose": delivery.purpose,
+        "reference": report.reference,
+        "delivery_id": delivery.id,
+        "idempotency_key": delivery.idempotency_key,
+        "withdrawn_delivery_id": ticket.id if ticket else None,
+        "withdrawn_idempotency_key": ticket.idempotency_key if ticket else None,
+        "withdrawn_at": ticket.withdrawn_at.isoformat() if ticket and ticket.withdrawn_at else None,
+        "reason": data.get("reason"),
+        "merged_into": data.get("original_reference"),
+    }
+
+
 def payload(delivery: Delivery, lang: str = "de", report: Report | None = None) -> dict[str, Any]:
-    """The JSON body: the ticket, the delivery, signed photo URLs, the partner API's URLs."""
+    """The JSON body: the ticket, the delivery, signed photo URLs, the partner API's URLs (a
+    withdrawal notice: ``withdrawal_payload``)."""
     from app.forwarding.api import API, photo_links
     from app.forwarding.links import public_url
     from app.forwarding.messages import ticket
+    from app.forwarding.outbox import WITHDRAWAL
 
     if report is None:
         report, _department = preload(delivery)
+    if delivery.purpose == WITHDRAWAL:
+        return withdrawal_payload(delivery, report)
     body = ticket(delivery, lang)
     body["delivery_id"] = delivery.id
     body["purpose"] = delivery.purpose
