@@ -112,6 +112,7 @@ class Figures:
 
 @dataclass(frozen=True)
 class GroupInfo:
+    id: int
     code: str
     names: dict[str, str]
     category_ids: frozenset[int]
@@ -185,16 +186,24 @@ class Statistics:
 def city_groups() -> list[GroupInfo]:
     groups: dict[str, dict[str, Any]] = {}
     rows = db.session.execute(
-        sa.select(CategoryGroup.code, CategoryGroup.names, Category.id, Category.is_sensitive)
+        sa.select(
+            CategoryGroup.id,
+            CategoryGroup.code,
+            CategoryGroup.names,
+            Category.id,
+            Category.is_sensitive,
+        )
         .join(Category, Category.group_id == CategoryGroup.id)
         .order_by(CategoryGroup.position, CategoryGroup.id)
     )
-    for code, names, category_id, sensitive in rows:
-        entry = groups.setdefault(code, {"names": names, "ids": set(), "sensitive": False})
+    for group_id, code, names, category_id, sensitive in rows:
+        entry = groups.setdefault(
+            code, {"id": group_id, "names": names, "ids": set(), "sensitive": False}
+        )
         entry["ids"].add(category_id)
         entry["sensitive"] = entry["sensitive"] or bool(sensitive)
     return [
-        GroupInfo(code, e["names"], frozenset(e["ids"]), e["sensitive"])
+        GroupInfo(e["id"], code, e["names"], frozenset(e["ids"]), e["sensitive"])
         for code, e in groups.items()
     ]
 
@@ -232,44 +241,47 @@ def _attribute_labels(groups: list[GroupInfo]) -> dict[str, Any]:
 
 
 def load_statistics(period: Period, today: date) -> Statistics:
-    """Everything the city and district pages show for ``period``, from the rollup."""
+    """Everything the city and district pages show for ``period``, from the rollup: the sums
+    per month (or period), district and category group come from SQL, a few thousand rows."""
     previous = period.year_before()
     groups = city_groups()
-    group_of = {i: g.code for g in groups for i in g.category_ids}
+    code_of = {g.id: g.code for g in groups}
     cells: dict[tuple[str, int, str], Figures] = defaultdict(Figures)
     monthly: dict[tuple[int, int, str], int] = Counter()
     c, d = StatCell.__table__.c, StatCellDetail.__table__.c
-
-    def bucket_of(month: int) -> str | None:
-        if period.first <= month <= period.last:
-            return CUR
-        if previous.first <= month <= previous.last:
-            return PREV
-        return None
+    category = Category.__table__.c
 
     # 1. The cells of the trend's 24 months (which include both periods).
     trend_first = add_months(period.last, -23)
     rows = db.session.execute(
-        sa.select(c.month, c.district_id, c.category_id, *(c[name] for name in CELL_COLUMNS)).where(
-            c.month.between(trend_first, period.last)
+        sa.select(
+            c.month,
+            c.district_id,
+            category.group_id,
+            *(sa.func.sum(c[name]) for name in CELL_COLUMNS),
         )
+        .join(Category.__table__, category.id == c.category_id)
+        .where(c.month.between(trend_first, period.last))
+        .group_by(c.month, c.district_id, category.group_id)
     )
-    for row in rows:
-        group = group_of.get(row.category_id)
-        if group is None:
+    for month, district_key, group_id, *values in rows:
+        group = code_of[group_id]
+        monthly[month, district_key, group] += int(values[0])
+        if period.first <= month <= period.last:
+            bucket = CUR
+        elif previous.first <= month <= previous.last:
+            bucket = PREV
+        else:
             continue
-        monthly[row.month, row.district_id, group] += row.received
-        bucket = bucket_of(row.month)
-        if bucket is None:
-            continue
-        figures = cells[bucket, row.district_id, group]
-        for name in CELL_COLUMNS:
-            setattr(figures, name, getattr(figures, name) + getattr(row, name))
+        figures = cells[bucket, district_key, group]
+        for name, value in zip(CELL_COLUMNS, values, strict=True):
+            setattr(figures, name, getattr(figures, name) + int(value))
 
     # 2. Keyed counts of both periods (open reports count for "in time" once past due).
     bucket = sa.case((d.month >= period.first, CUR), else_=PREV).label("bucket")
     rows = db.session.execute(
-        sa.select(bucket, d.district_id, d.category_id, d.measure, d.key, sa.func.sum(d.n))
+        sa.select(bucket, d.district_id, category.group_id, d.measure, d.key, sa.func.sum(d.n))
+        .join(Category.__table__, category.id == d.category_id)
         .where(
             sa.or_(
                 d.month.between(period.first, period.last),
@@ -278,47 +290,45 @@ def load_statistics(period: Period, today: date) -> Statistics:
             d.measure.in_(("days", "open_due", *DEPARTMENT_MEASURES, "answer", "lighting")),
             sa.or_(d.measure != "open_due", d.key < today.isoformat()),
         )
-        .group_by(bucket, d.district_id, d.category_id, d.measure, d.key)
+        .group_by(bucket, d.district_id, category.group_id, d.measure, d.key)
     )
-    for bucket_name, district_key, category_id, measure, key, n in rows:
-        group = group_of.get(category_id)
-        if group is not None:
-            cells[bucket_name, district_key, group].add_detail(measure, key, int(n))
+    for bucket_name, district_key, group_id, measure, key, n in rows:
+        cells[bucket_name, district_key, code_of[group_id]].add_detail(measure, key, int(n))
 
     # 3. and 4. The backlog at each period's end: received up to then, less closed up to then.
     last, prev_last = period.last, previous.last
     rows = db.session.execute(
         sa.select(
             c.district_id,
-            c.category_id,
+            category.group_id,
             sa.func.sum(c.received),
             sa.func.sum(sa.case((c.month <= prev_last, c.received), else_=0)),
         )
+        .join(Category.__table__, category.id == c.category_id)
         .where(c.month <= last)
-        .group_by(c.district_id, c.category_id)
+        .group_by(c.district_id, category.group_id)
     )
-    for district_key, category_id, received, received_prev in rows:
-        group = group_of.get(category_id)
-        if group is not None:
-            cells[CUR, district_key, group].backlog += int(received or 0)
-            cells[PREV, district_key, group].backlog += int(received_prev or 0)
+    for district_key, group_id, received, received_prev in rows:
+        group = code_of[group_id]
+        cells[CUR, district_key, group].backlog += int(received or 0)
+        cells[PREV, district_key, group].backlog += int(received_prev or 0)
     rows = db.session.execute(
         sa.select(
             d.district_id,
-            d.category_id,
+            category.group_id,
             sa.func.sum(sa.case((d.key <= str(last), d.n), else_=0)),
             sa.func.sum(
                 sa.case((sa.and_(d.month <= prev_last, d.key <= str(prev_last)), d.n), else_=0)
             ),
         )
+        .join(Category.__table__, category.id == d.category_id)
         .where(d.measure == "closed", d.month <= last)
-        .group_by(d.district_id, d.category_id)
+        .group_by(d.district_id, category.group_id)
     )
-    for district_key, category_id, closed, closed_prev in rows:
-        group = group_of.get(category_id)
-        if group is not None:
-            cells[CUR, district_key, group].backlog -= int(closed or 0)
-            cells[PREV, district_key, group].backlog -= int(closed_prev or 0)
+    for district_key, group_id, closed, closed_prev in rows:
+        group = code_of[group_id]
+        cells[CUR, district_key, group].backlog -= int(closed or 0)
+        cells[PREV, district_key, group].backlog -= int(closed_prev or 0)
 
     departments = {
         row.id: (row.code, row.name)
