@@ -25,6 +25,7 @@ db: setup
 	@mkdir -p instance
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed --if-empty
+	$(BIN)/flask statistics rebuild --if-empty
 
 run: db
 	@echo "Quartiersmelder: http://127.0.0.1:$(PORT)/report  (inbox: /login — create staff with .venv/bin/flask users create)"
