@@ -343,3 +343,30 @@ def test_a_reroute_while_the_ticket_is_being_sent(edg_webhook, make_report, disp
     deliver_due()
     assert [r.headers[EVENT_HEADER.lower()] for r in sink.received] == ["forward", "withdrawal"]
     assert deliveries(WITHDRAWAL, report)[0].status == DeliveryStatus.SENT
+
+
+def test_a_ticket_forwarded_by_hand_stays_until_the_report_is_merged(
+    client, edg_token, dispatcher, make_report
+):
+    """A caseworker forwards a lighting report to EDG by hand (EDG is not responsible): the
+    ticket is EDG's to answer, the sweep leaves it alone, and a re-route between two other
+    departments does not touch it — merging the report does."""
+    from app.forwarding.outbox import forward_manually
+
+    load_all()
+    report = make_report("laterne-aus", FRIEDENSPLATZ)
+    forward_manually(fresh(report), department("edg"), dispatcher)
+    db.session.commit()
+    assert withdraw_stale_tickets() == 0
+    workflow.reroute(fresh(report), department("tiefbau"), "Mast umgefahren", dispatcher)
+    db.session.commit()
+    ticket = the_ticket(report)
+    assert ticket.status == DeliveryStatus.PENDING
+    response = client.post(f"{API}/tickets/{report.reference}/acknowledge", headers=auth(edg_token))
+    assert response.status_code == 200, response.get_json()
+
+    workflow.mark_duplicate(fresh(report), fresh(make_report("laterne-aus")), dispatcher)
+    db.session.commit()
+    assert the_ticket(report).status == DeliveryStatus.WITHDRAWN
+    response = client.post(f"{API}/tickets/{report.reference}/done", headers=auth(edg_token))
+    assert response.status_code == 410
