@@ -435,6 +435,8 @@ def test_nearby_needs_a_key_a_known_category_and_a_point(client, api_key):
 def test_expected_datetime_is_the_due_date_where_the_category_has_a_target(client, app_ctx):
     with_target = make_report("papierkorb-voll")
     without = make_report("sonstiges")
+    without.due_at = None  # a category without a target (the admin can clear it)
+    db.session.commit()
     [item] = get_json(client, f"/requests/{with_target.reference}.json")
     assert with_target.due_at is not None
     assert item["expected_datetime"] == w3c(with_target.due_at)
