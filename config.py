@@ -89,6 +89,8 @@ class Config:
         self.REPORT_RATE_LIMIT = env.get("REPORT_RATE_LIMIT", "5/minute;30/hour")
         self.PHOTO_LOCATION_RATE_LIMIT = env.get("PHOTO_LOCATION_RATE_LIMIT", "30/minute;200/hour")
         self.NEARBY_RATE_LIMIT = env.get("NEARBY_RATE_LIMIT", "60/minute;600/hour")
+        # The public map's JSON (clusters, "already reported here"), per client address.
+        self.PUBLIC_MAP_RATE_LIMIT = env.get("PUBLIC_MAP_RATE_LIMIT", "600/minute")
         # Failed staff log-ins: per account and address pair, and per address, further attempts
         # wait until the window has room; past the per-account ceiling (attempts from many
         # addresses) the account is slowed to the pace, never locked for everyone.

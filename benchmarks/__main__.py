@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from benchmarks import bot, geo_photos, inbox, intake_http, outbox, statistics
+from benchmarks import bot, geo_photos, inbox, intake_http, outbox, public_map, statistics
 from benchmarks.setup import POSTGRES_URL, postgres_available
 
 
@@ -16,6 +16,7 @@ def city_scale(label: str, database_url: str | None = None) -> None:
     """The figures at a million reports, measured on one filled database per engine."""
     app = inbox.filled_app(database_url, label)
     inbox.inbox_first_page(app, label)
+    public_map.cluster_endpoint(app, label)
     statistics.statistics_page(app, label)
 
 

@@ -79,8 +79,15 @@ class Clusters:
     total: int
 
 
+def _number(value: float) -> Any:
+    """A float written into the SQL rather than bound: with bound parameters PostgreSQL may
+    switch a repeated query to a generic plan (guessing how much of the city a box covers),
+    which for the whole city is several times slower. The values are parsed floats."""
+    return sa.literal(float(value), sa.Float(), literal_execute=True)
+
+
 def _cell_number(column: Any, offset: float, size: float) -> Any:
-    shifted = (column + offset) / size
+    shifted = (column + _number(offset)) / _number(size)
     if db.session.get_bind().dialect.name == "postgresql":
         return sa.func.floor(shifted)
     # SQLite: the shifted value is never negative, so truncation is the floor (and needs no
@@ -98,7 +105,10 @@ def cluster_query(f: MapFilter, bbox: BBox, grid: Grid) -> sa.Select[Any]:
             lat.label("lat"),
             lon.label("lon"),
             report_id.label("id"),
-        ).where(lat.between(bbox.min_lat, bbox.max_lat), lon.between(bbox.min_lon, bbox.max_lon)),
+        ).where(
+            lat.between(_number(bbox.min_lat), _number(bbox.max_lat)),
+            lon.between(_number(bbox.min_lon), _number(bbox.max_lon)),
+        ),
         f,
     ).subquery("points")
     count = sa.func.count().label("n")
