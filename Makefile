@@ -8,7 +8,7 @@ export FLASK_APP := wsgi.py
 export PYTHONPATH := $(CURDIR)
 POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run setup db test test-sqlite test-postgres lint format bench lock browser translations clean
+.PHONY: run setup db test test-sqlite test-postgres fuzz lint format bench lock browser translations clean
 
 $(BIN)/.installed: requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,20 @@ test: setup browser
 		echo "PostgreSQL at $(POSTGRES_TEST_URL) is not reachable, and REQUIRE_POSTGRES is set." >&2; exit 1; \
 	else \
 		echo "PostgreSQL at $(POSTGRES_TEST_URL) is not reachable: ran the SQLite suite only."; \
+	fi
+
+# Longer fuzzing of both OpenAPI documents (Open311 and partner API) with schemathesis:
+# FUZZ_CASES generated requests per document (make test runs 160), on SQLite and PostgreSQL.
+FUZZ_CASES ?= 4000
+fuzz: setup
+	@echo "== fuzzing on SQLite =="
+	FUZZ_CASES=$(FUZZ_CASES) $(BIN)/pytest -q --timeout=3600 tests/security/test_fuzz.py
+	@if $(BIN)/python scripts/pg_reachable.py "$(POSTGRES_TEST_URL)"; then \
+		echo "== fuzzing on PostgreSQL ($(POSTGRES_TEST_URL)) =="; \
+		FUZZ_CASES=$(FUZZ_CASES) TEST_DATABASE_URL="$(POSTGRES_TEST_URL)" \
+			$(BIN)/pytest -q --timeout=3600 tests/security/test_fuzz.py; \
+	else \
+		echo "PostgreSQL at $(POSTGRES_TEST_URL) is not reachable: fuzzed on SQLite only."; \
 	fi
 
 lint: setup

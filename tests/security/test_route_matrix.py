@@ -15,7 +15,7 @@ disp     dispatcher
 admin    admin
 pt_a     EDG's partner API token (``Authorization: Bearer qmp_…``), in an anonymous browser
 pt_b     department B's partner API token
-key_a    Open311 API key A (``?api_key=qm_…``; the client that created the Telegram reports)
+key_a    Open311 API key A (``X-API-Key: qm_…``; the client that created the Telegram reports)
 key_b    Open311 API key B
 =======  ======================================================================================
 
@@ -818,7 +818,6 @@ class People:
     app: Any
     users: dict[str, Any]
     headers: dict[str, dict[str, str]]
-    queries: dict[str, dict[str, str]]
     key_a: str
     spare_email: str
     clients: dict[str, Any] = field(default_factory=dict)
@@ -902,8 +901,9 @@ def people(app_ctx, reseed_city, geocoding, make_user) -> People:
         headers={
             "pt_a": {"Authorization": f"Bearer {partner_a}"},
             "pt_b": {"Authorization": f"Bearer {partner_b}"},
+            "key_a": {"X-API-Key": key_a},
+            "key_b": {"X-API-Key": key_b},
         },
-        queries={"key_a": {"api_key": key_a}, "key_b": {"api_key": key_b}},
         key_a=key_a,
         spare_email=spare.email,
     )
@@ -1037,7 +1037,7 @@ def test_every_route_answers_every_role_as_the_table_says(app_ctx, people, diges
                     )
             else:
                 client = people.client(role)[0]
-            query_string = {**query(world), **people.queries.get(role, {})}
+            query_string = query(world)
             before = digests.now()
             response = people.call(
                 client,
