@@ -169,6 +169,8 @@ def _url_values(unsafe, litter, photo_id) -> dict[str, list[str]]:
         "day": ["2026-11-30"],
         "date": ["2026-11-30"],
         "name": ["reports.csv"],
+        # statistics tables: the unsafe-place ones count reasons and times of day
+        "table": ["overview", "districts", "departments", "lighting", "answers-reasons"],
     }
 
 
