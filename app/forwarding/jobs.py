@@ -83,6 +83,7 @@ def anonymise_closed_reports(now=None) -> int:
 
     from app.core.enums import OPEN_STATUSES
     from app.reports.models import Report, ReporterContact, ReportSupporter
+    from app.reports.residents import forget_contact
 
     days = current_app.config["RETENTION_DAYS"]
     if not days:
@@ -95,8 +96,11 @@ def anonymise_closed_reports(now=None) -> int:
     )
     removed = 0
     for model in (ReporterContact, ReportSupporter):
+        has_contact = sa.or_(model.email.is_not(None), model.telegram_chat_id.is_not(None))
         rows = (
-            db.session.execute(sa.select(model).where(model.report_id.in_(closed)).limit(1000))
+            db.session.execute(
+                sa.select(model).where(model.report_id.in_(closed), has_contact).limit(1000)
+            )
             .scalars()
             .all()
         )
@@ -108,7 +112,7 @@ def anonymise_closed_reports(now=None) -> int:
                 entry=model.__tablename__,
                 reason="retention",
             )
-            db.session.delete(row)
+            forget_contact(row)
         removed += len(rows)
     if removed:
         db.session.commit()

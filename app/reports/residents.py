@@ -150,6 +150,17 @@ def reports_of(
     )
 
 
+def forget_contact(row: ReporterContact | ReportSupporter) -> None:
+    """Delete a resident's contact data. A supporter stays as an anonymous "me too" (so the
+    public count of supporters does not drop); a reporter's contact row goes."""
+    if isinstance(row, ReportSupporter):
+        row.email = None
+        row.telegram_chat_id = None
+        row.wants_updates = False
+    else:
+        db.session.delete(row)
+
+
 def delete_contact_data(
     *,
     telegram_chat_id: str | None = None,
@@ -178,7 +189,7 @@ def delete_contact_data(
             record_event(
                 row.report_id, "contact_deleted", Actor("resident"), entry=model.__tablename__
             )
-            db.session.delete(row)
+            forget_contact(row)
         removed += len(rows)
     db.session.flush()
     return removed

@@ -32,7 +32,13 @@ def test_contacts_of_long_closed_reports_are_deleted_and_the_reports_stay(
     assert anonymise_closed_reports() == 2  # the reporter and the supporter of the old one
     emails = set(db.session.execute(sa.select(ReporterContact.email)).scalars())
     assert emails == {"neu@example.invalid", "offen@example.invalid"}
-    assert db.session.execute(sa.select(sa.func.count(ReportSupporter.id))).scalar_one() == 0
+    # The supporter stays as an anonymous "me too": the public count does not drop.
+    [supporter] = db.session.execute(sa.select(ReportSupporter)).scalars()
+    assert (supporter.telegram_chat_id, supporter.email, supporter.wants_updates) == (
+        None,
+        None,
+        False,
+    )
     assert db.session.get(Report, old.id) is not None
     assert db.session.get(Report, still_open.id).contact is not None
     assert anonymise_closed_reports() == 0  # nothing left to do

@@ -497,7 +497,13 @@ def test_deleting_removes_contacts_and_supporters_and_empties_the_list(bot, from
     assert bot.get(f"/residents/telegram/{CHAT}/requests.json").get_json() == []
     # The reports stay, anonymous; the other chat keeps its data.
     assert report(mine).contact is None and report(mine).status == ReportStatus.NEW
-    assert report(theirs).supporters == []
+    # The "me too" stays, anonymous: nobody can be reached through it any more.
+    [supporter] = report(theirs).supporters
+    assert (supporter.telegram_chat_id, supporter.email, supporter.wants_updates) == (
+        None,
+        None,
+        False,
+    )
     assert report(theirs).contact.telegram_chat_id == OTHER_CHAT
     assert (
         PERSONAL["email"]
