@@ -29,3 +29,12 @@ report_rerouted = _signals.signal(
     Keywords: ``report``, ``old``, ``new`` (Department or None), ``reason``.
     """,
 )
+
+report_copied = _signals.signal(
+    "report-copied",
+    doc="""Routing now informs further departments of a report (copy rules that match after a
+    category or place change). Intake announces its copies with ``report_submitted``.
+
+    Keywords: ``report``, ``departments`` (the Departments newly informed).
+    """,
+)

@@ -13,7 +13,12 @@ from flask import Flask
 
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.outbox import Delivery
-from app.core.signals import report_rerouted, report_status_changed, report_submitted
+from app.core.signals import (
+    report_copied,
+    report_rerouted,
+    report_status_changed,
+    report_submitted,
+)
 from app.extensions import db
 from app.reports.models import Report
 from app.routing.models import Department
@@ -100,6 +105,11 @@ def on_report_rerouted(sender: Flask, *, report: Report, new: Department | None,
     _route_side_effects(report, new)
 
 
+def on_report_copied(sender: Flask, *, report: Report, departments: list, **_: Any) -> None:
+    for department in departments:
+        notify_department(report, department, copy=True)
+
+
 def resident_recipients(report: Report) -> list[tuple[str, str, str]]:
     """(method, target, locale) of everyone who asked for updates on ``report``."""
     recipients = []
@@ -145,6 +155,7 @@ def register(app: Flask) -> None:
 
     report_submitted.connect(on_report_submitted)
     report_rerouted.connect(on_report_rerouted)
+    report_copied.connect(on_report_copied)
     report_status_changed.connect(on_status_changed)
     withdrawal.register(app)
 

@@ -20,7 +20,7 @@ from app.cities.settings import city
 from app.core.db import utcnow
 from app.core.enums import OPEN_STATUSES, ReportStatus
 from app.core.events import Actor, record_event
-from app.core.signals import report_rerouted, report_status_changed
+from app.core.signals import report_copied, report_rerouted, report_status_changed
 from app.extensions import db
 from app.geo.index import is_valid_coordinate
 from app.geo.service import district_index
@@ -325,7 +325,11 @@ def mark_duplicate(
     return report
 
 
-def _rerun_routing(report: Report) -> None:
+def _rerun_routing(report: Report) -> tuple[Department | None, list[Department]]:
+    """Route the report again by the rules; returns the department it had before and the
+    departments that now get a copy and did not before."""
+    old_department = report.department
+    old_copies = {copy.department_id for copy in report.copies}
     area = district_index().district_at(report.lat, report.lon)
     report.district_id = area.key if area else None
     decision = route(
@@ -356,6 +360,19 @@ def _rerun_routing(report: Report) -> None:
         copy.routing_rule_id, copy.reason = c.rule_id, c.reason
         copies.append(copy)
     report.copies = copies
+    return old_department, [c.department for c in copies if c.department.id not in old_copies]
+
+
+def _announce_routing(
+    report: Report, old: Department | None, new_copies: list[Department], reason: str
+) -> None:
+    """The same side effects as a re-route by hand (ticket or notice to the new department,
+    the old one's ticket withdrawn) plus notices to departments that newly get a copy."""
+    app = current_app._get_current_object()
+    if report.department_id != (old.id if old else None):
+        report_rerouted.send(app, report=report, old=old, new=report.department, reason=reason)
+    if new_copies:
+        report_copied.send(app, report=report, departments=new_copies)
 
 
 def change_category(
@@ -369,7 +386,7 @@ def change_category(
     old = report.category
     report.category = category
     report.due_at = due_date(category, report.created_at)
-    _rerun_routing(report)
+    old_department, new_copies = _rerun_routing(report)
     record_event(
         report.id,
         "category_changed",
@@ -379,6 +396,9 @@ def change_category(
         department=report.department.code if report.department else None,
     )
     db.session.flush()
+    _announce_routing(
+        report, old_department, new_copies, f"category changed: {old.code} → {category.code}"
+    )
     return report
 
 
@@ -393,7 +413,7 @@ def change_location(
     old = (report.lat, report.lon)
     report.lat, report.lon = lat, lon
     report.address = None
-    _rerun_routing(report)
+    old_department, new_copies = _rerun_routing(report)
     record_event(
         report.id,
         "location_changed",
@@ -403,6 +423,7 @@ def change_location(
         department=report.department.code if report.department else None,
     )
     db.session.flush()
+    _announce_routing(report, old_department, new_copies, "place changed")
     return report
 
 

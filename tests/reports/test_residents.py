@@ -74,5 +74,7 @@ def test_my_reports_and_deleting_my_data(make_report):
     db.session.commit()
     assert residents.reports_of(telegram_chat_id=CHAT) == []
     assert db.session.execute(sa.select(sa.func.count(ReporterContact.id))).scalar_one() == 0
-    assert db.session.execute(sa.select(sa.func.count(ReportSupporter.id))).scalar_one() == 0
+    # The "me too" stays as an anonymous count; nobody can be reached through it.
+    [supporter] = db.session.execute(sa.select(ReportSupporter)).scalars()
+    assert supporter.telegram_chat_id is None and not supporter.wants_updates
     assert db.session.execute(sa.select(sa.func.count(Report.id))).scalar_one() == 3
