@@ -37,8 +37,9 @@ class StatCell(db.Model):
     received: Mapped[int] = mapped_column(default=0)
     # With a target (due date), not closed as duplicate or rejected: the in-time base.
     with_target: Mapped[int] = mapped_column(default=0)
-    # … of those, closed (their outcome is known); open ones count once past due.
+    # … of those, closed (their outcome is known) and open (known once past due).
     target_closed: Mapped[int] = mapped_column(default=0)
+    open_with_target: Mapped[int] = mapped_column(default=0)
     # … of those, closed as resolved at or before the due date.
     resolved_in_time: Mapped[int] = mapped_column(default=0)
     resolved: Mapped[int] = mapped_column(default=0)
@@ -53,8 +54,18 @@ class StatCellDetail(db.Model):
 
     __tablename__ = "stat_cell_detail"
     __table_args__ = (
-        # Reads ask for some measures over a range of months.
-        sa.Index("ix_stat_cell_detail_measure_month", "measure", "month"),
+        # Reads ask for some measures over a range of months (covering: no table lookups) …
+        sa.Index(
+            "ix_stat_cell_detail_measure_month",
+            "measure",
+            "month",
+            "district_id",
+            "category_id",
+            "key",
+            "n",
+        ),
+        # … and for the open reports not yet due (due date from today on).
+        sa.Index("ix_stat_cell_detail_measure_key", "measure", "key"),
     )
 
     month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

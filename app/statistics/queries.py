@@ -23,6 +23,7 @@ CELL_COLUMNS = (
     "received",
     "with_target",
     "target_closed",
+    "open_with_target",
     "resolved_in_time",
     "resolved",
     "closed",
@@ -60,11 +61,12 @@ class Figures:
     received: int = 0
     with_target: int = 0
     target_closed: int = 0
+    open_with_target: int = 0
     resolved_in_time: int = 0
     resolved: int = 0
     closed: int = 0
     supporters: int = 0
-    open_past_due: int = 0
+    not_yet_due: int = 0  # open reports with a target whose due date is today or later
     backlog: int = 0
     days: Counter[int] = field(default_factory=Counter)
     departments: dict[int, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -72,7 +74,7 @@ class Figures:
     lighting: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: Figures) -> None:
-        for name in (*CELL_COLUMNS, "open_past_due", "backlog"):
+        for name in (*CELL_COLUMNS, "not_yet_due", "backlog"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.days.update(other.days)
         for department_id, counts in other.departments.items():
@@ -83,8 +85,8 @@ class Figures:
     def add_detail(self, measure: str, key: str, n: int) -> None:
         if measure == "days":
             self.days[int(key)] += n
-        elif measure == "open_due":
-            self.open_past_due += n
+        elif measure == "open_due":  # only those due today or later are read
+            self.not_yet_due += n
         elif measure in DEPARTMENT_MEASURES:
             self.departments[int(key)][measure] += n
         elif measure == "answer":
@@ -95,7 +97,7 @@ class Figures:
     @property
     def decided(self) -> int:
         """Reports with a target whose outcome is known: closed, or open and past due."""
-        return self.target_closed + self.open_past_due
+        return self.target_closed + self.open_with_target - self.not_yet_due
 
     @property
     def in_time_share(self) -> float | None:
@@ -277,23 +279,29 @@ def load_statistics(period: Period, today: date) -> Statistics:
         for name, value in zip(CELL_COLUMNS, values, strict=True):
             setattr(figures, name, getattr(figures, name) + int(value))
 
-    # 2. Keyed counts of both periods (open reports count for "in time" once past due).
+    # 2. Keyed counts of both periods.
     bucket = sa.case((d.month >= period.first, CUR), else_=PREV).label("bucket")
+    in_periods = sa.or_(
+        d.month.between(period.first, period.last),
+        d.month.between(previous.first, previous.last),
+    )
     rows = db.session.execute(
         sa.select(bucket, d.district_id, category.group_id, d.measure, d.key, sa.func.sum(d.n))
         .join(Category.__table__, category.id == d.category_id)
-        .where(
-            sa.or_(
-                d.month.between(period.first, period.last),
-                d.month.between(previous.first, previous.last),
-            ),
-            d.measure.in_(("days", "open_due", *DEPARTMENT_MEASURES, "answer", "lighting")),
-            sa.or_(d.measure != "open_due", d.key < today.isoformat()),
-        )
+        .where(in_periods, d.measure.in_(("days", *DEPARTMENT_MEASURES, "answer", "lighting")))
         .group_by(bucket, d.district_id, category.group_id, d.measure, d.key)
     )
     for bucket_name, district_key, group_id, measure, key, n in rows:
         cells[bucket_name, district_key, code_of[group_id]].add_detail(measure, key, int(n))
+    # Open reports not yet due: their outcome is not known, "in time" leaves them out.
+    rows = db.session.execute(
+        sa.select(bucket, d.district_id, category.group_id, sa.func.sum(d.n))
+        .join(Category.__table__, category.id == d.category_id)
+        .where(d.measure == "open_due", d.key >= today.isoformat(), in_periods)
+        .group_by(bucket, d.district_id, category.group_id)
+    )
+    for bucket_name, district_key, group_id, n in rows:
+        cells[bucket_name, district_key, code_of[group_id]].not_yet_due += int(n)
 
     # 3. and 4. The backlog at each period's end: received up to then, less closed up to then.
     last, prev_last = period.last, previous.last
@@ -398,7 +406,7 @@ def load_cube(
         sa.select(d.month, d.district_id, d.category_id, d.measure, d.key, d.n).where(
             d.month <= last,
             sa.or_(d.month >= first, d.measure == "closed"),
-            sa.or_(d.measure != "open_due", d.key < today.isoformat()),
+            sa.or_(d.measure != "open_due", d.key >= today.isoformat()),
             *detail_filter,
         )
     ):

@@ -130,6 +130,7 @@ class CellCounts:
     received: int = 0
     with_target: int = 0
     target_closed: int = 0
+    open_with_target: int = 0
     resolved_in_time: int = 0
     resolved: int = 0
     closed: int = 0
@@ -141,6 +142,7 @@ class CellCounts:
             "received": self.received,
             "with_target": self.with_target,
             "target_closed": self.target_closed,
+            "open_with_target": self.open_with_target,
             "resolved_in_time": self.resolved_in_time,
             "resolved": self.resolved,
             "closed": self.closed,
@@ -262,6 +264,7 @@ def count_report(counts: CellCounts, facts: ReportFacts, trail: Trail, ctx: Roll
             ):
                 counts.resolved_in_time += 1
         else:
+            counts.open_with_target += 1
             details["open_due", local_date(facts.due_at, tz).isoformat()] += 1
     counts.supporters += trail.supporters
 
