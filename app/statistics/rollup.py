@@ -61,8 +61,9 @@ EVENT_KINDS = (
 )
 LIST_TYPES = (AttributeType.SINGLEVALUELIST, AttributeType.MULTIVALUELIST)
 NOT_COUNTED_FOR_TARGET = frozenset({ReportStatus.DUPLICATE, ReportStatus.REJECTED})
-# The copy rule whose copies are "lighting checks": a condition on this answer (city.json
-# ``statistics.lighting_check`` may name another).
+# A "lighting check": a routing copy, to the department of the copy rule on this answer, of a
+# report that gave the answer (city.json ``statistics.lighting_check`` may name another answer,
+# and a ``department`` code for when no such rule exists any more).
 DEFAULT_LIGHTING_CHECK = {"attribute": "reasons", "value": "dark"}
 
 _REPORTS = "qm_statistics_reports"
@@ -159,7 +160,7 @@ class Trail:
     returned: set[str] = field(default_factory=set)
     tickets: set[int] = field(default_factory=set)  # department ids
     supporters: int = 0
-    lighting_check: bool = False
+    lighting_copy: bool = False  # a copy to a lighting-check department
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ class ReportFacts:
 @dataclass(frozen=True)
 class RollupContext:
     """What counting needs besides the reports: time zone, department codes, the list
-    questions of sensitive categories, and which copy rule means a lighting check."""
+    questions of sensitive categories, and what makes a copy a lighting check."""
 
     tz: ZoneInfo
     department_ids: dict[str, int]
@@ -188,6 +189,7 @@ class RollupContext:
     answers: dict[int, dict[str, frozenset[str]]]
     lighting_attribute: str
     lighting_value: str
+    lighting_departments: frozenset[int]
 
     @property
     def answer_codes(self) -> list[str]:
@@ -214,12 +216,24 @@ def load_context(session: orm.Session) -> RollupContext:
         **DEFAULT_LIGHTING_CHECK,
         **city().raw.get("statistics", {}).get("lighting_check", {}),
     }
+    lighting_departments = set(
+        session.execute(
+            sa.select(RoutingRule.department_id).where(
+                RoutingRule.action == RuleAction.COPY,
+                RoutingRule.attribute_code == str(lighting["attribute"]),
+                RoutingRule.attribute_value == str(lighting["value"]),
+            )
+        ).scalars()
+    )
+    if lighting.get("department") in departments:
+        lighting_departments.add(departments[lighting["department"]])
     return RollupContext(
         tz=city_timezone(),
         department_ids=departments,
         answers=answers,
         lighting_attribute=str(lighting["attribute"]),
         lighting_value=str(lighting["value"]),
+        lighting_departments=frozenset(lighting_departments),
     )
 
 
@@ -290,7 +304,9 @@ def count_report(counts: CellCounts, facts: ReportFacts, trail: Trail, ctx: Roll
         for item in dict.fromkeys(values):
             if isinstance(item, str) and item in allowed:
                 details["answer", f"{code}={item}"] += 1
-    if trail.lighting_check:
+    answer = facts.answers.get(ctx.lighting_attribute)
+    gave_it = ctx.lighting_value in (answer if isinstance(answer, list) else [answer])
+    if trail.lighting_copy and gave_it:
         details["lighting", lighting_outcome(facts.status)] += 1
 
 
@@ -382,18 +398,15 @@ def _trails(
     )
     for report_id, department_id in tickets:
         trails.setdefault(report_id, Trail()).tickets.add(department_id)
-    copies = session.execute(
-        sa.select(ReportCopy.report_id)
-        .join(RoutingRule, ReportCopy.routing_rule_id == RoutingRule.id)
-        .where(
-            reports(ReportCopy.report_id),
-            RoutingRule.action == RuleAction.COPY,
-            RoutingRule.attribute_code == ctx.lighting_attribute,
-            RoutingRule.attribute_value == ctx.lighting_value,
+    if ctx.lighting_departments:
+        copies = session.execute(
+            sa.select(ReportCopy.report_id).where(
+                reports(ReportCopy.report_id),
+                ReportCopy.department_id.in_(ctx.lighting_departments),
+            )
         )
-    )
-    for (report_id,) in copies:
-        trails.setdefault(report_id, Trail()).lighting_check = True
+        for (report_id,) in copies:
+            trails.setdefault(report_id, Trail()).lighting_copy = True
     return trails
 
 

@@ -310,3 +310,22 @@ def test_the_form_leads_to_the_districts_page(client):
     response = client.get("/statistik?period=2025&district=04&group=")
     assert response.status_code == 302
     assert response.headers["Location"] == "/statistik/bezirk/04?period=2025"
+
+
+def test_lighting_checks_stay_when_the_copy_rule_is_deleted(
+    client, data_set, make_user, reseed_city
+):
+    from app.admin.services import delete_rule
+    from app.routing.models import RoutingRule
+    from app.statistics.rollup import rebuild
+
+    admin = make_user(role="admin")
+    rule = db.session.execute(
+        sa.select(RoutingRule).filter_by(key="unsicherer-ort-dunkel")
+    ).scalar_one()
+    delete_rule(admin, rule)
+    db.session.commit()
+    rebuild(db.session)
+    db.session.commit()
+    lighting = by(table(client, "/statistik/lighting.csv?period=2025-06"), "outcome")
+    assert (lighting["resolved"]["reports"], lighting["not_resolvable"]["reports"]) == ("1", "1")
