@@ -17,6 +17,7 @@ from app.reports.models import (
     ReportSupporter,
     ResponseTemplate,
 )
+from app.reports.idempotency import SubmissionKey
 from app.routing.models import Department, RoutingRule
 from app.statistics.models import StatCell, StatCellDetail
 
@@ -41,5 +42,6 @@ __all__ = [
     "RoutingRule",
     "StatCell",
     "StatCellDetail",
+    "SubmissionKey",
     "User",
 ]

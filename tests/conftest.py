@@ -22,6 +22,7 @@ from config import TestConfig  # noqa: E402
 RUNTIME_TABLES = (
     "stat_cell_detail",
     "stat_cell",
+    "submission_key",
     "delivery_attempt",
     "delivery",
     "report_event",

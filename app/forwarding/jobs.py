@@ -126,3 +126,14 @@ def run_periodic_jobs() -> None:
     withdraw_stale_tickets()  # before reminders: no reminder for a ticket that is not theirs
     remind_unacknowledged()
     anonymise_closed_reports()
+    forget_submission_keys()
+
+
+def forget_submission_keys() -> int:
+    """Submission keys older than a day are of no use any more (a periodic job)."""
+    from app.reports.idempotency import forget_old_keys
+
+    removed = forget_old_keys()
+    if removed:
+        db.session.commit()
+    return removed

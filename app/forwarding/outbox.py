@@ -110,22 +110,25 @@ def on_report_copied(sender: Flask, *, report: Report, departments: list, **_: A
         notify_department(report, department, copy=True)
 
 
-def resident_recipients(report: Report) -> list[tuple[str, str, str]]:
-    """(method, target, locale) of everyone who asked for updates on ``report``."""
+def resident_recipients(report: Report, skip: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
+    """(method, target, locale) of everyone who asked for updates on ``report``: one entry per
+    person (a reporter who also said "me too" from the same chat or address gets one message),
+    none for the addresses in ``skip``."""
+    from app.reports.residents import resident_address
+
+    seen = set(skip)
     recipients = []
-    contact = report.contact
-    if contact is not None and contact.wants_updates:
-        if contact.telegram_chat_id:
-            recipients.append(("telegram", f"contact:{contact.id}", contact.locale))
-        elif contact.email:
-            recipients.append(("email", f"contact:{contact.id}", contact.locale))
-    for supporter in report.supporters:
-        if not supporter.wants_updates:
+    people = [(report.contact, "contact")] if report.contact is not None else []
+    people += [(supporter, "supporter") for supporter in report.supporters]
+    for person, kind in people:
+        if not person.wants_updates:
             continue
-        if supporter.telegram_chat_id:
-            recipients.append(("telegram", f"supporter:{supporter.id}", supporter.locale))
-        elif supporter.email:
-            recipients.append(("email", f"supporter:{supporter.id}", supporter.locale))
+        address = resident_address(telegram_chat_id=person.telegram_chat_id, email=person.email)
+        if address is None or address in seen:
+            continue
+        seen.add(address)
+        method = "telegram" if person.telegram_chat_id else "email"
+        recipients.append((method, f"{kind}:{person.id}", person.locale))
     return recipients
 
 
@@ -136,11 +139,12 @@ def on_status_changed(
     old: ReportStatus,
     new: ReportStatus,
     public_note: str | None,
+    skip_residents: tuple[str, ...] = (),
     **_: Any,
 ) -> None:
     """Every public status change or public note goes to the residents who asked for it."""
     db.session.flush()  # the event row exists, so the message can point at it
-    for method, target, locale in resident_recipients(report):
+    for method, target, locale in resident_recipients(report, skip_residents):
         add_delivery(
             report,
             method,

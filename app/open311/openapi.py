@@ -93,6 +93,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "Unknown format suffix, service code or request.",
         409: "Not possible in the request's current state; the description says why.",
         413: "An uploaded file or the whole request is too large.",
+        422: "The Idempotency-Key was used within a day for a request with other content.",
         429: "Rate limit reached; try again after Retry-After seconds.",
         503: "The geocoder is switched off or not reachable; try again after Retry-After.",
     }
@@ -141,6 +142,25 @@ LANGUAGE = {
     "required": False,
     "description": "Language of names and messages: de (default) or en.",
     "schema": {"type": "string", "example": "en"},
+}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "One key per report, chosen by the client (1–100 letters, digits, . _ : -). Sent again "
+        "with the same content within a day (a retry after a slow answer), it answers the "
+        "report created the first time and creates nothing; with other content, 422. Keys "
+        "belong to one API key."
+    ),
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,100}$"},
+}
+CHAT_HEADER = {
+    "name": "X-Telegram-Chat-Id",
+    "in": "header",
+    "required": False,
+    "description": "Leave out the requests this chat reported or supports (through this key).",
+    "schema": {"type": "string", "pattern": "^-?[0-9]{1,20}$"},
 }
 JURISDICTION = {
     "name": "jurisdiction_id",
@@ -709,11 +729,11 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "Answers service_request_id and the routing decision in "
                         "service_notice."
                     ),
-                    "parameters": common,
+                    "parameters": [*common, IDEMPOTENCY_KEY],
                     "requestBody": _post_body(codes, categories),
                     "responses": {
                         **_ok("CreatedRequests", "The report was taken."),
-                        **_errors(400, 403, 404, 413, 429),
+                        **_errors(400, 403, 404, 413, 422, 429),
                     },
                 },
                 "get": {
@@ -789,10 +809,13 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         'For reporting clients before they post ("me too" instead of a '
                         "duplicate): open requests of the same service within the category's "
                         "radius (default 50 m), nearest first, with extended_attributes and "
-                        "distance_m. Needs an API key."
+                        "distance_m (null for sensitive categories, which are compared by their "
+                        "~250 m cell). With X-Telegram-Chat-Id the chat's own requests are left "
+                        "out. Needs an API key."
                     ),
                     "parameters": [
                         *common,
+                        CHAT_HEADER,
                         _query("service_code", "The service.", {"type": "string"}),
                         _query("lat", "WGS84 latitude.", {"type": "number"}),
                         _query("long", "WGS84 longitude.", {"type": "number"}),
@@ -854,7 +877,8 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "reporting a duplicate. With telegram_chat_id and updates=true the chat "
                         "gets the request's status messages in locale (saying it twice from "
                         "the same chat counts once); without updates=true no chat id is "
-                        "stored. 409: the request is closed. Needs an API key."
+                        "stored. 409: the request is closed, or it is the chat's own report. "
+                        "Needs an API key."
                     ),
                     "parameters": [request_id_path, *common],
                     "requestBody": _form_body(

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
@@ -29,11 +30,13 @@ from app.open311.params import (
 )
 from app.open311.queries import find_requests, reports_by_references
 from app.open311.render import FORMATS, respond
+from app.reports import idempotency
 from app.reports.drafts import ContactDraft, PhotoUpload, ReportDraft
 from app.reports.intake import submit_report
 from app.reports.models import Category
 from app.reports.public import find_nearby_open_reports, public_report
 from app.reports.queries import report_by_reference
+from app.reports.residents import own_references
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 install_error_handlers(bp)
@@ -199,26 +202,70 @@ def create_request(fmt: str):
         raise Open311Error(400, _l("Please choose a category."))
     _category(code)
     draft = _draft_from_form()
+    submission = _submission_key(key, draft)
+    if submission is not None:
+        earlier = _earlier(*submission)
+        if earlier is not None:
+            return _created(fmt, earlier, [])
     # device_id, account_id and media_url are not stored: no personal identifiers, and
     # no URL is ever fetched.
     result = submit_report(draft, Actor("api_client", str(key.id), key.name))
     if result.report.contact is not None:
         # The contact belongs to this client: only its key finds the chat's reports later.
         result.report.contact.api_key_id = key.id
-    db.session.commit()
+    if submission is not None:
+        idempotency.remember(*submission, result.report)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # The same key was committed by a request running at the same time: that one counts.
+        db.session.rollback()
+        earlier = _earlier(*submission) if submission is not None else None
+        if earlier is None:
+            raise
+        return _created(fmt, earlier, [])
+    return _created(fmt, result.report, [str(note) for note in result.notes])
+
+
+def _submission_key(key, draft) -> tuple[str, str, str] | None:
+    """(scope, key, fingerprint) of an ``Idempotency-Key`` header, or None without one."""
+    given = (request.headers.get("Idempotency-Key") or "").strip()
+    if not given:
+        return None
+    if not idempotency.is_valid_key(given):
+        raise Open311Error(
+            400,
+            _l(
+                "The Idempotency-Key header must be 1 to 100 characters: letters, digits, "
+                "dot, underscore, colon or hyphen."
+            ),
+        )
+    fields = {name: request.form.getlist(name) for name in request.form if name != "api_key"}
+    digest = idempotency.fingerprint(fields, [photo.data for photo in draft.photos])
+    return f"api_key:{key.id}", given, digest
+
+
+def _earlier(scope: str, key: str, digest: str):
+    try:
+        return idempotency.earlier_report(scope, key, digest)
+    except idempotency.KeyReused:
+        raise Open311Error(
+            422,
+            _l(
+                "This Idempotency-Key was already used for a different request. Please use a "
+                "new key for a new report."
+            ),
+        ) from None
+
+
+def _created(fmt: str, report, notes: list[str]):
+    """The answer to a POST: the reference and the routing in words (and the intake's notes)."""
     notice = mapping.service_notice(
-        public_report(result.report, mapping.current_language(), external_urls=True)
+        public_report(report, mapping.current_language(), external_urls=True)
     )
-    notes = [str(note) for note in result.notes]
     if notes:
         notice = " ".join([notice or "", *notes]).strip()
-    body = [
-        {
-            "service_request_id": result.reference,
-            "service_notice": notice,
-            "account_id": None,
-        }
-    ]
+    body = [{"service_request_id": report.reference, "service_notice": notice, "account_id": None}]
     return respond(fmt, "service_requests", body)
 
 
@@ -232,14 +279,22 @@ def list_requests(fmt: str):
 @bp.get("/v2/requests/nearby.<fmt>")
 def nearby_requests(fmt: str):
     """Extension for reporting clients (the Telegram bot): open reports of one category near a
-    point, nearest first — to offer "me too" instead of a duplicate. Needs an api_key."""
-    _require_api_key()
+    point, nearest first — to offer "me too" instead of a duplicate. Needs an api_key. With an
+    ``X-Telegram-Chat-Id`` header, the chat's own reports (and those it supports) are left out."""
+    key = _require_api_key()
     code = optional(request.args, "service_code")
     if code is None:
         raise Open311Error(400, _l("Please choose a category."))
     category = _category(code)
     lat, lon = coordinate_pair(request.args)
     found = find_nearby_open_reports(category.code, lat, lon)
+    chat = request.headers.get("X-Telegram-Chat-Id")
+    if chat:
+        # A resident is not offered "me too" on what they reported or support already.
+        own = own_references(
+            [n.reference for n in found], telegram_chat_id(chat, required=True), key.id
+        )
+        found = [n for n in found if n.reference not in own]
     # Sensitive categories are compared cell to cell and carry no distance (public.py).
     extras = {
         n.reference: {"distance_m": None if n.distance_m is None else round(n.distance_m)}

@@ -41,6 +41,14 @@ def add_supporter(
     Saying it twice from the same chat or address (through the same client) counts once."""
     if report.status not in OPEN_STATUSES:
         raise ResidentActionRefused(_l("This report is already closed."))
+    contact = report.contact
+    if contact is not None and contact.api_key_id == api_key_id:
+        own_chat = telegram_chat_id and contact.telegram_chat_id == str(telegram_chat_id)
+        own_mail = email and contact.email and contact.email.lower() == email.lower()
+        if own_chat or own_mail:
+            raise ResidentActionRefused(
+                _l("This is your own report: you will hear of it anyway, no need for “me too”.")
+            )
     for supporter in report.supporters:
         if supporter.api_key_id != api_key_id:
             continue  # another client's entry: neither counted nor changed
@@ -68,6 +76,38 @@ def add_supporter(
         supporters=len(report.supporters),
     )
     return supporter
+
+
+def own_references(
+    references: list[str], telegram_chat_id: str, api_key_id: int | None
+) -> set[str]:
+    """Those of ``references`` that this chat reported or supports (through this client)."""
+    if not references:
+        return set()
+    chat = str(telegram_chat_id)
+    reported = (
+        sa.select(Report.reference)
+        .join(ReporterContact, ReporterContact.report_id == Report.id)
+        .where(
+            Report.reference.in_(references),
+            ReporterContact.telegram_chat_id == chat,
+            ReporterContact.api_key_id.is_(None)
+            if api_key_id is None
+            else ReporterContact.api_key_id == api_key_id,
+        )
+    )
+    supported = (
+        sa.select(Report.reference)
+        .join(ReportSupporter, ReportSupporter.report_id == Report.id)
+        .where(
+            Report.reference.in_(references),
+            ReportSupporter.telegram_chat_id == chat,
+            ReportSupporter.api_key_id.is_(None)
+            if api_key_id is None
+            else ReportSupporter.api_key_id == api_key_id,
+        )
+    )
+    return set(db.session.execute(reported.union(supported)).scalars())
 
 
 def _is_resident_of(
@@ -107,7 +147,27 @@ def reopen_by_resident(
     comment = (comment or "").strip()[:1000]
     if not comment:
         raise WorkflowError(_l("Please tell us what is still wrong."))
-    return apply_status(report, ReportStatus.REOPENED, Actor("resident", channel.value), comment)
+    # The resident knows what they wrote: the update goes to the others only.
+    me = resident_address(telegram_chat_id=telegram_chat_id, email=email)
+    return apply_status(
+        report,
+        ReportStatus.REOPENED,
+        Actor("resident", channel.value),
+        comment,
+        skip_residents=(me,) if me else (),
+    )
+
+
+def resident_address(
+    *, telegram_chat_id: str | None = None, email: str | None = None
+) -> str | None:
+    """One person's address for updates, the same whether they reported or support:
+    ``telegram:<chat>`` or ``email:<address, lower case>``."""
+    if telegram_chat_id:
+        return f"telegram:{telegram_chat_id}"
+    if email:
+        return f"email:{email.strip().lower()}"
+    return None
 
 
 def _owned_by(model, api_key_id: int | None):

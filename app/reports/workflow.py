@@ -157,10 +157,17 @@ def change_status(
 
 
 def apply_status(
-    report: Report, new_status: ReportStatus, actor: Actor, public_note: str | None
+    report: Report,
+    new_status: ReportStatus,
+    actor: Actor,
+    public_note: str | None,
+    *,
+    skip_residents: tuple[str, ...] = (),
 ) -> Report:
     """The status change itself (whitelist, event, signal) without a permission check: for
-    the system and partners, whose authority was checked by their own channel."""
+    the system and partners, whose authority was checked by their own channel.
+    ``skip_residents``: addresses (``residents.resident_address``) not to tell, e.g. the
+    resident who made the change."""
     old = report.status
     if new_status not in TRANSITIONS[old]:
         raise TransitionNotAllowed(
@@ -184,7 +191,12 @@ def apply_status(
     )
     db.session.flush()
     report_status_changed.send(
-        current_app._get_current_object(), report=report, old=old, new=new_status, public_note=note
+        current_app._get_current_object(),
+        report=report,
+        old=old,
+        new=new_status,
+        public_note=note,
+        skip_residents=skip_residents,
     )
     return report
 

@@ -142,6 +142,8 @@ class ReportForm:
     use_photo_location: bool = True
     # every ``attribute.*`` field of the page, by form field name
     answers: dict[str, list[str]] = field(default_factory=dict)
+    # chosen when the form is shown: the same form sent twice makes one report
+    submission_key: str = ""
 
     @classmethod
     def from_form(cls, form: MultiDict) -> ReportForm:
@@ -158,6 +160,7 @@ class ReportForm:
             email=text("email"),
             consent=bool(form.get("consent")),
             use_photo_location=bool(form.get("use_photo_location")),
+            submission_key=text("submission_key")[:40],
             answers={
                 name: [v for v in form.getlist(name) if v.strip()]
                 for name in form

@@ -4,9 +4,11 @@ service, render. Validation and messages come from the service."""
 from __future__ import annotations
 
 import math
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -32,6 +34,7 @@ from app.geo.index import is_valid_coordinate
 from app.geo.models import District
 from app.photos.pipeline import process_photo
 from app.photos.service import photo_limits, photo_storage
+from app.reports import idempotency
 from app.reports.intake import submit_report
 from app.reports.labels import PUBLIC_STATUS_LABELS
 from app.reports.models import Category, CategoryGroup, Report, ReportPhoto
@@ -188,6 +191,8 @@ def render_form(
     field_errors, summary = _page_errors(errors or {}, form, fields, active)
     chosen = next((c for c in active if c.code == form.category), None)
     config = current_app.config
+    if not form.submission_key:
+        form.submission_key = uuid.uuid4().hex
     return render_template(
         "report_form.html",
         form=form,
@@ -229,16 +234,41 @@ def submit():
     uploads = request.files.getlist("photos")
     photos = read_photos(uploads, current_app.config["PHOTO_MAX_BYTES"])
     draft = form.to_draft(fields, photos, current_lang())
+    submission = _submission(form, draft)
+    if submission is not None:
+        earlier = idempotency.earlier_report(*submission)
+        if earlier is not None:  # sent twice (a double click, a reload): one report
+            return redirect(url_for(".submitted", reference=earlier.reference), 303)
     try:
         result = submit_report(draft, WEB_ACTOR)
     except DraftInvalid as invalid:
         db.session.rollback()
         return render_form(form, invalid.errors, invalid.status, photos_dropped=has_files(uploads))
-    db.session.commit()
+    if submission is not None:
+        idempotency.remember(*submission, result.report)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # The same form was committed by a request running at the same time: that one counts.
+        db.session.rollback()
+        earlier = idempotency.earlier_report(*submission) if submission is not None else None
+        if earlier is None:
+            raise
+        return redirect(url_for(".submitted", reference=earlier.reference), 303)
     _remember_sent(
         result.reference, [str(note) for note in result.notes], result.report.contact is not None
     )
     return redirect(url_for(".submitted", reference=result.reference), 303)
+
+
+def _submission(form: ReportForm, draft) -> tuple[str, str, str] | None:
+    """(scope, key, fingerprint) of this form: its key and what was entered. The same entries
+    sent again with the same key find the first report; changed entries make a new one."""
+    if not idempotency.is_valid_key(form.submission_key):
+        return None
+    entries = {k: v for k, v in request.form.lists() if k not in ("csrf_token", "submission_key")}
+    digest = idempotency.fingerprint(entries, [photo.data for photo in draft.photos])
+    return "web", f"{form.submission_key}:{digest[:32]}", digest
 
 
 def _remember_sent(reference: str, notes: list[str], updates: bool) -> None:
