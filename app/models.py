@@ -5,6 +5,7 @@ from app.core.events import ReportEvent
 from app.core.outbox import Delivery, DeliveryAttempt
 from app.geo.models import CityBoundary, District
 from app.open311.models import ApiKey
+from app.reports.idempotency import SubmissionKey
 from app.reports.models import (
     Category,
     CategoryAttribute,
@@ -17,7 +18,6 @@ from app.reports.models import (
     ReportSupporter,
     ResponseTemplate,
 )
-from app.reports.idempotency import SubmissionKey
 from app.routing.models import Department, RoutingRule
 from app.statistics.models import StatCell, StatCellDetail
 
