@@ -1,18 +1,15 @@
 """Building the python-telegram-bot ``Application``: handlers, persistence that survives a hard
-kill, updates of one chat in order (different chats concurrently), a per-user flood limit."""
+kill (``bot.persistence``), updates of one chat in order (different chats concurrently), a
+per-user flood limit."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import os
-import pickle
-import tempfile
 import time
 from collections import deque
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
@@ -25,59 +22,17 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     MessageHandler,
-    PersistenceInput,
-    PicklePersistence,
     TypeHandler,
     filters,
 )
-from telegram.ext._picklepersistence import _BotPickler  # the same pickler, written atomically
 
 from bot import handlers as h
 from bot.backend import Backend
-from bot.config import BotConfig
+from bot.config import DEFAULT_STATE_FILE, LEGACY_STATE_FILE, BotConfig
+from bot.persistence import SQLitePersistence
 from bot.texts import COMMANDS, LANGUAGES, t
 
 log = logging.getLogger(__name__)
-
-
-class AtomicPicklePersistence(PicklePersistence):
-    """PicklePersistence whose file is replaced atomically (a kill mid-write leaves the previous
-    state, never a torn file), and which starts afresh — keeping the unreadable file aside —
-    instead of refusing to start when the file is damaged anyway."""
-
-    def _dump_singlefile(self) -> None:
-        data = {
-            "conversations": self.conversations,
-            "user_data": self.user_data,
-            "chat_data": self.chat_data,
-            "bot_data": self.bot_data,
-            "callback_data": self.callback_data,
-        }
-        directory = self.filepath.parent
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=self.filepath.name + ".", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as file:
-                _BotPickler(self.bot, file, protocol=pickle.HIGHEST_PROTOCOL).dump(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(tmp, self.filepath)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-    def _load_singlefile(self) -> None:
-        try:
-            super()._load_singlefile()
-        except TypeError:
-            aside = self.filepath.with_suffix(self.filepath.suffix + f".broken-{int(time.time())}")
-            log.error(
-                "Bot state file %s is unreadable; kept as %s, starting with empty state",
-                self.filepath,
-                aside,
-            )
-            self.filepath.replace(aside)
-            super()._load_singlefile()
 
 
 class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
@@ -192,11 +147,10 @@ async def _post_shutdown(app: Application) -> None:
 
 
 def build_application(config: BotConfig, backend: Backend | None = None) -> Application:
-    config.state_file.parent.mkdir(parents=True, exist_ok=True)
-    persistence = AtomicPicklePersistence(
-        filepath=config.state_file,
-        store_data=PersistenceInput(bot_data=False, callback_data=False),
+    persistence = SQLitePersistence(
+        config.state_file,
         update_interval=config.persist_interval,
+        legacy_file=LEGACY_STATE_FILE if config.state_file == DEFAULT_STATE_FILE else None,
     )
     app = (
         ApplicationBuilder()

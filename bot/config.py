@@ -7,7 +7,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_STATE_FILE = Path(__file__).resolve().parent.parent / "instance" / "bot-state.pickle"
+DEFAULT_STATE_FILE = Path(__file__).resolve().parent.parent / "instance" / "bot-state.sqlite3"
+# Where earlier versions kept the state (a pickle); taken over once by the default file.
+LEGACY_STATE_FILE = DEFAULT_STATE_FILE.with_name("bot-state.pickle")
 
 BOTFATHER_HELP = """\
 TELEGRAM_BOT_TOKEN is not set, so the Telegram bot cannot start.
@@ -65,7 +67,7 @@ class BotConfig:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     state_file: Path = field(default_factory=lambda: DEFAULT_STATE_FILE)
-    persist_interval: float = 2.0  # seconds between persistence writes (plus after each step)
+    persist_interval: float = 2.0  # seconds between persistence writes (plus before each answer)
     backend_timeout: float = 10.0
     flood_limit: int = 30  # updates per user …
     flood_window: float = 60.0  # … in this many seconds

@@ -100,7 +100,8 @@ def wants_updates(context: Ctx) -> bool:
 
 
 async def save(update: Update | None, context: Ctx) -> None:
-    """Write the state now (after an important step), not only at the next interval."""
+    """Write this chat's and user's state now, not only at the next interval (one row each;
+    unchanged rows are not written)."""
     app = context.application
     if app.persistence is None:
         return
@@ -123,6 +124,9 @@ def pairs(buttons: list[tuple[str, str]], per_row: int = 2) -> list[list[tuple[s
 
 
 async def say(update: Update, context: Ctx, text: str, markup=None) -> Message:
+    """Send a message — after writing the state: whatever the resident sees is what the bot
+    will expect after a crash, however soon the process dies after sending."""
+    await save(update, context)
     return await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
 
 
@@ -196,6 +200,7 @@ async def ask_category(
         rows.append([(t(lang, "btn_back"), "cat|back")])
     if edit_query is not None and isinstance(edit_query.message, Message):
         try:
+            await save(update, context)
             await edit_query.message.edit_text(text, reply_markup=keyboard(rows))
             return
         except BadRequest:
@@ -588,11 +593,11 @@ async def on_attribute_button(update: Update, context: Ctx, parts: list[str], qu
             chosen.remove(key)
         else:
             chosen.append(key)
+        await save(update, context)
         await query.answer()
         if isinstance(query.message, Message):
             with contextlib.suppress(BadRequest):
                 await query.message.edit_reply_markup(attribute_markup(draft, lang))
-        await save(update, context)
     elif action == "done" and attr["datatype"] == "multivaluelist":
         chosen = list(draft.get("multi") or [])
         if attr["required"] and not chosen:
@@ -879,6 +884,7 @@ async def on_summary(update: Update, context: Ctx, action: str, query) -> None:
     elif action == "updates":
         context.user_data["updates"] = not wants_updates(context)
         updates = wants_updates(context)
+        await save(update, context)
         await query.answer(t(lang, "updates_on" if updates else "updates_off"))
         if isinstance(query.message, Message):
             with contextlib.suppress(BadRequest):
@@ -886,7 +892,6 @@ async def on_summary(update: Update, context: Ctx, action: str, query) -> None:
                     summary_text(draft_of(context), lang, updates),
                     reply_markup=summary_markup(lang, updates),
                 )
-        await save(update, context)
 
 
 # --- commands -------------------------------------------------------------------------------------

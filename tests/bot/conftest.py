@@ -4,6 +4,8 @@ test process — the bot package itself never imports ``app``) and the fake Tele
 from __future__ import annotations
 
 import io
+import json
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,7 +101,7 @@ def bot_config(backend, tg, tmp_path) -> BotConfig:
         api_key=backend.api_key,
         public_url="https://melder.example.org",
         telegram_api_url=tg.api_url,
-        state_file=tmp_path / "bot-state.pickle",
+        state_file=tmp_path / "bot-state.sqlite3",
         persist_interval=0.5,
         backend_timeout=5.0,
         flood_limit=1000,
@@ -177,6 +179,29 @@ def snapshot_reports() -> list[SimpleNamespace]:
         db.session.rollback()
 
 
-def state_file_copy(source: Path, target: Path) -> Path:
-    target.write_bytes(source.read_bytes())
+def read_state(path: Path) -> dict[str, dict[int, dict]]:
+    """The bot's state file as it is on disk now (committed steps), read as any other program
+    would: ``{"chat_data": {chat_id: …}, "user_data": {user_id: …}}``."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {
+            "chat_data": {
+                row_id: json.loads(data)
+                for row_id, data in connection.execute("SELECT chat_id, data FROM chat_data")
+            },
+            "user_data": {
+                row_id: json.loads(data)
+                for row_id, data in connection.execute("SELECT user_id, data FROM user_data")
+            },
+        }
+    finally:
+        connection.close()
+
+
+def copy_state_as_left_by_a_crash(source: Path, target: Path) -> Path:
+    """The state file with its write-ahead log, as a killed process leaves them."""
+    for suffix in ("", "-wal"):
+        part = Path(str(source) + suffix)
+        if part.exists():
+            Path(str(target) + suffix).write_bytes(part.read_bytes())
     return target

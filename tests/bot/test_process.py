@@ -92,7 +92,7 @@ def bot_env(backend, tg, tmp_path) -> dict[str, str]:
             "TELEGRAM_API_URL": tg.api_url,
             "BACKEND_URL": backend.url,
             "BACKEND_API_KEY": backend.api_key,
-            "BOT_STATE_FILE": str(tmp_path / "state" / "bot.pickle"),
+            "BOT_STATE_FILE": str(tmp_path / "state" / "bot.sqlite3"),
             "BOT_POLL_TIMEOUT": "1",
             "BOT_PERSIST_INTERVAL": "0.5",
             "PUBLIC_URL": "https://melder.example.org",

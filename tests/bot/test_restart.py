@@ -1,18 +1,22 @@
-"""Conversation state survives a restart — also a crash: the state file is written after each
-step (atomically), holds only Telegram file ids of photos, and a new Application with the same
-file continues where the resident was. Polling, as in production."""
+"""Conversation state survives a restart — also a crash: each step is committed to the state
+file before the bot answers, the file holds only Telegram file ids of photos, and a new
+Application with the same file continues where the resident was. Polling, as in production."""
 
 from __future__ import annotations
 
-import pickle
+import asyncio
+from datetime import datetime
 
-from tests.bot.conftest import snapshot_reports
+from telegram.ext import PersistenceInput, PicklePersistence
+
+from bot.persistence import SQLitePersistence
+from tests.bot.conftest import (
+    PHOENIX_SEE,
+    copy_state_as_left_by_a_crash,
+    read_state,
+    snapshot_reports,
+)
 from tests.bot.support import Chat
-
-
-def read_state(path):
-    with path.open("rb") as file:
-        return pickle.load(file)  # noqa: S301 - our own test file
 
 
 def test_polling_and_a_restart_mid_conversation(make_bot, tg, tmp_path, photo):
@@ -33,9 +37,9 @@ def test_polling_and_a_restart_mid_conversation(make_bot, tg, tmp_path, photo):
     assert draft["photos"] == [
         {"file_id": photo.file_id, "unique": photo.file_unique_id, "size": photo.file_size}
     ]
-    assert photo.data not in state_file.read_bytes()  # file ids only, never photo bytes
-    crashed = tmp_path / "as-left-by-a-crash.pickle"
-    crashed.write_bytes(state_file.read_bytes())
+    on_disk = b"".join(p.read_bytes() for p in state_file.parent.glob(state_file.name + "*"))
+    assert photo.data not in on_disk  # file ids only, never photo bytes
+    crashed = copy_state_as_left_by_a_crash(state_file, tmp_path / "as-left-by-a-crash.sqlite3")
     first.stop()
 
     second = make_bot("polling", state_file=crashed)
@@ -68,17 +72,61 @@ def test_a_damaged_state_file_is_set_aside(make_bot, bot_config):
     bot_config.state_file.write_bytes(b"not a pickle at all")
     chat = Chat(make_bot())
     assert "Worum geht es?" in chat.send("/start")
-    aside = list(bot_config.state_file.parent.glob("bot-state.pickle.broken-*"))
+    aside = list(bot_config.state_file.parent.glob("bot-state.sqlite3.broken-*"))
     assert len(aside) == 1 and aside[0].read_bytes() == b"not a pickle at all"
     assert "draft" in read_state(bot_config.state_file)["chat_data"][4242]
 
 
-def test_no_temporary_files_are_left(make_bot, bot_config):
+def test_each_step_is_on_disk_before_the_resident_sees_its_question(make_bot, tg, bot_config):
+    """The state is written before the answer is sent: a kill at any moment after the
+    question left can never make the bot expect an earlier step than the resident sees."""
+    on_disk_when_asked = []
+
+    def on_send(params):
+        if "Mastnummer" in params.get("text", ""):
+            state = read_state(bot_config.state_file)
+            on_disk_when_asked.append(state["chat_data"][4242]["draft"])
+
+    tg.observe("sendMessage", on_send)
     chat = Chat(make_bot())
     chat.send("/start")
-    chat.tap("Sauberkeit")
-    leftovers = [p.name for p in bot_config.state_file.parent.iterdir() if p.suffix == ".tmp"]
-    assert leftovers == []
+    chat.tap("Beleuchtung")
+    chat.tap("Straßenlaterne aus")
+    assert "Mastnummer" in chat.location(*PHOENIX_SEE)
+    (draft,) = on_disk_when_asked
+    assert draft["step"] == "attribute" and draft["code"] == "laterne-aus"
+    assert (draft["lat"], draft["long"]) == PHOENIX_SEE
+
+
+def test_the_old_pickle_state_file_is_taken_over(make_bot, bot_config, tmp_path):
+    """A state file of the earlier format (python-telegram-bot's pickle) is imported once:
+    a half-finished report goes on after the upgrade."""
+    old = tmp_path / "old.pickle"
+    draft = {
+        "step": "photos",
+        "code": "wilder-muell",
+        "service_name": "Wilder Müll",
+        "group": "Sauberkeit",
+        "attrs_def": [],
+        "attributes": {},
+        "attr_pos": 0,
+        "attrs_done": True,
+        "photos": [],
+        "lat": 51.5235,
+        "long": 7.4837,
+        "address": "Borsigplatz",
+        "nearby_key": "wilder-muell|51.523500|7.483700",
+        "started": datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
+    write_old_state_file(old, {4242: {"draft": draft}}, {4242: {"lang": "en"}})
+
+    chat = Chat(make_bot(state_file=old))
+    reply = chat.tap_data(
+        {"message_id": 1, "date": 0, "chat": {"id": 4242, "type": "private"}}, "pho|skip"
+    )
+    assert "describe" in reply  # English, as chosen before the upgrade
+    assert list(tmp_path.glob("old.pickle.imported-*"))
+    assert read_state(old)["chat_data"][4242]["draft"]["photos_done"] is True
 
 
 def test_idle_chats_and_month_old_drafts_are_forgotten_at_start(make_bot, bot_config):
@@ -93,3 +141,34 @@ def test_idle_chats_and_month_old_drafts_are_forgotten_at_start(make_bot, bot_co
     assert set(second.app.chat_data) == {2}
     second.run(second.app.update_persistence())
     assert set(read_state(bot_config.state_file)["chat_data"]) == {2}
+
+
+def test_the_old_default_state_file_is_taken_over_by_the_new_one(tmp_path):
+    old = write_old_state_file(
+        tmp_path / "bot-state.pickle", {7: {"pending": {"kind": "reopen", "id": "DO-1"}}}, {}
+    )
+    new = tmp_path / "bot-state.sqlite3"
+    persistence = SQLitePersistence(new, legacy_file=old)
+    assert asyncio.run(persistence.get_chat_data()) == {
+        7: {"pending": {"kind": "reopen", "id": "DO-1"}}
+    }
+    persistence.close()
+    assert not old.exists() and len(list(tmp_path.glob("bot-state.pickle.imported-*"))) == 1
+    again = SQLitePersistence(new, legacy_file=old)
+    assert set(asyncio.run(again.get_chat_data())) == {7}
+    again.close()
+
+
+def write_old_state_file(path, chat_data, user_data):
+    """A state file as the bot wrote it before (python-telegram-bot's PicklePersistence)."""
+
+    async def write():
+        writer = PicklePersistence(path, store_data=PersistenceInput(bot_data=False))
+        for chat_id, data in chat_data.items():
+            await writer.update_chat_data(chat_id, data)
+        for user_id, data in user_data.items():
+            await writer.update_user_data(user_id, data)
+        await writer.flush()
+
+    asyncio.run(write())
+    return path

@@ -27,7 +27,7 @@ def test_config_from_the_environment():
     assert config.bot_api_base_url == "https://api.telegram.org/bot"
     assert config.bot_api_file_url == "https://api.telegram.org/file/bot"
     assert config.mode == "polling" and config.state_file == DEFAULT_STATE_FILE
-    assert DEFAULT_STATE_FILE.parts[-2:] == ("instance", "bot-state.pickle")
+    assert DEFAULT_STATE_FILE.parts[-2:] == ("instance", "bot-state.sqlite3")
     assert config.status_base_url == "http://127.0.0.1:5000"
     config = BotConfig.from_env(
         {
@@ -38,7 +38,7 @@ def test_config_from_the_environment():
             "WEBHOOK_SECRET": "abc",
             "WEBHOOK_PORT": "9000",
             "TELEGRAM_API_URL": "http://127.0.0.1:8081/",
-            "BOT_STATE_FILE": "var/x.pickle",
+            "BOT_STATE_FILE": "var/x.sqlite3",
             "PUBLIC_URL": "https://m.example.org/",
             "BACKEND_URL": "http://backend:5000/",
         }
@@ -49,7 +49,7 @@ def test_config_from_the_environment():
         "127.0.0.1",
     )
     assert config.bot_api_base_url == "http://127.0.0.1:8081/bot"
-    assert config.state_file == Path("var/x.pickle")
+    assert config.state_file == Path("var/x.sqlite3")
     assert config.status_base_url == "https://m.example.org"
     assert config.backend_url == "http://backend:5000"
 

@@ -3,7 +3,8 @@ that drive the real python-telegram-bot or the backend's telegram sender.
 
 It answers ``POST/GET /bot<token>/<method>`` with the Bot API's envelope
 (``{"ok": true, "result": …}``), records every call, keeps the messages each chat was sent,
-and can be scripted to fail (``fail_next(method, status, description, retry_after)``).
+and can be scripted to fail (``fail_next(method, status, description, retry_after)``);
+``observe(method, callback)`` looks at each call while the caller still waits for the answer.
 
 For driving a bot: ``push_update`` queues updates for ``getUpdates``; sent and edited messages
 are kept per chat with their current text and keyboard (``current_messages``); ``outputs_to``
@@ -71,6 +72,8 @@ class FakeBotState:
     file_ids: Any = field(default_factory=lambda: itertools.count(1))
     lock: threading.Lock = field(default_factory=threading.Lock)
     new_update: threading.Condition = field(default=None)  # type: ignore[assignment]
+    # method -> callbacks that see each call's parameters before it is answered
+    observers: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
 
     def __post_init__(self) -> None:
         self.new_update = threading.Condition(self.lock)
@@ -109,6 +112,12 @@ class FakeTelegram:
     ) -> None:
         with self.state.lock:
             self.state.failures[method].append(ScriptedFailure(status, description, retry_after))
+
+    def observe(self, method: str, callback) -> None:
+        """Call ``callback(params)`` on every call of ``method``, before it is answered (the
+        caller is still waiting: what it wrote before calling is there, nothing after)."""
+        with self.state.lock:
+            self.state.observers[method].append(callback)
 
     def messages_to(self, chat_id: int | str) -> list[dict[str, Any]]:
         with self.state.lock:
@@ -257,6 +266,9 @@ class FakeTelegram:
                 if failure.retry_after is not None:
                     body["parameters"] = {"retry_after": failure.retry_after}
                 return failure.status, body
+            observers = list(self.state.observers.get(method, ()))
+        for callback in observers:
+            callback(params)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return 200, {"ok": True, "result": True}  # setMyCommands, deleteWebhook, …
