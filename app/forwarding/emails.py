@@ -229,12 +229,14 @@ def _ticket_content(
     )
 
 
-def _attach_photos(message: EmailMessage, report: Report) -> None:
-    """The stored photos (already re-encoded without metadata) as JPEG attachments."""
+def _attach_photos(message: EmailMessage, forward: Delivery) -> None:
+    """The ticket's photos (already re-encoded without metadata) as JPEG attachments."""
+    from app.forwarding.messages import ticket_photos
     from app.photos.service import photo_storage
 
+    report = forward.report
     storage = photo_storage()
-    for number, photo in enumerate(report.photos, start=1):
+    for number, photo in enumerate(ticket_photos(forward), start=1):
         try:
             data = storage.open(photo.storage_key)
         except (KeyError, OSError):
@@ -270,7 +272,7 @@ def compose_ticket(delivery: Delivery) -> EmailMessage | None:
     if delivery.purpose == REMINDER:
         message["In-Reply-To"] = message_id(forward)
         message["References"] = message_id(forward)
-    _attach_photos(message, forward.report)
+    _attach_photos(message, forward)
     return message
 
 

@@ -68,8 +68,17 @@ def ticket(delivery: Delivery, lang: str = "de") -> dict[str, Any]:
         "department": delivery.department.name if delivery.department else None,
         "status_url": public_url(status_path),
         "partner_url": public_url(link_path),
-        "photos": [p.storage_key for p in report.photos],
+        "photos": [p.storage_key for p in ticket_photos(delivery)],
     }
+
+
+def ticket_photos(delivery: Delivery) -> list:
+    """The photos a ticket carries: the report's, without a partner's "after" photo."""
+    from app.reports.partner_photos import partner_photo_ids
+
+    report = delivery.report
+    theirs = partner_photo_ids(report.id) if report.photos else set()
+    return [p for p in report.photos if p.id not in theirs]
 
 
 def resident_target(delivery: Delivery):

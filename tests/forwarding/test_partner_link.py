@@ -145,6 +145,8 @@ def test_done_with_note_and_photo_resolves_and_notifies(client, sent_ticket):
     assert report.status == ReportStatus.RESOLVED
     assert delivery.status == DeliveryStatus.DONE and delivery.partner_note == "Alles weggeräumt."
     assert len(report.photos) == 2 and report.photos[-1].is_public is False
+    # The page still counts the photos the e-mail carried, not the partner's own.
+    assert de("%(n)d, attached to the e-mail", n=1) in page_text(client.get(path))
     [update] = deliveries(RESIDENT_UPDATE, report)[updates_before:]
     assert update.payload["new"] == "resolved" and "Alles weggeräumt." in update.payload["note"]
 

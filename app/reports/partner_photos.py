@@ -1,0 +1,22 @@
+"""Which of a report's photos a partner sent with "done" (the place afterwards)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.core.events import ReportEvent
+from app.extensions import db
+
+
+def partner_photo_ids(report_id: int) -> set[int]:
+    """Ids of the photos partners attached when reporting the report done."""
+    found = set()
+    for data in db.session.execute(
+        sa.select(ReportEvent.data).where(
+            ReportEvent.report_id == report_id, ReportEvent.kind == "partner_done"
+        )
+    ).scalars():
+        photo_id = (data or {}).get("photo_id")
+        if photo_id:
+            found.add(int(photo_id))
+    return found
