@@ -2,10 +2,12 @@
 which talks to the backend only over this API with its own key:
 
 - ``GET  v2/geocode``                                  an address → point, short address, district
+- ``GET  v2/locations/check``                          is a shared point inside the city?
 - ``POST v2/requests/{id}/supporters``                 "me too" (optionally with updates)
 - ``POST v2/requests/{id}/reopen``                     "not fixed" within 14 days of resolving
 - ``GET  v2/residents/telegram/{chat_id}/requests``    the resident's reports (made or supported)
 - ``POST v2/residents/telegram/{chat_id}/delete``      delete the resident's contact data
+- ``POST v2/residents/telegram/{chat_id}/locale``      the language of the resident's updates
 
 ``POST v2/requests`` takes ``telegram_chat_id``, ``updates`` and ``locale`` too (in ``views``).
 Every route needs an API key, and the resident routes see and change only the contact and
@@ -31,8 +33,10 @@ from app.geo.service import district_index, geocoder
 from app.open311 import mapping
 from app.open311.errors import Open311Error, error_response
 from app.open311.params import (
+    NOTIFICATION_LANGUAGES,
     boolean,
     clean,
+    coordinate_pair,
     notification_locale,
     optional,
     positive_int,
@@ -43,6 +47,7 @@ from app.open311.render import respond
 from app.open311.views import _require_api_key, bp
 from app.reports.models import Report
 from app.reports.queries import report_by_reference
+from app.reports.resident_locale import change_resident_locale
 from app.reports.residents import (
     REOPEN_WINDOW,
     add_supporter,
@@ -147,16 +152,7 @@ def geocode(fmt: str):
         )
     index = district_index()
     if not index.in_city(place.lat, place.lon):
-        km = index.distance_outside_m(place.lat, place.lon) / 1000
-        raise Open311Error(
-            400,
-            _l(
-                "This place is outside %(city)s (about %(km)s km beyond the city boundary). "
-                "We can only take reports from within %(city)s.",
-                city=name,
-                km=LazyString(lambda: format_decimal(km, format="0.0")),
-            ),
-        )
+        raise Open311Error(400, _outside_the_city(place.lat, place.lon))
     district = index.district_at(place.lat, place.lon)
     body = {
         "lat": place.lat,
@@ -165,6 +161,33 @@ def geocode(fmt: str):
         "district": district.name if district else None,
     }
     return respond(fmt, "place", body)
+
+
+def _outside_the_city(lat: float, lon: float) -> LazyString:
+    """The refusal of a point outside the city, with how far outside (as the web form says)."""
+    km = district_index().distance_outside_m(lat, lon) / 1000
+    return _l(
+        "This place is outside %(city)s (about %(km)s km beyond the city boundary). "
+        "We can only take reports from within %(city)s.",
+        city=city().name,
+        km=LazyString(lambda: format_decimal(km, format="0.0")),
+    )
+
+
+@bp.get("/v2/locations/check.<fmt>")
+def check_location(fmt: str):
+    """Is this point inside the city? For clients that take a shared location and should
+    refuse one outside at once — as the web form does — rather than when the report is
+    posted: ``inside``, the district, and the message to show (Accept-Language) when not."""
+    _require_api_key()
+    lat, lon = coordinate_pair(request.args)
+    index = district_index()
+    if index.in_city(lat, lon):
+        district = index.district_at(lat, lon)
+        body = {"inside": True, "district": district.name if district else None, "message": None}
+    else:
+        body = {"inside": False, "district": None, "message": str(_outside_the_city(lat, lon))}
+    return respond(fmt, "location", body)
 
 
 # --- "me too" and "not fixed" -----------------------------------------------------------------
@@ -243,3 +266,23 @@ def delete_resident_data(chat_id: str, fmt: str):
     deleted = delete_contact_data(telegram_chat_id=chat_id, api_key_id=key.id)
     db.session.commit()
     return respond(fmt, "deletion", {"deleted": deleted})
+
+
+@bp.post("/v2/residents/telegram/<chat_id>/locale.<fmt>")
+def change_resident_language(chat_id: str, fmt: str):
+    """The language of the chat's later status messages (``locale``: de, en, tr or ar), on
+    every contact and supporter entry of this chat made with this key."""
+    key = _require_api_key()
+    chat_id = _chat_id_from_path(chat_id)
+    locale = optional(request.form, "locale")
+    if locale is None or locale not in NOTIFICATION_LANGUAGES:
+        raise Open311Error(
+            400,
+            _l(
+                "Please give the locale: one of %(locales)s.",
+                locales=", ".join(NOTIFICATION_LANGUAGES),
+            ),
+        )
+    changed = change_resident_locale(telegram_chat_id=chat_id, locale=locale, api_key_id=key.id)
+    db.session.commit()
+    return respond(fmt, "locale", {"locale": locale, "updated": changed})

@@ -69,13 +69,16 @@ Requests are created synchronously, so `GET tokens/{token}` answers 404 for ever
 **Extensions for messenger clients** (the Telegram bot; each needs an `api_key`, answers JSON
 or XML, and answers 409 when the request's state does not allow the action):
 `GET geocode` (an address → point, address as understood, district; 503 with `Retry-After`
-when the geocoder is off or unreachable); on `POST requests` the fields `telegram_chat_id`,
+when the geocoder is off or unreachable); `GET locations/check` (is a point inside the city,
+with the message to show when not); on `POST requests` the fields `telegram_chat_id`,
 `updates` and `locale` (the chat id is stored only with `updates=true`, the resident's consent
 to status messages in that chat, in `locale`); `POST requests/{id}/supporters` ("me too");
 `POST requests/{id}/reopen` ("not fixed", within 14 days of resolving, by the reporter or a
 supporter); `GET residents/telegram/{chat_id}/requests` (the chat's reports, public fields
-only, with `can_reopen`) and `POST residents/telegram/{chat_id}/delete` (removes the chat's
-contact and supporter entries; the reports stay, anonymous).
+only, with `can_reopen`), `POST residents/telegram/{chat_id}/locale` (the language of the
+chat's later status messages) and `POST residents/telegram/{chat_id}/delete` (removes the
+chat's contact and supporter entries; the reports stay, anonymous). The resident routes see
+and change only the entries made with the calling key.
 """
 
 
@@ -405,6 +408,42 @@ def _schemas(codes: list[str]) -> dict[str, Any]:
                 },
             },
         },
+        "LocationCheck": {
+            "type": "object",
+            "required": ["inside", "district", "message"],
+            "properties": {
+                "inside": {
+                    "type": "boolean",
+                    "description": "Whether the point lies inside the city boundary.",
+                },
+                "district": _nullable(
+                    {
+                        "type": "string",
+                        "example": "Innenstadt-West",
+                        "description": "The district, when inside.",
+                    }
+                ),
+                "message": _nullable(
+                    {
+                        "type": "string",
+                        "description": "When outside: why the point cannot be taken, in the "
+                        "language of Accept-Language, to show to the resident.",
+                    }
+                ),
+            },
+        },
+        "LocaleChange": {
+            "type": "object",
+            "required": ["locale", "updated"],
+            "properties": {
+                "locale": {"type": "string", "enum": list(NOTIFICATION_LANGUAGES)},
+                "updated": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Contact and supporter entries that changed language.",
+                },
+            },
+        },
         "Deletion": {
             "type": "object",
             "required": ["deleted"],
@@ -530,10 +569,12 @@ KEYED_OPERATIONS = frozenset(
         "postServiceRequest",
         "getNearbyRequests",
         "geocode",
+        "checkLocation",
         "addSupporter",
         "reopenRequest",
         "getResidentRequests",
         "deleteResidentData",
+        "changeResidentLocale",
     }
 )
 SECURITY_SCHEMES = {
@@ -868,6 +909,39 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     },
                 }
             },
+            "/v2/locations/check.{format}": {
+                "get": {
+                    "operationId": "checkLocation",
+                    "summary": "Extension: is a point inside the city?",
+                    "description": (
+                        "For clients that take a shared location: refuse a point outside the "
+                        "city at once, with the message in message (Accept-Language), rather "
+                        "than when the report is posted. Inside: the district. 400: the "
+                        "coordinates are missing or not on the globe. Needs an API key."
+                    ),
+                    "parameters": [
+                        *common,
+                        {
+                            "name": "lat",
+                            "in": "query",
+                            "required": True,
+                            "description": "WGS84 latitude.",
+                            "schema": {"type": "number", "minimum": -90, "maximum": 90},
+                        },
+                        {
+                            "name": "long",
+                            "in": "query",
+                            "required": True,
+                            "description": "WGS84 longitude.",
+                            "schema": {"type": "number", "minimum": -180, "maximum": 180},
+                        },
+                    ],
+                    "responses": {
+                        **_ok("LocationCheck", "Whether the point is inside the city."),
+                        **_errors(400, 403, 404, 429),
+                    },
+                }
+            },
             "/v2/requests/{service_request_id}/supporters.{format}": {
                 "post": {
                     "operationId": "addSupporter",
@@ -961,6 +1035,34 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "requestBody": _form_body({}, [], {}),
                     "responses": {
                         **_ok("Deletion", "What was removed."),
+                        **_errors(400, 403, 404, 429),
+                    },
+                }
+            },
+            "/v2/residents/telegram/{chat_id}/locale.{format}": {
+                "post": {
+                    "operationId": "changeResidentLocale",
+                    "summary": "Extension: the language of a Telegram chat's status messages",
+                    "description": (
+                        "The resident chose another language: every contact and supporter "
+                        "entry of the chat made with this key gets locale, so later status "
+                        "messages come in it (those already queued keep theirs). 400: locale "
+                        "missing or not one of de, en, tr, ar. Needs an API key."
+                    ),
+                    "parameters": [chat_id_path, *common],
+                    "requestBody": _form_body(
+                        {
+                            "locale": {
+                                "type": "string",
+                                "enum": list(NOTIFICATION_LANGUAGES),
+                                "description": "The resident's language for status messages.",
+                            }
+                        },
+                        ["locale"],
+                        {"locale": "en"},
+                    ),
+                    "responses": {
+                        **_ok("LocaleChange", "The chat's entries are in this language now."),
                         **_errors(400, 403, 404, 429),
                     },
                 }

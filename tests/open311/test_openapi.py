@@ -37,6 +37,8 @@ NEEDS_KEY = {
     "POST /v2/requests/{service_request_id}/reopen.{format}",
     "GET /v2/residents/telegram/{chat_id}/requests.{format}",
     "POST /v2/residents/telegram/{chat_id}/delete.{format}",
+    "GET /v2/locations/check.{format}",
+    "POST /v2/residents/telegram/{chat_id}/locale.{format}",
 }
 
 
@@ -58,6 +60,8 @@ def test_the_document_is_served_and_describes_every_route(client):
         "/v2/requests/{service_request_id}/reopen.{format}",
         "/v2/residents/telegram/{chat_id}/requests.{format}",
         "/v2/residents/telegram/{chat_id}/delete.{format}",
+        "/v2/locations/check.{format}",
+        "/v2/residents/telegram/{chat_id}/locale.{format}",
     }
     description = document["info"]["description"]
     for promise in (
@@ -147,7 +151,7 @@ def test_schemathesis_finds_nothing_the_document_does_not_promise(app_ctx, api_k
                 fuzz(operation, mode, api_key)
             except (Exception, BaseExceptionGroup) as failure:  # noqa: BLE001 - collect all findings
                 failures.append(f"{labels[-1]} ({mode.value}): {failure}")
-    assert len(labels) == 13
+    assert len(labels) == 15
     assert not failures, "\n\n".join(failures)
 
 
@@ -209,6 +213,8 @@ def test_the_bot_extensions_answer_as_documented(app_ctx, api_key, geocoding):
     reopen = schema["/v2/requests/{service_request_id}/reopen.{format}"]["POST"]
     mine = schema["/v2/residents/telegram/{chat_id}/requests.{format}"]["GET"]
     delete = schema["/v2/residents/telegram/{chat_id}/delete.{format}"]["POST"]
+    check = schema["/v2/locations/check.{format}"]["GET"]
+    locale = schema["/v2/residents/telegram/{chat_id}/locale.{format}"]["POST"]
     chat = "987654321"
     form = "application/x-www-form-urlencoded"
 
@@ -241,6 +247,16 @@ def test_the_bot_extensions_answer_as_documented(app_ctx, api_key, geocoding):
     call(post, 200, "xml", body=new_report, media_type="multipart/form-data")
     me_too = {"api_key": api_key, "telegram_chat_id": "111", "updates": "true", "locale": "en"}
     for fmt in ("json", "xml"):
+        for point in (FRIEDENSPLATZ, (51.4785, 7.2232)):  # inside; Bochum, outside
+            call(check, 200, fmt, query={"api_key": api_key, "lat": point[0], "long": point[1]})
+        call(check, 400, fmt, query={"api_key": api_key, "lat": 91, "long": 7.4})
+        path = {"chat_id": chat}
+        call(
+            locale, 200, fmt, path=path, body={"api_key": api_key, "locale": "en"}, media_type=form
+        )
+        call(
+            locale, 400, fmt, path=path, body={"api_key": api_key, "locale": "fr"}, media_type=form
+        )
         call(geocode, 200, fmt, query={"api_key": api_key, "address": "Friedensplatz 1"})
         call(geocode, 404, fmt, query={"api_key": api_key, "address": "Nirgendwo 1"})
         path = {"service_request_id": reference}

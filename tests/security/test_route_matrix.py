@@ -225,6 +225,8 @@ POST   /open311/v2/requests/<service_request_id>/reopen.<fmt>                  4
 GET    /open311/v2/geocode.<fmt>                                               403    403    403    403    403    403    403    403    ok     ok
 GET    /open311/v2/residents/telegram/<chat_id>/requests.<fmt>                 403    403    403    403    403    403    403    403    ok     hidden
 POST   /open311/v2/residents/telegram/<chat_id>/delete.<fmt>                   403    403    403    403    403    403    403    403    ok     hidden
+POST   /open311/v2/residents/telegram/<chat_id>/locale.<fmt>                   403    403    403    403    403    403    403    403    ok     hidden
+GET    /open311/v2/locations/check.<fmt>                                       403    403    403    403    403    403    403    403    ok     ok
 GET    /open311/v2/tokens/<token>.<fmt>                                        404    404    404    404    404    404    404    404    404    404
 GET    /open311/                                                               404    404    404    404    404    404    404    404    404    404
 POST   /open311/                                                               404    404    404    404    404    404    404    404    404    404
@@ -677,6 +679,7 @@ QUERIES: dict[str, Any] = {
         "long": w.report_a.point[1],
     },
     "GET /open311/v2/geocode.<fmt>": lambda w: {"address": "Friedensplatz 1"},
+    "GET /open311/v2/locations/check.<fmt>": lambda w: {"lat": RATHAUS[0], "long": RATHAUS[1]},
 }
 
 FORMS: dict[str, Any] = {
@@ -772,6 +775,7 @@ FORMS: dict[str, Any] = {
         "telegram_chat_id": w.resolved_chat_report.chat,
         "comment": "Immer noch voll.",
     },
+    "POST /open311/v2/residents/telegram/<chat_id>/locale.<fmt>": lambda w: {"locale": "en"},
 }
 
 # What a page or list about an object must show for "ok" (and must not show for "hidden").
