@@ -19,7 +19,7 @@ from app.reports.models import (
     ResponseTemplate,
 )
 from app.routing.models import Department, RoutingRule
-from app.statistics.models import StatCell, StatCellDetail
+from app.statistics.models import StatCell, StatCellDetail, StatReport
 
 __all__ = [
     "ApiKey",
@@ -42,6 +42,7 @@ __all__ = [
     "RoutingRule",
     "StatCell",
     "StatCellDetail",
+    "StatReport",
     "SubmissionKey",
     "User",
 ]

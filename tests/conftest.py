@@ -20,6 +20,7 @@ from config import TestConfig  # noqa: E402
 
 # Tables holding what residents and staff create; the seeded city configuration stays.
 RUNTIME_TABLES = (
+    "stat_report",
     "stat_cell_detail",
     "stat_cell",
     "submission_key",

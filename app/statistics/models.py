@@ -2,9 +2,10 @@
 
 A *cell* is the reports of one category received in one district in one (local) month. Its
 row in ``stat_cell`` holds the additive counts; ``stat_cell_detail`` holds the counts that have
-a key of their own (resolution days, month of closing, department, answer, outcome). Both are
-derived data: ``app/statistics/rollup.py`` recomputes a cell from the reports whenever one of
-its reports changes, and ``flask statistics rebuild`` recomputes everything.
+a key of their own (resolution days, month of closing, department, answer, outcome);
+``stat_report`` what each report adds. All are derived data: ``app/statistics/rollup.py``
+counts a report anew whenever it changes and adds the difference to its cell, and
+``flask statistics rebuild`` counts everything.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class StatCell(db.Model):
     resolved: Mapped[int] = mapped_column(default=0)
     closed: Mapped[int] = mapped_column(default=0)
     supporters: Mapped[int] = mapped_column(default=0)
-    # Bumped at every recomputation: the row lock that serialises two of them.
+    # Bumped at every change of the row.
     version: Mapped[int] = mapped_column(default=0)
 
 
@@ -74,3 +75,18 @@ class StatCellDetail(db.Model):
     measure: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
     n: Mapped[int] = mapped_column(default=0)
+
+
+class StatReport(db.Model):
+    """What one report adds to its cell, as last counted: a change to the report adds the
+    difference to its new counts (so the work per change does not grow with the cell)."""
+
+    __tablename__ = "stat_report"
+
+    report_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[int]
+    district_id: Mapped[int]
+    category_id: Mapped[int]
+    # {"received": 1, "resolved": 1, …, "days|3": 1, "reached|2": 1, …}: cell columns by name,
+    # keyed counts as "measure|key"; zeros left out.
+    counts: Mapped[dict[str, int]] = mapped_column(sa.JSON)

@@ -69,7 +69,7 @@ class Figures:
     not_yet_due: int = 0  # open reports with a target whose due date is today or later
     backlog: int = 0
     days: Counter[int] = field(default_factory=Counter)
-    departments: dict[int, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    departments: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     answers: Counter[str] = field(default_factory=Counter)
     lighting: Counter[str] = field(default_factory=Counter)
 
@@ -88,7 +88,7 @@ class Figures:
         elif measure == "open_due":  # only those due today or later are read
             self.not_yet_due += n
         elif measure in DEPARTMENT_MEASURES:
-            self.departments[int(key)][measure] += n
+            self.departments[key][measure] += n
         elif measure == "answer":
             self.answers[key] += n
         elif measure == "lighting":
@@ -137,7 +137,7 @@ class Statistics:
     previous: Period
     groups: list[GroupInfo]
     districts: list[DistrictInfo]
-    departments: dict[int, tuple[str, str]]  # id → (code, name)
+    departments: dict[str, str]  # code → name
     cells: dict[tuple[str, int, str], Figures]
     monthly: dict[tuple[int, int, str], int]
     attribute_labels: dict[str, Any]
@@ -338,10 +338,7 @@ def load_statistics(period: Period, today: date) -> Statistics:
         cells[CUR, district_key, group].backlog -= int(closed or 0)
         cells[PREV, district_key, group].backlog -= int(closed_prev or 0)
 
-    departments = {
-        row.id: (row.code, row.name)
-        for row in db.session.execute(sa.select(Department.id, Department.code, Department.name))
-    }
+    departments = dict(db.session.execute(sa.select(Department.code, Department.name)).all())
     return Statistics(
         period=period,
         previous=previous,

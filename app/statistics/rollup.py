@@ -1,13 +1,13 @@
-"""Keeping the statistics rollup current: a cell is recomputed from its reports whenever one of
-them changes, in the same transaction.
+"""Keeping the statistics rollup current, in the same transaction as every report change.
 
-Session hooks note which reports changed in a way the statistics see (a new report, a status or
-place or category change, a re-route, a partner's "not ours", a ticket, a routing copy, a "me
-too"); just before the commit, every cell those reports are in (and were in) is locked, counted
-anew from the reports and written. Counting a cell anew instead of adding deltas keeps the
-rollup right whatever path changed a report; a cell holds one category in one district in one
-month, so it is small. ``rebuild`` counts everything (``flask statistics rebuild``, after a bulk
-import that bypassed the ORM).
+Session hooks note which reports changed in a way the statistics see (a new report, a status
+or place or category or department change, a re-route, a partner's "not ours", a ticket, a
+routing copy, a "me too"); just before the commit each of them is counted anew from the
+database, and the difference to what it added before (``stat_report``) is added to its cell —
+to both cells when it moved. Counting the changed report anew, rather than adjusting a count
+by what the code path did, keeps the rollup right whatever path changed a report; adding the
+difference keeps the work per change small however full its cell is. ``rebuild`` counts
+everything (``flask statistics rebuild``, after a bulk import that bypassed the ORM).
 
 Only non-personal columns are read: the report's category, district, department, status and
 times, the answers to list questions of sensitive categories, and from the event log the kinds
@@ -17,6 +17,7 @@ and department codes — never free text, contact data or a point.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from app.core.events import ReportEvent
 from app.core.outbox import Delivery
 from app.reports.models import Category, CategoryAttribute, Report, ReportCopy
 from app.routing.models import Department, RoutingRule
-from app.statistics.models import NO_DISTRICT, StatCell, StatCellDetail
+from app.statistics.models import NO_DISTRICT, StatCell, StatCellDetail, StatReport
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +43,10 @@ MEASURES = {
     "closed": "local month the report was closed, YYYYMM (for the backlog at a month's end)",
     "days": "calendar days from receipt to resolution, of resolved reports",
     "open_due": "local due date, YYYY-MM-DD, of open reports with a target",
-    "reached": "id of a department the report was with at some point",
-    "passed_on": "id of a department that re-routed the report elsewhere",
-    "returned": "id of a department (partner) that returned the ticket as not theirs",
-    "ticket": "id of a department the ticket was sent to (forwarding)",
+    "reached": "code of a department the report was with at some point",
+    "passed_on": "code of a department that re-routed the report elsewhere",
+    "returned": "code of a department (partner) that returned the ticket as not theirs",
+    "ticket": "code of a department the ticket was sent to (forwarding)",
     "answer": "code=value of a list question of a sensitive category",
     "lighting": "outcome of reports with a lighting check: resolved, not_resolvable, "
     "other_closed, open",
@@ -67,7 +68,6 @@ NOT_COUNTED_FOR_TARGET = frozenset({ReportStatus.DUPLICATE, ReportStatus.REJECTE
 DEFAULT_LIGHTING_CHECK = {"attribute": "reasons", "value": "dark"}
 
 _REPORTS = "qm_statistics_reports"
-_CELLS = "qm_statistics_cells"
 # A change to one of these makes a report count differently.
 _COUNTED = (
     "status",
@@ -82,7 +82,6 @@ _COUNTED = (
     "attributes",
     "created_at",
 )
-_PLACED = ("created_at", "district_id", "district", "category_id", "category")
 
 
 # --- months and days in the city's time zone ---------------------------------------------------
@@ -158,7 +157,7 @@ class Trail:
     reached: set[str] = field(default_factory=set)  # department codes
     passed_on: set[str] = field(default_factory=set)
     returned: set[str] = field(default_factory=set)
-    tickets: set[int] = field(default_factory=set)  # department ids
+    tickets: set[str] = field(default_factory=set)
     supporters: int = 0
     lighting_copy: bool = False  # a copy to a lighting-check department
 
@@ -169,7 +168,7 @@ class ReportFacts:
 
     category_id: int
     district_id: int | None
-    department_id: int | None
+    department_code: str | None
     status: ReportStatus
     created_at: datetime
     closed_at: datetime | None
@@ -180,11 +179,10 @@ class ReportFacts:
 
 @dataclass(frozen=True)
 class RollupContext:
-    """What counting needs besides the reports: time zone, department codes, the list
-    questions of sensitive categories, and what makes a copy a lighting check."""
+    """What counting needs besides the reports: time zone, the list questions of sensitive
+    categories, and what makes a copy a lighting check."""
 
     tz: ZoneInfo
-    department_ids: dict[str, int]
     # sensitive category id → {question code: allowed answer keys}
     answers: dict[int, dict[str, frozenset[str]]]
     lighting_attribute: str
@@ -196,7 +194,29 @@ class RollupContext:
         return sorted({code for spec in self.answers.values() for code in spec})
 
 
-def load_context(session: orm.Session) -> RollupContext:
+# Kept per process for a minute (and dropped when this process changes a category, question,
+# rule or department): counting a changed report then needs no configuration query.
+CONTEXT_SECONDS = 60.0
+_CONTEXT = "qm_statistics_context"
+_CONFIGURATION = (Category, CategoryAttribute, RoutingRule, Department)
+
+
+def load_context(session: orm.Session, *, fresh: bool = False) -> RollupContext:
+    cache = current_app.extensions if has_app_context() else {}
+    cached = cache.get(_CONTEXT)
+    if not fresh and cached and cached[0] > time.monotonic():
+        return cached[1]
+    ctx = _read_context(session)
+    cache[_CONTEXT] = (time.monotonic() + CONTEXT_SECONDS, ctx)
+    return ctx
+
+
+def forget_context() -> None:
+    if has_app_context():
+        current_app.extensions.pop(_CONTEXT, None)
+
+
+def _read_context(session: orm.Session) -> RollupContext:
     from app.cities.settings import city
 
     departments = dict(session.execute(sa.select(Department.code, Department.id)).all())
@@ -229,7 +249,6 @@ def load_context(session: orm.Session) -> RollupContext:
         lighting_departments.add(departments[lighting["department"]])
     return RollupContext(
         tz=city_timezone(),
-        department_ids=departments,
         answers=answers,
         lighting_attribute=str(lighting["attribute"]),
         lighting_value=str(lighting["value"]),
@@ -282,18 +301,17 @@ def count_report(counts: CellCounts, facts: ReportFacts, trail: Trail, ctx: Roll
             details["open_due", local_date(facts.due_at, tz).isoformat()] += 1
     counts.supporters += trail.supporters
 
-    ids = ctx.department_ids
-    reached = {ids[code] for code in trail.reached if code in ids}
-    if facts.department_id is not None:
-        reached.add(facts.department_id)
+    reached = set(trail.reached)
+    if facts.department_code is not None:
+        reached.add(facts.department_code)
     for measure, departments in (
         ("reached", reached),
-        ("passed_on", {ids[code] for code in trail.passed_on if code in ids}),
-        ("returned", {ids[code] for code in trail.returned if code in ids}),
+        ("passed_on", trail.passed_on),
+        ("returned", trail.returned),
         ("ticket", trail.tickets),
     ):
-        for department_id in departments:
-            details[measure, str(department_id)] += 1
+        for code in departments:
+            details[measure, code] += 1
 
     questions = ctx.answers.get(facts.category_id)
     if questions is None:
@@ -310,13 +328,13 @@ def count_report(counts: CellCounts, facts: ReportFacts, trail: Trail, ctx: Roll
         details["lighting", lighting_outcome(facts.status)] += 1
 
 
-# --- reading the reports of a cell (or of an id range) ------------------------------------------
+# --- reading reports -------------------------------------------------------------------------
 
 _REPORT_COLUMNS = (
     Report.id,
     Report.category_id,
     Report.district_id,
-    Report.department_id,
+    Department.code.label("department_code"),
     Report.status,
     Report.created_at,
     Report.closed_at,
@@ -326,10 +344,14 @@ _REPORT_COLUMNS = (
 
 
 def _facts(
-    session: orm.Session, ctx: RollupContext, conditions: list[Any], codes: list[str]
+    session: orm.Session, conditions: list[Any], codes: list[str]
 ) -> list[tuple[int, ReportFacts]]:
     answer_columns = [Report.attributes[code] for code in codes]
-    rows = session.execute(sa.select(*_REPORT_COLUMNS, *answer_columns).where(*conditions))
+    rows = session.execute(
+        sa.select(*_REPORT_COLUMNS, *answer_columns)
+        .outerjoin(Department, Department.id == Report.department_id)
+        .where(*conditions)
+    )
     result = []
     width = len(_REPORT_COLUMNS)
     for row in rows:
@@ -340,7 +362,7 @@ def _facts(
                 ReportFacts(
                     category_id=row.category_id,
                     district_id=row.district_id,
-                    department_id=row.department_id,
+                    department_code=row.department_code,
                     status=ReportStatus(row.status),
                     created_at=row.created_at,
                     closed_at=row.closed_at,
@@ -390,14 +412,12 @@ def _trails(
         elif department:
             trail.reached.add(department)
     tickets = session.execute(
-        sa.select(Delivery.report_id, Delivery.department_id).where(
-            reports(Delivery.report_id),
-            Delivery.purpose == FORWARD,
-            Delivery.department_id.is_not(None),
-        )
+        sa.select(Delivery.report_id, Department.code)
+        .join(Department, Department.id == Delivery.department_id)
+        .where(reports(Delivery.report_id), Delivery.purpose == FORWARD)
     )
-    for report_id, department_id in tickets:
-        trails.setdefault(report_id, Trail()).tickets.add(department_id)
+    for report_id, code in tickets:
+        trails.setdefault(report_id, Trail()).tickets.add(code)
     if ctx.lighting_departments:
         copies = session.execute(
             sa.select(ReportCopy.report_id).where(
@@ -410,35 +430,51 @@ def _trails(
     return trails
 
 
-def _cell_conditions(key: CellKey, tz: ZoneInfo) -> list[Any]:
-    start, end = month_bounds(key.month, tz)
-    district = (
-        Report.district_id.is_(None)
-        if key.district_id == NO_DISTRICT
-        else Report.district_id == key.district_id
-    )
-    return [
-        Report.category_id == key.category_id,
-        district,
-        Report.created_at >= start,
-        Report.created_at < end,
-    ]
-
-
-def compute_cell(session: orm.Session, ctx: RollupContext, key: CellKey) -> CellCounts:
-    """Count the cell's reports from scratch."""
-    conditions = _cell_conditions(key, ctx.tz)
-    codes = sorted(ctx.answers.get(key.category_id, {}))
-    facts = _facts(session, ctx, conditions, codes)
-    counts = CellCounts()
+def contributions(
+    session: orm.Session, ctx: RollupContext, conditions: list[Any], reports: Callable[[Any], Any]
+) -> dict[int, tuple[CellKey, CellCounts]]:
+    """What each selected report adds to its cell: ``conditions`` select the reports,
+    ``reports(column)`` the same reports by a report-id column of another table."""
+    facts = _facts(session, conditions, ctx.answer_codes)
     if not facts:
-        return counts
-    ids = sa.select(Report.id).where(*conditions).scalar_subquery()
-    trails = _trails(session, ctx, lambda column: column.in_(ids))
+        return {}
+    trails = _trails(session, ctx, reports)
     empty = Trail()
+    result = {}
     for report_id, report in facts:
+        counts = CellCounts()
         count_report(counts, report, trails.get(report_id, empty), ctx)
+        result[report_id] = (cell_of(report, ctx.tz), counts)
+    return result
+
+
+# --- one report's counts as stored, and differences -------------------------------------------
+
+
+def flatten(counts: CellCounts) -> dict[str, int]:
+    """A report's counts as ``stat_report.counts``: columns by name, details "measure|key"."""
+    flat = {name: n for name, n in counts.columns().items() if n}
+    flat.update({f"{measure}|{key}": n for (measure, key), n in counts.details.items() if n})
+    return flat
+
+
+def unflatten(flat: dict[str, int]) -> CellCounts:
+    counts = CellCounts()
+    columns = set(counts.columns())
+    for name, n in flat.items():
+        if name in columns:
+            setattr(counts, name, getattr(counts, name) + n)
+        else:
+            measure, _sep, key = name.partition("|")
+            counts.details[measure, key] += n
     return counts
+
+
+def add_counts(total: CellCounts, other: CellCounts, sign: int = 1) -> None:
+    for name in total.columns():
+        setattr(total, name, getattr(total, name) + sign * getattr(other, name))
+    for item, n in other.details.items():
+        total.details[item] += sign * n
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -450,21 +486,6 @@ def _insert(session: orm.Session):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert
-
-
-def _lock_cell(session: orm.Session, key: CellKey) -> None:
-    """Take the cell's row lock (creating the row): a second transaction recomputing the same
-    cell waits here until this one commits, and then counts what it committed."""
-    table = StatCell.__table__
-    statement = (
-        _insert(session)(table)
-        .values(month=key.month, district_id=key.district_id, category_id=key.category_id)
-        .on_conflict_do_update(
-            index_elements=[table.c.month, table.c.district_id, table.c.category_id],
-            set_={"version": table.c.version + 1},
-        )
-    )
-    session.execute(statement)
 
 
 def _cell_filter(table: sa.Table, key: CellKey) -> list[Any]:
@@ -490,76 +511,159 @@ def _detail_rows(key: CellKey, counts: CellCounts) -> list[dict[str, Any]]:
     ]
 
 
-def write_cell(session: orm.Session, key: CellKey, counts: CellCounts) -> None:
-    cells, details = StatCell.__table__, StatCellDetail.__table__
-    session.execute(sa.delete(details).where(*_cell_filter(details, key)))
-    if not counts.received:
-        session.execute(sa.delete(cells).where(*_cell_filter(cells, key)))
-        return
-    session.execute(sa.update(cells).where(*_cell_filter(cells, key)).values(**counts.columns()))
-    rows = _detail_rows(key, counts)
-    if rows:
-        session.execute(sa.insert(details), rows)
+_UPSERTS: dict[str, tuple[Any, Any]] = {}
 
 
-def recompute_cells(session: orm.Session, keys: Iterable[CellKey]) -> int:
-    """Lock, count and write each cell (in key order, so two transactions never wait for
-    each other in a circle)."""
-    keys = sorted(set(keys))
-    if not keys:
-        return 0
-    ctx = load_context(session)
-    for key in keys:
-        _lock_cell(session, key)
-        write_cell(session, key, compute_cell(session, ctx, key))
-    return len(keys)
-
-
-def cells_of_reports(session: orm.Session, report_ids: Iterable[int]) -> set[CellKey]:
-    ids = sorted(set(report_ids))
-    tz = city_timezone()
-    cells = set()
-    for start in range(0, len(ids), 500):
-        rows = session.execute(
-            sa.select(Report.created_at, Report.district_id, Report.category_id).where(
-                Report.id.in_(ids[start : start + 500])
-            )
+def _upserts(session: orm.Session) -> tuple[Any, Any]:
+    """The two "add to the row, creating it" statements, built once per dialect."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _UPSERTS:
+        insert = _insert(session)
+        cells, details = StatCell.__table__, StatCellDetail.__table__
+        columns = list(CellCounts().columns())
+        cell = insert(cells)
+        cell = cell.on_conflict_do_update(
+            index_elements=[cells.c.month, cells.c.district_id, cells.c.category_id],
+            set_={
+                "version": cells.c.version + 1,
+                **{name: cells.c[name] + cell.excluded[name] for name in columns},
+            },
         )
-        for created_at, district_id, category_id in rows:
-            cells.add(
-                CellKey(
-                    month_key(created_at, tz),
-                    district_id if district_id is not None else NO_DISTRICT,
-                    category_id,
-                )
+        detail = insert(details)
+        detail = detail.on_conflict_do_update(
+            index_elements=[
+                details.c.month,
+                details.c.district_id,
+                details.c.category_id,
+                details.c.measure,
+                details.c.key,
+            ],
+            set_={"n": details.c.n + detail.excluded.n},
+        )
+        _UPSERTS[dialect] = (cell, detail)
+    return _UPSERTS[dialect]
+
+
+def add_to_cell(session: orm.Session, key: CellKey, delta: CellCounts) -> None:
+    """Add ``delta`` (which may be negative) to the cell; rows that reach zero go."""
+    cell_upsert, detail_upsert = _upserts(session)
+    cells, details = StatCell.__table__, StatCellDetail.__table__
+    session.execute(
+        cell_upsert,
+        {
+            "month": key.month,
+            "district_id": key.district_id,
+            "category_id": key.category_id,
+            "version": 1,
+            **delta.columns(),
+        },
+    )
+    rows = _detail_rows(key, delta)
+    if rows:
+        session.execute(detail_upsert, rows)
+    if any(n < 0 for n in delta.details.values()):
+        session.execute(sa.delete(details).where(*_cell_filter(details, key), details.c.n == 0))
+    if delta.received < 0:
+        session.execute(sa.delete(cells).where(*_cell_filter(cells, key), cells.c.received == 0))
+
+
+def count_reports(session: orm.Session, report_ids: Iterable[int]) -> int:
+    """Count these reports anew and add the differences to their cells (reports that no
+    longer exist are taken out). Their ``stat_report`` rows are locked first, so two
+    transactions changing one report take turns and the second starts from the first's counts;
+    cells are written in key order, so no two transactions wait for each other in a circle."""
+    ids = sorted(set(report_ids))
+    if not ids:
+        return 0
+    table = StatReport.__table__
+    ctx = load_context(session)
+    deltas: dict[CellKey, CellCounts] = {}
+
+    def delta_of(key: CellKey) -> CellCounts:
+        return deltas.setdefault(key, CellCounts())
+
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        old = session.execute(
+            sa.select(table)
+            .where(table.c.report_id.in_(part))
+            .order_by(table.c.report_id)
+            .with_for_update()
+        ).all()
+        new = contributions(
+            session, ctx, [Report.id.in_(part)], lambda column, part=part: column.in_(part)
+        )
+        for row in old:
+            add_counts(
+                delta_of(CellKey(row.month, row.district_id, row.category_id)),
+                unflatten(row.counts),
+                -1,
             )
-    return cells
+        for key, counts in new.values():
+            add_counts(delta_of(key), counts)
+        if old:
+            session.execute(
+                sa.delete(table).where(table.c.report_id.in_([row.report_id for row in old]))
+            )
+        if new:
+            session.execute(
+                sa.insert(table),
+                [
+                    {
+                        "report_id": report_id,
+                        "month": key.month,
+                        "district_id": key.district_id,
+                        "category_id": key.category_id,
+                        "counts": flatten(counts),
+                    }
+                    for report_id, (key, counts) in sorted(new.items())
+                ],
+            )
+    for key in sorted(deltas):
+        delta = deltas[key]
+        if any(delta.columns().values()) or any(delta.details.values()):
+            add_to_cell(session, key, delta)
+    return len(ids)
 
 
 def rebuild(session: orm.Session, *, chunk: int = 50_000, progress=None) -> int:
     """Count every report anew (in chunks of ids, so memory stays bounded); returns the
-    number of cells. Other transactions' recomputations wait until this one commits."""
+    number of cells. Other transactions' changes to the statistics wait until this one
+    commits."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("LOCK TABLE stat_cell, stat_cell_detail IN EXCLUSIVE MODE"))
-    session.execute(sa.delete(StatCellDetail.__table__))
-    session.execute(sa.delete(StatCell.__table__))
-    ctx = load_context(session)
-    codes = ctx.answer_codes
+        session.execute(
+            sa.text("LOCK TABLE stat_report, stat_cell, stat_cell_detail IN EXCLUSIVE MODE")
+        )
+    for model in (StatReport, StatCellDetail, StatCell):
+        session.execute(sa.delete(model.__table__))
+    ctx = load_context(session, fresh=True)
     highest = session.execute(sa.select(sa.func.max(Report.id))).scalar() or 0
     totals: dict[CellKey, CellCounts] = {}
-    empty = Trail()
     for first in range(0, highest + 1, chunk):
         last = first + chunk - 1
-        facts = _facts(session, ctx, [Report.id.between(first, last)], codes)
-        if not facts:
-            continue
-        trails = _trails(session, ctx, lambda column, a=first, b=last: column.between(a, b))
-        for report_id, report in facts:
-            key = cell_of(report, ctx.tz)
-            counts = totals.get(key)
-            if counts is None:
-                counts = totals[key] = CellCounts()
-            count_report(counts, report, trails.get(report_id, empty), ctx)
+        found = contributions(
+            session,
+            ctx,
+            [Report.id.between(first, last)],
+            lambda column, a=first, b=last: column.between(a, b),
+        )
+        rows = []
+        for report_id, (key, counts) in found.items():
+            total = totals.get(key)
+            if total is None:
+                total = totals[key] = CellCounts()
+            add_counts(total, counts)
+            rows.append(
+                {
+                    "report_id": report_id,
+                    "month": key.month,
+                    "district_id": key.district_id,
+                    "category_id": key.category_id,
+                    "counts": flatten(counts),
+                }
+            )
+        for start in range(0, len(rows), 5000):
+            session.execute(sa.insert(StatReport.__table__), rows[start : start + 5000])
         if progress:
             progress(min(last, highest), highest)
     cell_rows = [
@@ -590,20 +694,6 @@ def _changed(obj: Any, names: Iterable[str]) -> bool:
     return any(attrs[name].history.has_changes() for name in names)
 
 
-def _before_flush(session: orm.Session, _context: Any, _instances: Any) -> None:
-    """Reports about to move to another cell (or to be deleted): note the cell they leave,
-    read from the database before the flush writes the new values."""
-    leaving = [
-        obj.id
-        for obj in session.dirty
-        if isinstance(obj, Report) and obj.id is not None and _changed(obj, _PLACED)
-    ]
-    leaving += [obj.id for obj in session.deleted if isinstance(obj, Report) and obj.id]
-    if leaving:
-        with session.no_autoflush:
-            session.info.setdefault(_CELLS, set()).update(cells_of_reports(session, leaving))
-
-
 def _after_flush(session: orm.Session, _context: Any) -> None:
     """Note the reports whose statistics this flush changed."""
     ids: set[int] = session.info.setdefault(_REPORTS, set())
@@ -621,31 +711,31 @@ def _after_flush(session: orm.Session, _context: Any) -> None:
     for obj in session.dirty:
         if isinstance(obj, Report) and _changed(obj, _COUNTED):
             ids.add(obj.id)
-    for obj in session.deleted:
-        if isinstance(obj, ReportCopy):
+        elif isinstance(obj, ReportCopy) and _changed(obj, ("department_id", "department")):
             ids.add(obj.report_id)
+    for obj in session.deleted:
+        if isinstance(obj, Report | ReportCopy):
+            ids.add(obj.id if isinstance(obj, Report) else obj.report_id)
     ids.discard(None)  # type: ignore[arg-type]
+    if any(
+        isinstance(obj, _CONFIGURATION) for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
+        forget_context()
 
 
 def _before_commit(session: orm.Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # what the commit would flush next: its changes are noted now
-    if not (session.info.get(_REPORTS) or session.info.get(_CELLS)):
-        return
-    ids = session.info.pop(_REPORTS, set())
-    cells = session.info.pop(_CELLS, set())
+    ids = session.info.pop(_REPORTS, None)
     if ids:
-        cells |= cells_of_reports(session, ids)
-    recompute_cells(session, cells)
+        count_reports(session, ids)
 
 
 def _forget(session: orm.Session, *_args: Any) -> None:
     session.info.pop(_REPORTS, None)
-    session.info.pop(_CELLS, None)
 
 
 _HOOKS = (
-    ("before_flush", _before_flush),
     ("after_flush", _after_flush),
     ("before_commit", _before_commit),
     ("after_rollback", _forget),

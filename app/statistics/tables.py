@@ -430,9 +430,9 @@ def _without_district(scope: Scope, stats: Statistics) -> dict[str, str]:
 def departments(stats: Statistics, scope: Scope) -> Table:
     cur, prev = _totals(stats, scope)
     rows = []
-    for department_id, (code, name) in sorted(stats.departments.items(), key=lambda d: d[1][1]):
-        now = cur.departments.get(department_id)
-        before = prev.departments.get(department_id)
+    for code, name in sorted(stats.departments.items(), key=lambda d: d[1]):
+        now = cur.departments.get(code)
+        before = prev.departments.get(code)
         if not now and not before:
             continue
         now = now or {}

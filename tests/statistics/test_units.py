@@ -84,7 +84,9 @@ def _rollup() -> tuple[list, list]:
     details = db.session.execute(
         sa.select(StatCellDetail.__table__).order_by(*StatCellDetail.__table__.primary_key.columns)
     ).all()
-    return [tuple(row)[:-1] for row in cells], [tuple(row) for row in details]
+    return [sorted((k, v) for k, v in row._mapping.items() if k != "version") for row in cells], [
+        tuple(row) for row in details
+    ]
 
 
 def test_the_rebuild_command(app_ctx, data_set):
