@@ -158,7 +158,8 @@ def test_a_caseworker_works_a_report_and_sends_it_on(
     report, kinds = stored(sofa.reference)
     assert report.status == ReportStatus.IN_PROGRESS
     assert report.department.code == "gruenflaechen"
-    assert kinds == ["submitted", "note_added", "status_changed", "rerouted"]
+    # EDG's ticket (never sent: no worker here) is withdrawn with the re-route
+    assert kinds == ["submitted", "note_added", "status_changed", "rerouted", "ticket_withdrawn"]
 
 
 def test_a_dispatcher_places_a_report_from_triage(
