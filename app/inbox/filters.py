@@ -7,7 +7,6 @@ category code still opens the queue).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.auth.models import User
+from app.core.dates import parse_date, shown
 from app.core.enums import ReportStatus
 from app.extensions import db
 from app.geo.models import District
@@ -24,10 +24,6 @@ from app.reports.models import Category
 from app.routing.models import Department
 
 TEXT_MAX = 200
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2100, 12, 31)
-_GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass
@@ -83,25 +79,6 @@ class ParsedFilter:
     notices: list[str]
 
 
-def _shown(value: str) -> str:
-    return value if len(value) <= 40 else value[:39] + "…"
-
-
-def parse_date(value: str) -> date | None:
-    """``2026-03-01`` (what date inputs send) or ``01.03.2026``; None if not a sensible date."""
-    value = value.strip()
-    try:
-        if _ISO_DATE.fullmatch(value):
-            day = date.fromisoformat(value)
-        elif match := _GERMAN_DATE.fullmatch(value):
-            day = date(int(match[3]), int(match[2]), int(match[1]))
-        else:
-            return None
-    except ValueError:
-        return None
-    return day if EARLIEST <= day <= LATEST else None
-
-
 def valid_cursor(cursor: str | None) -> str | None:
     """The cursor if it decodes to a sensible position, else None (start at the first page)."""
     decoded = decode_cursor(cursor) if cursor and len(cursor) <= 200 else None
@@ -122,7 +99,7 @@ def parse_filter(args: MultiDict, user: User) -> ParsedFilter:
 
     def unknown(value: str) -> None:
         notices.append(
-            _("The filter value “%(value)s” is not known and was ignored.", value=_shown(value))
+            _("The filter value “%(value)s” is not known and was ignored.", value=shown(value))
         )
 
     scopes = allowed_scopes(user)
@@ -177,7 +154,7 @@ def parse_filter(args: MultiDict, user: User) -> ParsedFilter:
         dates[name] = parse_date(raw) if raw else None
         if raw and dates[name] is None:
             notices.append(
-                _("The date “%(value)s” was not understood and was ignored.", value=_shown(raw))
+                _("The date “%(value)s” was not understood and was ignored.", value=shown(raw))
             )
     form.date_from = dates["from"].isoformat() if dates["from"] else ""
     form.date_to = dates["to"].isoformat() if dates["to"] else ""

@@ -23,16 +23,13 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from app.core.dates import EARLIEST, LATEST, parse_date, shown
 from app.core.enums import OPEN_STATUSES, ReportStatus
 from app.extensions import db
 from app.geo.models import District
 from app.publicmap.grid import MAX_ZOOM, BBox
 from app.reports.models import Category, CategoryGroup
 
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2100, 12, 31)
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 CLOSED_STATUSES = tuple(s for s in ReportStatus if s not in OPEN_STATUSES)
 
@@ -86,25 +83,6 @@ class ParsedFilter:
     problems: list[str] = field(default_factory=list)
 
 
-def _shown(value: str) -> str:
-    return value if len(value) <= 40 else value[:39] + "…"
-
-
-def parse_date(value: str) -> date | None:
-    """``2026-03-01`` (what date inputs send) or ``01.03.2026``; None if not a sensible date."""
-    value = value.strip()
-    try:
-        if _ISO_DATE.fullmatch(value):
-            day = date.fromisoformat(value)
-        elif match := _GERMAN_DATE.fullmatch(value):
-            day = date(int(match[3]), int(match[2]), int(match[1]))
-        else:
-            return None
-    except ValueError:
-        return None
-    return day if EARLIEST <= day <= LATEST else None
-
-
 def parse_month(value: str) -> tuple[date, date] | None:
     """``2026-03`` → (1 March, 31 March); None if not a month."""
     match = _MONTH.fullmatch(value.strip())
@@ -129,7 +107,7 @@ def parse_filter(args: MultiDict, tz: str) -> ParsedFilter:
         problems.append(
             _(
                 "The filter value “%(value)s” for “%(name)s” is not known and was ignored.",
-                value=_shown(value),
+                value=shown(value),
                 name=name,
             )
         )
@@ -181,7 +159,7 @@ def parse_filter(args: MultiDict, tz: str) -> ParsedFilter:
             problems.append(
                 _(
                     "The period “%(value)s” was not understood (use YYYY-MM) and was ignored.",
-                    value=_shown(period),
+                    value=shown(period),
                 )
             )
         else:
@@ -194,7 +172,7 @@ def parse_filter(args: MultiDict, tz: str) -> ParsedFilter:
                 problems.append(
                     _(
                         "The date “%(value)s” was not understood (use YYYY-MM-DD) and was ignored.",
-                        value=_shown(raw),
+                        value=shown(raw),
                     )
                 )
             if name == "from":
