@@ -205,4 +205,5 @@ def install_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(filters.TEXT & message, h.on_text))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, h.on_edited))
     app.add_handler(MessageHandler(message, h.on_other))
+    app.add_handler(TypeHandler(Update, h.sync_pending_locale), group=1)
     app.add_error_handler(h.on_error)

@@ -2,7 +2,9 @@
 over HTTP only, with the bot's own API key. Nothing here imports the backend's code.
 
 The key travels in the ``X-API-Key`` header of every request, never in a URL or a form field:
-URLs end up in access logs.
+URLs end up in access logs. A report is posted with an ``Idempotency-Key`` (one per draft, the
+same for every attempt), and "nearby" is asked with ``X-Telegram-Chat-Id`` so that the
+resident's own reports are left out.
 
 Errors: ``BackendUnavailable`` when the backend cannot be reached or fails on its side (the
 draft is kept and the resident asked to try again shortly), ``BackendRefused`` when it says no
@@ -22,6 +24,8 @@ log = logging.getLogger(__name__)
 
 API = "/open311/v2"
 API_KEY_HEADER = "X-API-Key"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+CHAT_HEADER = "X-Telegram-Chat-Id"
 CACHE_SECONDS = 300.0
 
 
@@ -30,7 +34,13 @@ class BackendError(Exception):
 
 
 class BackendUnavailable(BackendError):
-    """Not reachable, timed out, or a 5xx/429: try again shortly."""
+    """Not reachable, timed out, or a 5xx/429: try again shortly. ``reached`` is False when
+    the request certainly never got there (no connection), True when it may have been
+    handled although no answer came."""
+
+    def __init__(self, message: str, *, reached: bool = True) -> None:
+        super().__init__(message)
+        self.reached = reached
 
 
 @dataclass
@@ -101,16 +111,22 @@ class Backend:
         params: dict | None = None,
         data: dict | None = None,
         files: list | None = None,
+        headers: dict[str, str] | None = None,
         ok: tuple[int, ...] = (200, 201),
     ) -> Any:
-        headers = {"Accept-Language": accept_language(lang), "Accept": "application/json"}
+        headers = {
+            "Accept-Language": accept_language(lang),
+            "Accept": "application/json",
+            **(headers or {}),
+        }
         try:
             response = await self._client.request(
                 method, path, params=params, data=data, files=files, headers=headers
             )
         except httpx.HTTPError as exc:
             log.warning("Backend %s %s failed: %r", method, path, exc)
-            raise BackendUnavailable(repr(exc)) from exc
+            reached = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+            raise BackendUnavailable(repr(exc), reached=reached) from exc
         if response.status_code in ok:
             try:
                 return response.json()
@@ -147,7 +163,19 @@ class Backend:
     async def geocode(self, address: str, lang: str) -> dict[str, Any]:
         return await self._call("GET", "/geocode.json", lang, params={"address": address})
 
-    async def nearby(self, code: str, lat: float, lon: float, lang: str) -> list[dict[str, Any]]:
+    async def check_location(self, lat: float, lon: float, lang: str) -> dict[str, Any]:
+        """``{"inside": bool, "district": …, "message": …}`` — the message to show when the
+        point lies outside the city, in the resident's language where the backend has it."""
+        answer = await self._call(
+            "GET", "/locations/check.json", lang, params={"lat": f"{lat:.7f}", "long": f"{lon:.7f}"}
+        )
+        return answer if isinstance(answer, dict) else {}
+
+    async def nearby(
+        self, code: str, lat: float, lon: float, lang: str, *, chat_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Open reports of this category near the point; with ``chat_id`` without those the
+        chat made or supports already (no "me too" on one's own report)."""
         answer = await self._call(
             "GET",
             "/requests/nearby.json",
@@ -157,19 +185,35 @@ class Backend:
                 "lat": f"{lat:.7f}",
                 "long": f"{lon:.7f}",
             },
+            headers={CHAT_HEADER: str(chat_id)} if chat_id is not None else None,
         )
         return answer if isinstance(answer, list) else []
 
     # -- requests -----------------------------------------------------------------------------
     async def create_request(
-        self, fields: dict[str, Any], photos: list[bytes], lang: str
+        self,
+        fields: dict[str, Any],
+        photos: list[bytes],
+        lang: str,
+        *,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
+        """Post a report. Every attempt for the same draft carries the same
+        ``idempotency_key`` with the same fields: if an earlier attempt was saved although
+        its answer never came, the backend answers that report again instead of a second."""
         data = dict(fields)
         files = [
             ("media", (f"telegram-{n}.jpg", blob, "image/jpeg"))
             for n, blob in enumerate(photos, start=1)
         ]
-        answer = await self._call("POST", "/requests.json", lang, data=data, files=files or None)
+        answer = await self._call(
+            "POST",
+            "/requests.json",
+            lang,
+            data=data,
+            files=files or None,
+            headers={IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else None,
+        )
         return answer[0] if isinstance(answer, list) and answer else {}
 
     async def request(self, reference: str, lang: str) -> dict[str, Any] | None:
@@ -214,3 +258,14 @@ class Backend:
             lang,
         )
         return int(answer.get("deleted", 0)) if isinstance(answer, dict) else 0
+
+    async def set_locale(self, chat_id: int, locale: str, lang: str) -> int:
+        """The language of the chat's later status messages, on all its reports and "me too"
+        entries; returns how many entries changed."""
+        answer = await self._call(
+            "POST",
+            f"/residents/telegram/{chat_id}/locale.json",
+            lang,
+            data={"locale": locale},
+        )
+        return int(answer.get("updated", 0)) if isinstance(answer, dict) else 0

@@ -1,11 +1,16 @@
-"""The conversation: /start → category → (Notruf 110) → place → nearby "me too" → extra
-questions → photos → description → summary → sent; and afterwards /status, /meine, "not fixed?",
-/loeschen, /datenschutz, /sprache, /hilfe, /abbrechen.
+"""The conversation: /start → category → (Notruf 110) → place (a shared location outside the
+city refused at once) → nearby "me too" (never on one's own report) → extra questions → photos
+→ description → summary → sent (once: one submission key per draft); and afterwards /status,
+/meine, "not fixed?", /loeschen, /datenschutz, /sprache (passed on to the backend), /hilfe,
+/abbrechen.
 
 State lives in ``chat_data`` (persisted): the draft is plain data — codes, coordinates, answers,
 Telegram *file ids* of photos (never their bytes). The step a resident is at is derived from
 the draft (``advance``), so changing one part re-asks only that part, a restart continues where
 the resident was, and a failed backend call leaves the draft as it was.
+
+Every message to the resident is preceded by writing the state (``say``): after a crash the
+bot expects what the resident was last asked, never an earlier step.
 
 Callback data is ``"<step>|<action>"``; a button of another step than the current one is stale
 and answered as such.
@@ -16,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -89,6 +95,8 @@ def new_draft(context: Ctx) -> dict[str, Any]:
         "photos": [],
         "attr_pos": 0,
         "started": datetime.now().astimezone().isoformat(timespec="seconds"),
+        # Sent with every attempt to post this draft: the backend creates it once.
+        "submission_key": str(uuid.uuid4()),
     }
     context.chat_data["draft"] = draft
     context.chat_data.pop("pending", None)
@@ -267,7 +275,9 @@ async def advance(update: Update, context: Ctx) -> None:
     draft = draft_of(context)
     if draft is None:
         return
-    if not draft.get("code"):
+    if draft.get("lat") is not None and draft.get("place_ok") is False:
+        await check_place(update, context)
+    elif not draft.get("code"):
         await ask_category(update, context)
     elif draft.get("lat") is None:
         await ask_location(update, context)
@@ -343,12 +353,47 @@ async def ask_address_confirm(update: Update, context: Ctx) -> None:
 async def place_taken(
     update: Update, context: Ctx, lat: float, lon: float, address: str | None, typed: bool
 ) -> None:
+    """The place for the draft. A typed address was found inside the city by the backend
+    already; a shared location is checked next (``check_place``, through ``advance``)."""
     draft = draft_of(context)
     lang = lang_of(update, context)
-    draft.update(lat=lat, long=lon, address=address, address_typed=typed)
+    draft.update(lat=lat, long=lon, address=address, address_typed=typed, place_ok=typed)
     draft.pop("pending_place", None)
-    await say(update, context, t(lang, "place_taken"), ReplyKeyboardRemove())
+    if typed:
+        await say(update, context, t(lang, "place_taken"), ReplyKeyboardRemove())
     await advance(update, context)
+
+
+async def check_place(update: Update, context: Ctx) -> None:
+    """A shared location outside the city is refused at once (as the web form does), with the
+    backend's reason, and the location asked for again."""
+    draft = draft_of(context)
+    lang = lang_of(update, context)
+    try:
+        verdict = await backend(context).check_location(draft["lat"], draft["long"], lang)
+    except BackendUnavailable:
+        await try_again_later(update, context, "go|again")
+        return
+    except BackendRefused as error:
+        if error.status in (401, 403):
+            await refused(update, context, error)
+            return
+        if error.status == 404:  # a backend without the check: posting checks it anyway
+            log.warning("The backend cannot check places (404); the point is taken as it is")
+            verdict = {"inside": True}
+        else:
+            verdict = {"inside": False, "message": " ".join(error.messages)}
+    if verdict.get("inside"):
+        draft["place_ok"] = True
+        text = "place_taken" if draft.get("code") else "location_first"
+        await say(update, context, t(lang, text), ReplyKeyboardRemove())
+        await advance(update, context)
+        return
+    draft.update(lat=None, long=None, address=None, place_ok=None, step="location")
+    message = verdict.get("message") or t(lang, "outside_city_generic")
+    await say(
+        update, context, t(lang, "location_refused", message=message), location_keyboard(lang)
+    )
 
 
 async def geocode(update: Update, context: Ctx, text: str) -> None:
@@ -398,7 +443,9 @@ async def check_nearby(update: Update, context: Ctx) -> None:
     draft = draft_of(context)
     lang = lang_of(update, context)
     try:
-        found = await backend(context).nearby(draft["code"], draft["lat"], draft["long"], lang)
+        found = await backend(context).nearby(
+            draft["code"], draft["lat"], draft["long"], lang, chat_id=update.effective_chat.id
+        )
     except BackendUnavailable:
         await try_again_later(update, context, "go|again")
         return
@@ -462,8 +509,10 @@ async def me_too(update: Update, context: Ctx, reference: str, query) -> None:
         return
     except BackendRefused as error:
         if error.status in (404, 409):
+            # Closed meanwhile, or the resident's own report: say why and go on with theirs.
             draft = draft_of(context)
             draft["nearby_key"] = nearby_key(draft)
+            draft.pop("nearby", None)
             message = " ".join(error.messages) or t(lang, "refused_generic")
             await settle(query)
             await say(update, context, t(lang, "me_too_refused", message=message))
@@ -829,6 +878,9 @@ def request_fields(draft: dict[str, Any], chat_id: int, lang: str, updates: bool
 
 
 async def send_report(update: Update, context: Ctx, query) -> None:
+    """Post the draft. Every attempt carries the draft's submission key and the language of
+    the first attempt, so a retry after an answer that never came (a slow backend, a crash
+    right after posting) gets the report that was saved, never a second one."""
     draft = draft_of(context)
     lang = lang_of(update, context)
     await settle(query)
@@ -837,14 +889,25 @@ async def send_report(update: Update, context: Ctx, query) -> None:
         await save(update, context)
         return
     updates = wants_updates(context)
+    key = draft.get("submission_key") or str(uuid.uuid4())  # drafts from before keys
+    locale = draft.get("sent_locale") or lang
+    draft.update(submission_key=key, sent_locale=locale)
+    fields = request_fields(draft, update.effective_chat.id, locale, updates)
+    await save(update, context)  # the key is on disk before the report can exist
     try:
-        answer = await backend(context).create_request(
-            request_fields(draft, update.effective_chat.id, lang, updates), blobs, lang
-        )
-    except BackendUnavailable:
-        await try_again_later(update, context, "sum|send")
+        answer = await backend(context).create_request(fields, blobs, lang, idempotency_key=key)
+    except BackendUnavailable as error:
+        # When the request may have got there, say so: the retry will not file it twice.
+        text = t(lang, "send_unconfirmed" if error.reached else "backend_down")
+        await say(update, context, text, keyboard([[(t(lang, "btn_retry"), "sum|send")]]))
         return
     except BackendRefused as error:
+        if error.status == 422:
+            # An earlier attempt was saved, and the draft has changed since: that one counts.
+            context.chat_data.pop("draft", None)
+            await say(update, context, t(lang, "sent_before_change"), ReplyKeyboardRemove())
+            return
+        draft.pop("sent_locale", None)  # refused: nothing was saved
         if error.status == 413:
             draft.update(photos=[], photos_done=False)
             await say(
@@ -864,8 +927,10 @@ async def send_report(update: Update, context: Ctx, query) -> None:
     if notice:
         text += "\n\n" + t(lang, "sent_notice", notice=notice)
     text += "\n\n" + t(lang, "sent_updates" if updates else "sent_no_updates", id=reference)
+    if locale != lang:  # the language was switched between attempts
+        context.user_data["locale_pending"] = lang
     await say(update, context, text, ReplyKeyboardRemove())
-    await save(update, context)
+    await sync_locale(update, context)
 
 
 async def on_summary(update: Update, context: Ctx, action: str, query) -> None:
@@ -1057,9 +1122,11 @@ async def on_callback(update: Update, context: Ctx) -> None:
     # Buttons that do not belong to a draft step.
     if head == "lang" and rest in LANGUAGES:
         context.user_data["lang"] = rest
+        context.user_data["locale_pending"] = rest  # until the backend has it too
         await query.answer()
-        await settle(query, t(rest, "language_set", name=LANGUAGE_NAMES[rest]))
         await save(update, context)
+        await settle(query, t(rest, "language_set", name=LANGUAGE_NAMES[rest]))
+        await sync_locale(update, context)
         if draft is not None:
             await reprompt(update, context)
         return
@@ -1194,7 +1261,11 @@ async def on_text(update: Update, context: Ctx) -> None:
         )
         return
     step = draft.get("step")
-    if step in ("location", "address_confirm"):
+    taken = draft.get("lat") is not None and draft.get("place_ok") is not False
+    if step in ("location", "address_confirm") and taken:
+        # The place was taken, and the bot stopped before its next question went out.
+        await reprompt(update, context)
+    elif step in ("location", "address_confirm"):
         await geocode(update, context, text)
     elif (
         step == "attribute"
@@ -1238,17 +1309,11 @@ async def on_location(update: Update, context: Ctx) -> None:
     draft = draft_of(context)
     if draft is None:
         draft = new_draft(context)
-        draft.update(lat=location.latitude, long=location.longitude, address=address)
-        await say(update, context, t(lang, "location_first"), ReplyKeyboardRemove())
-        await advance(update, context)
+    elif draft.get("step") not in ("location", "address_confirm") and draft.get("lat") is not None:
+        await say(update, context, t(lang, "location_already"))
+        await reprompt(update, context)
         return
-    if draft.get("step") in ("location", "address_confirm") or draft.get("lat") is None:
-        await place_taken(
-            update, context, location.latitude, location.longitude, address, typed=False
-        )
-        return
-    await say(update, context, t(lang, "location_already"))
-    await reprompt(update, context)
+    await place_taken(update, context, location.latitude, location.longitude, address, typed=False)
 
 
 async def on_other(update: Update, context: Ctx) -> None:
@@ -1289,6 +1354,38 @@ async def reopen(update: Update, context: Ctx, reference: str, comment: str) -> 
         t(lang, "reopened", id=reference, link=f"{cfg(context).status_base_url}/r/{reference}"),
     )
     await save(update, context)
+
+
+# --- the resident's language at the backend -------------------------------------------------------
+
+
+async def sync_locale(update: Update, context: Ctx) -> None:
+    """Tell the backend a language chosen with /sprache, so the status messages of the
+    resident's reports (made or supported) come in it. When the backend cannot be reached,
+    it is tried again after the resident's next message (``sync_pending_locale``)."""
+    locale = context.user_data.get("locale_pending")
+    if not locale or update.effective_chat is None:
+        return
+    context.locale_tried = True  # once per update (one context serves all its handlers)
+    try:
+        await backend(context).set_locale(update.effective_chat.id, locale, locale)
+    except BackendUnavailable:
+        log.info("Language %s not yet at the backend; trying again later", locale)
+        return
+    except BackendRefused as error:
+        log.warning("The backend refused the language %s: %s", locale, error)
+    if context.user_data.get("locale_pending") == locale:
+        context.user_data.pop("locale_pending", None)
+    await save(update, context)
+
+
+async def sync_pending_locale(update: object, context: Ctx) -> None:
+    """Runs after every handled update (group 1): a language change the backend has not got
+    yet is sent again."""
+    if getattr(context, "locale_tried", False) or not isinstance(update, Update):
+        return
+    if (context.user_data or {}).get("locale_pending"):
+        await sync_locale(update, context)
 
 
 # --- guards: private chats only, replayed updates, flood limit, errors ----------------------------

@@ -108,6 +108,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "address_not_found": "Ich habe „{address}“ nicht gefunden. Bitte prüfen Sie die "
         "Schreibweise – oder senden Sie den Standort.",
         "address_refused": "⚠️ {message}\nBitte eine andere Adresse – oder den Standort senden.",
+        "location_refused": "⚠️ {message}\nBitte senden Sie einen Ort in der Stadt – als Standort "
+        "oder als Adresse.",
         "outside_city_generic": "Dieser Ort liegt außerhalb der Stadt.",
         "geocoder_down": "Die Adresssuche ist gerade nicht erreichbar. Bitte senden Sie den "
         "Standort über den Knopf unten (oder 📎 → Standort).",
@@ -123,7 +125,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "btn_new_problem": "➕ Nein, etwas anderes melden",
         "me_too_done": "👍 Danke! Sie unterstützen jetzt {id} ({n} Personen). Sie bekommen hier "
         "eine Nachricht, wenn sich etwas tut.\nStand: {link}",
-        "me_too_refused": "Das ging leider nicht: {message}\nDann machen wir eine neue Meldung.",
+        "me_too_refused": "Das ging leider nicht: {message}\nSie können hier mit einer neuen "
+        "Meldung weitermachen – oder mit /abbrechen aufhören.",
         "ask_single": "{question}",
         "ask_multi": "{question}\nTippen Sie alles an, was passt, dann „Fertig“.",
         "ask_text": "{question}{hint}\nBitte schreiben Sie es mir.",
@@ -178,6 +181,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "sent_updates": "🔔 Sie bekommen hier eine Nachricht, wenn sich etwas tut. /meine zeigt "
         "alle Ihre Meldungen.",
         "sent_no_updates": "Den Stand sehen Sie jederzeit mit /status {id}.",
+        "send_unconfirmed": "⏳ Die Stadt hat noch nicht bestätigt, dass Ihre Meldung angekommen "
+        "ist. Bitte versuchen Sie es gleich noch einmal – doppelt angelegt wird sie "
+        "dabei nicht.",
+        "sent_before_change": "✅ Ihre Meldung war schon angekommen, bevor Sie sie geändert "
+        "haben – so, wie Sie sie zuerst gesendet hatten. /meine zeigt sie. "
+        "Fehlt etwas, schreiben Sie gern eine neue Meldung mit /start.",
         "refused": "Das konnte die Stadt so nicht annehmen:\n{messages}",
         "refused_generic": "Die Angaben passen so nicht.",
         "backend_down": "⏳ Der Server der Stadt ist gerade nicht erreichbar. Ihre Angaben sind "
@@ -296,6 +305,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "address_not_found": "I could not find “{address}”. Please check the spelling – or send "
         "the location.",
         "address_refused": "⚠️ {message}\nPlease try another address – or send the location.",
+        "location_refused": "⚠️ {message}\nPlease send a place in the city – as a location or "
+        "an address.",
         "outside_city_generic": "This place is outside the city.",
         "geocoder_down": "The address search is not available right now. Please send the "
         "location with the button below (or 📎 → Location).",
@@ -311,7 +322,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "btn_new_problem": "➕ No, report something else",
         "me_too_done": "👍 Thank you! You now support {id} ({n} people). You will get a message "
         "here when something happens.\nStatus: {link}",
-        "me_too_refused": "That did not work: {message}\nLet's make a new report then.",
+        "me_too_refused": "That did not work: {message}\nYou can go on with a new report here – "
+        "or stop with /cancel.",
         "ask_single": "{question}",
         "ask_multi": "{question}\nTap everything that applies, then “Done”.",
         "ask_text": "{question}{hint}\nPlease type it.",
@@ -364,6 +376,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "sent_updates": "🔔 You will get a message here when something happens. /mine lists "
         "all your reports.",
         "sent_no_updates": "You can check the status any time with /status {id}.",
+        "send_unconfirmed": "⏳ The city has not confirmed yet that your report arrived. Please "
+        "try again in a moment – it will not be filed twice.",
+        "sent_before_change": "✅ Your report had arrived already, before you changed it – as "
+        "you first sent it. /mine shows it. If something is missing, just send a "
+        "new report with /start.",
         "refused": "The city could not accept it like this:\n{messages}",
         "refused_generic": "Something in the report does not fit.",
         "backend_down": "⏳ The city's server cannot be reached right now. Your report is saved – "
@@ -470,6 +487,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "address_confirmed": "📍 {place} ✓",
         "address_not_found": "“{address}” bulunamadı. Yazımı kontrol edin – ya da konumu gönderin.",
         "address_refused": "⚠️ {message}\nLütfen başka bir adres – ya da konumu gönderin.",
+        "location_refused": "⚠️ {message}\nLütfen şehir içinde bir yer gönderin – konum ya da "
+        "adres olarak.",
         "outside_city_generic": "Bu yer şehir sınırlarının dışında.",
         "geocoder_down": "Adres arama şu anda çalışmıyor. Lütfen aşağıdaki düğmeyle konumu "
         "gönderin.",
@@ -483,7 +502,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "btn_new_problem": "➕ Hayır, başka bir şey bildir",
         "me_too_done": "👍 Teşekkürler! Artık {id} bildirimini destekliyorsunuz ({n} kişi). Bir "
         "gelişme olunca burada mesaj alacaksınız.\nDurum: {link}",
-        "me_too_refused": "Olmadı: {message}\nO zaman yeni bir bildirim yapalım.",
+        "me_too_refused": "Olmadı: {message}\nBurada yeni bir bildirimle devam edebilir – ya da "
+        "/cancel ile durdurabilirsiniz.",
         "ask_single": "{question}",
         "ask_multi": "{question}\nUygun olanların hepsine dokunun, sonra “Tamam”.",
         "ask_text": "{question}{hint}\nLütfen yazın.",
@@ -536,6 +556,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "sent_updates": "🔔 Bir gelişme olunca burada mesaj alacaksınız. /mine tüm "
         "bildirimlerinizi gösterir.",
         "sent_no_updates": "Durumu her zaman /status {id} ile görebilirsiniz.",
+        "send_unconfirmed": "⏳ Şehir bildiriminizin ulaştığını henüz onaylamadı. Lütfen birazdan "
+        "tekrar deneyin – bildirim iki kez kaydedilmez.",
+        "sent_before_change": "✅ Bildiriminiz siz değiştirmeden önce, ilk gönderdiğiniz haliyle "
+        "ulaşmıştı. /mine ile görebilirsiniz. Eksik bir şey varsa /start ile yeni "
+        "bir bildirim gönderin.",
         "refused": "Şehir bunu bu haliyle kabul edemedi:\n{messages}",
         "refused_generic": "Bildirimdeki bir bilgi uygun değil.",
         "backend_down": "⏳ Şehrin sunucusuna şu anda ulaşılamıyor. Bilgileriniz kaydedildi – "
@@ -636,6 +661,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "address_confirmed": "📍 {place} ✓",
         "address_not_found": "لم أجد «{address}». تحقق من الكتابة – أو أرسل الموقع.",
         "address_refused": "⚠️ {message}\nجرّب عنوانًا آخر – أو أرسل الموقع.",
+        "location_refused": "⚠️ {message}\nأرسل مكانًا داخل المدينة – كموقع أو كعنوان.",
         "outside_city_generic": "هذا المكان خارج حدود المدينة.",
         "geocoder_down": "البحث عن العناوين غير متاح الآن. أرسل الموقع بالزر في الأسفل.",
         "place_taken": "📍 تم استلام المكان.",
@@ -648,7 +674,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "btn_new_problem": "➕ لا، أبلغ عن شيء آخر",
         "me_too_done": "👍 شكرًا! أنت تدعم الآن {id} ({n} أشخاص). ستصلك رسالة هنا عند حدوث "
         "أي تغيير.\nالحالة: {link}",
-        "me_too_refused": "لم ينجح ذلك: {message}\nلنقم إذن ببلاغ جديد.",
+        "me_too_refused": "لم ينجح ذلك: {message}\nيمكنك متابعة بلاغ جديد هنا – أو التوقف بـ "
+        "/cancel.",
         "ask_single": "{question}",
         "ask_multi": "{question}\nاختر كل ما ينطبق، ثم «تم».",
         "ask_text": "{question}{hint}\nاكتبه من فضلك.",
@@ -697,6 +724,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "sent_notice": "ℹ️ {notice}",
         "sent_updates": "🔔 ستصلك رسالة هنا عند حدوث أي تغيير. /mine يعرض كل بلاغاتك.",
         "sent_no_updates": "يمكنك معرفة الحالة في أي وقت عبر /status {id}.",
+        "send_unconfirmed": "⏳ لم تؤكد المدينة بعد وصول بلاغك. حاول مرة أخرى بعد قليل – لن "
+        "يُسجَّل البلاغ مرتين.",
+        "sent_before_change": "✅ كان بلاغك قد وصل قبل أن تغيّره – كما أرسلته أول مرة. يعرضه "
+        "/mine. إن نقص شيء، أرسل بلاغًا جديدًا عبر /start.",
         "refused": "لم تستطع المدينة قبول البلاغ بهذا الشكل:\n{messages}",
         "refused_generic": "هناك معلومة غير مناسبة في البلاغ.",
         "backend_down": "⏳ لا يمكن الوصول إلى خادم المدينة الآن. تم حفظ بياناتك – حاول مرة أخرى "

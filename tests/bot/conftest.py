@@ -88,6 +88,57 @@ def backend(app_ctx, geocoding, monkeypatch) -> Iterator[LiveBackend]:
         server.stop()
 
 
+class HoldFirstPost:
+    """WSGI middleware: the first report posted is saved as usual, but its answer is held
+    back until ``release`` is set — a backend slower than the bot's patience, or a bot that
+    dies before the answer comes. ``saved`` is set once that report is committed."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.saved = threading.Event()
+        self.release = threading.Event()
+        self._lock = threading.Lock()
+        self._taken = False
+
+    def __call__(self, environ, start_response):
+        is_post = environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].endswith(
+            "/v2/requests.json"
+        )
+        with self._lock:
+            first = is_post and not self._taken
+            self._taken = self._taken or first
+        if not first:
+            return self.app(environ, start_response)
+        answer: dict = {}
+
+        def keep(status, headers, exc_info=None):
+            answer.update(status=status, headers=headers)
+            return lambda data: None
+
+        result = self.app(environ, keep)
+        try:
+            body = b"".join(result)
+        finally:
+            getattr(result, "close", lambda: None)()
+        self.saved.set()
+        self.release.wait(120)  # a cap for a test that failed, not a pause
+        start_response(answer["status"], answer["headers"])
+        return [body]
+
+
+@pytest.fixture
+def hold_first_post(backend) -> Iterator[HoldFirstPost]:
+    """The backend, on the same address, holding back the answer to the first report posted."""
+    holder = HoldFirstPost(backend.app)
+    backend.stop()
+    backend.app = holder
+    backend.start()
+    try:
+        yield holder
+    finally:
+        holder.release.set()
+
+
 @pytest.fixture
 def tg(fake_telegram):  # noqa: F811
     return fake_telegram

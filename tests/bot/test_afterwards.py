@@ -119,6 +119,68 @@ def test_me_too_supporters_hear_of_changes(chat, make_report, inbox, tg):
     assert "Status: In Bearbeitung" in tg.messages_to(4242)[before]["text"]
 
 
+def test_a_language_chosen_later_reaches_the_status_messages(chat, make_report, inbox, tg):
+    """/sprache reaches the backend: the status messages of the chat's own report and of the
+    one it supports come in the new language."""
+    own = report_by_bot(chat)
+    supported = make_report("wilder-muell", PHOENIX_SEE)
+    chat.send("/start")
+    chat.tap("Sauberkeit")
+    chat.tap("Wilder Müll")
+    chat.location(*PHOENIX_SEE)
+    chat.tap("Das ist mein Problem auch")
+    chat.send("/sprache")
+    assert "Language: 🇬🇧 English ✓" in chat.tap("English")
+    for reference in (own, supported.reference):
+        before = len(tg.messages_to(4242))
+        inbox(reference, ReportStatus.IN_PROGRESS)
+        assert tg.messages_to(4242)[before]["text"].startswith(f"Your report {reference} (")
+    assert {r.locale for r in snapshot_reports() if r.chat_id == "4242"} == {"de"}  # the report
+    assert [s[2] for s in snapshot_reports()[-1].supporters] == ["en"]
+
+
+def test_a_language_chosen_during_an_outage_reaches_the_backend_afterwards(
+    chat, backend, inbox, tg
+):
+    reference = report_by_bot(chat)
+    backend.stop()
+    chat.send("/sprache")
+    assert "Dil: 🇹🇷 Türkçe ✓" in chat.tap("Türkçe")  # the choice counts in the chat at once
+    backend.start()
+    chat.send("/hilfe")  # the next message: the change goes to the backend now
+    before = len(tg.messages_to(4242))
+    inbox(reference, ReportStatus.IN_PROGRESS)
+    assert "numaralı bildiriminiz" in tg.messages_to(4242)[before]["text"]
+
+
+def test_no_me_too_on_ones_own_report(chat, make_report, backend, tg):
+    """The bot sends its chat id with "nearby": the resident's own report is not offered; and
+    a "me too" on it all the same (an old button) is answered kindly and the report goes on."""
+    own = report_by_bot(chat)
+    someone_elses = make_report("papierkorb-voll", FRIEDENSPLATZ)
+    chat.send("/start")
+    chat.tap("Sauberkeit")
+    chat.tap("Papierkorb voll")
+    reply = chat.location(*FRIEDENSPLATZ)
+    assert someone_elses.reference in reply.text and own not in reply.text
+    nearby = reply.sent[-1]
+    assert [
+        b["callback_data"] for row in nearby["reply_markup"]["inline_keyboard"] for b in row
+    ] == [
+        f"near|me:{someone_elses.reference}",
+        "near|new",
+    ]
+    message = tg.current_messages(4242)[-1]
+    reply = chat.tap_data(message, f"near|me:{own}")  # as if the list had offered it
+    assert "Das ging leider nicht" in reply and "your own report" not in reply
+    assert "eigene Meldung" in reply  # the backend's reason, in German
+    assert "/abbrechen" in reply and "Haben Sie ein Foto?" in reply  # and on it goes
+    chat.tap("Ohne Foto weiter")
+    chat.tap("Überspringen")
+    assert "Vorgangsnummer" in chat.tap("Senden")
+    assert [r.supporters for r in snapshot_reports()] == [[], [], []]
+
+
 def test_status_mine_and_not_fixed(chat, inbox):
     reference = report_by_bot(chat)
     reply = chat.send(f"/status {reference.lower()}")

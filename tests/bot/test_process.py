@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.conftest import PHOENIX_SEE, snapshot_reports
+from tests.bot.conftest import FRIEDENSPLATZ, PHOENIX_SEE, snapshot_reports
 from tests.bot.support import Chat
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,6 +148,52 @@ def test_python_m_bot_completes_a_report_and_survives_a_kill(bot_env, tg, photo)
     assert report.category == "laterne-aus"
     assert report.attributes == {"mast_number": "77-12"}
     assert report.photos == 1 and report.chat_id == "9191"
+    assert "Traceback" not in output
+
+
+def test_a_kill_right_after_posting_does_not_file_the_report_twice(bot_env, tg, hold_first_post):
+    """The backend saved the report, the bot died before the answer came: after the restart
+    the resident sends again and gets that report's reference — one report, not two."""
+    runner = ProcessRunner(tg, bot_env).start()
+    try:
+        wait_for_polling(tg)
+        chat = Chat(runner, chat_id=9292)
+
+        def step(expect, action, *args):
+            chat.runner.expect = expect
+            return action(*args)
+
+        step("Worum geht es?", chat.send, "/start")
+        step("Was genau?", chat.tap, "Sauberkeit")
+        step("Wo ist es?", chat.tap, "Papierkorb voll")
+        step("Haben Sie ein Foto?", chat.location, *FRIEDENSPLATZ)
+        step("beschreiben", chat.tap, "Ohne Foto weiter")
+        step("📋 Ihre Meldung", chat.send, "Quillt über")
+        message, data = chat.find_button("Senden")
+        tg.push_update(
+            {
+                "callback_query": {
+                    "id": "send-1",
+                    "from": chat.user(),
+                    "chat_instance": "ci-1",
+                    "data": data,
+                    "message": {k: message[k] for k in ("message_id", "date", "chat", "text")},
+                }
+            }
+        )
+        assert hold_first_post.saved.wait(60)  # posted and saved; the answer is held back
+        runner.kill()
+        hold_first_post.release.set()
+        (report,) = snapshot_reports()
+
+        runner = chat.runner = ProcessRunner(tg, bot_env).start()
+        step("angefangene Meldung", chat.send, "/start")
+        step("📋 Ihre Meldung", chat.tap, "Weitermachen")
+        step("Vorgangsnummer:", chat.tap, "Senden")
+    finally:
+        output = runner.stop()
+    assert f"Vorgangsnummer: {report.reference}" in tg.messages_to(9292)[-1]["text"]
+    assert [r.reference for r in snapshot_reports()] == [report.reference]
     assert "Traceback" not in output
 
 

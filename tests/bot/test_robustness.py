@@ -67,19 +67,48 @@ def test_no_means_type_again(chat):
     assert "Borsigplatz" in reply and "Stimmt das?" in reply
 
 
-def test_a_shared_location_outside_the_city_is_refused_when_sending(chat):
-    reply = to_summary(chat, place=BOCHUM_HBF)
-    assert "📋 Ihre Meldung" in reply
-    reply = chat.tap("Senden")
-    assert "Das konnte die Stadt so nicht annehmen" in reply
-    assert "außerhalb von Dortmund" in reply
-    assert "Was möchten Sie ändern?" in reply  # straight to what can be changed
-    chat.tap("Ort")
-    reply = chat.location(*FRIEDENSPLATZ)
-    assert "📋 Ihre Meldung" in reply
-    reply = chat.tap("Senden")
-    assert "Vorgangsnummer" in reply
+def test_a_shared_location_outside_the_city_is_refused_at_once(chat):
+    chat.send("/start")
+    chat.tap("Sauberkeit")
+    chat.tap("Papierkorb voll")
+    reply = chat.location(*BOCHUM_HBF)
+    assert "außerhalb von Dortmund" in reply and "km" in reply  # the backend's words
+    assert "Bitte senden Sie einen Ort in der Stadt" in reply
+    assert "Ort übernommen" not in reply and "Foto" not in reply
+    assert reply.reply_keyboard()[0]["request_location"] is True  # asked again
+    reply = chat.send("Friedensplatz 1")  # an address works as well as a location
+    assert "Ich habe verstanden" in reply
+    chat.tap("Ja, stimmt")
+    chat.tap("Ohne Foto weiter")
+    reply = chat.tap("Überspringen")
+    assert "📋 Ihre Meldung" in reply and "Friedensplatz 1" in reply
+    assert "Vorgangsnummer" in chat.tap("Senden")
     assert len(snapshot_reports()) == 1
+
+
+def test_a_location_outside_the_city_as_the_first_message(chat):
+    reply = chat.location(*BOCHUM_HBF)
+    assert "außerhalb von Dortmund" in reply and "Worum geht es?" not in reply
+    reply = chat.location(*FRIEDENSPLATZ)
+    assert "Ort übernommen. Jetzt noch: Worum geht es?" in reply
+    chat.tap("Sauberkeit")
+    reply = chat.tap("Papierkorb voll")
+    assert "Haben Sie ein Foto?" in reply  # the place is not asked again
+
+
+def test_the_boundary_check_in_the_residents_language_and_during_an_outage(chat, backend):
+    chat.lang = "en"
+    chat.send("/start")
+    chat.tap("Cleanliness")
+    chat.tap("Litter bin full")
+    backend.stop()
+    reply = chat.location(*BOCHUM_HBF)
+    assert "cannot be reached" in reply and reply.buttons() == ["🔄 Try again"]
+    backend.start()
+    reply = chat.tap("Try again")
+    assert "outside Dortmund" in reply and "Please send a place in the city" in reply
+    reply = chat.location(*FRIEDENSPLATZ)
+    assert "📍 Got the place." in reply and "photo" in reply
 
 
 def test_unknown_commands(chat):
