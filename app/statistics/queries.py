@@ -1,5 +1,6 @@
 """Reading the rollup: the figures of a period and of the same period a year before, per
-district and category group, in four queries however many reports there are."""
+district and category group, in a few queries of a few thousand rows however many reports
+there are."""
 
 from __future__ import annotations
 
@@ -279,29 +280,26 @@ def load_statistics(period: Period, today: date) -> Statistics:
         for name, value in zip(CELL_COLUMNS, values, strict=True):
             setattr(figures, name, getattr(figures, name) + int(value))
 
-    # 2. Keyed counts of both periods.
-    bucket = sa.case((d.month >= period.first, CUR), else_=PREV).label("bucket")
-    in_periods = sa.or_(
-        d.month.between(period.first, period.last),
-        d.month.between(previous.first, previous.last),
-    )
-    rows = db.session.execute(
-        sa.select(bucket, d.district_id, category.group_id, d.measure, d.key, sa.func.sum(d.n))
-        .join(Category.__table__, category.id == d.category_id)
-        .where(in_periods, d.measure.in_(("days", *DEPARTMENT_MEASURES, "answer", "lighting")))
-        .group_by(bucket, d.district_id, category.group_id, d.measure, d.key)
-    )
-    for bucket_name, district_key, group_id, measure, key, n in rows:
-        cells[bucket_name, district_key, code_of[group_id]].add_detail(measure, key, int(n))
-    # Open reports not yet due: their outcome is not known, "in time" leaves them out.
-    rows = db.session.execute(
-        sa.select(bucket, d.district_id, category.group_id, sa.func.sum(d.n))
-        .join(Category.__table__, category.id == d.category_id)
-        .where(d.measure == "open_due", d.key >= today.isoformat(), in_periods)
-        .group_by(bucket, d.district_id, category.group_id)
-    )
-    for bucket_name, district_key, group_id, n in rows:
-        cells[bucket_name, district_key, code_of[group_id]].not_yet_due += int(n)
+    # 2. Keyed counts of each period (one query each: a simple range groups fastest).
+    for bucket, span in ((CUR, period), (PREV, previous)):
+        in_span = d.month.between(span.first, span.last)
+        rows = db.session.execute(
+            sa.select(d.district_id, category.group_id, d.measure, d.key, sa.func.sum(d.n))
+            .join(Category.__table__, category.id == d.category_id)
+            .where(in_span, d.measure.in_(("days", *DEPARTMENT_MEASURES, "answer", "lighting")))
+            .group_by(d.district_id, category.group_id, d.measure, d.key)
+        )
+        for district_key, group_id, measure, key, n in rows:
+            cells[bucket, district_key, code_of[group_id]].add_detail(measure, key, int(n))
+        # Open reports not yet due: their outcome is not known, "in time" leaves them out.
+        rows = db.session.execute(
+            sa.select(d.district_id, category.group_id, sa.func.sum(d.n))
+            .join(Category.__table__, category.id == d.category_id)
+            .where(d.measure == "open_due", d.key >= today.isoformat(), in_span)
+            .group_by(d.district_id, category.group_id)
+        )
+        for district_key, group_id, n in rows:
+            cells[bucket, district_key, code_of[group_id]].not_yet_due += int(n)
 
     # 3. and 4. The backlog at each period's end: received up to then, less closed up to then.
     last, prev_last = period.last, previous.last
