@@ -731,14 +731,18 @@ def _before_commit(session: orm.Session) -> None:
         count_reports(session, ids)
 
 
-def _forget(session: orm.Session, *_args: Any) -> None:
-    session.info.pop(_REPORTS, None)
+def _forget(session: orm.Session, transaction: orm.SessionTransaction) -> None:
+    """A rolled-back transaction changed nothing. After a rolled-back savepoint the noted
+    reports stay noted: some may have changed outside it, and counting an unchanged report
+    anew adds nothing."""
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(_REPORTS, None)
 
 
 _HOOKS = (
     ("after_flush", _after_flush),
     ("before_commit", _before_commit),
-    ("after_rollback", _forget),
+    ("after_soft_rollback", _forget),
 )
 
 

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.reports.models import Report
 from app.statistics.models import StatCell, StatCellDetail, StatReport
 from tests.statistics.conftest import BERLIN, local
 
@@ -333,3 +334,29 @@ def test_lighting_checks_stay_when_the_copy_rule_is_deleted(
     db.session.commit()
     lighting = by(table(client, "/statistik/lighting.csv?period=2025-06"), "outcome")
     assert (lighting["resolved"]["reports"], lighting["not_resolvable"]["reports"]) == ("1", "1")
+
+
+def test_a_bulk_status_change_with_a_refused_report_counts_the_others(client, data_set, make_user):
+    from app.core.enums import ReportStatus
+    from app.reports.workflow import bulk_change_status
+
+    dispatcher = make_user(role="dispatcher")
+    reports = [db.session.get(Report, data_set[ref].id) for ref in ("S4", "S5", "U2")]
+    outcomes = bulk_change_status(reports, ReportStatus.RESOLVED, dispatcher)
+    assert [o.error is None for o in outcomes] == [True, False, True]  # S5: a duplicate
+    db.session.commit()
+    rows = by(table(client, "/statistik/overview.csv?period=2025-06"), "key")
+    assert (rows["resolved"]["value"], rows["backlog"]["value"]) == ("8", "3")
+
+
+def test_a_rolled_back_savepoint_keeps_the_changes_made_before_it(client, data_set):
+    from app.core.enums import ReportStatus
+
+    s4 = db.session.get(Report, data_set["S4"].id)
+    s4.status = ReportStatus.RESOLVED
+    s4.closed_at = datetime(2025, 6, 30, 8, tzinfo=UTC)
+    savepoint = db.session.begin_nested()  # flushes the change above first
+    savepoint.rollback()
+    db.session.commit()
+    rows = by(table(client, "/statistik/overview.csv?period=2025-06"), "key")
+    assert (rows["resolved"]["value"], rows["backlog"]["value"]) == ("7", "2")
