@@ -15,13 +15,14 @@ import fcntl
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 PYBABEL = str(Path(sys.executable).parent / "pybabel")
-LOCK = Path("/tmp/quartiersmelder-catalogue.lock")
+LOCK = Path(tempfile.gettempdir()) / "quartiersmelder-catalogue.lock"
 GERMAN = ROOT / "app/translations/de/LC_MESSAGES/messages.po"
 
 
@@ -29,13 +30,13 @@ def main(path: str) -> int:
     texts = json.loads(Path(path).read_text(encoding="utf-8"))
     with LOCK.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        pot = Path("/tmp/quartiersmelder-i18n.pot")
-        subprocess.run(
+        pot = Path(tempfile.mkdtemp()) / "messages.pot"
+        subprocess.run(  # noqa: S603 (the venv's own pybabel)
             [PYBABEL, "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "."],
             check=True,
             cwd=ROOT,
         )
-        subprocess.run(
+        subprocess.run(  # noqa: S603 (the venv's own pybabel)
             [PYBABEL, "-q", "update", "-i", str(pot), "-d", "app/translations"]
             + ["--no-fuzzy-matching", "--ignore-obsolete"],
             check=True,
@@ -53,7 +54,9 @@ def main(path: str) -> int:
                 message.flags.discard("fuzzy")
         with GERMAN.open("wb") as fh:
             write_po(fh, catalog, width=100)
-        subprocess.run([PYBABEL, "-q", "compile", "-d", "app/translations"], check=True, cwd=ROOT)
+        subprocess.run(  # noqa: S603 (the venv's own pybabel)
+            [PYBABEL, "-q", "compile", "-d", "app/translations"], check=True, cwd=ROOT
+        )
         missing = [
             m.id
             for m in catalog

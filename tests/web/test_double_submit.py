@@ -71,9 +71,7 @@ def test_two_clicks_at_the_same_moment_make_one_report(app_ctx, client):
     def send():
         with app_ctx.test_client() as other:
             # the same browser: same cookie (CSRF token belongs to its session)
-            other.set_cookie(
-                "session", client.get_cookie("session").value, domain="localhost"
-            )
+            other.set_cookie("session", client.get_cookie("session").value, domain="localhost")
             answers.append(other.post("/report", data=data))
 
     threads = [threading.Thread(target=send) for _ in range(2)]
