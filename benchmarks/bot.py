@@ -80,7 +80,7 @@ def bot_step_times() -> None:
             backend_url=backend_url,
             api_key=api_key,
             telegram_api_url=fake.api_url,
-            state_file=workdir / "state.pickle",
+            state_file=workdir / "state.sqlite3",
             flood_limit=10_000,
         )
         runner = BotRunner(config, fake).start()
