@@ -7,6 +7,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from app.core.enums import ReportStatus
 from app.core.events import ReportEvent
@@ -130,9 +131,11 @@ def test_a_caseworker_works_a_report_and_sends_it_on(
     page.wait_for_selector(".flash-success")
     assert "Sperrmüll – Anwohner hat schon angerufen." in page.locator("#timeline").inner_text()
 
-    # "In progress" with a public note; the template fills the note first.
+    # "In progress" with a public note; the template fills the note first (its script has to
+    # be running: the page was just loaded again after the note).
+    page.wait_for_load_state("load")
     page.select_option("#template", label="In Bearbeitung (in Bearbeitung)")
-    assert page.locator("#public-note").input_value().startswith("Vielen Dank")
+    expect(page.locator("#public-note")).to_have_value(re.compile(r"^Vielen Dank"))
     assert page.locator("#status").input_value() == "in_progress"
     page.fill("#public-note", "Die EDG holt das Sofa morgen ab.")
     page.locator("#status-submit").click()

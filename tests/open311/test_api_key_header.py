@@ -92,6 +92,8 @@ def test_the_document_describes_the_header(client):
         "POST /v2/requests.{format}",
         "GET /v2/requests/nearby.{format}",
         "GET /v2/geocode.{format}",
+        "GET /v2/locations/check.{format}",
+        "POST /v2/residents/telegram/{chat_id}/locale.{format}",
         "POST /v2/requests/{service_request_id}/supporters.{format}",
         "POST /v2/requests/{service_request_id}/reopen.{format}",
         "GET /v2/residents/telegram/{chat_id}/requests.{format}",
