@@ -69,6 +69,9 @@ def create_app(config: Config | None = None) -> Flask:
 
     register_statistics(app)
 
+    from app.cities.settings import install_version_check
+
+    install_version_check(app)
     from app.cli import register_cli
 
     register_cli(app)

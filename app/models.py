@@ -1,6 +1,7 @@
 """Import every model so Alembic and the factory see the whole schema."""
 
 from app.auth.models import User
+from app.cities.models import CityState
 from app.core.events import ReportEvent
 from app.core.outbox import Delivery, DeliveryAttempt
 from app.geo.models import CityBoundary, District
@@ -27,6 +28,7 @@ __all__ = [
     "CategoryAttribute",
     "CategoryGroup",
     "CityBoundary",
+    "CityState",
     "Delivery",
     "DeliveryAttempt",
     "Department",

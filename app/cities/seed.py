@@ -1,12 +1,16 @@
 """Load a city configuration (districts, boundary, groups, categories, departments, rules).
 
+The directory is checked first (``app.cities.schema``); nothing is written while it has a
+problem. One city per installation: loading a city into a database that holds another one is
+refused (``CityMismatch``); ``replace_city`` switches while no reports exist.
+
 Idempotent: rows are matched by their codes/keys. Existing rows are left as the admins edited
-them unless ``update=True``; rows missing from the database are always added.
+them unless ``update=True``; rows missing from the database are always added. Every load raises
+the city version, which running processes compare per request to drop their caches.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +18,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.cities.models import CityState
+from app.cities.schema import require_city
 from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
 from app.extensions import db
 from app.geo.models import CityBoundary, District
@@ -21,6 +27,35 @@ from app.reports.models import Category, CategoryAttribute, CategoryGroup, Respo
 from app.routing.models import Department, RoutingRule
 
 log = logging.getLogger(__name__)
+
+
+class CityMismatch(Exception):
+    """The database holds another city; loading this one would mix both."""
+
+    def __init__(self, installed: str, wanted: str, directory: Path) -> None:
+        self.installed = installed
+        self.wanted = wanted
+        super().__init__(
+            f"This database holds the city {installed!r}; the configuration in {directory} is "
+            f"{wanted!r}. One installation serves one city, so nothing was loaded. To switch "
+            f"a database without reports: flask city replace {directory}. To keep {installed}: "
+            f"point CITY_DIR to its directory. For a second city: a database of its own "
+            f"(DATABASE_URL)."
+        )
+
+
+class ReportsExist(Exception):
+    """``replace_city`` refused: the database holds reports of the current city."""
+
+    def __init__(self, installed: str | None, reports: int) -> None:
+        self.reports = reports
+        super().__init__(
+            f"This database holds {reports} report(s) of {installed or 'the current city'}: "
+            f"replacing the city would leave them without their categories, districts and "
+            f"departments, so nothing was changed. Start the new city on a database of its "
+            f"own (DATABASE_URL=… flask db upgrade, then flask seed with CITY_DIR), or — if "
+            f"the reports were only tests — delete them first."
+        )
 
 
 @dataclass
@@ -62,41 +97,56 @@ def _upsert(
     return row
 
 
-def _read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
+def installed_city() -> CityState | None:
+    return db.session.get(CityState, 1)
+
+
+def _claim(name: str, directory: Path) -> None:
+    """Refuse another city; note this one and raise the version."""
+    state = installed_city()
+    if state is None:
+        if is_seeded():  # seeded before the city was recorded, without a boundary
+            boundary = db.session.execute(sa.select(CityBoundary.name)).scalars().first()
+            if boundary is not None and boundary != name:
+                raise CityMismatch(boundary, name, directory)
+        state = CityState(id=1, name=name, version=0)
+        db.session.add(state)
+    elif state.name is not None and state.name != name:
+        raise CityMismatch(state.name, name, directory)
+    state.name = name
+    state.version = (state.version or 0) + 1
 
 
 def load_city(directory: str | Path, *, update: bool = False) -> SeedSummary:
-    """Load the city in ``directory`` into the session (flushes; the caller commits)."""
-    directory = Path(directory)
-    city = _read_json(directory / "city.json")
+    """Load the city in ``directory`` into the session (flushes; the caller commits).
+
+    Raises ``CityConfigError`` (every problem, nothing loaded) or ``CityMismatch``.
+    """
+    checked = require_city(directory)
+    directory = checked.directory
+    city = checked.city
+    _claim(city["name"], directory)
     summary = SeedSummary()
 
-    number_prop = city.get("district_number_property", "number")
-    name_prop = city.get("district_name_property", "name")
     districts: dict[str, District] = {}
-    for feature in _read_json(directory / city["districts_file"])["features"]:
-        props = feature["properties"]
-        number = str(props[number_prop])
-        districts[number] = _upsert(
+    for district in checked.districts:
+        districts[district["number"]] = _upsert(
             District,
-            {"number": number},
+            {"number": district["number"]},
             {
-                "name": props[name_prop],
-                "geometry": feature["geometry"],
-                "area_km2": props.get("area_km2"),
+                "name": district["name"],
+                "geometry": district["geometry"],
+                "area_km2": district["area_km2"],
             },
             "districts",
             summary,
             update,
         )
-    if city.get("boundary_file"):
-        boundary = _read_json(directory / city["boundary_file"])
-        geometry = boundary["features"][0]["geometry"] if "features" in boundary else boundary
+    if checked.boundary is not None:
         _upsert(
             CityBoundary,
             {"name": city["name"]},
-            {"geometry": geometry},
+            {"geometry": checked.boundary},
             "boundaries",
             summary,
             update,
@@ -183,7 +233,9 @@ def load_city(directory: str | Path, *, update: bool = False) -> SeedSummary:
                 "action": RuleAction(rule.get("action", "route")),
                 "category": categories.get(rule["category"]) if rule.get("category") else None,
                 "category_group": groups.get(rule["group"]) if rule.get("group") else None,
-                "district": districts[str(rule["district"])] if rule.get("district") else None,
+                "district": districts[str(rule["district"])]
+                if rule.get("district") is not None
+                else None,
                 "attribute_code": attribute[0],
                 "attribute_value": attribute[1],
                 "department": departments[rule["department"]],
@@ -215,3 +267,68 @@ def load_city(directory: str | Path, *, update: bool = False) -> SeedSummary:
 
 def is_seeded() -> bool:
     return db.session.execute(sa.select(sa.func.count(District.id))).scalar_one() > 0
+
+
+# Tables of the city configuration, children first; the runtime tables that only hold derived
+# or per-city counters go too (there are no reports when a city is replaced).
+_CITY_TABLES = (
+    "stat_report",
+    "stat_cell_detail",
+    "stat_cell",
+    "reference_counter",
+    "user_department",
+    "response_template",
+    "routing_rule",
+    "category_attribute",
+    "category",
+    "category_group",
+    "department",
+    "district",
+    "city_boundary",
+)
+
+
+@dataclass
+class ReplaceSummary:
+    previous: str | None
+    removed: dict[str, int]
+    loaded: SeedSummary
+    staff_unassigned: int
+
+    def __str__(self) -> str:
+        removed = ", ".join(f"{v} {k}" for k, v in self.removed.items() if v) or "nothing"
+        text = f"removed {removed}; {self.loaded}"
+        if self.staff_unassigned:
+            text += (
+                f"; {self.staff_unassigned} staff account(s) lost their departments "
+                "(assign new ones: flask users create … --department, or /admin/users)"
+            )
+        return text
+
+
+def replace_city(directory: str | Path) -> ReplaceSummary:
+    """Remove the current city's configuration and load the one in ``directory``.
+
+    Refused with ``ReportsExist`` when reports exist; checked first (``CityConfigError``):
+    nothing is removed when the new configuration has a problem. Flushes; the caller commits.
+    """
+    from app.reports.models import Report
+
+    require_city(directory)
+    state = installed_city()
+    previous = state.name if state is not None else None
+    reports = db.session.execute(sa.select(sa.func.count(Report.id))).scalar_one()
+    if reports:
+        raise ReportsExist(previous, reports)
+    staff = db.session.execute(
+        sa.text("SELECT COUNT(DISTINCT user_id) FROM user_department")
+    ).scalar_one()
+    removed: dict[str, int] = {}
+    for table in _CITY_TABLES:
+        result = db.session.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 (fixed names)
+        removed[table] = result.rowcount or 0
+    if state is not None:
+        state.name = None
+    db.session.flush()
+    loaded = load_city(directory)
+    return ReplaceSummary(previous, removed, loaded, staff)

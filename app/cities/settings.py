@@ -1,4 +1,11 @@
-"""Read a city's ``city.json`` (settings that are no database rows: name, reference prefix, map)."""
+"""Read a city's ``city.json`` (settings that are no database rows: name, reference prefix, map).
+
+The settings and the district index (``app.geo.service``) are cached per process. Every seed,
+update or replace raises the city version in the database (``city_state``); each request (and
+each round of the worker) compares it with the version this process last saw — one primary-key
+read — and drops both caches when it changed, so a running process sees new city data at its
+next request without a restart.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+import sqlalchemy as sa
+from flask import Flask, current_app, request
 
 
 @dataclass(frozen=True)
@@ -52,3 +60,46 @@ def load_city_settings(directory: str) -> CitySettings:
 def city() -> CitySettings:
     """The current app's city settings."""
     return load_city_settings(current_app.config["CITY_DIR"])
+
+
+_VERSION = "qm_city_version"
+_UNCHECKED_ENDPOINTS = frozenset({"static", "health.healthz"})
+
+
+def refresh_if_changed() -> bool:
+    """Drop this process's cached city data if the database's city version changed.
+
+    Returns True when the caches were dropped. A database that does not answer is left to the
+    request itself (the caches stay as they are).
+    """
+    from app.cities.models import CityState
+    from app.extensions import db
+
+    try:
+        version = db.session.execute(
+            sa.select(CityState.version).where(CityState.id == 1)
+        ).scalar_one_or_none()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return False
+    if _VERSION in current_app.extensions and current_app.extensions[_VERSION] == version:
+        return False
+    forget_city_caches()
+    current_app.extensions[_VERSION] = version
+    return True
+
+
+def forget_city_caches() -> None:
+    """Drop the cached settings, district index and district outlines of this process."""
+    from app.geo.service import forget_district_index
+
+    load_city_settings.cache_clear()
+    forget_district_index()
+    current_app.extensions.pop("qm_web_districts", None)  # the form map's outlines
+
+
+def install_version_check(app: Flask) -> None:
+    @app.before_request
+    def _city_version() -> None:
+        if request.endpoint not in _UNCHECKED_ENDPOINTS:
+            refresh_if_changed()

@@ -183,6 +183,7 @@ def deliver_due(limit: int = 1000) -> int:
 def run(app: Flask, *, interval: float = 2.0, once: bool = False) -> None:
     """The worker loop: deliver, run periodic jobs, sleep."""
     load_all()
+    from app.cities.settings import refresh_if_changed
     from app.forwarding.jobs import run_periodic_jobs
 
     log.info("Worker %s started", worker_name())
@@ -190,6 +191,7 @@ def run(app: Flask, *, interval: float = 2.0, once: bool = False) -> None:
     while True:
         with app.app_context():
             try:
+                refresh_if_changed()
                 sent = deliver_due()
                 if once or time.monotonic() >= jobs_due:
                     run_periodic_jobs()

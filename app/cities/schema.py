@@ -1,0 +1,638 @@
+"""The one declaration of a city configuration (``city.json`` and its GeoJSON files).
+
+``SCHEMA`` is a JSON Schema (checked with ``jsonschema_rs``); every key carries a
+``description``, from which the README's table is printed (``scripts/city_schema_table.py``).
+What a JSON Schema cannot say — codes that must name a group, category, department, district or
+question of the same file, readable GeoJSON files, a known holiday calendar — is checked in
+``check_city``. Every problem is reported with its file, its JSON path and a message; nothing is
+loaded while there is one (``app.cities.seed.load_city`` calls ``check_city`` first).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
+
+CODE = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]{0,63}$"}
+FILE_NAME = {"type": "string", "minLength": 1}
+LANGUAGE_TEXTS = {
+    "type": "object",
+    "propertyNames": {"pattern": r"^[a-z]{2}$"},
+    "additionalProperties": {"type": "string", "minLength": 1},
+    "required": ["de"],
+}
+LAT_LON = {
+    "type": "array",
+    "prefixItems": [
+        {"type": "number", "minimum": -90, "maximum": 90},
+        {"type": "number", "minimum": -180, "maximum": 180},
+    ],
+    "minItems": 2,
+    "maxItems": 2,
+}
+FORWARD_METHODS = ("email", "webhook", "open311")
+
+
+def _obj(properties: dict[str, Any], required: tuple[str, ...] = (), **extra) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(required),
+        "additionalProperties": False,
+        **extra,
+    }
+
+
+def _d(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {**schema, "description": description}
+
+
+ATTRIBUTE = _obj(
+    {
+        "code": _d(CODE, "Question code (Open311 attribute code), unique within the category."),
+        "datatype": _d(
+            {"enum": [t.value for t in AttributeType]},
+            "Open311 datatype: " + ", ".join(t.value for t in AttributeType) + ".",
+        ),
+        "required": _d({"type": "boolean"}, "The resident must answer (default false)."),
+        "labels": _d(LANGUAGE_TEXTS, "The question per language."),
+        "help": _d(LANGUAGE_TEXTS, "Help text under the question per language (optional)."),
+        "values": _d(
+            {
+                "type": "array",
+                "items": _obj({"key": CODE, "names": LANGUAGE_TEXTS}, ("key", "names")),
+            },
+            "For the list types: the answers, each `{key, names}`.",
+        ),
+        "max_length": _d(
+            {"type": ["integer", "null"], "minimum": 1}, "Longest answer in characters."
+        ),
+    },
+    ("code", "datatype", "labels"),
+)
+
+SCHEMA: dict[str, Any] = _obj(
+    {
+        "name": _d(
+            {"type": "string", "minLength": 1},
+            "The city's name on pages, in e-mails and messages. It identifies the city in "
+            "the database: one city per installation.",
+        ),
+        "reference_prefix": _d(
+            {"type": "string", "pattern": r"^[A-Z0-9]{1,8}$"},
+            "Prefix of report references (`MS` → `MS-2026-00001`); default: the name's first "
+            "two letters in capitals.",
+        ),
+        "emergency_number": _d(
+            {"type": "string", "pattern": r"^[0-9 +]{2,20}$"},
+            "Emergency number shown with sensitive categories (default 110).",
+        ),
+        "map": _d(
+            _obj(
+                {
+                    "center": _d(LAT_LON, "Map centre, **[lat, lon]**."),
+                    "zoom": _d(
+                        {"type": "integer", "minimum": 1, "maximum": 19},
+                        "Start zoom (default 13).",
+                    ),
+                },
+                ("center",),
+            ),
+            "Start view of the maps.",
+        ),
+        "geocoder": _d(
+            _obj(
+                {
+                    "country_codes": _d({"type": "string"}, "Nominatim `countrycodes`, e.g. `de`."),
+                    "viewbox": _d(
+                        {"type": "array", "items": LAT_LON, "minItems": 2, "maxItems": 2},
+                        "Two corners **[[lat, lon], [lat, lon]]** the address search prefers.",
+                    ),
+                }
+            ),
+            "Address search (optional).",
+        ),
+        "districts_file": _d(
+            FILE_NAME,
+            "GeoJSON FeatureCollection of the districts (Polygon/MultiPolygon, WGS 84, "
+            "**[lon, lat]** as GeoJSON demands), in this directory.",
+        ),
+        "district_number_property": _d(
+            {"type": "string"},
+            "Feature property holding the district number (default `number`; numbers are "
+            'stored as text, `3` and `"3"` are the same district, `"03"` is another).',
+        ),
+        "district_name_property": _d(
+            {"type": "string"}, "Feature property holding the district name (default `name`)."
+        ),
+        "boundary_file": _d(
+            FILE_NAME,
+            "GeoJSON (Feature, FeatureCollection — first feature — or geometry) of the city "
+            "boundary; reports outside are refused. Optional: without it, the districts.",
+        ),
+        "attribution": _d({"type": "string"}, "Source and licence of the district data."),
+        "holidays": _d(
+            _obj(
+                {
+                    "country": _d(
+                        {"type": "string", "pattern": r"^[A-Z]{2}$"},
+                        "Country of the public holidays (default `DE`).",
+                    ),
+                    "subdivision": _d(
+                        {"type": ["string", "null"]},
+                        "State/region, e.g. `NW`, `BY` (default none: only nationwide holidays).",
+                    ),
+                }
+            ),
+            "Public holidays that do not count as working days for due dates (library `holidays`).",
+        ),
+        "departments": _d(
+            {
+                "type": "array",
+                "minItems": 1,
+                "items": _obj(
+                    {
+                        "code": _d(
+                            CODE, "Code used by rules and `flask users create --department`."
+                        ),
+                        "name": _d(
+                            {"type": "string", "minLength": 1}, "Name shown to staff and residents."
+                        ),
+                        "kind": _d(
+                            {"enum": [k.value for k in DepartmentKind]},
+                            "`internal` (city office) or `external` (partner); default internal.",
+                        ),
+                        "email": _d(
+                            {"type": ["string", "null"]}, "Address for notices and e-mail tickets."
+                        ),
+                        "description": _d(
+                            {"type": ["string", "null"]}, "What it does (admin pages)."
+                        ),
+                        "forward_method": _d(
+                            {"enum": [*FORWARD_METHODS, None]},
+                            "How tickets are forwarded: `email`, `webhook`, `open311`; none: "
+                            "the department works in the inbox.",
+                        ),
+                        "forward_config": _d(
+                            {"type": "object"},
+                            "Settings of the method (webhook: `url`, `secret_env`; open311: "
+                            "`endpoint`, `service_code_map`); secrets only as `…_env` names.",
+                        ),
+                        "notify_on_new": _d(
+                            {"type": "boolean"},
+                            "E-mail a notice for every new report (default false).",
+                        ),
+                        "ack_deadline_hours": _d(
+                            {"type": ["integer", "null"], "minimum": 1, "maximum": 720},
+                            "Hours a forwarded ticket may wait for acknowledgement.",
+                        ),
+                        "done_status": _d(
+                            {"enum": ["resolved", "in_review"]},
+                            "Status when the partner reports it done (default `resolved`).",
+                        ),
+                    },
+                    ("code", "name"),
+                ),
+            },
+            "Departments and partners that receive reports.",
+        ),
+        "category_groups": _d(
+            {
+                "type": "array",
+                "minItems": 1,
+                "items": _obj(
+                    {
+                        "code": _d(CODE, "Group code used by categories, rules and `hotspots`."),
+                        "names": _d(LANGUAGE_TEXTS, "Name per language (`de` required)."),
+                    },
+                    ("code", "names"),
+                ),
+            },
+            "Groups of categories, in the form's order.",
+        ),
+        "categories": _d(
+            {
+                "type": "array",
+                "minItems": 1,
+                "items": _obj(
+                    {
+                        "code": _d(CODE, "Category code (Open311 `service_code`)."),
+                        "group": _d(CODE, "Code of its category group."),
+                        "names": _d(LANGUAGE_TEXTS, "Name per language (`de` required)."),
+                        "descriptions": _d(LANGUAGE_TEXTS, "Short explanation per language."),
+                        "keywords": _d(
+                            {"type": ["string", "null"]}, "Search words (Open311 `keywords`)."
+                        ),
+                        "sensitive": _d(
+                            {"type": "boolean"},
+                            "Privacy setting: public pages, map and open data show only a 250 m "
+                            "cell centre, and the form and bot show the emergency number "
+                            "(default false).",
+                        ),
+                        "nearby_radius_m": _d(
+                            {"type": ["integer", "null"], "minimum": 1, "maximum": 5000},
+                            'Radius for "already reported nearby" (default: '
+                            "`NEARBY_DEFAULT_RADIUS_M`, 50 m).",
+                        ),
+                        "target_working_days": _d(
+                            {"type": ["integer", "null"], "minimum": 1, "maximum": 365},
+                            "Working days until a report is due (none: no due date).",
+                        ),
+                        "attributes": _d(
+                            {"type": "array", "items": ATTRIBUTE},
+                            "Questions: `code`, `datatype`, `required`, `labels`, `help`, "
+                            "`values` (`key`, `names`), `max_length`.",
+                        ),
+                    },
+                    ("code", "group", "names"),
+                ),
+            },
+            "Report categories, in the form's order.",
+        ),
+        "routing_rules": _d(
+            {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "key": _d(CODE, "Unique rule key (matched when seeding again)."),
+                        "action": _d(
+                            {"enum": [a.value for a in RuleAction]},
+                            "`route` (first matching rule decides the department) or `copy` "
+                            "(every matching rule informs its department too); default route.",
+                        ),
+                        "category": _d(CODE, "Only this category (optional)."),
+                        "group": _d(CODE, "Only this category group (optional)."),
+                        "district": _d(
+                            {"type": ["string", "integer"]},
+                            'Only this district, by its number as text (optional; `"04"` and '
+                            '`"4"` differ, so a bare number is refused).',
+                        ),
+                        "attribute": _d(
+                            {
+                                "type": "array",
+                                "prefixItems": [CODE, {"type": "string"}],
+                                "minItems": 2,
+                                "maxItems": 2,
+                            },
+                            "Only reports with this answer: "
+                            "`[question code, value key]` (optional).",
+                        ),
+                        "department": _d(CODE, "Code of the department."),
+                        "note": _d(
+                            {"type": ["string", "null"]},
+                            "Why, shown with the routing decision in the inbox (optional).",
+                        ),
+                        "position": _d(
+                            {"type": "integer", "minimum": 1},
+                            "Order (default: the list's order); the first matching route wins.",
+                        ),
+                    },
+                    ("key", "department"),
+                ),
+            },
+            "Which department gets which report; no match: the triage queue.",
+        ),
+        "response_templates": _d(
+            {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "title": _d(
+                            {"type": "string", "minLength": 1}, "Unique title in the inbox."
+                        ),
+                        "status": _d(
+                            {"enum": [s.value for s in ReportStatus]},
+                            "Offered with this status change (optional).",
+                        ),
+                        "category": _d(CODE, "Only for this category (optional)."),
+                        "texts": _d(LANGUAGE_TEXTS, "Public note per language."),
+                    },
+                    ("title", "texts"),
+                ),
+            },
+            "Ready-made public notes for caseworkers (optional).",
+        ),
+        "hotspots": _d(
+            {
+                "type": "object",
+                "additionalProperties": _obj(
+                    {
+                        "resolution": {"type": "integer", "minimum": 0, "maximum": 15},
+                        "min_reports": {"type": "integer", "minimum": 1},
+                        "weeks": {"type": "integer", "minimum": 1},
+                        "public": {"type": "boolean"},
+                    }
+                ),
+            },
+            "Per category group code or `default`: `resolution` (h3 0–15; sensitive groups "
+            "capped at 8), `min_reports`, `weeks`, `public` (built in: 9, 3, 8, false).",
+        ),
+        "open_data": _d(
+            _obj(
+                {
+                    "licence": {"type": "string"},
+                    "licence_url": {"type": "string"},
+                    "attribution": {"type": "string"},
+                }
+            ),
+            "`licence`, `licence_url`, `attribution` of /open-data (built in: Datenlizenz "
+            "Deutschland – Namensnennung 2.0 and the city's name).",
+        ),
+        "statistics": _d(
+            _obj(
+                {
+                    "lighting_check": _obj(
+                        {
+                            "attribute": {"type": "string"},
+                            "value": {"type": "string"},
+                            "department": {"type": "string"},
+                        }
+                    )
+                }
+            ),
+            "`lighting_check`: `attribute`, `value` (answer whose copies count as lighting "
+            "checks; built in `reasons`, `dark`) and `department`.",
+        ),
+    },
+    (
+        "name",
+        "map",
+        "districts_file",
+        "departments",
+        "category_groups",
+        "categories",
+        "routing_rules",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path}: {self.message}"
+
+
+class CityConfigError(Exception):
+    """The city configuration has problems; nothing was loaded."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(
+            f"{len(problems)} problem(s) in the city configuration:\n"
+            + "\n".join(f"  {p}" for p in problems)
+        )
+
+
+def _json_path(parts) -> str:
+    path = "$"
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _validator():
+    import jsonschema_rs
+
+    return jsonschema_rs.Draft202012Validator(SCHEMA)
+
+
+@dataclass
+class CheckedCity:
+    """A city configuration without problems: ``city.json`` and its read GeoJSON files."""
+
+    directory: Path
+    city: dict[str, Any]
+    districts: list[dict[str, Any]]  # {"number", "name", "geometry", "area_km2"}
+    boundary: dict[str, Any] | None
+
+
+def _read_json(path: Path, problems: list[Problem]) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(path.name, "$", f"file not found in {path.parent}"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.append(Problem(path.name, "$", f"not valid JSON (UTF-8): {exc}"))
+    return None
+
+
+def _geometry_problem(geometry: Any) -> str | None:
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        return "must be a Polygon or MultiPolygon geometry"
+    try:
+        from shapely.geometry import shape
+
+        polygon = shape(geometry)
+    except Exception as exc:  # noqa: BLE001 (any malformed coordinates)
+        return f"unreadable coordinates: {exc}"
+    minx, miny, maxx, maxy = polygon.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        return "coordinates out of range: GeoJSON positions are [lon, lat] in WGS 84 degrees"
+    return None
+
+
+def check_city(directory: str | Path) -> tuple[CheckedCity | None, list[Problem]]:
+    """Read and check a city directory: the checked city, or ``None`` and every problem."""
+    directory = Path(directory)
+    problems: list[Problem] = []
+    city = _read_json(directory / "city.json", problems)
+    if city is None:
+        return None, problems
+    for error in _validator().iter_errors(city):
+        problems.append(Problem("city.json", _json_path(error.instance_path), error.message))
+    if problems or not isinstance(city, dict):
+        return None, problems
+
+    def problem(path: str, message: str) -> None:
+        problems.append(Problem("city.json", path, message))
+
+    def unique(items: list[dict], key: str, list_name: str) -> set[str]:
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item[key] in seen:
+                problem(f"$.{list_name}[{i}].{key}", f'"{item[key]}" appears twice')
+            seen.add(item[key])
+        return seen
+
+    groups = unique(city["category_groups"], "code", "category_groups")
+    departments = unique(city["departments"], "code", "departments")
+    categories = unique(city["categories"], "code", "categories")
+    unique(city["routing_rules"], "key", "routing_rules")
+    unique(city.get("response_templates", []), "title", "response_templates")
+
+    def known(path: str, what: str, value: str, codes: set[str], owner: str = "") -> None:
+        if value not in codes:
+            problem(
+                path,
+                f'{owner}unknown {what} "{value}" (known: {", ".join(sorted(codes)) or "none"})',
+            )
+
+    questions: dict[str, dict[str, dict]] = {}
+    for i, cat in enumerate(city["categories"]):
+        known(f"$.categories[{i}].group", "category group", cat["group"], groups)
+        questions[cat["code"]] = {}
+        for j, attr in enumerate(cat.get("attributes", [])):
+            if attr["code"] in questions[cat["code"]]:
+                problem(f"$.categories[{i}].attributes[{j}].code", "appears twice")
+            questions[cat["code"]][attr["code"]] = attr
+            is_list = attr["datatype"] in ("singlevaluelist", "multivaluelist")
+            if is_list and not attr.get("values"):
+                problem(f"$.categories[{i}].attributes[{j}].values", "a list question needs values")
+
+    # Districts (read before the rules, which may name them).
+    number_prop = city.get("district_number_property", "number")
+    name_prop = city.get("district_name_property", "name")
+    districts: list[dict[str, Any]] = []
+    districts_name = city["districts_file"]
+    collection = _read_json(directory / districts_name, problems)
+    if collection is not None:
+        features = collection.get("features") if isinstance(collection, dict) else None
+        if not isinstance(features, list) or not features:
+            problems.append(
+                Problem(
+                    districts_name, "$.features", "a FeatureCollection with districts is needed"
+                )
+            )
+            features = []
+        numbers: set[str] = set()
+        for i, feature in enumerate(features):
+            props = (feature or {}).get("properties") or {}
+            number, name = props.get(number_prop), props.get(name_prop)
+            where = f"$.features[{i}].properties"
+            if not isinstance(number, str | int) or isinstance(number, bool) or number == "":
+                problems.append(
+                    Problem(
+                        districts_name,
+                        where,
+                        f'no district number in "{number_prop}" (district_number_property)',
+                    )
+                )
+                continue
+            if not isinstance(name, str) or not name:
+                problems.append(
+                    Problem(
+                        districts_name,
+                        where,
+                        f'no district name in "{name_prop}" (district_name_property)',
+                    )
+                )
+            number = str(number)
+            if number in numbers:
+                problems.append(
+                    Problem(districts_name, where, f'district "{number}" appears twice')
+                )
+            numbers.add(number)
+            geometry_problem = _geometry_problem(feature.get("geometry"))
+            if geometry_problem:
+                problems.append(
+                    Problem(districts_name, f"$.features[{i}].geometry", geometry_problem)
+                )
+            area = props.get("area_km2")
+            districts.append(
+                {
+                    "number": number,
+                    "name": name,
+                    "geometry": feature.get("geometry"),
+                    "area_km2": area if isinstance(area, int | float) else None,
+                }
+            )
+
+    boundary = None
+    if city.get("boundary_file"):
+        data = _read_json(directory / city["boundary_file"], problems)
+        if data is not None:
+            if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+                boundary = ((data.get("features") or [{}])[0] or {}).get("geometry")
+            elif isinstance(data, dict) and data.get("type") == "Feature":
+                boundary = data.get("geometry")
+            else:
+                boundary = data
+            geometry_problem = _geometry_problem(boundary)
+            if geometry_problem:
+                problems.append(Problem(city["boundary_file"], "$", geometry_problem))
+
+    district_numbers = {d["number"] for d in districts}
+    for i, rule in enumerate(city["routing_rules"]):
+        owner = f'rule "{rule["key"]}": '
+        path = f"$.routing_rules[{i}]"
+        known(f"{path}.department", "department", rule["department"], departments, owner)
+        if rule.get("category") is not None:
+            known(f"{path}.category", "category", rule["category"], categories, owner)
+        if rule.get("group") is not None:
+            known(f"{path}.group", "category group", rule["group"], groups, owner)
+        district = rule.get("district")
+        if isinstance(district, int) and collection is not None:
+            # 4 could mean "4" or "04" (Dortmund has both): refused, with the candidates.
+            candidates = [
+                f'"{d["number"]}" ({d["name"]})'
+                for d in districts
+                if d["number"].isdigit() and int(d["number"]) == district
+            ]
+            problem(
+                f"{path}.district",
+                f"{owner}district numbers are text, as in {districts_name}: write "
+                + (" or ".join(candidates) if candidates else f'"{district}"')
+                + f" instead of {district}",
+            )
+        elif district is not None and collection is not None:
+            known(f"{path}.district", "district", district, district_numbers, owner)
+        if rule.get("attribute"):
+            code, value = rule["attribute"]
+            scope = (
+                [rule["category"]]
+                if rule.get("category") in questions
+                else [c["code"] for c in city["categories"] if c["group"] == rule.get("group")]
+                if rule.get("group")
+                else list(questions)
+            )
+            asked = [questions[c][code] for c in scope if code in questions.get(c, {})]
+            if not asked:
+                problem(f"{path}.attribute", f'{owner}no category in its scope asks "{code}"')
+            elif all(a.get("values") for a in asked) and not any(
+                value in {v["key"] for v in a["values"]} for a in asked
+            ):
+                problem(f"{path}.attribute", f'{owner}question "{code}" has no answer "{value}"')
+    for i, template in enumerate(city.get("response_templates", [])):
+        if template.get("category") is not None:
+            known(
+                f"$.response_templates[{i}].category", "category", template["category"], categories
+            )
+    for code in city.get("hotspots", {}):
+        if code != "default":
+            known(f"$.hotspots.{code}", "category group", code, groups)
+    lighting = city.get("statistics", {}).get("lighting_check", {})
+    if lighting.get("department") is not None:
+        known(
+            "$.statistics.lighting_check.department",
+            "department",
+            lighting["department"],
+            departments,
+        )
+    holidays_config = city.get("holidays", {})
+    try:
+        import holidays
+
+        holidays.country_holidays(
+            holidays_config.get("country", "DE"), subdiv=holidays_config.get("subdivision")
+        )
+    except NotImplementedError as exc:
+        problem("$.holidays", f"unknown holiday calendar: {exc}")
+    if problems:
+        return None, problems
+    return CheckedCity(directory, city, districts, boundary), problems
+
+
+def require_city(directory: str | Path) -> CheckedCity:
+    """The checked city, or ``CityConfigError`` with every problem."""
+    checked, problems = check_city(directory)
+    if checked is None:
+        raise CityConfigError(problems)
+    return checked
