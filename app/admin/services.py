@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role, User
 from app.auth.services import MIN_PASSWORD_LENGTH, AccountError, create_user
+from app.cities.examples import coordinates_not_numbers
 from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
 from app.extensions import db
 from app.forwarding import senders
@@ -1011,7 +1012,7 @@ def preview_route(
         try:
             point = (float(lat.replace(",", ".")), float(lon.replace(",", ".")))
         except ValueError:
-            errors["location"] = _l("The coordinates must be numbers, e.g. 51.5136 and 7.4653.")
+            errors["location"] = coordinates_not_numbers()
         else:
             if not is_valid_coordinate(*point):
                 errors["location"] = _l(

@@ -354,7 +354,7 @@ def compose_notice(delivery: Delivery) -> EmailMessage:
     copy = bool((delivery.payload or {}).get("copy"))
     lang = _language((department.forward_config or {}).get("locale"))
     with force_locale(lang):
-        summary = ticket_subject(report, lang)
+        summary = place_summary(report, lang)  # the reference goes in front once, below
         responsible = report.department.name if report.department else _("the dispatch team")
         if copy:
             subject = _("For your information: %(subject)s", subject=summary)

@@ -5,22 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.cities.examples import example_reference
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.forwarding.api import API, NOTE_MAX_LENGTH
 
 JSON = "application/json"
 
 DESCRIPTION = """\
-The **partner API** of the Quartiersmelder: a department or partner (EDG, a contractor) that
-receives tickets reports back on them — acknowledged, done (with a note and a photo of the
-cleaned spot) or returned ("not ours", with a reason).
+The **partner API** of the Quartiersmelder: a department or partner (a municipal company, a
+contractor) that receives tickets reports back on them — acknowledged, done (with a note and a
+photo of the cleaned spot) or returned ("not ours", with a reason).
 
 **Authentication.** Every request carries `Authorization: Bearer <token>`. An operator creates
 or rotates a partner's token with `flask partners token <department_code>`; it is shown once
 and only its SHA-256 is stored. A token works only for tickets sent to its own department.
 A missing, wrong or foreign token is answered with 403 and changes nothing.
 
-**Tickets.** A ticket is addressed by the report's reference (`DO-2026-00042`); it is the latest
+**Tickets.** A ticket is addressed by the report's reference (`{reference}`); it is the latest
 ticket of that report sent to the partner's department. States: `sent → acknowledged →
 done | returned`; `done` may follow `sent` directly. Repeating the same action (a second
 "done") changes nothing and answers 200; any other transition the ticket does not allow is
@@ -97,7 +98,7 @@ def _reference() -> dict[str, Any]:
         "in": "path",
         "required": True,
         "schema": {"type": "string", "maxLength": 32},
-        "example": "DO-2026-00042",
+        "example": example_reference(),
     }
 
 
@@ -121,7 +122,7 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "Quartiersmelder partner API",
             "version": "1.0",
-            "description": DESCRIPTION,
+            "description": DESCRIPTION.replace("{reference}", example_reference()),
         },
         "servers": [{"url": API}],
         "security": [{"partnerToken": []}],

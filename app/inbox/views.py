@@ -32,6 +32,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.decorators import staff_required
 from app.auth.models import Role
+from app.cities.examples import example_coordinates
 from app.core.enums import ReportStatus
 from app.core.outbox import Delivery
 from app.extensions import db
@@ -781,7 +782,8 @@ def change_location(reference: str):
             raise FormInvalid(
                 _(
                     "Please give the place as latitude and longitude, for example "
-                    "51.5136 and 7.4653, or click on the map."
+                    "%(lat)s and %(lon)s, or click on the map.",
+                    **example_coordinates(),
                 )
             )
         workflow.change_location(report, lat, lon, current_user, expected_version=version)

@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import selectinload
 
+from app.cities.examples import example_reference
+from app.cities.settings import city
 from app.core.enums import AttributeType, ReportStatus
 from app.extensions import db
 from app.open311.params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, NOTIFICATION_LANGUAGES
@@ -232,6 +234,16 @@ def _schemas(codes: list[str]) -> dict[str, Any]:
                     "type": {"type": "string", "enum": ["realtime", "batch", "blackbox"]},
                     "keywords": _nullable(string),
                     "group": _nullable(string),
+                    "sensitive": {
+                        "type": "boolean",
+                        "description": "Extension: an unsafe-place category; its public point "
+                        "is the ~250 m cell, and clients show the emergency notice.",
+                    },
+                    "emergency_number": {
+                        "type": "string",
+                        "description": "Extension: the city's emergency number (e.g. for the "
+                        "notice clients show with sensitive categories).",
+                    },
                 },
             },
         },
@@ -283,7 +295,7 @@ def _schemas(codes: list[str]) -> dict[str, Any]:
                 "type": "object",
                 "required": ["service_request_id", "service_notice", "account_id"],
                 "properties": {
-                    "service_request_id": {"type": "string", "example": "DO-2026-00042"},
+                    "service_request_id": {"type": "string", "example": example_reference()},
                     "service_notice": _nullable(
                         {"type": "string", "description": "The routing decision in words."}
                     ),
@@ -391,9 +403,9 @@ def _schemas(codes: list[str]) -> dict[str, Any]:
                 "address": {
                     "type": "string",
                     "description": "The address as understood.",
-                    "example": "Friedensplatz 1, 44135 Dortmund",
+                    "example": f"Musterstraße 1, {city().name}",
                 },
-                "district": _nullable({"type": "string", "example": "Innenstadt-West"}),
+                "district": _nullable({"type": "string"}),
             },
         },
         "Support": {
@@ -665,8 +677,8 @@ def _post_body(codes: list[str], categories: list[Category]) -> dict[str, Any]:
     }
     example = {
         "service_code": "wilder-muell" if "wilder-muell" in codes else (codes[0] if codes else ""),
-        "lat": 51.5136,
-        "long": 7.4653,
+        "lat": round(float(city().map_center[0]), 4),
+        "long": round(float(city().map_center[1]), 4),
         "description": "Sperrmüll neben dem Container",
         "email": "anwohnerin@example.org",
     }
@@ -712,7 +724,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         "name": "service_request_id",
         "in": "path",
         "required": True,
-        "schema": {"type": "string", "minLength": 1, "example": "DO-2026-00001"},
+        "schema": {"type": "string", "minLength": 1, "example": example_reference()},
     }
     chat_id_path = {
         "name": "chat_id",
@@ -899,7 +911,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                             "schema": {
                                 "type": "string",
                                 "maxLength": 255,
-                                "example": "Friedensplatz 1",
+                                "example": "Musterstraße 1",
                             },
                         },
                     ],

@@ -13,6 +13,7 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from app.cities.examples import coordinates_not_numbers
 from app.core.db import utcnow
 from app.open311.errors import Open311Error
 
@@ -223,9 +224,7 @@ def coordinate_pair(args: MultiDict) -> tuple[float, float]:
     try:
         lat, lon = float(raw_lat.replace(",", ".")), float(raw_lon.replace(",", "."))
     except ValueError:
-        raise Open311Error(
-            400, _l("The coordinates must be numbers, e.g. 51.5136 and 7.4653.")
-        ) from None
+        raise Open311Error(400, coordinates_not_numbers()) from None
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
         raise Open311Error(
             400, _l("These coordinates do not exist (latitude −90…90, longitude −180…180).")

@@ -41,7 +41,7 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("reference", "text", _l("Reference number of the report, e.g. DO-2026-00042; stable.")),
+    Field("reference", "text", _l("Reference number of the report (prefix-year-number); stable.")),
     Field("category_code", "text", _l("Code of the category (the Open311 service_code).")),
     Field("category_name", "text", _l("Name of the category in the file's language.")),
     Field("group_code", "text", _l("Code of the category group.")),

@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.cities.examples import coordinates_not_numbers
 from app.cities.settings import city
 from app.core.db import utcnow
 from app.core.enums import AttributeType, LocationSource, ReportStatus, RuleAction
@@ -196,7 +197,7 @@ def _parse_coordinates(draft: ReportDraft) -> tuple[float | None, float | None, 
         return (
             None,
             None,
-            {"location": _l("The coordinates must be numbers, e.g. 51.5136 and 7.4653.")},
+            {"location": coordinates_not_numbers()},
         )
     if not is_valid_coordinate(lat, lon):
         return (

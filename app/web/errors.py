@@ -241,7 +241,7 @@ def _emergency_number() -> str:
     try:
         return city().emergency_number
     except Exception:  # noqa: BLE001 - the error page must render even if settings are broken
-        return "110"
+        return "112"  # the emergency number throughout the EU
 
 
 def register_error_pages(app: Flask) -> None:

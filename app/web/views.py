@@ -463,6 +463,11 @@ def public_photo(reference: str, photo_id: int, size: str):
 def about():
     return render_template(
         "about.html",
-        tiles_attribution=current_app.config.get("MAP_TILES_ATTRIBUTION") or "",
+        # Tiles are credited only where they are shown (MAP_TILES_URL empty: no tiles).
+        tiles_attribution=(
+            current_app.config.get("MAP_TILES_ATTRIBUTION") or ""
+            if current_app.config.get("MAP_TILES_URL")
+            else ""
+        ),
         geocoding=bool(current_app.config.get("GEOCODER_URL")),
     )

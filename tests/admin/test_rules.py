@@ -11,6 +11,7 @@ from app.geo.models import District
 from app.reports.models import Category, CategoryGroup, Report
 from app.routing.models import Department, RoutingRule
 from tests.admin.conftest import count, fresh
+from tests.other_city import other_city  # noqa: F401  (fixture)
 
 HOERDE_POINT = (51.4886, 7.5126)
 
@@ -339,3 +340,21 @@ def test_a_rule_behind_a_broader_one_is_flagged_in_the_list_and_the_tester(as_ad
     for _ in range(new - 1):
         as_admin.post(f"/admin/rules/{rule_id}/move", {"direction": "up"})
     assert 'id="unreachable-rules"' not in as_admin.text(as_admin.get("/admin/rules"))
+
+
+def test_the_box_takes_its_examples_from_the_city(as_admin, other_city):
+    from tests.other_city import CENTER_TEXT
+
+    known = ids()
+    form = as_admin.text(box(as_admin))
+    assert f'placeholder="{CENTER_TEXT[0]}"' in form and f'placeholder="{CENTER_TEXT[1]}"' in form
+    assert "51.5136" not in form and "7.4653" not in form
+    page = as_admin.text(box(as_admin, category=known["papierkorb"], lat="abc", lon="7"))
+    assert "The coordinates must be numbers, e.g. {} and {}.".format(*CENTER_TEXT) in page
+
+
+def test_the_template_hint_names_no_department_of_one_city(as_admin):
+    response = as_admin.get("/admin/response-templates/new")
+    assert response.status_code == 200
+    page = as_admin.text(response)
+    assert "For staff, e.g." in page and "EDG" not in page

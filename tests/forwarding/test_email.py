@@ -304,7 +304,9 @@ def test_notice_of_a_new_report_links_to_the_inbox(app_ctx, smtp_server, make_re
     assert notice.target == "umweltamt"
     deliver_due()
     [message] = smtp_server.messages_to("umweltamt@stadt.example.invalid")
-    assert report.reference in message["Subject"]
+    # The reference once, in front: "[DO-2026-00001] Neue Meldung: Gefährliche Abfälle – …".
+    assert message["Subject"].count(report.reference) == 1
+    assert message["Subject"].startswith(f"[{report.reference}] ")
     assert message["Message-ID"].strip() == message_id(notice)
     text = text_part(message)
     assert f"http://localhost/inbox/reports/{report.reference}" in text
@@ -324,6 +326,7 @@ def test_copy_notice_is_marked_as_a_copy(app_ctx, smtp_server, make_report):  # 
 
         marker = gettext("For your information: %(subject)s", subject="")
     assert marker.strip() in message["Subject"]
+    assert message["Subject"].count(report.reference) == 1
     assert "Ordnungsamt" in text_part(message)
     # An outside organisation informed of an unsafe place does not get the free text.
     assert "Herr X." not in text_part(message) and "Herr X." not in html_part(message)

@@ -13,6 +13,7 @@ from app.reports.drafts import ContactDraft, PhotoUpload
 from app.reports.labels import STAFF_STATUS_LABELS
 from app.reports.models import Report, ResponseTemplate
 from tests.inbox.support import events, form_state, fresh, login, post_action, text
+from tests.other_city import other_city  # noqa: F401  (fixture)
 from tests.web.support import de, jpeg
 
 S = ReportStatus
@@ -365,3 +366,22 @@ def test_moderate_the_description_and_release_a_photo(client, edg, make_report):
     foreign = post_action(client, report.reference, f"photos/{other.photos[0].id}", public="1")
     assert foreign.status_code == 404  # a photo of another report, through this report's form
     assert [e.kind for e in events(report)][-2:] == ["photo_released", "photo_hidden"]
+
+
+def test_a_location_that_is_no_number_is_refused_with_the_citys_example(
+    client, make_user, make_report, other_city
+):
+    from tests.other_city import CENTER_TEXT
+
+    login(client, make_user("dispatcher"))
+    report = make_report("papierkorb-voll", PHOENIX_SEE)
+    response = post_action(client, report.reference, "location", lat="abc", lon="7")
+    assert response.status_code == 422
+    lat, lon = CENTER_TEXT
+    message = de(
+        "Please give the place as latitude and longitude, for example %(lat)s and %(lon)s, "
+        "or click on the map.",
+        lat=lat,
+        lon=lon,
+    )
+    assert message in text(response)

@@ -21,6 +21,7 @@ from app.reports.drafts import ReportDraft
 from app.reports.intake import submit_report
 from tests.images import jpeg
 from tests.open311.conftest import API, BORSIGPLATZ, FRIEDENSPLATZ
+from tests.other_city import other_city  # noqa: F401  (fixture)
 
 CHECKS = [
     not_a_server_error,
@@ -273,3 +274,15 @@ def test_the_bot_extensions_answer_as_documented(app_ctx, api_key, geocoding):
     call(geocode, 503, query={"api_key": api_key, "address": "Borsigplatz"}, checks=documented)
     for fmt in ("json", "xml"):
         call(delete, 200, fmt, path={"chat_id": chat}, body={"api_key": api_key}, media_type=form)
+
+
+def test_the_examples_come_from_the_city(client, other_city):
+    """Another city's API documents (Open311 and partner) show its prefix and nothing of
+    Dortmund."""
+    for url in (f"{API}/openapi.json", "/api/partner/openapi.json"):
+        response = client.get(url)
+        assert response.status_code == 200
+        document = response.get_data(as_text=True)
+        for dortmund in ("Dortmund", "EDG", "DO-20", "Friedensplatz", "44135", "51.5136"):
+            assert dortmund not in document, (url, dortmund)
+        assert "MS-2026-00042" in document

@@ -26,6 +26,7 @@ from tests.open311.conftest import (
     PHOENIX_SEE,
     UNSAFE_FORM,
 )
+from tests.other_city import other_city  # noqa: F401  (fixture)
 
 EN = {"Accept-Language": "en"}
 
@@ -355,3 +356,11 @@ def test_nul_characters_are_dropped_from_the_input(post_report):
     response = post_report(description="Papier\x00korb", **{"attribute[x\x00]": "a\x00"})
     assert response.status_code == 200, response.data
     assert reports()[0].description == "Papierkorb"
+
+
+def test_the_coordinate_error_gives_the_citys_own_example(post_report, other_city):
+    from tests.other_city import CENTER_TEXT
+
+    description = the_error(post_report(lat="north", long="7", headers=EN), 400)
+    assert description == "The coordinates must be numbers, e.g. {} and {}.".format(*CENTER_TEXT)
+    assert reports() == []

@@ -16,6 +16,7 @@ from app.geo.service import district_index
 from app.reports.models import Report
 from tests.conftest import stored_files
 from tests.fakes.nominatim import fake_nominatim  # noqa: F401  (fixture)
+from tests.other_city import other_city  # noqa: F401  (fixture)
 from tests.web.support import (
     BOCHUM_HBF,
     BORSIGPLATZ,
@@ -593,3 +594,30 @@ def test_request_over_the_total_limit_is_413_in_the_users_language(
     english = post(client, too_much(), headers={"Accept-Language": "en"})
     assert english.status_code == 413
     assert "Your upload is too large altogether (at most 1 MB)." in page_text(english)
+
+
+def test_hints_and_coordinate_errors_follow_the_city(client, photo_dir, other_city):
+    """Another city's form shows its own map centre as the example and nothing of Dortmund."""
+    from tests.other_city import CENTER_TEXT
+
+    page = page_text(client.get("/report"))
+    lat, lon = CENTER_TEXT
+    assert (
+        de(
+            "In decimal degrees, for example %(lat)s and %(lon)s. The map fills these in for you.",
+            lat=lat,
+            lon=lon,
+        )
+        in page
+    )
+    for dortmund in ("Friedensplatz", "Borsigplatz", "51.5136", "7.4653", "Dortmund"):
+        assert dortmund not in page
+    response = post(client, form_data(client, category="littering", lat="abc", lon="7"))
+    assert_refused(
+        client,
+        photo_dir,
+        response,
+        422,
+        "location",
+        de("The coordinates must be numbers, e.g. %(lat)s and %(lon)s.", lat=lat, lon=lon),
+    )

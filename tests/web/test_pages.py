@@ -13,6 +13,7 @@ from app.geo.index import coarse_point
 from app.reports.models import Report
 from tests.conftest import stored_files
 from tests.fakes.nominatim import fake_nominatim  # noqa: F401  (fixture)
+from tests.other_city import other_city  # noqa: F401  (fixture)
 from tests.web.support import (
     BORSIGPLATZ,
     RATHAUS,
@@ -152,6 +153,15 @@ def test_landing_and_about_pages(client, app):
     assert city().attribution in body
     assert "OpenStreetMap" in body
     assert 'href="/about?lang=en"' in body
+
+
+def test_about_credits_map_tiles_only_when_they_are_shown(client, app, monkeypatch):
+    credit = de("Map tiles: %(attribution)s", attribution="© Kachel-Anbieter")
+    monkeypatch.setitem(app.config, "MAP_TILES_ATTRIBUTION", "© Kachel-Anbieter")
+    monkeypatch.setitem(app.config, "MAP_TILES_URL", "")
+    assert "Kachel-Anbieter" not in page_text(client.get("/about"))
+    monkeypatch.setitem(app.config, "MAP_TILES_URL", "http://127.0.0.1:9/{z}/{x}/{y}.png")
+    assert credit in page_text(client.get("/about"))
 
 
 def test_confirmation_without_the_session_has_no_private_notes(client, app):
