@@ -16,7 +16,7 @@ TELEGRAM_BOT_TOKEN is not set, so the Telegram bot cannot start.
 
 How to get a token:
   1. Open Telegram and start a chat with @BotFather (https://t.me/BotFather).
-  2. Send /newbot, choose a display name (e.g. "Quartiersmelder Dortmund") and a user name
+  2. Send /newbot, choose a display name (e.g. "Quartiersmelder" and the city) and a user name
      ending in "bot" (e.g. quartiersmelder_do_bot).
   3. BotFather answers with a token like 123456789:AAE…; keep it secret.
   4. export TELEGRAM_BOT_TOKEN=123456789:AAE…   and run `python -m bot` again.
@@ -75,7 +75,8 @@ class BotConfig:
     photo_max_count: int = 3
     concurrent_updates: int = 32
     poll_timeout: int = 10
-    emergency_codes: tuple[str, ...] = ("unsicherer-ort",)
+    # Categories that get the emergency notice; empty: the backend's sensitive categories.
+    emergency_codes: tuple[str, ...] = ()
 
     @property
     def bot_api_base_url(self) -> str:
@@ -119,7 +120,7 @@ class BotConfig:
                     "and -): Telegram sends it in the X-Telegram-Bot-Api-Secret-Token header "
                     "and the bot refuses requests without it."
                 )
-        codes = env.get("BOT_EMERGENCY_CATEGORIES", "unsicherer-ort")
+        codes = env.get("BOT_EMERGENCY_CATEGORIES", "")
         return cls(
             token=token,
             backend_url=env.get("BACKEND_URL", "").strip().rstrip("/") or "http://127.0.0.1:5000",

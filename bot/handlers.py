@@ -1,4 +1,4 @@
-"""The conversation: /start → category → (Notruf 110) → place (a shared location outside the
+"""The conversation: /start → category → (emergency notice) → place (a shared location outside the
 city refused at once) → nearby "me too" (never on one's own report) → extra questions → photos
 → description → summary → sent (once: one submission key per draft); and afterwards /status,
 /meine, "not fixed?", /loeschen, /datenschutz, /sprache (passed on to the backend), /hilfe,
@@ -37,7 +37,7 @@ from telegram import (
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.backend import Backend, BackendRefused, BackendUnavailable, GeocoderDown
+from bot.backend import Backend, BackendError, BackendRefused, BackendUnavailable, GeocoderDown
 from bot.config import BotConfig
 from bot.texts import LANGUAGE_NAMES, LANGUAGES, all_variants, status_name, t
 
@@ -73,6 +73,31 @@ def cfg(context: Ctx) -> BotConfig:
 
 def backend(context: Ctx) -> Backend:
     return context.application.bot_data["backend"]
+
+
+# Only when the backend cannot be asked: the emergency number valid throughout the EU.
+FALLBACK_EMERGENCY_NUMBER = "112"
+
+
+async def emergency_number(context: Ctx, lang: str) -> str:
+    """The city's emergency number, as the backend's services list carries it."""
+    try:
+        services = await backend(context).services(lang)
+    except BackendError:
+        services = []
+    for service in services:
+        if service.get("emergency_number"):
+            return str(service["emergency_number"])
+    return FALLBACK_EMERGENCY_NUMBER
+
+
+def needs_emergency_notice(context: Ctx, service: dict[str, Any]) -> bool:
+    """The backend's sensitive categories (unsafe places) get the emergency notice, or the
+    codes in BOT_EMERGENCY_CATEGORIES where the operator set them."""
+    codes = cfg(context).emergency_codes
+    if codes:
+        return service.get("service_code") in codes
+    return bool(service.get("sensitive"))
 
 
 def lang_of(update: Update | None, context: Ctx) -> str:
@@ -254,11 +279,16 @@ async def choose_category(update: Update, context: Ctx, code: str, query) -> Non
     if changed:
         draft.update(attributes={}, attr_pos=0, attrs_done=False, nearby_key=None)
     await settle(query, t(lang, "chosen_category", name=service["service_name"]))
-    if code in cfg(context).emergency_codes:
+    if needs_emergency_notice(context, service):
         await say(
             update,
             context,
-            t(lang, "emergency_notice", description=service.get("description") or ""),
+            t(
+                lang,
+                "emergency_notice",
+                description=service.get("description") or "",
+                emergency=await emergency_number(context, lang),
+            ),
         )
     await advance(update, context)
 
@@ -997,7 +1027,8 @@ async def cmd_cancel(update: Update, context: Ctx) -> None:
 
 
 async def cmd_help(update: Update, context: Ctx) -> None:
-    await say(update, context, t(lang_of(update, context), "help"))
+    lang = lang_of(update, context)
+    await say(update, context, t(lang, "help", emergency=await emergency_number(context, lang)))
 
 
 async def cmd_privacy(update: Update, context: Ctx) -> None:

@@ -92,17 +92,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "ask_group": "Worum geht es?",
         "ask_category": "{group}: Was genau?",
         "chosen_category": "Kategorie: {name} ✓",
-        "emergency_notice": "🚨 Bei akuter Gefahr rufen Sie bitte sofort den Notruf 110 an. "
+        "emergency_notice": "🚨 Bei akuter Gefahr rufen Sie bitte sofort den Notruf {emergency} "
+        "an. "
         "Dieser Bot ist kein Notruf und wird nicht rund um die Uhr gelesen."
         "\n\n{description}",
         "ask_location": "📍 Wo ist es? Tippen Sie auf „Standort senden“, wenn Sie vor Ort sind – "
-        "oder schreiben Sie die Adresse (z. B. Friedensplatz 1). Über 📎 → "
+        "oder schreiben Sie die Adresse (z. B. Musterstraße 1). Über 📎 → "
         "Standort können Sie auch einen Punkt auf der Karte wählen.",
         "ask_address_again": "Schreiben Sie die Adresse bitte genauer (Straße, Hausnummer) – "
         "oder senden Sie den Standort.",
         "address_too_short": "Das ist zu kurz für eine Adresse. Bitte Straße und Hausnummer – "
         "oder den Standort senden.",
-        "address_placeholder": "Adresse, z. B. Friedensplatz 1",
+        "address_placeholder": "Adresse, z. B. Musterstraße 1",
         "confirm_address": "Ich habe verstanden:\n📍 {place}\nStimmt das?",
         "address_confirmed": "📍 {place} ✓",
         "address_not_found": "Ich habe „{address}“ nicht gefunden. Bitte prüfen Sie die "
@@ -232,10 +233,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "Sie es noch einmal.",
         "help": "So geht's: /start – dann Kategorie, Ort, ggf. ein paar Fragen, Foto, "
         "Beschreibung; zum Schluss „Senden“.\n\n"
-        "/start – neue Meldung\n/status DO-2026-00042 – Stand einer Meldung\n"
+        "/start – neue Meldung\n/status Vorgangsnummer – Stand einer Meldung\n"
         "/meine – Ihre Meldungen (auch „Nicht behoben?“)\n/abbrechen – aktuelle Meldung "
         "verwerfen\n/sprache – Sprache wählen\n/datenschutz – was gespeichert wird\n"
-        "/loeschen – Ihre Kontaktdaten löschen\n\nBei akuter Gefahr: Notruf 110.",
+        "/loeschen – Ihre Kontaktdaten löschen\n\nBei akuter Gefahr: Notruf {emergency}.",
         "privacy": "🔒 Datenschutz\n\n"
         "Ihre Meldung (Kategorie, Ort, Antworten, Fotos, Beschreibung) geht an die "
         "Stadtverwaltung und wird dort bearbeitet. Öffentlich sichtbar sind nur "
@@ -258,10 +259,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "alles über Sie vergessen.",
         "ask_language": "Welche Sprache?",
         "language_set": "Sprache: {name} ✓",
-        "status_usage": "Bitte mit Vorgangsnummer, z. B. /status DO-2026-00042. Ihre Meldungen: "
-        "/meine",
-        "status_bad_reference": "„{id}“ ist keine Vorgangsnummer (sie sieht so aus: "
-        "DO-2026-00042).",
+        "status_usage": "Bitte mit Vorgangsnummer (steht in der Bestätigung): /status "
+        "Vorgangsnummer. Ihre Meldungen: /meine",
+        "status_bad_reference": "„{id}“ ist keine Vorgangsnummer (sie steht in der "
+        "Bestätigung Ihrer Meldung).",
         "status_not_found": "Eine Meldung {id} gibt es nicht.",
         "status_line": "Stand: {status}",
         "status_note": "Hinweis der Stadt: „{note}“",
@@ -289,17 +290,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "ask_group": "What is it about?",
         "ask_category": "{group}: what exactly?",
         "chosen_category": "Category: {name} ✓",
-        "emergency_notice": "🚨 If you are in danger right now, call the police on 110. This bot "
+        "emergency_notice": "🚨 If you are in danger right now, call the emergency number "
+        "{emergency}. This bot "
         "is not an emergency service and is not read around the clock."
         "\n\n{description}",
         "ask_location": "📍 Where is it? Tap “Send location” if you are there – or type the "
-        "address (e.g. Friedensplatz 1). With 📎 → Location you can also pick a "
+        "address (e.g. Musterstraße 1). With 📎 → Location you can also pick a "
         "point on the map.",
         "ask_address_again": "Please type the address more precisely (street, number) – or send "
         "the location.",
         "address_too_short": "That is too short for an address. Please give street and number – "
         "or send the location.",
-        "address_placeholder": "Address, e.g. Friedensplatz 1",
+        "address_placeholder": "Address, e.g. Musterstraße 1",
         "confirm_address": "I understood:\n📍 {place}\nIs that right?",
         "address_confirmed": "📍 {place} ✓",
         "address_not_found": "I could not find “{address}”. Please check the spelling – or send "
@@ -422,10 +424,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "error": "Something went wrong. Your report is saved – please try again.",
         "help": "How it works: /start – then category, place, maybe a few questions, photo, "
         "description; finally “Send”.\n\n"
-        "/start – new report\n/status DO-2026-00042 – status of a report\n"
+        "/start – new report\n/status reference – status of a report\n"
         "/mine – your reports (also “Not fixed?”)\n/cancel – drop the current report\n"
         "/language – choose language\n/privacy – what is stored\n"
-        "/delete – delete your contact data\n\nIn an emergency call 110.",
+        "/delete – delete your contact data\n\nIn an emergency call {emergency}.",
         "privacy": "🔒 Privacy\n\n"
         "Your report (category, place, answers, photos, description) goes to the city "
         "administration, which handles it. Only the category, status and an "
@@ -448,8 +450,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "everything about you too.",
         "ask_language": "Which language?",
         "language_set": "Language: {name} ✓",
-        "status_usage": "Please add the reference, e.g. /status DO-2026-00042. Your reports: /mine",
-        "status_bad_reference": "“{id}” is not a reference (it looks like DO-2026-00042).",
+        "status_usage": "Please add the reference from your confirmation: /status reference. Your "
+        "reports: /mine",
+        "status_bad_reference": "“{id}” is not a reference (you find it in the "
+        "confirmation of your report).",
         "status_not_found": "There is no report {id}.",
         "status_line": "Status: {status}",
         "status_note": "Note from the city: “{note}”",
@@ -475,14 +479,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "ask_group": "Konu nedir?",
         "ask_category": "{group}: tam olarak ne?",
         "chosen_category": "Kategori: {name} ✓",
-        "emergency_notice": "🚨 Şu anda tehlikedeyseniz hemen 110'u (polis) arayın. Bu bot acil "
+        "emergency_notice": "🚨 Şu anda tehlikedeyseniz hemen {emergency} acil numarasını arayın. "
+        "Bu bot acil "
         "yardım hattı değildir.\n\n{description}",
         "ask_location": "📍 Nerede? Oradaysanız “Konum gönder”e dokunun – ya da adresi yazın "
-        "(ör. Friedensplatz 1). 📎 → Konum ile haritadan da seçebilirsiniz.",
+        "(ör. Musterstraße 1). 📎 → Konum ile haritadan da seçebilirsiniz.",
         "ask_address_again": "Lütfen adresi daha açık yazın (sokak, numara) – ya da konumu "
         "gönderin.",
         "address_too_short": "Bu bir adres için çok kısa. Lütfen sokak ve numara – ya da konum.",
-        "address_placeholder": "Adres, ör. Friedensplatz 1",
+        "address_placeholder": "Adres, ör. Musterstraße 1",
         "confirm_address": "Anladığım:\n📍 {place}\nDoğru mu?",
         "address_confirmed": "📍 {place} ✓",
         "address_not_found": "“{address}” bulunamadı. Yazımı kontrol edin – ya da konumu gönderin.",
@@ -601,9 +606,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "flood": "Aynı anda çok fazla mesaj geldi. Lütfen biraz bekleyin.",
         "error": "Bir şeyler ters gitti. Bilgileriniz kaydedildi – lütfen tekrar deneyin.",
         "help": "Nasıl çalışır: /start – kategori, yer, belki birkaç soru, fotoğraf, açıklama; "
-        "en sonunda “Gönder”.\n\n/start – yeni bildirim\n/status DO-2026-00042 – durum\n"
+        "en sonunda “Gönder”.\n\n/start – yeni bildirim\n/status dosya-numarası – durum\n"
         "/mine – bildirimleriniz\n/cancel – iptal\n/language – dil\n/privacy – gizlilik\n"
-        "/delete – iletişim verilerinizi silin\n\nAcil durumda 110'u arayın.",
+        "/delete – iletişim verilerinizi silin\n\nAcil durumda {emergency} numarasını arayın.",
         "privacy": "🔒 Gizlilik\n\nBildiriminiz (kategori, yer, yanıtlar, fotoğraflar, açıklama) "
         "belediyeye gider. Herkese açık olan yalnızca kategori, durum ve yaklaşık "
         "yerdir – adınız ya da sohbet kimliğiniz asla.\n\nYalnızca durum mesajı "
@@ -623,8 +628,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "şeyi unuttu.",
         "ask_language": "Hangi dil?",
         "language_set": "Dil: {name} ✓",
-        "status_usage": "Lütfen dosya numarasıyla: /status DO-2026-00042. Bildirimleriniz: /mine",
-        "status_bad_reference": "“{id}” bir dosya numarası değil (şöyle görünür: DO-2026-00042).",
+        "status_usage": "Lütfen dosya numarasıyla: /status dosya-numarası. Bildirimleriniz: /mine",
+        "status_bad_reference": "“{id}” bir dosya numarası değil (numara, bildiriminizin "
+        "onayında yazıyor).",
         "status_not_found": "{id} numaralı bir bildirim yok.",
         "status_line": "Durum: {status}",
         "status_note": "Belediyenin notu: “{note}”",
@@ -650,13 +656,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "ask_group": "ما الموضوع؟",
         "ask_category": "{group}: ما بالتحديد؟",
         "chosen_category": "الفئة: {name} ✓",
-        "emergency_notice": "🚨 إذا كنت في خطر الآن فاتصل فورًا بالشرطة على 110. هذا البوت ليس "
+        "emergency_notice": "🚨 إذا كنت في خطر الآن فاتصل فورًا برقم الطوارئ {emergency}. "
+        "هذا البوت ليس "
         "خدمة طوارئ.\n\n{description}",
         "ask_location": "📍 أين المكان؟ اضغط «إرسال الموقع» إذا كنت هناك – أو اكتب العنوان (مثل "
-        "Friedensplatz 1). يمكنك أيضًا اختيار نقطة على الخريطة عبر 📎 ← الموقع.",
+        "Musterstraße 1). يمكنك أيضًا اختيار نقطة على الخريطة عبر 📎 ← الموقع.",
         "ask_address_again": "اكتب العنوان بدقة أكبر (الشارع والرقم) – أو أرسل الموقع.",
         "address_too_short": "هذا قصير جدًا ليكون عنوانًا. اكتب الشارع والرقم – أو أرسل الموقع.",
-        "address_placeholder": "العنوان، مثل Friedensplatz 1",
+        "address_placeholder": "العنوان، مثل Musterstraße 1",
         "confirm_address": "فهمت:\n📍 {place}\nهل هذا صحيح؟",
         "address_confirmed": "📍 {place} ✓",
         "address_not_found": "لم أجد «{address}». تحقق من الكتابة – أو أرسل الموقع.",
@@ -764,9 +771,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "flood": "رسائل كثيرة جدًا في وقت واحد. انتظر قليلًا من فضلك.",
         "error": "حدث خطأ ما. تم حفظ بياناتك – حاول مرة أخرى.",
         "help": "طريقة الاستخدام: /start – ثم الفئة، المكان، ربما بعض الأسئلة، صورة، وصف؛ وأخيرًا "
-        "«إرسال».\n\n/start – بلاغ جديد\n/status DO-2026-00042 – حالة بلاغ\n/mine – "
+        "«إرسال».\n\n/start – بلاغ جديد\n/status رقم-البلاغ – حالة بلاغ\n/mine – "
         "بلاغاتك\n/cancel – إلغاء\n/language – اللغة\n/privacy – الخصوصية\n/delete – حذف "
-        "بيانات الاتصال\n\nفي حالة الطوارئ اتصل بـ 110.",
+        "بيانات الاتصال\n\nفي حالة الطوارئ اتصل بـ {emergency}.",
         "privacy": "🔒 الخصوصية\n\nيذهب بلاغك (الفئة، المكان، الإجابات، الصور، الوصف) إلى إدارة "
         "المدينة. العلني فقط هو الفئة والحالة ومكان تقريبي – وليس اسمك أو رقم محادثتك "
         "أبدًا.\n\nفقط إذا أردت رسائل الحالة (الافتراضي «نعم») تحفظ المدينة "
@@ -782,8 +789,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "deleted": "🗑 تم: حُذف {n} من السجلات برقم محادثتك. ونسي البوت كل شيء عنك أيضًا.",
         "ask_language": "أي لغة؟",
         "language_set": "اللغة: {name} ✓",
-        "status_usage": "أضف رقم البلاغ، مثل /status DO-2026-00042. بلاغاتك: /mine",
-        "status_bad_reference": "«{id}» ليس رقم بلاغ (يبدو هكذا: DO-2026-00042).",
+        "status_usage": "أضف رقم البلاغ من رسالة التأكيد: /status رقم-البلاغ. بلاغاتك: /mine",
+        "status_bad_reference": "«{id}» ليس رقم بلاغ (تجده في رسالة تأكيد بلاغك).",
         "status_not_found": "لا يوجد بلاغ برقم {id}.",
         "status_line": "الحالة: {status}",
         "status_note": "ملاحظة المدينة: «{note}»",

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from app.cities.settings import city
 from app.core.enums import AttributeType, ReportStatus
 from app.reports.labels import PUBLIC_STATUS_LABELS
 from app.reports.models import Category, Report, pick_language
@@ -67,6 +68,10 @@ def service(category: Category, lang: str) -> dict[str, Any]:
         "type": "realtime",
         "keywords": category.keywords or None,
         "group": category.group.name(lang) if category.group else None,
+        # Extensions for messenger clients: reports of a sensitive category (unsafe places) get
+        # the emergency notice with the city's emergency number (both from the city's files).
+        "sensitive": bool(category.is_sensitive),
+        "emergency_number": city().emergency_number,
     }
 
 

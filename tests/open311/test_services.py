@@ -12,6 +12,7 @@ import pytest
 from app.extensions import db
 from app.reports.models import Category
 from tests.open311.conftest import API
+from tests.other_city import other_city  # noqa: F401  (fixture)
 
 
 def xml_of(response) -> ET.Element:
@@ -57,13 +58,18 @@ def test_services_list_every_active_category_with_the_spec_fields(client, app_ct
             "type",
             "keywords",
             "group",
+            "sensitive",
+            "emergency_number",
         }
         assert service["type"] == "realtime"
+        assert service["emergency_number"] == "110"  # Dortmund's, from its city.json
     by_code = {s["service_code"]: s for s in services}
     assert by_code["wilder-muell"]["service_name"] == "Wilder Müll"  # German by default
     assert by_code["wilder-muell"]["group"] == "Sauberkeit"
     assert by_code["wilder-muell"]["metadata"] is False
     assert by_code["unsicherer-ort"]["metadata"] is True
+    assert by_code["unsicherer-ort"]["sensitive"] is True
+    assert by_code["wilder-muell"]["sensitive"] is False
     assert "Sperrmüll" in by_code["wilder-muell"]["keywords"]
 
 
@@ -87,6 +93,8 @@ def test_services_in_xml_follow_the_spark_convention(client):
         "type",
         "keywords",
         "group",
+        "sensitive",
+        "emergency_number",
     ]
     assert first.findtext("metadata") in {"true", "false"}
 
@@ -200,3 +208,8 @@ def test_error_descriptions_are_in_the_asked_language(client, app_ctx):
 def test_the_api_needs_no_csrf_token_and_sets_no_session(client):
     response = client.get(f"{API}/services.json")
     assert "Set-Cookie" not in response.headers
+
+
+def test_services_carry_the_citys_emergency_number(client, other_city):
+    services = client.get(f"{API}/services.json").get_json()
+    assert {s["emergency_number"] for s in services} == {"112"}
