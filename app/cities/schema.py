@@ -123,8 +123,8 @@ SCHEMA: dict[str, Any] = _obj(
         ),
         "district_number_property": _d(
             {"type": "string"},
-            "Feature property holding the district number (default `number`; numbers are "
-            'stored as text, `3` and `"3"` are the same district, `"03"` is another).',
+            "Feature property holding the district number (default `number`; stored as "
+            'text: a number `3` there becomes `"3"`, and `"03"` is another district).',
         ),
         "district_name_property": _d(
             {"type": "string"}, "Feature property holding the district name (default `name`)."
@@ -207,7 +207,7 @@ SCHEMA: dict[str, Any] = _obj(
                 "items": _obj(
                     {
                         "code": _d(CODE, "Group code used by categories, rules and `hotspots`."),
-                        "names": _d(LANGUAGE_TEXTS, "Name per language (`de` required)."),
+                        "names": _d(LANGUAGE_TEXTS, "Name per language."),
                     },
                     ("code", "names"),
                 ),
@@ -222,7 +222,7 @@ SCHEMA: dict[str, Any] = _obj(
                     {
                         "code": _d(CODE, "Category code (Open311 `service_code`)."),
                         "group": _d(CODE, "Code of its category group."),
-                        "names": _d(LANGUAGE_TEXTS, "Name per language (`de` required)."),
+                        "names": _d(LANGUAGE_TEXTS, "Name per language."),
                         "descriptions": _d(LANGUAGE_TEXTS, "Short explanation per language."),
                         "keywords": _d(
                             {"type": ["string", "null"]}, "Search words (Open311 `keywords`)."
@@ -267,7 +267,9 @@ SCHEMA: dict[str, Any] = _obj(
                         "category": _d(CODE, "Only this category (optional)."),
                         "group": _d(CODE, "Only this category group (optional)."),
                         "district": _d(
-                            {"type": ["string", "integer"]},
+                            # An integer passes the schema only to be refused with the
+                            # candidates ("4" or "04"?) by check_city.
+                            {"type": ["string", "integer"], "x-doc-type": "text"},
                             'Only this district, by its number as text (optional; `"04"` and '
                             '`"4"` differ, so a bare number is refused).',
                         ),
@@ -636,3 +638,57 @@ def require_city(directory: str | Path) -> CheckedCity:
     if checked is None:
         raise CityConfigError(problems)
     return checked
+
+
+def _type_text(schema: dict[str, Any]) -> str:
+    if "x-doc-type" in schema:
+        return schema["x-doc-type"]
+    if schema is LANGUAGE_TEXTS or schema.get("required") == ["de"]:
+        return "{language: text}, `de` required"
+    if "enum" in schema:
+        return "one of " + ", ".join(f"`{v}`" for v in schema["enum"] if v is not None)
+    if schema.get("prefixItems") == LAT_LON["prefixItems"]:
+        return "[lat, lon]"
+    kind = schema.get("type")
+    if kind == "array" and schema.get("items", {}).get("prefixItems") == LAT_LON["prefixItems"]:
+        return "[[lat, lon], [lat, lon]]"
+    if kind == "array" and "prefixItems" in schema:
+        return "[text, text]"
+    if kind == "array":
+        return "list of objects" if schema.get("items", {}).get("type") == "object" else "list"
+    if kind == "object" and "properties" not in schema and "additionalProperties" in schema:
+        return "object by code"
+    names = {"string": "text", "integer": "integer", "number": "number", "boolean": "true/false"}
+    kinds = kind if isinstance(kind, list) else [kind]
+    text = " or ".join(names.get(k, k) for k in kinds if k != "null")
+    return text + (" or null" if "null" in kinds else "")
+
+
+def schema_rows(
+    schema: dict[str, Any] | None = None, prefix: str = ""
+) -> list[tuple[str, str, str]]:
+    """(key path, type, meaning) for every described key, depth first (README table)."""
+    schema = SCHEMA if schema is None else schema
+    rows = []
+    required = set(schema.get("required", []))
+    for key, sub in schema.get("properties", {}).items():
+        path = f"{prefix}{key}"
+        if "description" in sub:
+            type_text = _type_text(sub) + (", **required**" if key in required else "")
+            minimum = "minimum" in sub and "maximum" in sub
+            if minimum:
+                type_text += f" ({sub['minimum']}–{sub['maximum']})"
+            rows.append((path, type_text, sub["description"]))
+        if sub.get("type") == "object" and "properties" in sub:
+            rows += schema_rows(sub, f"{path}.")
+        elif sub.get("type") == "array" and "properties" in sub.get("items", {}):
+            rows += schema_rows(sub["items"], f"{path}[].")
+    return rows
+
+
+def schema_table() -> str:
+    """The README's table of every key of ``city.json``."""
+    lines = ["| key | type | meaning |", "|---|---|---|"]
+    for path, type_text, meaning in schema_rows():
+        lines.append(f"| `{path}` | {type_text} | {meaning.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"

@@ -1,5 +1,6 @@
-"""Due dates counted in working days: weekends and the public holidays of the city's state
-(Germany/NRW by default, from the maintained ``holidays`` library) do not count."""
+"""Due dates counted in working days: weekends and the public holidays of the city configuration's
+``holidays`` (default: Germany, nationwide holidays only; Dortmund: NRW), from the maintained
+``holidays`` library, do not count."""
 
 from __future__ import annotations
 
