@@ -441,6 +441,33 @@ def _geometry_problem(geometry: Any) -> str | None:
     return None
 
 
+def _check_lat_lon_order(city: dict[str, Any], districts: list[dict], problem) -> None:
+    """``map.center`` and ``geocoder.viewbox`` are [lat, lon]: a point far from every district
+    whose swapped pair lies among them was written the GeoJSON way round."""
+    from shapely.geometry import shape
+
+    bounds = [shape(d["geometry"]).bounds for d in districts]
+    west, south = min(b[0] for b in bounds), min(b[1] for b in bounds)
+    east, north = max(b[2] for b in bounds), max(b[3] for b in bounds)
+    margin = 0.5  # degrees: a map may start a little beside the city, never in another land
+
+    def near(lat: float, lon: float) -> bool:
+        return south - margin <= lat <= north + margin and west - margin <= lon <= east + margin
+
+    points = [("$.map.center", city["map"]["center"])]
+    for i, corner in enumerate(city.get("geocoder", {}).get("viewbox") or []):
+        points.append((f"$.geocoder.viewbox[{i}]", corner))
+    for path, (lat, lon) in points:
+        if near(lat, lon):
+            continue
+        hint = " — it looks like [lon, lat]" if near(lon, lat) else ""
+        problem(
+            path,
+            f"[{lat}, {lon}] is not near the districts (lat {south:.2f}…{north:.2f}, "
+            f"lon {west:.2f}…{east:.2f}); this key is [lat, lon]{hint}",
+        )
+
+
 def check_city(directory: str | Path) -> tuple[CheckedCity | None, list[Problem]]:
     """Read and check a city directory: the checked city, or ``None`` and every problem."""
     directory = Path(directory)
@@ -618,6 +645,8 @@ def check_city(directory: str | Path) -> tuple[CheckedCity | None, list[Problem]
             lighting["department"],
             departments,
         )
+    if districts and not any(p.file == districts_name for p in problems):
+        _check_lat_lon_order(city, districts, problem)
     holidays_config = city.get("holidays", {})
     try:
         import holidays

@@ -143,6 +143,18 @@ def test_problems_in_the_geojson_name_that_file(app, tmp_path):
     assert "bezirke.geojson: $.features[2].geometry:" in result.output
 
 
+def test_a_map_centre_in_geojson_order_is_refused(app, tmp_path):
+    directory = edited_copy(
+        MUSTERSTADT, tmp_path / "swapped", lambda c: c["map"].update(center=[11.025, 48.095])
+    )
+    result = app.test_cli_runner().invoke(args=["city", "check", str(directory)])
+    assert result.exit_code == 1
+    assert (
+        "city.json: $.map.center: [11.025, 48.095] is not near the districts (lat 48.08…48.11, "
+        "lon 10.98…11.07); this key is [lat, lon] — it looks like [lon, lat]"
+    ) in result.output
+
+
 def test_a_typo_in_a_rule_is_refused_and_nothing_is_written(app_ctx, tmp_path):
     """Before: "group": "sauberkeitt" became a rule for every category (lighting went to EDG)."""
 
