@@ -396,3 +396,24 @@ def test_a_running_app_sees_a_seed_update_from_another_process(own_app, tmp_path
         f["properties"]["name"] for f in client.get("/report/districts.geojson").json["features"]
     ]
     assert names == ["Altstadt", "Nordviertel", "Südfeld-Ost"]
+
+
+def test_the_worker_sees_a_change_at_its_next_round(own_app, tmp_path):
+    """The worker has no requests: it compares the city version at every round."""
+    app = own_app(MUSTERSTADT, seed=MUSTERSTADT)
+    from app.forwarding.worker import run
+    from app.geo.service import district_index
+
+    with app.app_context():
+        assert district_index().district_at(*NORDVIERTEL).name == "Nordviertel"
+    # Another process renames the district and raises the version (as `flask seed --update`).
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE district SET name = 'Neuviertel' WHERE number = '2'"))
+        conn.execute(sa.text("UPDATE city_state SET version = version + 1"))
+    engine.dispose()
+    with app.app_context():
+        assert district_index().district_at(*NORDVIERTEL).name == "Nordviertel"  # cached
+    run(app, once=True)
+    with app.app_context():
+        assert district_index().district_at(*NORDVIERTEL).name == "Neuviertel"
