@@ -10,6 +10,7 @@ next request without a restart.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -62,6 +63,7 @@ def city() -> CitySettings:
     return load_city_settings(current_app.config["CITY_DIR"])
 
 
+log = logging.getLogger(__name__)
 _VERSION = "qm_city_version"
 _UNCHECKED_ENDPOINTS = frozenset({"static", "health.healthz"})
 
@@ -76,16 +78,26 @@ def refresh_if_changed() -> bool:
     from app.extensions import db
 
     try:
-        version = db.session.execute(
-            sa.select(CityState.version).where(CityState.id == 1)
-        ).scalar_one_or_none()
+        row = db.session.execute(
+            sa.select(CityState.version, CityState.name).where(CityState.id == 1)
+        ).first()
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
         return False
+    version, name = row if row is not None else (None, None)
     if _VERSION in current_app.extensions and current_app.extensions[_VERSION] == version:
         return False
     forget_city_caches()
     current_app.extensions[_VERSION] = version
+    if name is not None and name != city().name:
+        log.warning(
+            "The database holds the city %r, but CITY_DIR (%s) is %r: set CITY_DIR to the "
+            "directory of %r (or `flask city replace`) and restart the processes.",
+            name,
+            current_app.config["CITY_DIR"],
+            city().name,
+            name,
+        )
     return True
 
 

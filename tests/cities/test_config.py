@@ -8,6 +8,7 @@ their own, so that the rest of the suite keeps its seeded Dortmund.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -417,3 +418,17 @@ def test_the_worker_sees_a_change_at_its_next_round(own_app, tmp_path):
     run(app, once=True)
     with app.app_context():
         assert district_index().district_at(*NORDVIERTEL).name == "Neuviertel"
+
+
+def test_a_process_whose_city_dir_names_another_city_says_so(own_app, caplog):
+    app = own_app(DORTMUND, seed=DORTMUND)
+    result = app.test_cli_runner().invoke(args=["city", "replace", str(MUSTERSTADT)])
+    assert f"Now set CITY_DIR={MUSTERSTADT}" in result.output
+    # Alembic's logging configuration (run by own_app) replaced the root handlers.
+    logger = logging.getLogger("app.cities.settings")
+    logger.addHandler(caplog.handler)
+    try:
+        app.test_client().get("/report")
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert "The database holds the city 'Musterstadt', but CITY_DIR" in caplog.text
