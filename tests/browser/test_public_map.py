@@ -23,7 +23,16 @@ OUTLINES_DRAWN = """() => [...document.querySelectorAll("#public-map .leaflet-ov
   .some(path => path.getAttribute("d") !== "M0 0")"""
 
 
+IDLE = """() => {
+  const map = document.getElementById('public-map');
+  return map.dataset.loaded !== undefined && map.dataset.loaded === map.dataset.requested;
+}"""
+
+
 def loaded_count(page) -> int:
+    """The number of the last answer shown, once no request is under way any more (a popup's
+    pan may have started one that would otherwise count as the next)."""
+    page.wait_for_function(IDLE)
     return int(page.evaluate("document.getElementById('public-map').dataset.loaded || 0"))
 
 

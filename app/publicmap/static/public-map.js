@@ -182,6 +182,7 @@
       clamp(bounds.getEast(), -180, 180), clamp(bounds.getNorth(), -90, 90)
     ].map(function (value) { return value.toFixed(5); }).join(",");
     var mine = ++requestNumber;
+    element.dataset.requested = String(mine);
     say(i18n.loading);
     getJSON(withQuery(data.clustersUrl, { bbox: bbox, zoom: map.getZoom(), lang: data.lang }))
       .then(function (answer) {
