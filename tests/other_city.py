@@ -27,6 +27,7 @@ def other_city(app_ctx, monkeypatch):
         emergency_number=EMERGENCY,
         map_center=CENTER,
     )
+
     def load(directory: str) -> settings.CitySettings:
         return changed
 
