@@ -519,20 +519,13 @@ def _render_report(
 
 def _partner_photos(report: Report) -> dict[int, str]:
     """Photos a partner sent with "done" (the place afterwards), by photo id → partner name."""
-    from app.core.events import ReportEvent
     from app.core.outbox import Delivery
+    from app.reports.partner_photos import partner_photos
 
     found: dict[int, str] = {}
-    for event in db.session.execute(
-        db.select(ReportEvent).where(
-            ReportEvent.report_id == report.id, ReportEvent.kind == "partner_done"
-        )
-    ).scalars():
-        photo_id = (event.data or {}).get("photo_id")
-        if photo_id:
-            delivery = db.session.get(Delivery, (event.data or {}).get("delivery_id") or 0)
-            name = delivery.department.name if delivery and delivery.department else ""
-            found[int(photo_id)] = name
+    for photo_id, delivery_id in partner_photos(report.id).items():
+        delivery = db.session.get(Delivery, delivery_id) if delivery_id else None
+        found[photo_id] = delivery.department.name if delivery and delivery.department else ""
     return found
 
 
