@@ -106,7 +106,7 @@ def _inbox_url(report: Report) -> str:
 
 def when(moment) -> str:
     """A date and time in the city's time zone and the current language (as on the site)."""
-    from app.web.views import when as site_when
+    from app.core.locale import when as site_when
 
     return site_when(moment)
 

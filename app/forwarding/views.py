@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.errors import PhotoRejected
 from app.core.events import Actor, record_event
+from app.core.locale import current_lang
 from app.core.outbox import Delivery
 from app.extensions import csrf, db
 from app.forwarding import partner as partner_service
@@ -37,7 +38,6 @@ from app.forwarding.messages import ticket
 from app.forwarding.outbox import FORWARD, REMINDER
 from app.forwarding.withdrawal import is_withdrawn
 from app.reports.workflow import WorkflowError
-from app.web.views import current_lang
 
 bp = Blueprint("partner", __name__, url_prefix="/partner", template_folder="templates")
 notifications_bp = Blueprint("notifications", __name__, template_folder="templates")

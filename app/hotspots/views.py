@@ -13,13 +13,13 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import staff_required
+from app.core.locale import current_lang
 from app.extensions import db
 from app.hotspots.config import cell_edge_m
 from app.hotspots.service import Hotspot, find_hotspots, hotspot_groups
 from app.hotspots.sparkline import sparkline
 from app.inbox.presenters import local_date, status_label
 from app.reports.models import Report
-from app.web.views import current_lang
 
 bp = Blueprint(
     "hotspots",

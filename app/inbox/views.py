@@ -34,6 +34,7 @@ from app.auth.decorators import staff_required
 from app.auth.models import Role
 from app.cities.examples import example_coordinates
 from app.core.enums import ReportStatus
+from app.core.locale import current_lang
 from app.core.outbox import Delivery
 from app.extensions import db
 from app.forwarding.outbox import forward_manually, retry_delivery
@@ -70,7 +71,6 @@ from app.reports.models import (
 )
 from app.reports.workflow import TRANSITIONS, WorkflowError, can_change, can_view
 from app.routing.models import Department
-from app.web.views import current_lang
 
 bp = Blueprint(
     "inbox",

@@ -24,9 +24,9 @@ from flask import (
 from flask_babel import format_datetime
 from werkzeug.http import http_date, is_resource_modified
 
+from app.core.locale import current_lang
 from app.opendata import export, snapshots
 from app.opendata.config import licence
-from app.web.views import current_lang
 
 bp = Blueprint(
     "opendata",

@@ -16,6 +16,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from app.core.edge import NulByteRefused
+from app.web.form_page import megabytes, render_form
+from app.web.forms import ReportForm
 
 JSON_ENDPOINTS = ("web.photo_location", "web.nearby", "web.districts_geojson")
 API_PREFIXES = ("/open311", "/api")
@@ -32,11 +34,6 @@ def _is_page_request() -> bool:
 
 def _is_report_post() -> bool:
     return request.method == "POST" and request.endpoint == "web.submit"
-
-
-def _megabytes(n_bytes: int) -> str:
-    value = n_bytes / (1024 * 1024)
-    return str(int(value)) if value == int(value) else f"{value:.1f}"
 
 
 def _page(status: int, title: str, message: str):
@@ -67,9 +64,6 @@ def csrf_failed(error: CSRFError):
     if not _is_page_request():
         return error
     if _is_report_post():
-        from app.web.forms import ReportForm
-        from app.web.views import render_form
-
         form = ReportForm.from_form(request.form)
         return render_form(
             form,
@@ -86,9 +80,9 @@ def too_large(error: RequestEntityTooLarge):
         "Your upload is too large altogether (at most %(total)s MB). Please send at most "
         "%(count)d photos of up to %(each)s MB each, or smaller ones. Your entries could not "
         "be kept – please fill in the form again.",
-        total=_megabytes(config["MAX_CONTENT_LENGTH"] or 0),
+        total=megabytes(config["MAX_CONTENT_LENGTH"] or 0),
         count=config["PHOTO_MAX_COUNT"],
-        each=_megabytes(config["PHOTO_MAX_BYTES"]),
+        each=megabytes(config["PHOTO_MAX_BYTES"]),
     )
     if request.endpoint in JSON_ENDPOINTS:
         return jsonify({"error": message}), 413
@@ -96,9 +90,6 @@ def too_large(error: RequestEntityTooLarge):
         return error
     if _is_report_post():
         # The body was refused unread: nothing of the form can be shown again.
-        from app.web.forms import ReportForm
-        from app.web.views import render_form
-
         return render_form(ReportForm(), {"form": message}, 413)
     return _page(413, _("Upload too large"), message)
 
@@ -121,9 +112,6 @@ def too_many_requests(error: RateLimitExceeded):
     if not _is_page_request():
         return error
     if _is_report_post():
-        from app.web.forms import ReportForm
-        from app.web.views import render_form
-
         form_message = " ".join(
             (
                 _(

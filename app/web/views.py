@@ -4,7 +4,6 @@ service, render. Validation and messages come from the service."""
 from __future__ import annotations
 
 import math
-import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,14 +20,14 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_time, get_locale, refresh
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from flask_babel import refresh
 
 from app.cities.settings import city
 from app.core.enums import ReportStatus
 from app.core.errors import DraftInvalid, PhotoRejected
 from app.core.events import Actor
+from app.core.locale import current_lang, when
 from app.extensions import db
 from app.geo.index import is_valid_coordinate
 from app.geo.models import District
@@ -37,20 +36,18 @@ from app.photos.service import photo_limits, photo_storage
 from app.reports import idempotency
 from app.reports.intake import submit_report
 from app.reports.labels import PUBLIC_STATUS_LABELS
-from app.reports.models import Category, CategoryGroup, Report, ReportPhoto
+from app.reports.models import Report, ReportPhoto
 from app.reports.public import (
     find_nearby_open_reports,
     public_report,
 )
 from app.reports.queries import report_by_reference
 from app.web.errors import register_error_pages
+from app.web.form_page import category_groups, render_form
 from app.web.forms import (
-    AttributeField,
     ReportForm,
     attribute_fields,
-    attribute_groups,
     category_choices,
-    field_for,
     has_files,
     read_photos,
 )
@@ -79,23 +76,7 @@ _SESSION_SENT = "qm_sent"  # this browser's recent reports: reference -> notes, 
 _REMEMBER_SENT = 5
 
 
-# Where each error of the intake service is shown, in page order.
-FIELD_ORDER = ("category", "location", "address", "photos", "description", "email", "consent")
-FIELD_ANCHORS = {
-    "location": "lat",
-    "address": "address",
-    "photos": "photos",
-    "description": "description",
-    "email": "email",
-    "consent": "consent",
-}
-
-
 # --- language and page context --------------------------------------------------------------
-
-
-def current_lang() -> str:
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def _fresh_locale() -> None:
@@ -125,96 +106,6 @@ def status_label(status: ReportStatus) -> str:
     return str(PUBLIC_STATUS_LABELS[status])
 
 
-def when(moment) -> str:
-    """A date and time in the city's time zone, in the page's language."""
-    return _(
-        "%(date)s, %(time)s", date=format_date(moment, "long"), time=format_time(moment, "short")
-    )
-
-
-# --- the form -------------------------------------------------------------------------------
-
-
-def _category_groups() -> list[CategoryGroup]:
-    return list(
-        db.session.execute(
-            db.select(CategoryGroup)
-            .order_by(CategoryGroup.position, CategoryGroup.id)
-            .options(selectinload(CategoryGroup.categories).selectinload(Category.attributes))
-        ).scalars()
-    )
-
-
-def _page_errors(
-    errors: dict[str, Any], form: ReportForm, fields: list[AttributeField], active: list[Category]
-) -> tuple[dict[str, Any], list[tuple[str | None, Any]]]:
-    """Errors by the name of the field they are shown at, and the summary: (anchor, message)
-    in page order (category, its extra questions, place, photos, description, contact)."""
-    by_field: dict[str, Any] = {}
-    general: list[tuple[str | None, Any]] = []
-    questions: list[tuple[str | None, Any]] = []
-    for key, message in errors.items():
-        item = (
-            field_for(fields, form.category, key.removeprefix("attribute."))
-            if key.startswith("attribute.")
-            else None
-        )
-        if item is not None:
-            by_field[item.name] = message
-            questions.append((item.first_input_id, message))
-        elif key in FIELD_ORDER:
-            by_field[key] = message
-        else:
-            general.append((None, message))
-    codes = [c.code for c in active]
-    category_anchor = "category-" + (form.category if form.category in codes else codes[0])
-    summary = list(general)
-    if "category" in by_field:
-        summary.append((category_anchor, by_field["category"]))
-    summary.extend(questions)
-    summary.extend(
-        (FIELD_ANCHORS[key], by_field[key]) for key in FIELD_ORDER[1:] if key in by_field
-    )
-    return by_field, summary
-
-
-def render_form(
-    form: ReportForm,
-    errors: dict[str, Any] | None = None,
-    status: int = 200,
-    photos_dropped: bool = False,
-):
-    groups = _category_groups()
-    choices = category_choices(groups)
-    active = [c for ch in choices for c in ch.categories]
-    fields = attribute_fields(active)
-    field_errors, summary = _page_errors(errors or {}, form, fields, active)
-    chosen = next((c for c in active if c.code == form.category), None)
-    config = current_app.config
-    if not form.submission_key:
-        form.submission_key = uuid.uuid4().hex
-    return render_template(
-        "report_form.html",
-        form=form,
-        choices=choices,
-        attribute_groups=attribute_groups(fields),
-        chosen=chosen,
-        errors=field_errors,
-        error_summary=summary,
-        photos_dropped=photos_dropped,
-        description_max=config["DESCRIPTION_MAX_LENGTH"],
-        photo_max_count=config["PHOTO_MAX_COUNT"],
-        photo_max_mb=_megabytes(config["PHOTO_MAX_BYTES"]),
-        tiles_url=config.get("MAP_TILES_URL") or "",
-        tiles_attribution=config.get("MAP_TILES_ATTRIBUTION") or "",
-    ), status
-
-
-def _megabytes(n_bytes: int) -> str:
-    value = n_bytes / (1024 * 1024)
-    return str(int(value)) if value == int(value) else f"{value:.1f}"
-
-
 @bp.get("/")
 def index():
     return render_template("index.html")
@@ -228,7 +119,7 @@ def report_form():
 @bp.post("/report")
 def submit():
     fields = attribute_fields(
-        [c for ch in category_choices(_category_groups()) for c in ch.categories]
+        [c for ch in category_choices(category_groups()) for c in ch.categories]
     )
     form = ReportForm.from_form(request.form)
     uploads = request.files.getlist("photos")
