@@ -1,6 +1,7 @@
 """Import every model so Alembic and the factory see the whole schema."""
 
 from app.auth.models import User
+from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
 from app.cities.models import CityState
 from app.core.events import ReportEvent
 from app.core.outbox import Delivery, DeliveryAttempt
@@ -8,9 +9,6 @@ from app.geo.models import CityBoundary, District
 from app.open311.models import ApiKey
 from app.reports.idempotency import SubmissionKey
 from app.reports.models import (
-    Category,
-    CategoryAttribute,
-    CategoryGroup,
     ReferenceCounter,
     Report,
     ReportCopy,

@@ -12,15 +12,16 @@ import sqlalchemy as sa
 
 from app.auth.models import Role
 from app.auth.services import create_user
+from app.catalogue.models import Category
 from app.core.db import utcnow
 from app.core.enums import Channel, LocationSource, ReportStatus
 from app.extensions import db
 from app.geo.models import District
 from app.inbox.queries import QueueFilter, queue_page
-from app.reports.intake import route
-from app.reports.models import Category, Report
+from app.reports.models import Report
 from app.reports.public import public_point_of
 from app.routing.models import Department
+from app.routing.service import route
 from benchmarks.common import best_of, line
 from benchmarks.setup import bench_app
 

@@ -20,10 +20,11 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from app.catalogue.models import Category
 from app.core.db import UTCDateTime
 from app.core.enums import ReportStatus, RuleAction
 from app.extensions import db
-from app.reports.models import Category, Report, ReportCopy
+from app.reports.models import Report, ReportCopy
 from app.routing.models import RoutingRule
 from app.statistics.periods import parse_period
 from app.statistics.queries import load_statistics

@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role, User
 from app.auth.services import MIN_PASSWORD_LENGTH, AccountError, create_user
+from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
 from app.cities.examples import coordinates_not_numbers
 from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
 from app.extensions import db
@@ -39,17 +40,11 @@ from app.forwarding.senders.policy import (
 from app.geo.index import is_valid_coordinate
 from app.geo.models import District
 from app.geo.service import district_index
-from app.reports.intake import check_attributes, route
-from app.reports.models import (
-    Category,
-    CategoryAttribute,
-    CategoryGroup,
-    Report,
-    ReportCopy,
-    ResponseTemplate,
-)
+from app.reports.intake import check_attributes
+from app.reports.models import Report, ReportCopy, ResponseTemplate
 from app.routing.models import Department, RoutingRule
 from app.routing.resolve import RoutingDecision
+from app.routing.service import route
 
 log = logging.getLogger(__name__)
 

@@ -23,18 +23,13 @@ from app.admin import forms as f
 from app.admin import services as svc
 from app.auth.decorators import admin_required
 from app.auth.models import Role, User
+from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
 from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
+from app.core.locale import pick_language
 from app.extensions import db
 from app.geo.models import District
 from app.reports.labels import STAFF_STATUS_LABELS
-from app.reports.models import (
-    Category,
-    CategoryAttribute,
-    CategoryGroup,
-    Report,
-    ResponseTemplate,
-    pick_language,
-)
+from app.reports.models import Report, ResponseTemplate
 from app.routing.models import Department, RoutingRule
 from app.web.forms import AttributeField, attribute_fields, attribute_groups, field_for
 
@@ -738,8 +733,8 @@ def rules():
 def _unreachable_rules() -> dict[int, dict[str, int]]:
     """Active route rules that never decide: rule id → its position and the position of the
     earlier rule that matches all its reports first."""
-    from app.reports.intake import load_rules
     from app.routing.resolve import unreachable_rules
+    from app.routing.service import load_rules
 
     group_of = dict(
         db.session.execute(

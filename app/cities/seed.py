@@ -18,12 +18,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
 from app.cities.models import CityState
 from app.cities.schema import require_city
 from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
 from app.extensions import db
 from app.geo.models import CityBoundary, District
-from app.reports.models import Category, CategoryAttribute, CategoryGroup, ResponseTemplate
+from app.reports.models import ResponseTemplate
 from app.routing.models import Department, RoutingRule
 
 log = logging.getLogger(__name__)

@@ -20,3 +20,10 @@ def when(moment: datetime) -> str:
     return _(
         "%(date)s, %(time)s", date=format_date(moment, "long"), time=format_time(moment, "short")
     )
+
+
+def pick_language(texts: dict[str, str] | None, locale: str, fallback: str = "de") -> str:
+    """The text in ``locale``, else the fallback language, else any text there is."""
+    if not texts:
+        return ""
+    return texts.get(locale) or texts.get(fallback) or next(iter(texts.values()), "")

@@ -17,12 +17,13 @@ import h3
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.catalogue.models import Category, CategoryGroup
 from app.cities.settings import city
 from app.core.db import utcnow
 from app.core.enums import ReportStatus
 from app.extensions import db
 from app.hotspots.config import HotspotRule, rule_for
-from app.reports.models import Category, CategoryGroup, Report, ReportCopy
+from app.reports.models import Report, ReportCopy
 
 # Reports that do not stand for a problem of their own: a duplicate is counted through its
 # original, a rejected report was no problem.

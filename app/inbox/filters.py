@@ -15,12 +15,12 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.auth.models import User
+from app.catalogue.models import Category
 from app.core.dates import parse_date, shown
 from app.core.enums import ReportStatus
 from app.extensions import db
 from app.geo.models import District
 from app.inbox.queries import QueueFilter, allowed_scopes, decode_cursor
-from app.reports.models import Category
 from app.routing.models import Department
 
 TEXT_MAX = 200

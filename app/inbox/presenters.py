@@ -13,12 +13,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
+from app.catalogue.models import Category
 from app.core.db import utcnow
 from app.core.enums import Channel, ReportStatus
 from app.core.events import ReportEvent
+from app.core.locale import pick_language
 from app.extensions import db
 from app.reports.labels import STAFF_STATUS_LABELS
-from app.reports.models import Category, Report, ReportSupporter, pick_language
+from app.reports.models import Report, ReportSupporter
 from app.routing.models import Department
 
 CHANNEL_LABELS = {

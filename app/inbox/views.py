@@ -32,9 +32,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.decorators import staff_required
 from app.auth.models import Role
+from app.catalogue.models import Category, CategoryGroup
 from app.cities.examples import example_coordinates
 from app.core.enums import ReportStatus
-from app.core.locale import current_lang
+from app.core.locale import current_lang, pick_language
 from app.core.outbox import Delivery
 from app.extensions import db
 from app.forwarding.outbox import forward_manually, retry_delivery
@@ -60,15 +61,7 @@ from app.inbox.presenters import (
 from app.inbox.queries import Scope, allowed_scopes, filtered, nearby_open_reports, queue_page
 from app.photos.service import photo_storage
 from app.reports import workflow
-from app.reports.models import (
-    Category,
-    CategoryGroup,
-    Report,
-    ReportPhoto,
-    ReportSupporter,
-    ResponseTemplate,
-    pick_language,
-)
+from app.reports.models import Report, ReportPhoto, ReportSupporter, ResponseTemplate
 from app.reports.workflow import TRANSITIONS, WorkflowError, can_change, can_view
 from app.routing.models import Department
 

@@ -17,10 +17,12 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from app.catalogue.models import Category
 from app.cities.settings import city
 from app.core.enums import AttributeType, ReportStatus
+from app.core.locale import pick_language
 from app.reports.labels import PUBLIC_STATUS_LABELS
-from app.reports.models import Category, Report, pick_language
+from app.reports.models import Report
 from app.reports.public import PublicEvent, PublicReport, public_reports
 
 DATATYPE_DESCRIPTIONS = {

@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy.orm import selectinload
 
+from app.catalogue.models import Category
 from app.cities.examples import example_reference
 from app.cities.settings import city
 from app.core.enums import AttributeType, ReportStatus
 from app.extensions import db
 from app.open311.params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, NOTIFICATION_LANGUAGES
-from app.reports.models import Category
 
 JSON = "application/json"
 XML = "text/xml"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.catalogue.models import Category
 from app.core.enums import OPEN_STATUSES
 from app.extensions import db
 from app.open311.params import RequestFilter
-from app.reports.models import Category, Report, ReportCopy
+from app.reports.models import Report, ReportCopy
 
 
 def _load_options():

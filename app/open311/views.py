@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
+from app.catalogue.models import Category
 from app.core.enums import Channel
 from app.core.events import Actor
 from app.extensions import db
@@ -33,7 +34,6 @@ from app.open311.render import FORMATS, respond
 from app.reports import idempotency
 from app.reports.drafts import ContactDraft, PhotoUpload, ReportDraft
 from app.reports.intake import submit_report
-from app.reports.models import Category
 from app.reports.public import find_nearby_open_reports, public_report
 from app.reports.queries import report_by_reference
 from app.reports.residents import own_references

@@ -22,11 +22,13 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from app.catalogue.models import Category, CategoryGroup
 from app.core.events import ReportEvent
+from app.core.locale import pick_language
 from app.extensions import db
 from app.geo.models import District
 from app.reports.labels import PUBLIC_STATUS_LABELS
-from app.reports.models import Category, CategoryGroup, Report, ReportSupporter, pick_language
+from app.reports.models import Report, ReportSupporter
 from app.reports.public import public_select
 from app.routing.models import Department
 

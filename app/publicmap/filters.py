@@ -23,12 +23,12 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from app.catalogue.models import Category, CategoryGroup
 from app.core.dates import EARLIEST, LATEST, parse_date, shown
 from app.core.enums import OPEN_STATUSES, ReportStatus
 from app.extensions import db
 from app.geo.models import District
 from app.publicmap.grid import MAX_ZOOM, BBox
-from app.reports.models import Category, CategoryGroup
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 CLOSED_STATUSES = tuple(s for s in ReportStatus if s not in OPEN_STATUSES)

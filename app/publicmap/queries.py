@@ -17,13 +17,15 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from app.catalogue.models import Category
 from app.core.enums import OPEN_STATUSES, ReportStatus
+from app.core.locale import pick_language
 from app.extensions import db
 from app.geo.index import bounding_box, distance_m
 from app.geo.models import District
 from app.publicmap.filters import MapFilter
 from app.publicmap.grid import MAX_CELLS, BBox, Grid
-from app.reports.models import Category, Report, pick_language
+from app.reports.models import Report
 from app.reports.public import COARSE_CELL_M, public_columns, public_point_of, public_select
 
 PAGE_SIZE = 25

@@ -13,6 +13,7 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
+from app.catalogue.models import CategoryGroup
 from app.cities.settings import city
 from app.core.enums import OPEN_STATUSES, ReportStatus
 from app.extensions import db
@@ -21,7 +22,6 @@ from app.publicmap.filters import BadParameter, parse_bbox, parse_filter, parse_
 from app.publicmap.grid import MAX_CELLS, grid_for
 from app.publicmap.queries import clusters, nearby_open_reports, report_page
 from app.reports.labels import PUBLIC_STATUS_LABELS
-from app.reports.models import CategoryGroup
 
 bp = Blueprint(
     "publicmap",

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-import sqlalchemy.orm
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import LazyString, format_decimal, get_locale
@@ -25,10 +22,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.catalogue.models import Category
 from app.cities.examples import coordinates_not_numbers
 from app.cities.settings import city
 from app.core.db import utcnow
-from app.core.enums import AttributeType, LocationSource, ReportStatus, RuleAction
+from app.core.enums import AttributeType, LocationSource, ReportStatus
 from app.core.errors import DraftInvalid, PhotoRejected
 from app.core.events import Actor, record_event
 from app.core.files import track_new_file
@@ -36,24 +34,14 @@ from app.core.signals import report_submitted
 from app.extensions import db
 from app.geo.geocoding import GeocoderUnavailable, Place
 from app.geo.index import is_valid_coordinate
-from app.geo.models import District
 from app.geo.service import district_index, geocoder
 from app.photos.pipeline import ProcessedPhoto, process_photo
 from app.photos.service import photo_limits, photo_storage
 from app.reports.drafts import ReportDraft
 from app.reports.due import due_date
-from app.reports.models import (
-    Category,
-    CategoryAttribute,
-    CategoryGroup,
-    ReferenceCounter,
-    Report,
-    ReportCopy,
-    ReporterContact,
-    ReportPhoto,
-)
-from app.routing.models import Department, RoutingRule
-from app.routing.resolve import RoutingDecision, RoutingInput, RuleSpec, resolve
+from app.reports.models import ReferenceCounter, Report, ReportCopy, ReporterContact, ReportPhoto
+from app.routing.models import Department
+from app.routing.service import route
 
 log = logging.getLogger(__name__)
 
@@ -405,105 +393,7 @@ def validate_draft(draft: ReportDraft) -> CheckedDraft:
     )
 
 
-# --- routing and references -----------------------------------------------------------------
-
-
-def load_rules(rule_ids: Collection[int] | None = None) -> list[RuleSpec]:
-    """The active rules (or those of ``rule_ids``, active or not) as plain specs, in one query
-    (this runs for every report)."""
-    attr = sa.orm.aliased(CategoryAttribute)
-    rows = db.session.execute(
-        sa.select(
-            RoutingRule.id,
-            RoutingRule.position,
-            RoutingRule.action,
-            RoutingRule.attribute_code,
-            RoutingRule.attribute_value,
-            Department.code,
-            Department.name,
-            Category.code,
-            Category.names,
-            CategoryGroup.code,
-            CategoryGroup.names,
-            District.number,
-            District.name,
-            attr.values,
-        )
-        .join(Department, RoutingRule.department_id == Department.id)
-        .outerjoin(Category, RoutingRule.category_id == Category.id)
-        .outerjoin(CategoryGroup, RoutingRule.category_group_id == CategoryGroup.id)
-        .outerjoin(District, RoutingRule.district_id == District.id)
-        .outerjoin(
-            attr,
-            sa.and_(
-                attr.category_id == RoutingRule.category_id, attr.code == RoutingRule.attribute_code
-            ),
-        )
-        .where(
-            RoutingRule.id.in_(rule_ids)
-            if rule_ids is not None
-            else sa.and_(RoutingRule.is_active.is_(True), Department.is_active.is_(True))
-        )
-    ).all()
-    specs = []
-    for (
-        rule_id,
-        position,
-        action,
-        attribute_code,
-        attribute_value,
-        dept_code,
-        dept_name,
-        category_code,
-        category_names,
-        group_code,
-        group_names,
-        district_number,
-        district_name,
-        attribute_values,
-    ) in rows:
-        value_name = next(
-            (v.get("names") for v in attribute_values or [] if v["key"] == attribute_value), None
-        )
-        specs.append(
-            RuleSpec(
-                id=rule_id,
-                position=position,
-                action=RuleAction(action).value,
-                department_code=dept_code,
-                department_name=dept_name,
-                category_code=category_code,
-                category_name=category_names,
-                group_code=group_code,
-                group_name=group_names,
-                district_number=district_number,
-                district_name=district_name,
-                attribute_code=attribute_code,
-                attribute_value=attribute_value,
-                attribute_value_name=value_name,
-            )
-        )
-    return specs
-
-
-def route(
-    category: Category,
-    district_number: str | None,
-    district_name: str | None,
-    attributes: dict[str, Any],
-) -> RoutingDecision:
-    """Where a report of this category, place and answers goes (rules from the database)."""
-    return resolve(
-        load_rules(),
-        RoutingInput(
-            category_code=category.code,
-            category_name=category.names,
-            group_code=category.group.code,
-            district_number=district_number,
-            district_name=district_name,
-            attributes=attributes,
-        ),
-    )
+# --- references -----------------------------------------------------------------
 
 
 def next_reference(now: datetime | None = None) -> str:

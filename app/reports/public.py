@@ -31,14 +31,15 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import orm
 
+from app.catalogue.models import Category, CategoryGroup
 from app.core.enums import OPEN_STATUSES, ReportStatus
 from app.core.events import ReportEvent
 from app.extensions import db
 from app.geo.index import bounding_box, coarse_point, distance_m
-from app.reports.intake import load_rules
 from app.reports.labels import PUBLIC_STATUS_LABELS
-from app.reports.models import Category, CategoryGroup, Report, ReportSupporter
+from app.reports.models import Report, ReportSupporter
 from app.routing.resolve import describe_rule
+from app.routing.service import load_rules
 
 # The public grid of sensitive reports (metres). Changing it needs a migration that recomputes
 # every stored public point.

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import selectinload
 
+from app.catalogue.models import Category
 from app.extensions import db
-from app.reports.models import Category, Report
+from app.reports.models import Report
 
 
 def report_by_reference(reference: str) -> Report | None:

@@ -16,6 +16,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
+from app.catalogue.models import Category
 from app.cities.settings import city
 from app.core.db import utcnow
 from app.core.enums import OPEN_STATUSES, ReportStatus
@@ -25,10 +26,10 @@ from app.extensions import db
 from app.geo.index import is_valid_coordinate
 from app.geo.service import district_index
 from app.reports.due import due_date
-from app.reports.intake import route
 from app.reports.labels import STAFF_STATUS_LABELS
-from app.reports.models import Category, Report, ReportCopy, ReportPhoto, ReportSupporter
+from app.reports.models import Report, ReportCopy, ReportPhoto, ReportSupporter
 from app.routing.models import Department
+from app.routing.service import route
 
 S = ReportStatus
 CLOSED = frozenset(set(S) - OPEN_STATUSES)

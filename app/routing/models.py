@@ -11,8 +11,8 @@ from app.core.enums import DepartmentKind, ReportStatus, RuleAction, enum_column
 from app.extensions import db
 
 if TYPE_CHECKING:
+    from app.catalogue.models import Category, CategoryGroup
     from app.geo.models import District
-    from app.reports.models import Category, CategoryGroup
 
 
 class Department(db.Model):

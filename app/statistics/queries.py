@@ -11,9 +11,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.catalogue.models import Category, CategoryGroup
 from app.extensions import db
 from app.geo.models import District
-from app.reports.models import Category, CategoryGroup
 from app.routing.models import Department
 from app.statistics.models import NO_DISTRICT, StatCell, StatCellDetail
 from app.statistics.periods import Period
@@ -225,7 +225,7 @@ def first_year() -> int | None:
 
 def _attribute_labels(groups: list[GroupInfo]) -> dict[str, Any]:
     """Question and answer names of the sensitive categories' list questions."""
-    from app.reports.models import CategoryAttribute
+    from app.catalogue.models import CategoryAttribute
     from app.statistics.rollup import LIST_TYPES
 
     ids = [i for g in groups if g.is_sensitive for i in g.category_ids]

@@ -29,10 +29,11 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy import orm
 
+from app.catalogue.models import Category, CategoryAttribute
 from app.core.enums import OPEN_STATUSES, AttributeType, ReportStatus, RuleAction
 from app.core.events import ReportEvent
 from app.core.outbox import Delivery
-from app.reports.models import Category, CategoryAttribute, Report, ReportCopy
+from app.reports.models import Report, ReportCopy
 from app.routing.models import Department, RoutingRule
 from app.statistics.models import NO_DISTRICT, StatCell, StatCellDetail, StatReport
 

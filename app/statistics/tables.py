@@ -16,7 +16,7 @@ from flask import url_for
 from flask_babel import format_date, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 
-from app.reports.models import pick_language
+from app.core.locale import pick_language
 from app.statistics import charts
 from app.statistics.charts import CITY, MAIN, OTHER, Chart, Row, Series
 from app.statistics.periods import MONTH, QUARTER, Period

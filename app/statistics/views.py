@@ -131,7 +131,7 @@ def _refused(error: Refused):
 
 
 def _page(req: Request, template: str):
-    from app.reports.models import pick_language
+    from app.core.locale import pick_language
 
     stats = load_statistics(req.period, req.day)
     lang = _lang()
@@ -241,7 +241,7 @@ CUBE_HEADER = [
 
 
 def _cube(req: Request) -> Response:
-    from app.reports.models import pick_language
+    from app.core.locale import pick_language
 
     lang = _lang()
     districts = {d.id: d for d in city_districts()}

@@ -10,8 +10,8 @@ from typing import Any
 from flask import current_app, render_template
 from sqlalchemy.orm import selectinload
 
+from app.catalogue.models import Category, CategoryGroup
 from app.extensions import db
-from app.reports.models import Category, CategoryGroup
 from app.web.forms import (
     AttributeField,
     ReportForm,

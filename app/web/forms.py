@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
 from app.core.enums import AttributeType, Channel
 from app.reports.drafts import ContactDraft, PhotoUpload, ReportDraft
-from app.reports.models import Category, CategoryAttribute, CategoryGroup
 
 LIST_TYPES = (AttributeType.SINGLEVALUELIST, AttributeType.MULTIVALUELIST)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
 from app.core.enums import AttributeType
-from app.reports.models import Category, CategoryAttribute, CategoryGroup
 from tests.admin.conftest import count, fresh
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 
+from app.catalogue.models import Category, CategoryGroup
 from app.core.enums import RuleAction
 from app.extensions import db
 from app.geo.models import District
-from app.reports.models import Category, CategoryGroup, Report
+from app.reports.models import Report
 from app.routing.models import Department, RoutingRule
 from tests.admin.conftest import count, fresh
 from tests.other_city import other_city  # noqa: F401  (fixture)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from app.catalogue.models import Category
 from app.core.enums import ReportStatus
-from app.reports.models import Category, ResponseTemplate
+from app.reports.models import ResponseTemplate
 from tests.admin.conftest import count, fresh
 
 

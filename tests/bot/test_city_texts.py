@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.catalogue.models import Category
 from app.extensions import db
-from app.reports.models import Category
 from tests.other_city import other_city  # noqa: F401  (fixture)
 
 

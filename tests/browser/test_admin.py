@@ -8,8 +8,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app.catalogue.models import Category
 from app.extensions import db
-from app.reports.models import Category, Report
+from app.reports.models import Report
 from app.routing.models import Department
 from tests.browser.conftest import DESKTOP, PHONE
 

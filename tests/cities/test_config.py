@@ -19,11 +19,11 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.catalogue.models import Category, CategoryGroup
 from app.cities.schema import CityConfigError
 from app.cities.seed import CityMismatch, load_city
 from app.extensions import db
 from app.geo.models import CityBoundary, District
-from app.reports.models import Category, CategoryGroup
 from app.routing.models import Department, RoutingRule
 from config import TestConfig
 

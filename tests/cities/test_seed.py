@@ -7,10 +7,10 @@ import shutil
 
 import sqlalchemy as sa
 
+from app.catalogue.models import Category
 from app.cities.seed import load_city
 from app.extensions import db
 from app.geo.models import District
-from app.reports.models import Category
 from app.routing.models import Department, RoutingRule
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.catalogue.models import Category
 from app.core.db import utcnow
 from app.core.enums import DeliveryStatus
 from app.core.outbox import Delivery
@@ -14,7 +15,6 @@ from app.forwarding.outbox import DEPARTMENT_NOTICE, FORWARD, RESIDENT_UPDATE, W
 from app.forwarding.partner import return_ticket
 from app.reports import workflow
 from app.reports.drafts import ContactDraft
-from app.reports.models import Category
 from app.routing.models import Department
 
 FRIEDENSPLATZ = (51.5136, 7.4653)  # Innenstadt-West

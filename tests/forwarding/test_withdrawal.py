@@ -10,6 +10,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from app.catalogue.models import Category
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.events import ReportEvent
 from app.core.outbox import Delivery
@@ -27,7 +28,7 @@ from app.forwarding.withdrawal import withdraw_stale_tickets
 from app.forwarding.worker import deliver_due
 from app.reports import workflow
 from app.reports.drafts import ContactDraft
-from app.reports.models import Category, Report
+from app.reports.models import Report
 from app.routing.models import Department
 from tests.fakes.smtp import smtp_server  # noqa: F401 (fixture)
 from tests.forwarding.email_support import (

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.catalogue.models import Category
 from app.core.db import utcnow
 from app.core.enums import ReportStatus
 from app.extensions import db
 from app.inbox.queries import QueueFilter, Scope, next_filter, queue_page
-from app.reports.models import Category, Report
+from app.reports.models import Report
 
 S = ReportStatus
 

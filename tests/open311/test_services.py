@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from app.catalogue.models import Category
 from app.extensions import db
-from app.reports.models import Category
 from tests.open311.conftest import API
 from tests.other_city import other_city  # noqa: F401  (fixture)
 

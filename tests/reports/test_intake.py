@@ -9,13 +9,14 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from app.catalogue.models import Category
 from app.core.enums import Channel, LocationSource, ReportStatus
 from app.core.errors import DraftInvalid
 from app.core.events import Actor, ReportEvent
 from app.extensions import db
 from app.reports.drafts import ContactDraft, PhotoUpload, ReportDraft
 from app.reports.intake import submit_report
-from app.reports.models import Category, Report, ReporterContact
+from app.reports.models import Report, ReporterContact
 from app.reports.public import find_nearby_open_reports
 from tests.conftest import stored_files
 from tests.images import jpeg, jpeg_with_gps, png_bomb, truncated_jpeg

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
+from app.catalogue.models import Category
 from app.core.enums import ReportStatus
 from app.core.events import ReportEvent
 from app.core.signals import report_status_changed
 from app.extensions import db
 from app.reports import workflow
 from app.reports.due import add_working_days
-from app.reports.models import Category, Report
+from app.reports.models import Report
 from app.reports.workflow import (
     TRANSITIONS,
     EditConflict,

@@ -65,6 +65,7 @@ import sqlalchemy as sa
 
 from app.auth.models import Role
 from app.auth.services import create_user
+from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
 from app.core.db import utcnow
 from app.core.enums import (
     AttributeType,
@@ -81,13 +82,7 @@ from app.geo.models import District
 from app.open311.keys import create_api_key
 from app.reports.drafts import ContactDraft, PhotoUpload, ReportDraft
 from app.reports.intake import submit_report
-from app.reports.models import (
-    Category,
-    CategoryAttribute,
-    CategoryGroup,
-    Report,
-    ResponseTemplate,
-)
+from app.reports.models import Report, ResponseTemplate
 from app.routing.models import Department, RoutingRule
 from tests.images import jpeg
 

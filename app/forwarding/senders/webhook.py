@@ -167,8 +167,9 @@ def preload(delivery: Delivery) -> tuple[Report, Department | None]:
     import sqlalchemy as sa
     from sqlalchemy.orm import joinedload
 
+    from app.catalogue.models import Category
     from app.extensions import db
-    from app.reports.models import Category, Report
+    from app.reports.models import Report
     from app.routing.models import Department
 
     category = joinedload(Report.category)

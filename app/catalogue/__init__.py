@@ -1,0 +1,1 @@
+"""What residents can report: category groups, categories and their questions."""
