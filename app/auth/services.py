@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash
 
 from app.auth.models import Role, User
+from app.core.errors import Refusal
 from app.extensions import db
 from app.routing.models import Department
 
@@ -17,7 +18,7 @@ MIN_PASSWORD_LENGTH = 12
 _DUMMY_SALT = "qmDummySalt0000a"  # as long as a real salt (16 characters)
 
 
-class AccountError(ValueError):
+class AccountError(Refusal):
     """A user account could not be created or changed; the message is for the admin."""
 
 

@@ -7,11 +7,43 @@ in the user's language: next to the form field on the web, in the Open311 error 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeAlias
 
 from flask_babel import LazyString
 
+Message: TypeAlias = "str | LazyString"
 
-class DraftInvalid(Exception):
+
+class Refusal(Exception):
+    """Something a person asked for was refused, with a message for them.
+
+    The one base of every refusal meant for a user (a resident, a caseworker, an admin, a
+    partner or an API client), so every channel shows them the same way. ``errors`` maps a
+    field name (``""`` for the request as a whole) to a message in the user's language (lazy
+    strings render when shown); ``status`` is the HTTP status a channel answers with.
+    """
+
+    status: int = 422
+
+    def __init__(self, errors: Mapping[str, Message] | Message, status: int | None = None) -> None:
+        self.errors: dict[str, Message] = (
+            dict(errors) if isinstance(errors, Mapping) else {"": errors}
+        )
+        if status is not None:
+            self.status = status
+        super().__init__("; ".join(f"{k}: {v}" if k else str(v) for k, v in self.errors.items()))
+
+    @property
+    def message(self) -> Message:
+        """The first message, for channels that show one."""
+        return next(iter(self.errors.values()), "")
+
+    @property
+    def messages(self) -> list[Message]:
+        return list(self.errors.values())
+
+
+class DraftInvalid(Refusal):
     """A report draft (or a part of it, like a photo) was refused.
 
     ``errors`` maps a field name (``category``, ``location``, ``address``, ``description``,
@@ -20,10 +52,8 @@ class DraftInvalid(Exception):
     422 for everything else.
     """
 
-    def __init__(self, errors: Mapping[str, str | LazyString], status: int = 422) -> None:
-        self.errors = dict(errors)
-        self.status = status
-        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+    def __init__(self, errors: Mapping[str, Message], status: int = 422) -> None:
+        super().__init__(errors, status)
 
     def merged(self, other: DraftInvalid) -> DraftInvalid:
         """Both sets of errors; the stricter status (413 beats 422)."""

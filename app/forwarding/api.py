@@ -34,7 +34,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 
 from app.core.db import utcnow
 from app.core.enums import DeliveryStatus
-from app.core.errors import DraftInvalid
+from app.core.errors import DraftInvalid, Refusal
 from app.core.outbox import Delivery
 from app.extensions import db
 from app.forwarding import partner
@@ -78,7 +78,9 @@ ERROR_CODES = {
 }
 
 
-class ApiError(Exception):
+class ApiError(Refusal):
+    """A partner API request refused with ``status`` and a message for the partner."""
+
     def __init__(
         self,
         status: int,
@@ -86,10 +88,8 @@ class ApiError(Exception):
         *,
         retry_after: int | None = None,
     ) -> None:
-        self.status = status
-        self.message = message or GENERIC_MESSAGES.get(status, GENERIC_MESSAGES[400])
+        super().__init__(message or GENERIC_MESSAGES.get(status, GENERIC_MESSAGES[400]), status)
         self.retry_after = retry_after
-        super().__init__(f"{status}: {self.message}")
 
 
 def error_response(

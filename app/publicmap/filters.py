@@ -26,6 +26,7 @@ from werkzeug.datastructures import MultiDict
 from app.catalogue.models import Category, CategoryGroup
 from app.core.dates import EARLIEST, LATEST, parse_date, shown
 from app.core.enums import OPEN_STATUSES, ReportStatus
+from app.core.errors import Refusal
 from app.extensions import db
 from app.geo.models import District
 from app.publicmap.grid import MAX_ZOOM, BBox
@@ -34,7 +35,7 @@ _MONTH = re.compile(r"(\d{4})-(\d{2})")
 CLOSED_STATUSES = tuple(s for s in ReportStatus if s not in OPEN_STATUSES)
 
 
-class BadParameter(ValueError):
+class BadParameter(Refusal):
     """A map parameter that cannot be used; ``str()`` is the message for the caller."""
 
 

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, utcnow
+from app.core.errors import Refusal
 from app.extensions import db
 from app.reports.models import Report
 
@@ -46,8 +47,10 @@ class SubmissionKey(db.Model):
     report: Mapped[Report] = relationship()
 
 
-class KeyReused(Exception):
+class KeyReused(Refusal):
     """The key was used within the day for a report with other content."""
+
+    status = 409
 
 
 def is_valid_key(key: str) -> bool:

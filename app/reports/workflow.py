@@ -20,6 +20,7 @@ from app.catalogue.models import Category
 from app.cities.settings import city
 from app.core.db import utcnow
 from app.core.enums import OPEN_STATUSES, ReportStatus
+from app.core.errors import Refusal
 from app.core.events import Actor, record_event
 from app.core.signals import report_copied, report_rerouted, report_status_changed
 from app.extensions import db
@@ -73,14 +74,11 @@ TRANSITIONS: dict[ReportStatus, frozenset[ReportStatus]] = {
 }
 
 
-class WorkflowError(Exception):
+class WorkflowError(Refusal):
     """An action was refused; ``message`` is for the user, ``status`` the HTTP status."""
 
-    status = 422
-
     def __init__(self, message: str | LazyString) -> None:
-        self.message = message
-        super().__init__(str(message))
+        super().__init__(message)
 
 
 class TransitionNotAllowed(WorkflowError):

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from app.core.errors import Refusal
 from app.statistics.rollup import add_months
 
 MONTH, QUARTER, YEAR = "month", "quarter", "year"
@@ -19,7 +20,7 @@ _PATTERNS = (
 EARLIEST_YEAR = 2000
 
 
-class PeriodError(ValueError):
+class PeriodError(Refusal):
     """A period parameter that names no period (the message says which forms are meant)."""
 
 

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from app.core.errors import Refusal
 from app.statistics import tables
 from app.statistics.periods import Period, PeriodError, parse_period, period_choices
 from app.statistics.queries import (
@@ -41,12 +42,12 @@ bp = Blueprint(
 )
 
 
-class Refused(Exception):
+class Refused(Refusal):
     """A request the statistics cannot answer; ``message`` says why, in the reader's language."""
 
     def __init__(self, status: int, title: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.title, self.message = status, title, message
+        super().__init__(message, status)
+        self.title = title
 
 
 def _lang() -> str:
