@@ -3,6 +3,8 @@ remote failures into a result instead of an exception."""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -29,15 +31,54 @@ class SendResult:
         return cls(ok=False, error=error[:2000], retryable=retryable)
 
 
+class SettingKind(enum.StrEnum):
+    """What a ``forward_config`` value is, and so how the admin form checks it."""
+
+    TEXT = "text"
+    URL = "url"  # a web address the sender connects to
+    LANGUAGE = "language"  # the language of the ticket's texts
+    # names the QM_SENDER_… environment variable holding a secret (never the secret itself)
+    SECRET_ENV = "secret_env"  # noqa: S105 - a kind of setting, not a password
+    EMAIL = "email"  # an e-mail address
+    SERVICE_CODES = "service_codes"  # our category code → the partner's code
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of a department's ``forward_config`` as a sender declares it. ``description``
+    is shown to admins (in English; the admin screen translates the known texts)."""
+
+    description: str
+    kind: SettingKind = SettingKind.TEXT
+    required: bool = False
+
+    @property
+    def is_secret(self) -> bool:
+        return self.kind is SettingKind.SECRET_ENV
+
+
 class Sender:
     """Base class. Subclasses set ``method`` and implement ``send``.
 
-    ``config_keys`` documents the department's ``forward_config`` keys; keys ending in
-    ``_env`` name environment variables holding secrets (never stored in the database).
+    ``configuration_schema`` declares the department's ``forward_config`` keys: what each
+    means, whether the sender cannot work without it, and what kind of value it holds. A
+    secret is never stored in the database: its key ends in ``_env`` and names the
+    environment variable holding it. ``carries_tickets``: departments can be sent tickets
+    this way (the others only reach residents).
     """
 
     method: ClassVar[str]
+    carries_tickets: ClassVar[bool] = False
+    configuration_schema: ClassVar[Mapping[str, Setting]] = {}
+    # key → description, in the schema's order (derived from ``configuration_schema``)
     config_keys: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        for key, setting in cls.configuration_schema.items():
+            if setting.is_secret != key.endswith("_env"):
+                raise TypeError(f"{cls.__name__}: only secret settings end in _env ({key!r})")
+        cls.config_keys = {key: s.description for key, s in cls.configuration_schema.items()}
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -54,6 +95,11 @@ def register_sender(cls: type[Sender]) -> type[Sender]:
     """Class decorator: make ``cls`` the sender for ``cls.method``."""
     _REGISTRY[cls.method] = cls
     return cls
+
+
+def sender_class(method: str) -> type[Sender] | None:
+    """The sender registered for ``method``, if any (its class: the schema needs no app)."""
+    return _REGISTRY.get(method)
 
 
 def sender_for(method: str, app: Flask) -> Sender | None:

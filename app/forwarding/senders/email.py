@@ -16,7 +16,13 @@ from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
 from app.forwarding.emails import NoRecipient, compose
-from app.forwarding.senders.base import Sender, SendResult, register_sender
+from app.forwarding.senders.base import (
+    Sender,
+    SendResult,
+    Setting,
+    SettingKind,
+    register_sender,
+)
 
 if TYPE_CHECKING:
     from app.core.outbox import Delivery
@@ -29,9 +35,15 @@ SMTPS_PORT = 465  # implicit TLS; other ports use STARTTLS when SMTP_STARTTLS is
 @register_sender
 class EmailSender(Sender):
     method = "email"
-    config_keys = {
-        "to": "Recipient of tickets when it is not the department's e-mail address",
-        "locale": "Language of tickets and notices (de, en; default: de)",
+    carries_tickets = True
+    configuration_schema = {
+        "to": Setting(
+            "Recipient of tickets when it is not the department's e-mail address",
+            kind=SettingKind.EMAIL,
+        ),
+        "locale": Setting(
+            "Language of tickets and notices (de, en; default: de)", kind=SettingKind.LANGUAGE
+        ),
     }
 
     def send(self, delivery: Delivery) -> SendResult:
@@ -71,6 +83,7 @@ class EmailSender(Sender):
         config = self.app.config
         envelope_from = parseaddr(config["MAIL_FROM"])[1]
         recipients = [str(address.addr_spec) for address in message["To"].addresses]
+        client: smtplib.SMTP
         if port == SMTPS_PORT:
             client = smtplib.SMTP_SSL(
                 host, port, timeout=self.timeout, context=ssl.create_default_context()

@@ -31,7 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from app.forwarding.senders.base import Sender, SendResult, register_sender
+from app.forwarding.senders.base import (
+    Sender,
+    SendResult,
+    Setting,
+    SettingKind,
+    register_sender,
+)
 from app.forwarding.senders.policy import secret_from_env
 from app.forwarding.senders.webhook import (
     USER_AGENT,
@@ -136,13 +142,28 @@ def remote_id(response: httpx.Response) -> str | None:
 @register_sender
 class Open311Sender(Sender):
     method = "open311"
-    config_keys = {
-        "endpoint": "Base URL of the GeoReport v2 API (requests.json is appended).",
-        "api_key_env": "Name of the environment variable holding the api_key.",
-        "jurisdiction_id": "jurisdiction_id to send (optional).",
-        "service_code_map": "Our category code → their service_code.",
-        "default_service_code": "Their service_code for categories not in the map (optional).",
-        "lang": "Language of the description (de, en; default de).",
+    carries_tickets = True
+    configuration_schema = {
+        "endpoint": Setting(
+            "Base URL of the GeoReport v2 API (requests.json is appended).",
+            kind=SettingKind.URL,
+            required=True,
+        ),
+        "api_key_env": Setting(
+            "Name of the environment variable holding the api_key.", kind=SettingKind.SECRET_ENV
+        ),
+        "jurisdiction_id": Setting("jurisdiction_id to send (optional)."),
+        "service_code_map": Setting(
+            "Our category code → their service_code.",
+            kind=SettingKind.SERVICE_CODES,
+            required=True,
+        ),
+        "default_service_code": Setting(
+            "Their service_code for categories not in the map (optional)."
+        ),
+        "lang": Setting(
+            "Language of the description (de, en; default de).", kind=SettingKind.LANGUAGE
+        ),
     }
 
     def send(self, delivery: Delivery) -> SendResult:

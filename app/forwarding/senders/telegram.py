@@ -19,6 +19,7 @@ class TelegramSender(Sender):
     """``sendMessage`` to the resident's chat, in their language, with the reference."""
 
     method = "telegram"
+    carries_tickets = False  # it only reaches residents; no settings of a department
 
     def send(self, delivery) -> SendResult:
         if delivery.purpose != RESIDENT_UPDATE:

@@ -45,7 +45,13 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from app.forwarding.senders.base import Sender, SendResult, register_sender
+from app.forwarding.senders.base import (
+    Sender,
+    SendResult,
+    Setting,
+    SettingKind,
+    register_sender,
+)
 from app.forwarding.senders.policy import (
     DestinationRefused,
     DestinationUnresolved,
@@ -245,10 +251,22 @@ def payload(delivery: Delivery, lang: str = "de", report: Report | None = None) 
 @register_sender
 class WebhookSender(Sender):
     method = "webhook"
-    config_keys = {
-        "url": "The partner's HTTPS endpoint receiving the JSON POST.",
-        "secret_env": "Name of the environment variable holding the HMAC secret.",
-        "lang": "Language of names and labels in the payload (de, en; default de).",
+    carries_tickets = True
+    configuration_schema = {
+        "url": Setting(
+            "The partner's HTTPS endpoint receiving the JSON POST.",
+            kind=SettingKind.URL,
+            required=True,
+        ),
+        "secret_env": Setting(
+            "Name of the environment variable holding the HMAC secret.",
+            kind=SettingKind.SECRET_ENV,
+            required=True,
+        ),
+        "lang": Setting(
+            "Language of names and labels in the payload (de, en; default de).",
+            kind=SettingKind.LANGUAGE,
+        ),
     }
 
     def send(self, delivery: Delivery) -> SendResult:
