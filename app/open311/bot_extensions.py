@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 
-from flask import request
 from flask_babel import LazyString, format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
@@ -33,16 +32,20 @@ from app.geo.service import district_index, geocoder
 from app.open311 import mapping
 from app.open311.errors import Open311Error, error_response
 from app.open311.params import (
-    NOTIFICATION_LANGUAGES,
-    boolean,
-    clean,
-    coordinate_pair,
-    notification_locale,
-    optional,
-    positive_int,
-    telegram_chat_id,
+    ADDRESS,
+    CHAT_ID_PATH,
+    COMMENT,
+    LAT,
+    LIMIT,
+    LOCALE,
+    LONG,
+    REOPEN_CHAT_ID,
+    RESIDENT_LOCALE,
+    TELEGRAM_CHAT_ID,
+    UPDATES,
 )
 from app.open311.queries import reports_by_references
+from app.open311.readers import clean, coordinates
 from app.open311.render import respond
 from app.open311.views import _require_api_key, bp
 from app.reports.models import Report
@@ -60,9 +63,6 @@ from app.reports.workflow import WorkflowError
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_S = "60"
-ADDRESS_MAX_LENGTH = 255
-RESIDENT_LIST_DEFAULT = 20
-RESIDENT_LIST_MAX = 100
 
 
 @bp.errorhandler(WorkflowError)
@@ -90,12 +90,6 @@ def _report_or_404(service_request_id: str) -> Report:
     return report
 
 
-def _chat_id_from_path(chat_id: str) -> str:
-    value = telegram_chat_id(chat_id, required=True)
-    assert value is not None
-    return value
-
-
 def _unavailable(message: str | LazyString) -> Open311Error:
     return Open311Error(503, message, headers={"Retry-After": RETRY_AFTER_S})
 
@@ -117,14 +111,7 @@ def geocode(fmt: str):
     """A typed address → the point, the address as understood, and the district; for clients
     that show what they understood before they post."""
     _require_api_key()
-    address = optional(request.args, "address")
-    if address is None:
-        raise Open311Error(400, _l("Please enter an address."))
-    if len(address) > ADDRESS_MAX_LENGTH:
-        raise Open311Error(
-            400,
-            _l("The address is too long (at most %(max)d characters).", max=ADDRESS_MAX_LENGTH),
-        )
+    address = ADDRESS.read()
     service = geocoder()
     if service is None:
         raise _unavailable(
@@ -180,7 +167,7 @@ def check_location(fmt: str):
     refuse one outside at once — as the web form does — rather than when the report is
     posted: ``inside``, the district, and the message to show (Accept-Language) when not."""
     _require_api_key()
-    lat, lon = coordinate_pair(request.args)
+    lat, lon = coordinates(LAT, LONG)
     index = district_index()
     if index.in_city(lat, lon):
         district = index.district_at(lat, lon)
@@ -199,9 +186,9 @@ def add_request_supporter(service_request_id: str, fmt: str):
     gets the request's status messages (in ``locale``); without consent no chat id is kept."""
     key = _require_api_key()
     report = _report_or_404(service_request_id)
-    chat_id = telegram_chat_id(request.form.get("telegram_chat_id"))
-    updates = boolean(request.form, "updates") and chat_id is not None
-    locale = notification_locale(request.form)
+    chat_id = TELEGRAM_CHAT_ID.read()
+    updates = UPDATES.read() and chat_id is not None
+    locale = LOCALE.read()
     add_supporter(
         report,
         Channel.TELEGRAM if chat_id is not None else Channel.OPEN311,
@@ -222,10 +209,8 @@ def reopen_request(service_request_id: str, fmt: str):
     was resolved at most 14 days ago; the comment becomes its public note."""
     key = _require_api_key()
     report = _report_or_404(service_request_id)
-    chat_id = telegram_chat_id(request.form.get("telegram_chat_id"), required=True)
-    comment = optional(request.form, "comment")
-    if comment is None:
-        raise Open311Error(400, _l("Please tell us what is still wrong."))
+    chat_id = REOPEN_CHAT_ID.read()
+    comment = COMMENT.read()
     reopen_by_resident(
         report, comment, Channel.TELEGRAM, telegram_chat_id=chat_id, api_key_id=key.id
     )
@@ -242,8 +227,8 @@ def resident_requests(chat_id: str, fmt: str):
     """The reports this chat made or supports (where it gave consent), newest first — public
     fields only, with the detailed status and whether "not fixed" is still possible."""
     key = _require_api_key()
-    chat_id = _chat_id_from_path(chat_id)
-    limit = positive_int(request.args, "limit", RESIDENT_LIST_DEFAULT, RESIDENT_LIST_MAX)
+    chat_id = CHAT_ID_PATH.read()
+    limit = LIMIT.read()
     found = reports_of(telegram_chat_id=chat_id, limit=limit, api_key_id=key.id)
     reports = reports_by_references([r.reference for r in found])
     reopenable = {report.reference: can_reopen(report) for report in reports}
@@ -262,7 +247,7 @@ def delete_resident_data(chat_id: str, fmt: str):
     """Deletes every contact and supporter entry of this chat made with this key; the reports
     stay, anonymous."""
     key = _require_api_key()
-    chat_id = _chat_id_from_path(chat_id)
+    chat_id = CHAT_ID_PATH.read()
     deleted = delete_contact_data(telegram_chat_id=chat_id, api_key_id=key.id)
     db.session.commit()
     return respond(fmt, "deletion", {"deleted": deleted})
@@ -273,16 +258,8 @@ def change_resident_language(chat_id: str, fmt: str):
     """The language of the chat's later status messages (``locale``: de, en, tr or ar), on
     every contact and supporter entry of this chat made with this key."""
     key = _require_api_key()
-    chat_id = _chat_id_from_path(chat_id)
-    locale = optional(request.form, "locale")
-    if locale is None or locale not in NOTIFICATION_LANGUAGES:
-        raise Open311Error(
-            400,
-            _l(
-                "Please give the locale: one of %(locales)s.",
-                locales=", ".join(NOTIFICATION_LANGUAGES),
-            ),
-        )
+    chat_id = CHAT_ID_PATH.read()
+    locale = RESIDENT_LOCALE.read()
     changed = change_resident_locale(telegram_chat_id=chat_id, locale=locale, api_key_id=key.id)
     db.session.commit()
     return respond(fmt, "locale", {"locale": locale, "updated": changed})

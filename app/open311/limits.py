@@ -20,6 +20,7 @@ _ENVIRON_KEY = "quartiersmelder.open311.api_key"
 
 
 API_KEY_HEADER = "X-API-Key"
+API_KEY_FIELD = "api_key"  # the form field and query parameter of GeoReport v2
 
 
 def api_key_token() -> str | None:
@@ -29,8 +30,8 @@ def api_key_token() -> str | None:
     if token:
         return token
     if request.method == "POST":
-        token = request.form.get("api_key")
-    return token or request.args.get("api_key")
+        token = request.form.get(API_KEY_FIELD)
+    return token or request.args.get(API_KEY_FIELD)
 
 
 def request_api_key() -> ApiKey | None:

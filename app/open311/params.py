@@ -1,270 +1,437 @@
-"""Query and form parameters of the GeoReport v2 API, parsed and checked (``Open311Error`` 400
-with a message that says what to change)."""
+"""Every parameter of the GeoReport v2 API, declared once (``Param``: where it is sent, what it
+may be, what it means, which reader parses it), and the parameters of each operation. The views
+read them with ``PARAM.read()``; the OpenAPI document (``app.open311.openapi``) is rendered from
+the same declarations. A test (``tests/open311/test_parameters.py``) compares what the views
+really read with what the document lists. Mostly data: each operation's parameters at the end."""
 
 from __future__ import annotations
 
-import math
-import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from flask import current_app, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.datastructures import MultiDict
 
-from app.cities.examples import coordinates_not_numbers
-from app.core.db import utcnow
-from app.open311.errors import Open311Error
+from app.cities.examples import example_reference
+from app.core.enums import AttributeType
+from app.open311 import readers
+from app.open311.limits import API_KEY_FIELD
+from app.open311.param import Catalogue, Param
+from app.open311.readers import attribute_field
+from app.open311.render import FORMATS
+from app.reports.drafts import PhotoUpload
+from app.reports.idempotency import KEY_PATTERN
 
-MAX_RANGE = timedelta(days=90)
 DEFAULT_PAGE_SIZE = 1000
 MAX_PAGE_SIZE = 1000
-MAX_IDS = 1000
-# Dates far outside this window only overflow date arithmetic; no report is there.
-MIN_YEAR, MAX_YEAR = 1900, 2999
-
-_ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
-# A Telegram chat id: digits, negative for groups and channels (e.g. -1001234567890).
-_CHAT_ID = re.compile(r"^-?[0-9]{1,20}$")
+MAX_PAGE = 1_000_000
+RESIDENT_LIST_DEFAULT = 20
+RESIDENT_LIST_MAX = 100
+ADDRESS_MAX_LENGTH = 255
+DESCRIPTION_MAX_LENGTH = 2000
+MAX_PHOTOS = 3
 # Languages residents can get their status messages in (the bot's languages).
 NOTIFICATION_LANGUAGES = ("de", "en", "tr", "ar")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
+# A Telegram chat id: digits, negative for groups and channels (e.g. -1001234567890).
+CHAT_ID_PATTERN = "^-?[0-9]{1,20}$"
+CHAT_ID_EXAMPLE = "123456789"
 
 
-def clean(text: str) -> str:
-    """Input text without NUL characters: they mean nothing in a report, and PostgreSQL can
-    neither store nor compare them (it would answer with an error instead of a result)."""
-    return text.replace("\x00", "")
+def _active_codes(catalogue: Catalogue) -> list[str]:
+    return catalogue.codes
 
 
-def optional(args: MultiDict, name: str) -> str | None:
-    """A parameter's value; empty counts as not given (GeoReport v2 "optional arguments")."""
-    value = args.get(name)
-    if value is None:
-        return None
-    value = clean(value).strip()
-    return value or None
+def _attribute_fields(catalogue: Catalogue) -> dict[str, Any]:
+    """``attribute[code]`` (and ``attribute[code][]`` for multi-value lists) of all categories."""
+    fields: dict[str, Any] = {}
+    for category in catalogue.categories:
+        for attr in category.attributes:
+            keys = attr.value_keys()
+            if attr.datatype == AttributeType.MULTIVALUELIST:
+                fields[attribute_field(attr.code, several=True)] = {
+                    "type": "array",
+                    "items": {"type": "string", "enum": keys},
+                    "description": f"{attr.label('en')} (service {category.code}; several keys).",
+                }
+            elif attr.datatype == AttributeType.SINGLEVALUELIST:
+                fields[attribute_field(attr.code)] = {
+                    "type": "string",
+                    "enum": keys,
+                    "description": f"{attr.label('en')} (service {category.code}).",
+                }
+            else:
+                fields.setdefault(
+                    attribute_field(attr.code),
+                    {
+                        "type": "string",
+                        "description": f"{attr.label('en')} ({attr.datatype.value}).",
+                    },
+                )
+    return fields
 
 
-def comma_list(args: MultiDict, name: str) -> list[str]:
-    """A comma-separated parameter, which may also be given several times."""
-    items: list[str] = []
-    for raw in args.getlist(name):
-        items += [part.strip() for part in clean(raw).split(",") if part.strip()]
-    return list(dict.fromkeys(items))
+# --- path -------------------------------------------------------------------------------------
 
+FORMAT: Param[None] = Param("format", "path", description="Response format.", enum=FORMATS)
+SERVICE_CODE_PATH: Param[None] = Param(
+    "service_code",
+    "path",
+    min_length=1,
+    example=lambda catalogue: catalogue.codes[0] if catalogue.codes else "x",
+)
+SERVICE_REQUEST_ID_PATH: Param[None] = Param(
+    "service_request_id", "path", min_length=1, example=lambda _: example_reference()
+)
+CHAT_ID_PATH = Param(
+    "chat_id",
+    "path",
+    parser=readers.required_chat_id,
+    required=True,
+    missing=_l("Please give the telegram_chat_id."),
+    description="The resident's Telegram chat id.",
+    pattern=CHAT_ID_PATTERN,
+    example=CHAT_ID_EXAMPLE,
+)
+TOKEN_PATH: Param[None] = Param("token", "path", min_length=1)
 
-def w3c_datetime(args: MultiDict, name: str) -> datetime | None:
-    """A W3C date-time (``2026-05-01T00:00:00Z``, ``…+02:00``, or a date); without a zone the
-    city's local time is meant."""
-    raw = optional(args, name)
-    if raw is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("z", "Z"))
-    except ValueError:
-        raise Open311Error(
-            400,
-            _l(
-                "%(name)s must be a W3C date and time like 2026-05-01T00:00:00Z, not “%(value)s”.",
-                name=name,
-                value=raw[:40],
-            ),
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
-    if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise Open311Error(
-            400,
-            _l(
-                "%(name)s must lie between the years %(first)d and %(last)d.",
-                name=name,
-                first=MIN_YEAR,
-                last=MAX_YEAR,
-            ),
-        )
-    return moment
+# --- headers ----------------------------------------------------------------------------------
 
+LANGUAGE: Param[None] = Param(  # read by the app's locale selector
+    "Accept-Language",
+    "header",
+    description="Language of names and messages: de (default) or en.",
+    example="en",
+)
+IDEMPOTENCY_KEY = Param(
+    "Idempotency-Key",
+    "header",
+    parser=readers.idempotency_key,
+    description=(
+        "One key per report, chosen by the client (1–100 letters, digits, . _ : -). Sent again "
+        "with the same content within a day (a retry after a slow answer), it answers the "
+        "report created the first time and creates nothing; with other content, 422. Keys "
+        "belong to one API key."
+    ),
+    pattern=KEY_PATTERN.pattern,
+)
+CHAT_HEADER = Param(
+    "X-Telegram-Chat-Id",
+    "header",
+    parser=readers.chat_header,
+    description="Leave out the requests this chat reported or supports (through this key).",
+    pattern=CHAT_ID_PATTERN,
+)
 
-def _check_order(start: datetime, end: datetime, start_name: str, end_name: str) -> None:
-    if end < start:
-        raise Open311Error(
-            400, _l("%(end)s lies before %(start)s.", end=end_name, start=start_name)
-        )
+# --- query ------------------------------------------------------------------------------------
 
+JURISDICTION: Param[None] = Param(
+    "jurisdiction_id", "query", description="Ignored: this endpoint serves one jurisdiction."
+)
+SERVICE_REQUEST_IDS = Param(
+    "service_request_id",
+    "query",
+    parser=readers.comma_list,
+    description="Comma-separated ids; overrides all other filters.",
+)
+SERVICE_CODES = Param(
+    "service_code",
+    "query",
+    parser=readers.comma_list,
+    description="Comma-separated service codes.",
+)
+START_DATE = Param(
+    "start_date",
+    "query",
+    parser=readers.w3c_datetime,
+    description="Earliest requested_datetime (default: 90 days ago).",
+    format="date-time",
+)
+END_DATE = Param(
+    "end_date",
+    "query",
+    parser=readers.w3c_datetime,
+    description="Latest requested_datetime; at most 90 days after start_date.",
+    format="date-time",
+)
+STATUS = Param(
+    "status",
+    "query",
+    parser=readers.statuses,
+    description="open, closed, or both comma-separated.",
+    enum=("open", "closed"),
+    comma_separated=True,
+)
+UPDATED_AFTER = Param(
+    "updated_after",
+    "query",
+    parser=readers.w3c_datetime,
+    description="Extension: updated_datetime from.",
+    format="date-time",
+)
+UPDATED_BEFORE = Param(
+    "updated_before",
+    "query",
+    parser=readers.w3c_datetime,
+    description="Extension: updated_datetime up to.",
+    format="date-time",
+)
+BBOX = Param(
+    "bbox",
+    "query",
+    parser=readers.bbox,
+    description="Extension: min_long,min_lat,max_long,max_lat.",
+    example="7.40,51.49,7.50,51.53",
+)
+PAGE = Param(
+    "page",
+    "query",
+    parser=readers.whole_number,
+    description="Extension: page number.",
+    type="integer",
+    minimum=1,
+    maximum=MAX_PAGE,
+    default=1,
+)
+PAGE_SIZE = Param(
+    "page_size",
+    "query",
+    parser=readers.whole_number,
+    description=f"Extension: requests per page (default {DEFAULT_PAGE_SIZE}).",
+    type="integer",
+    minimum=1,
+    maximum=MAX_PAGE_SIZE,
+    default=DEFAULT_PAGE_SIZE,
+)
+EXTENSIONS = Param(
+    "extensions",
+    "query",
+    parser=readers.flag,
+    description="true: add extended_attributes to each request.",
+    type="boolean",
+)
+SERVICE_CODE = Param(
+    "service_code",
+    "query",
+    parser=readers.required_text,
+    required=True,
+    missing=_l("Please choose a category."),
+    description="The service.",
+)
+# Read as a pair (``readers.coordinates``), with one message for both.
+LAT = Param(
+    "lat",
+    "query",
+    parser=readers.text,
+    required=True,
+    description="WGS84 latitude.",
+    type="number",
+    minimum=-90,
+    maximum=90,
+)
+LONG = Param(
+    "long",
+    "query",
+    parser=readers.text,
+    required=True,
+    description="WGS84 longitude.",
+    type="number",
+    minimum=-180,
+    maximum=180,
+)
+ADDRESS = Param(
+    "address",
+    "query",
+    parser=readers.address,
+    required=True,
+    missing=_l("Please enter an address."),
+    description="The address as typed.",
+    max_length=ADDRESS_MAX_LENGTH,
+    example="Musterstraße 1",
+)
+LIMIT = Param(
+    "limit",
+    "query",
+    parser=readers.whole_number,
+    description=f"At most this many requests (default {RESIDENT_LIST_DEFAULT}).",
+    type="integer",
+    minimum=1,
+    maximum=RESIDENT_LIST_MAX,
+    default=RESIDENT_LIST_DEFAULT,
+)
 
-@dataclass(frozen=True)
-class RequestFilter:
-    ids: list[str]
-    service_codes: list[str]
-    start: datetime | None
-    end: datetime | None
-    updated_after: datetime | None
-    updated_before: datetime | None
-    statuses: list[str]
-    bbox: tuple[float, float, float, float] | None  # min_lon, min_lat, max_lon, max_lat
-    page: int
-    page_size: int
-    extensions: bool
+# --- form fields ------------------------------------------------------------------------------
 
+API_KEY: Param[None] = Param(  # read by ``limits.api_key_token``, like the header
+    API_KEY_FIELD,
+    "form",
+    description="The client's key, when it cannot send the X-API-Key header (GeoReport v2).",
+)
+JURISDICTION_FIELD: Param[None] = Param("jurisdiction_id", "form", description="Ignored.")
+SERVICE_CODE_FIELD = Param(
+    "service_code",
+    "form",
+    parser=readers.required_text,
+    required=True,
+    missing=_l("Please choose a category."),
+    enum=_active_codes,
+)
+LAT_FIELD = Param(
+    "lat",
+    "form",
+    parser=readers.text,  # checked by the intake, with the address as the alternative
+    description="WGS84 latitude; with long, or give address_string.",
+    type="number",
+    minimum=-90,
+    maximum=90,
+)
+LONG_FIELD = Param("long", "form", parser=readers.text, type="number", minimum=-180, maximum=180)
+ADDRESS_STRING = Param(
+    "address_string",
+    "form",
+    parser=readers.text,
+    description="Looked up with the geocoder when no lat/long.",
+)
+ADDRESS_ID: Param[None] = Param("address_id", "form", description="Not supported; ignored.")
+DESCRIPTION = Param(
+    "description", "form", parser=readers.raw_text, max_length=DESCRIPTION_MAX_LENGTH
+)
+EMAIL = Param(
+    "email",
+    "form",
+    parser=readers.text,
+    description="Given means: the person wants status updates here (consent).",
+)
+FIRST_NAME = Param("first_name", "form", parser=readers.text)
+LAST_NAME = Param("last_name", "form", parser=readers.text)
+PHONE = Param("phone", "form", parser=readers.text)
+# Accepted and not stored: no personal identifiers, and no URL is ever fetched.
+DEVICE_ID: Param[None] = Param("device_id", "form", description="Accepted, not stored.")
+ACCOUNT_ID: Param[None] = Param("account_id", "form", description="Accepted, not stored.")
+MEDIA_URL: Param[None] = Param(
+    "media_url", "form", description="Accepted, not stored, never fetched."
+)
+TELEGRAM_CHAT_ID = Param(
+    "telegram_chat_id",
+    "form",
+    parser=readers.chat_id,
+    description="A Telegram chat id: digits, may start with -.",
+    pattern=CHAT_ID_PATTERN,
+    example=CHAT_ID_EXAMPLE,
+)
+REOPEN_CHAT_ID = Param(
+    "telegram_chat_id",
+    "form",
+    parser=readers.required_chat_id,
+    required=True,
+    missing=_l("Please give the telegram_chat_id."),
+    description=TELEGRAM_CHAT_ID.description,
+    pattern=CHAT_ID_PATTERN,
+    example=CHAT_ID_EXAMPLE,
+)
+UPDATES = Param(
+    "updates",
+    "form",
+    parser=readers.boolean,
+    description="true: the resident consents to status messages in this Telegram chat. "
+    "Without it the chat id is not stored.",
+    type="boolean",
+    default=False,
+)
+LOCALE = Param(
+    "locale",
+    "form",
+    parser=readers.notification_locale,
+    description="The resident's language for status messages. Default: the best match of "
+    "Accept-Language, else de; other languages get that default too.",
+    enum=NOTIFICATION_LANGUAGES,
+)
+RESIDENT_LOCALE = Param(
+    "locale",
+    "form",
+    parser=readers.choice,
+    required=True,
+    missing=_l(
+        "Please give the locale: one of %(locales)s.", locales=", ".join(NOTIFICATION_LANGUAGES)
+    ),
+    description="The resident's language for status messages.",
+    enum=NOTIFICATION_LANGUAGES,
+)
+COMMENT = Param(
+    "comment",
+    "form",
+    parser=readers.required_text,
+    required=True,
+    missing=_l("Please tell us what is still wrong."),
+    description="What is still wrong.",
+    min_length=1,
+)
+ATTRIBUTE_FIELDS = Param(
+    "attribute[code]",
+    "form",
+    parser=readers.attributes,
+    expand=_attribute_fields,
+)
+MEDIA: Param[list[PhotoUpload]] = Param(
+    "media",
+    "file",
+    parser=readers.photos,
+    description="Photos (JPEG, PNG, WebP, HEIC), as in the v2.1 draft.",
+    type="array",
+    items={"type": "string", "format": "binary"},
+    max_items=MAX_PHOTOS,
+    aliases=("media[]",),
+)
 
-def _date_window(args: MultiDict, updated_given: bool) -> tuple[datetime | None, datetime | None]:
-    start = w3c_datetime(args, "start_date")
-    end = w3c_datetime(args, "end_date")
-    if start is not None and end is not None:
-        _check_order(start, end, "start_date", "end_date")
-        if end - start > MAX_RANGE:
-            raise Open311Error(
-                400,
-                _l("start_date and end_date may be at most 90 days apart (GeoReport v2)."),
-            )
-        return start, end
-    if start is not None:
-        return start, start + MAX_RANGE
-    if end is not None:
-        return end - MAX_RANGE, end
-    if updated_given:
-        return None, None
-    now = utcnow()
-    return now - MAX_RANGE, None
+# --- the parameters of each operation (by operationId) ----------------------------------------
 
-
-def positive_int(args: MultiDict, name: str, default: int, maximum: int) -> int:
-    raw = optional(args, name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= maximum:
-        raise Open311Error(
-            400,
-            _l("%(name)s must be a whole number from 1 to %(max)d.", name=name, max=maximum),
-        )
-    return value
-
-
-def _bbox(args: MultiDict) -> tuple[float, float, float, float] | None:
-    raw = optional(args, "bbox")
-    if raw is None:
-        return None
-    message = _l(
-        "bbox must be four numbers: min_long,min_lat,max_long,max_lat, e.g. 7.40,51.49,7.50,51.53."
-    )
-    try:
-        values = [float(part) for part in raw.split(",")]
-    except ValueError:
-        raise Open311Error(400, message) from None
-    if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise Open311Error(400, message)
-    min_lon, min_lat, max_lon, max_lat = values
-    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
-        raise Open311Error(400, message)
-    return min_lon, min_lat, max_lon, max_lat
-
-
-def _flag(args: MultiDict, name: str) -> bool:
-    return (optional(args, name) or "").lower() in {"1", "true", "yes"}
-
-
-def request_filter(args: MultiDict) -> RequestFilter:
-    """The filters of GET requests; ``service_request_id`` overrides all the others."""
-    ids = [ref.upper() for ref in comma_list(args, "service_request_id")][:MAX_IDS]
-    extensions = _flag(args, "extensions")
-    if ids:
-        return RequestFilter(ids, [], None, None, None, None, [], None, 1, MAX_IDS, extensions)
-    statuses = [s.lower() for s in comma_list(args, "status")]
-    unknown = [s for s in statuses if s not in {"open", "closed"}]
-    if unknown:
-        raise Open311Error(
-            400, _l("status must be open or closed, not “%(value)s”.", value=unknown[0][:40])
-        )
-    updated_after = w3c_datetime(args, "updated_after")
-    updated_before = w3c_datetime(args, "updated_before")
-    if updated_after is not None and updated_before is not None:
-        _check_order(updated_after, updated_before, "updated_after", "updated_before")
-    start, end = _date_window(args, updated_after is not None or updated_before is not None)
-    return RequestFilter(
-        ids=[],
-        service_codes=comma_list(args, "service_code"),
-        start=start,
-        end=end,
-        updated_after=updated_after,
-        updated_before=updated_before,
-        statuses=statuses,
-        bbox=_bbox(args),
-        page=positive_int(args, "page", 1, 1_000_000),
-        page_size=positive_int(args, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
-        extensions=extensions,
-    )
-
-
-def attributes_from_form(form: MultiDict) -> dict[str, str | list[str]]:
-    """``attribute[code]=v`` and ``attribute[code][]=v1&attribute[code][]=v2`` as
-    ``{code: v}`` and ``{code: [v1, v2]}``."""
-    values: dict[str, list[str]] = {}
-    for key in form:
-        if not isinstance(key, str):  # a multipart part whose name could not be read
-            continue
-        match = _ATTRIBUTE_KEY.match(key)
-        if match is None:
-            continue
-        values.setdefault(clean(match.group(1)), []).extend(clean(v) for v in form.getlist(key))
-    return {code: items[0] if len(items) == 1 else items for code, items in values.items()}
-
-
-def coordinate_pair(args: MultiDict) -> tuple[float, float]:
-    """``lat`` and ``long``, both required, numbers, on the globe."""
-    raw_lat, raw_lon = optional(args, "lat"), optional(args, "long")
-    if raw_lat is None or raw_lon is None:
-        raise Open311Error(400, _l("Please give both latitude and longitude."))
-    try:
-        lat, lon = float(raw_lat.replace(",", ".")), float(raw_lon.replace(",", "."))
-    except ValueError:
-        raise Open311Error(400, coordinates_not_numbers()) from None
-    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise Open311Error(
-            400, _l("These coordinates do not exist (latitude −90…90, longitude −180…180).")
-        )
-    return lat, lon
-
-
-def telegram_chat_id(value: str | None, *, required: bool = False) -> str | None:
-    """A Telegram chat id (digits, may start with "-"); 400 when malformed (or missing and
-    ``required``)."""
-    value = clean(value or "").strip() or None
-    if value is None:
-        if required:
-            raise Open311Error(400, _l("Please give the telegram_chat_id."))
-        return None
-    if not _CHAT_ID.match(value):
-        raise Open311Error(
-            400, _l("telegram_chat_id must be a number (digits, may start with “-”).")
-        )
-    return value
-
-
-def boolean(args: MultiDict, name: str, default: bool = False) -> bool:
-    """``true``/``false`` (also 1/0, yes/no, on/off); 400 for anything else."""
-    raw = optional(args, name)
-    if raw is None:
-        return default
-    if raw.lower() in _TRUE:
-        return True
-    if raw.lower() in _FALSE:
-        return False
-    raise Open311Error(400, _l("%(name)s must be true or false.", name=name))
-
-
-def notification_locale(args: MultiDict) -> str:
-    """The resident's language for status messages: ``locale`` (de, en, tr, ar; a region
-    like ``en-GB`` counts as its language), else the best match of Accept-Language, else
-    German. Other languages get the default rather than a refusal: the report matters more."""
-    raw = (optional(args, "locale") or "").lower().replace("_", "-")
-    language = raw.split("-", 1)[0]
-    if language in NOTIFICATION_LANGUAGES:
-        return language
-    return request.accept_languages.best_match(NOTIFICATION_LANGUAGES) or "de"
+COMMON = (FORMAT, LANGUAGE, JURISDICTION)
+MESSENGER_FIELDS = (TELEGRAM_CHAT_ID, UPDATES, LOCALE)
+OPERATIONS: dict[str, tuple[Param[Any], ...]] = {
+    "discovery": (FORMAT, LANGUAGE),
+    "getServices": COMMON,
+    "getServiceDefinition": (SERVICE_CODE_PATH, *COMMON),
+    "postServiceRequest": (
+        *COMMON,
+        IDEMPOTENCY_KEY,
+        API_KEY,
+        JURISDICTION_FIELD,
+        SERVICE_CODE_FIELD,
+        LAT_FIELD,
+        LONG_FIELD,
+        ADDRESS_STRING,
+        ADDRESS_ID,
+        DESCRIPTION,
+        EMAIL,
+        FIRST_NAME,
+        LAST_NAME,
+        PHONE,
+        DEVICE_ID,
+        ACCOUNT_ID,
+        MEDIA_URL,
+        *MESSENGER_FIELDS,
+        ATTRIBUTE_FIELDS,
+        MEDIA,
+    ),
+    "getServiceRequests": (
+        *COMMON,
+        SERVICE_REQUEST_IDS,
+        SERVICE_CODES,
+        START_DATE,
+        END_DATE,
+        STATUS,
+        UPDATED_AFTER,
+        UPDATED_BEFORE,
+        BBOX,
+        PAGE,
+        PAGE_SIZE,
+        EXTENSIONS,
+    ),
+    "getNearbyRequests": (*COMMON, CHAT_HEADER, SERVICE_CODE, LAT, LONG),
+    "getServiceRequest": (SERVICE_REQUEST_ID_PATH, *COMMON),
+    "geocode": (*COMMON, ADDRESS),
+    "checkLocation": (*COMMON, LAT, LONG),
+    "addSupporter": (SERVICE_REQUEST_ID_PATH, *COMMON, API_KEY, *MESSENGER_FIELDS),
+    "reopenRequest": (SERVICE_REQUEST_ID_PATH, *COMMON, API_KEY, REOPEN_CHAT_ID, COMMENT),
+    "getResidentRequests": (CHAT_ID_PATH, *COMMON, LIMIT),
+    "deleteResidentData": (CHAT_ID_PATH, *COMMON, API_KEY),
+    "changeResidentLocale": (CHAT_ID_PATH, *COMMON, API_KEY, RESIDENT_LOCALE),
+    "getToken": (TOKEN_PATH, *COMMON),
+}

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from app.catalogue.models import Category
 from app.core.enums import OPEN_STATUSES
 from app.extensions import db
-from app.open311.params import RequestFilter
+from app.open311.filters import RequestFilter
 from app.reports.models import Report, ReportCopy
 
 

@@ -18,21 +18,34 @@ from app.extensions import db
 from app.open311 import mapping
 from app.open311.errors import Open311Error, request_format
 from app.open311.errors import install as install_error_handlers
+from app.open311.filters import request_filter
 from app.open311.limits import api_key_token, request_api_key
 from app.open311.params import (
-    attributes_from_form,
-    boolean,
-    clean,
-    coordinate_pair,
-    notification_locale,
-    optional,
-    request_filter,
-    telegram_chat_id,
+    ADDRESS_STRING,
+    ATTRIBUTE_FIELDS,
+    CHAT_HEADER,
+    DESCRIPTION,
+    EMAIL,
+    FIRST_NAME,
+    IDEMPOTENCY_KEY,
+    LAST_NAME,
+    LAT,
+    LAT_FIELD,
+    LOCALE,
+    LONG,
+    LONG_FIELD,
+    MEDIA,
+    PHONE,
+    SERVICE_CODE,
+    SERVICE_CODE_FIELD,
+    TELEGRAM_CHAT_ID,
+    UPDATES,
 )
 from app.open311.queries import find_requests, reports_by_references
+from app.open311.readers import clean, coordinates
 from app.open311.render import FORMATS, respond
 from app.reports import idempotency
-from app.reports.drafts import ContactDraft, PhotoUpload, ReportDraft
+from app.reports.drafts import ContactDraft, ReportDraft
 from app.reports.intake import submit_report
 from app.reports.public import find_nearby_open_reports, public_report
 from app.reports.queries import report_by_reference
@@ -152,15 +165,14 @@ def service_definition(service_code: str, fmt: str):
 # --- requests ---------------------------------------------------------------------------------
 
 
-def _draft_from_form() -> ReportDraft:
-    form = request.form
-    email = optional(form, "email")
-    name = " ".join(p for p in (optional(form, "first_name"), optional(form, "last_name")) if p)
+def _draft_from_form(code: str) -> ReportDraft:
+    email = EMAIL.read()
+    name = " ".join(p for p in (FIRST_NAME.read(), LAST_NAME.read()) if p)
     # Extension for messenger clients (the Telegram bot): the chat the report came from, and
     # updates=true as the resident's consent to status messages there. Without that consent
     # the chat id is not stored (the report is still marked as coming through Telegram).
-    chat_id = telegram_chat_id(form.get("telegram_chat_id"))
-    updates = boolean(form, "updates")
+    chat_id = TELEGRAM_CHAT_ID.read()
+    updates = UPDATES.read()
     stored_chat_id = chat_id if updates else None
     contact = None
     if email is not None or stored_chat_id is not None:
@@ -169,27 +181,22 @@ def _draft_from_form() -> ReportDraft:
         contact = ContactDraft(
             email=email,
             name=name or None,
-            phone=optional(form, "phone"),
+            phone=PHONE.read(),
             telegram_chat_id=stored_chat_id,
             consent=True,
         )
-    photos = [
-        PhotoUpload(data=upload.read(), filename=upload.filename)
-        for field in ("media", "media[]")
-        for upload in request.files.getlist(field)
-        if upload.filename
-    ]
+    photos = MEDIA.read()
     return ReportDraft(
         channel=Channel.TELEGRAM if chat_id is not None else Channel.OPEN311,
-        category_code=optional(form, "service_code"),
-        lat=optional(form, "lat"),
-        lon=optional(form, "long"),
-        address=optional(form, "address_string"),
-        description=clean(form.get("description", "")),
-        attributes=attributes_from_form(form),
+        category_code=code,
+        lat=LAT_FIELD.read(),
+        lon=LONG_FIELD.read(),
+        address=ADDRESS_STRING.read(),
+        description=DESCRIPTION.read(),
+        attributes=ATTRIBUTE_FIELDS.read(),
         photos=photos,
         contact=contact,
-        locale=notification_locale(form),
+        locale=LOCALE.read(),
     )
 
 
@@ -197,11 +204,9 @@ def _draft_from_form() -> ReportDraft:
 def create_request(fmt: str):
     """POST Service Request: through the one intake service, like the web form."""
     key = _require_api_key()
-    code = optional(request.form, "service_code")
-    if code is None:
-        raise Open311Error(400, _l("Please choose a category."))
+    code = SERVICE_CODE_FIELD.read()
     _category(code)
-    draft = _draft_from_form()
+    draft = _draft_from_form(code)
     submission = _submission_key(key, draft)
     if submission is not None:
         earlier = _earlier(*submission)
@@ -229,17 +234,9 @@ def create_request(fmt: str):
 
 def _submission_key(key, draft) -> tuple[str, str, str] | None:
     """(scope, key, fingerprint) of an ``Idempotency-Key`` header, or None without one."""
-    given = (request.headers.get("Idempotency-Key") or "").strip()
-    if not given:
+    given = IDEMPOTENCY_KEY.read()
+    if given is None:
         return None
-    if not idempotency.is_valid_key(given):
-        raise Open311Error(
-            400,
-            _l(
-                "The Idempotency-Key header must be 1 to 100 characters: letters, digits, "
-                "dot, underscore, colon or hyphen."
-            ),
-        )
     fields = {name: request.form.getlist(name) for name in request.form if name != "api_key"}
     digest = idempotency.fingerprint(fields, [photo.data for photo in draft.photos])
     return f"api_key:{key.id}", given, digest
@@ -271,7 +268,7 @@ def _created(fmt: str, report, notes: list[str]):
 
 @bp.get("/v2/requests.<fmt>")
 def list_requests(fmt: str):
-    f = request_filter(request.args)
+    f = request_filter()
     body = mapping.service_requests(find_requests(f), extensions=f.extensions)
     return respond(fmt, "service_requests", body)
 
@@ -282,18 +279,13 @@ def nearby_requests(fmt: str):
     point, nearest first — to offer "me too" instead of a duplicate. Needs an api_key. With an
     ``X-Telegram-Chat-Id`` header, the chat's own reports (and those it supports) are left out."""
     key = _require_api_key()
-    code = optional(request.args, "service_code")
-    if code is None:
-        raise Open311Error(400, _l("Please choose a category."))
-    category = _category(code)
-    lat, lon = coordinate_pair(request.args)
+    category = _category(SERVICE_CODE.read())
+    lat, lon = coordinates(LAT, LONG)
     found = find_nearby_open_reports(category.code, lat, lon)
-    chat = request.headers.get("X-Telegram-Chat-Id")
-    if chat:
+    chat = CHAT_HEADER.read()
+    if chat is not None:
         # A resident is not offered "me too" on what they reported or support already.
-        own = own_references(
-            [n.reference for n in found], telegram_chat_id(chat, required=True), key.id
-        )
+        own = own_references([n.reference for n in found], chat, key.id)
         found = [n for n in found if n.reference not in own]
     # Sensitive categories are compared cell to cell and carry no distance (public.py).
     extras = {
