@@ -112,8 +112,9 @@ def install(bp: Blueprint) -> None:
             log.error("Open311 request failed: %s", error)
         message = GENERIC_MESSAGES.get(status) or GENERIC_MESSAGES[400 if status < 500 else 500]
         headers = {}
-        if status == 405 and getattr(error, "valid_methods", None):
-            headers["Allow"] = ", ".join(error.valid_methods)
+        valid_methods = getattr(error, "valid_methods", None)  # MethodNotAllowed's
+        if status == 405 and valid_methods:
+            headers["Allow"] = ", ".join(valid_methods)
         return error_response(status, [message], headers)
 
     # By code as well as by class: handlers registered by code (the web's error pages) are

@@ -11,7 +11,8 @@ from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
 
 
-class ApiKey(db.Model):
+# db.Model is made by Flask-SQLAlchemy at run time: mypy sees a variable, not a class.
+class ApiKey(db.Model):  # type: ignore[name-defined]
     """One client's key: a name to tell it apart, the SHA-256 of the secret, and when it was
     revoked (a revoked key is kept so that its name stays taken and the history readable)."""
 

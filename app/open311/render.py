@@ -72,6 +72,5 @@ def respond(fmt: str, root: str, value: Any, status: int = 200) -> Response:
         fmt = "json"
         body = to_json(value)
     response = Response(body, status=status, mimetype=MIMETYPES[fmt])
-    response.charset = "utf-8"
     response.headers["Content-Type"] = f"{MIMETYPES[fmt]}; charset=utf-8"
     return response
