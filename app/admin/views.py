@@ -23,6 +23,7 @@ from app.admin import forms as f
 from app.admin import services as svc
 from app.auth.decorators import admin_required
 from app.auth.models import Role, User
+from app.catalogue.fields import AttributeField, attribute_fields, attribute_groups, field_for
 from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
 from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
 from app.core.locale import pick_language
@@ -31,7 +32,6 @@ from app.geo.models import District
 from app.reports.labels import STAFF_STATUS_LABELS
 from app.reports.models import Report, ResponseTemplate
 from app.routing.models import Department, RoutingRule
-from app.web.forms import AttributeField, attribute_fields, attribute_groups, field_for
 
 bp = Blueprint(
     "admin",
