@@ -80,7 +80,7 @@ def _child_worker(database_url: str, photo_dir: str) -> None:
     from app import create_app
     from app.extensions import db
     from app.forwarding.senders import load_all
-    from app.forwarding.senders.webhook import http_client
+    from app.forwarding.senders.http import http_client
     from app.forwarding.worker import deliver_due
     from config import TestConfig
 
@@ -103,7 +103,7 @@ def _child_worker(database_url: str, photo_dir: str) -> None:
 
 def _child_client(url: str, count: int, body_file: str) -> None:
     """``count`` POSTs of the same body and headers, one connection each (no database)."""
-    from app.forwarding.senders.webhook import http_client
+    from app.forwarding.senders.http import http_client
 
     body = Path(body_file).read_bytes()
     http_client(1.0).close()
@@ -136,7 +136,7 @@ def _child_bare(database_url: str, url: str) -> None:
     """The limit: the least an outbox worker must do per delivery, in plain SQL."""
     import sqlalchemy as sa
 
-    from app.forwarding.senders.webhook import http_client
+    from app.forwarding.senders.http import http_client
 
     engine = sa.create_engine(database_url)
     postgres = engine.dialect.name == "postgresql"

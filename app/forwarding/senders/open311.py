@@ -38,16 +38,16 @@ from app.forwarding.senders.base import (
     SettingKind,
     register_sender,
 )
-from app.forwarding.senders.policy import secret_from_env
-from app.forwarding.senders.webhook import (
+from app.forwarding.senders.http import (
     USER_AGENT,
     checked_destination,
     classify_status,
     http_client,
-    preload,
     short_text,
     transport_failure,
 )
+from app.forwarding.senders.policy import secret_from_env
+from app.forwarding.senders.ticket_data import preload
 
 if TYPE_CHECKING:
     from app.core.outbox import Delivery
@@ -178,9 +178,9 @@ class Open311Sender(Sender):
         api_key, problem = secret_from_env(config, "api_key_env")
         if problem:
             return SendResult.failure(problem, retryable=False)
-        target, refused = checked_destination(self.app, requests_url(str(endpoint)))
-        if refused is not None:
-            return refused
+        target = checked_destination(self.app, requests_url(str(endpoint)))
+        if isinstance(target, SendResult):
+            return target
         category = report.category.code
         service_code = (config.get("service_code_map") or {}).get(category) or config.get(
             "default_service_code"

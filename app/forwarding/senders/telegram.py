@@ -9,7 +9,7 @@ import httpx
 from app.forwarding.messages import resident_target, resident_update_text
 from app.forwarding.outbox import RESIDENT_UPDATE
 from app.forwarding.senders.base import Sender, SendResult, register_sender
-from app.forwarding.senders.webhook import http_client
+from app.forwarding.senders.http import http_client
 
 log = logging.getLogger(__name__)
 

@@ -34,12 +34,10 @@ dead at once, visible in the inbox with "retry now".
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import json
 import logging
-import ssl
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -52,17 +50,20 @@ from app.forwarding.senders.base import (
     SettingKind,
     register_sender,
 )
-from app.forwarding.senders.policy import (
-    DestinationRefused,
-    DestinationUnresolved,
-    destination,
-    secret_from_env,
+from app.forwarding.senders.http import (
+    USER_AGENT,
+    checked_destination,
+    classify_status,
+    http_client,
+    short_text,
+    transport_failure,
 )
+from app.forwarding.senders.policy import secret_from_env
+from app.forwarding.senders.ticket_data import preload
 
 if TYPE_CHECKING:
     from app.core.outbox import Delivery
     from app.reports.models import Report
-    from app.routing.models import Department
 
 log = logging.getLogger(__name__)
 
@@ -71,21 +72,6 @@ TIMESTAMP_HEADER = "X-Quartiersmelder-Timestamp"
 EVENT_HEADER = "X-Quartiersmelder-Event"
 DELIVERY_HEADER = "X-Quartiersmelder-Delivery"
 REPLAY_TOLERANCE_SECONDS = 300
-RETRYABLE_STATUSES = frozenset({408, 409, 425, 429})
-USER_AGENT = "Quartiersmelder-Webhook/1"
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    import certifi
-
-    return ssl.create_default_context(cafile=certifi.where())
-
-
-def http_client(timeout: float) -> httpx.Client:
-    """A client with the sender's timeout; the TLS context is built once per process (building
-    it per request costs more than a local delivery)."""
-    return httpx.Client(timeout=timeout, verify=_ssl_context(), follow_redirects=False)
 
 
 def sign(secret: str, timestamp: int | str, body: bytes) -> str:
@@ -113,91 +99,6 @@ def verify_signature(
     if age > tolerance:
         return False
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
-
-
-def department_of(delivery: Delivery) -> Department | None:
-    if delivery.department is not None:
-        return delivery.department
-    from app.extensions import db
-    from app.routing.models import Department
-
-    return db.session.execute(
-        db.select(Department).where(Department.code == delivery.target)
-    ).scalar_one_or_none()
-
-
-def checked_destination(app, url: str):
-    """(destination, None) or (None, failure): where ``url`` may be sent (see ``policy``)."""
-    try:
-        allow = bool(app.config.get("SENDER_ALLOW_PRIVATE_NETWORKS"))
-        return destination(url, allow_private=allow), None
-    except DestinationRefused as exc:
-        return None, SendResult.failure(str(exc), retryable=False)
-    except DestinationUnresolved as exc:
-        return None, SendResult.failure(str(exc))
-
-
-def classify_status(status: int, detail: str = "") -> SendResult:
-    """A non-2xx answer as a failure: retried when waiting can help, dead when it cannot."""
-    error = f"HTTP {status}" + (f": {detail}" if detail else "")
-    if status >= 500 or status in RETRYABLE_STATUSES:
-        return SendResult.failure(error)
-    if 300 <= status < 400:
-        return SendResult.failure(error + " (redirect: check the configured URL)", retryable=False)
-    return SendResult.failure(error, retryable=False)
-
-
-def transport_failure(exc: Exception, timeout: float) -> SendResult:
-    """A request that got no answer: retryable, except a URL that can never work."""
-    if isinstance(exc, httpx.TimeoutException):
-        return SendResult.failure(f"timeout after {timeout:g} s ({type(exc).__name__})")
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return SendResult.failure(f"invalid URL: {exc}", retryable=False)
-    if isinstance(exc, httpx.TransportError):
-        return SendResult.failure(f"connection failed: {type(exc).__name__}: {exc}")
-    return SendResult.failure(f"request failed: {type(exc).__name__}: {exc}")
-
-
-def short_text(response: httpx.Response, limit: int = 300) -> str:
-    try:
-        text = response.text
-    except Exception:  # noqa: BLE001 - undecodable bodies are just left out
-        return ""
-    return " ".join(text.split())[:limit]
-
-
-def preload(delivery: Delivery) -> tuple[Report, Department | None]:
-    """The report with everything a ticket shows, and the department, in one query instead
-    of one per relationship (the ticket is built in the worker's hot path). Keep the results
-    referenced: the session's identity map holds objects only weakly."""
-    import sqlalchemy as sa
-    from sqlalchemy.orm import joinedload
-
-    from app.catalogue.models import Category
-    from app.extensions import db
-    from app.reports.models import Report
-    from app.routing.models import Department
-
-    category = joinedload(Report.category)
-    query = (
-        sa.select(Report)
-        .where(Report.id == delivery.report_id)
-        .options(
-            category.joinedload(Category.group),
-            category.joinedload(Category.attributes),
-            joinedload(Report.district),
-            joinedload(Report.photos),
-            joinedload(Report.contact),
-        )
-    )  # read after the send: who hears "forwarded"
-    if delivery.department_id is None:
-        return db.session.execute(query).unique().scalar_one(), department_of(delivery)
-    # One row joined to another: an explicit JOIN, so it is no accidental cartesian product.
-    query = query.add_columns(Department).join(
-        Department, Department.id == sa.literal(delivery.department_id)
-    )
-    report, department = db.session.execute(query).unique().one()
-    return report, department
 
 
 def withdrawal_payload(delivery: Delivery, report: Report) -> dict[str, Any]:
@@ -285,9 +186,9 @@ class WebhookSender(Sender):
         secret, problem = secret_from_env(config, "secret_env")
         if secret is None:
             return SendResult.failure(str(problem), retryable=False)
-        target, refused = checked_destination(self.app, str(url))
-        if refused is not None:
-            return refused
+        target = checked_destination(self.app, str(url))
+        if isinstance(target, SendResult):
+            return target
         try:
             data = payload(delivery, config.get("lang", "de"), report)
             body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
