@@ -4,7 +4,7 @@ from app.auth.models import User
 from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
 from app.cities.models import CityState
 from app.core.events import ReportEvent
-from app.core.outbox import Delivery, DeliveryAttempt
+from app.forwarding.models import Delivery, DeliveryAttempt
 from app.geo.models import CityBoundary, District
 from app.open311.models import ApiKey
 from app.reports.idempotency import SubmissionKey

@@ -43,7 +43,7 @@ def _migration_head() -> str | None:
 
 
 def _checks() -> dict[str, dict[str, Any]]:
-    from app.core.outbox import Delivery
+    from app.forwarding.models import Delivery
 
     checks: dict[str, dict[str, Any]] = {}
     try:

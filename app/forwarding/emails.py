@@ -24,7 +24,7 @@ from werkzeug.routing import BuildError
 from app.cities.settings import city
 from app.core.db import utcnow
 from app.core.enums import DeliveryStatus, DepartmentKind, ReportStatus
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.extensions import db
 from app.forwarding.links import public_url, unsubscribe_token
 from app.forwarding.messages import ticket

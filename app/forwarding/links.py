@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.extensions import db
 
 _PARTNER_SALT = "qm-partner-link"

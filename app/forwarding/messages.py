@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app, url_for
 
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.forwarding.links import partner_token, public_url
 from app.reports.models import Report
 

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 
 from app.core.enums import DeliveryStatus, ReportStatus
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.core.signals import (
     report_copied,
     report_rerouted,

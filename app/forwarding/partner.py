@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from app.core.db import utcnow
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.events import Actor, record_event
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.core.signals import report_rerouted
 from app.extensions import db
 from app.forwarding.outbox import FORWARD

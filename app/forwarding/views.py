@@ -25,7 +25,7 @@ from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.errors import PhotoRejected
 from app.core.events import Actor, record_event
 from app.core.locale import current_lang
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.extensions import csrf, db
 from app.forwarding import partner as partner_service
 from app.forwarding.emails import recipient_for_target, when

@@ -33,7 +33,7 @@ from flask import Flask
 from app.core.db import utcnow
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.events import Actor, record_event
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.extensions import db
 from app.forwarding.outbox import FORWARD, REMINDER, WITHDRAWAL, add_delivery
 from app.reports.models import Report

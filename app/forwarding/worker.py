@@ -21,7 +21,7 @@ from flask import Flask, current_app
 from app.core.db import utcnow
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.events import Actor, record_event
-from app.core.outbox import Delivery, DeliveryAttempt
+from app.forwarding.models import Delivery, DeliveryAttempt
 from app.extensions import db
 from app.forwarding.outbox import FORWARD
 from app.forwarding.senders import SendResult, load_all, sender_for

@@ -107,7 +107,7 @@ def supporter_counts(report_ids: Iterable[int]) -> dict[int, int]:
 def partner_returns(reports: Iterable[Report]) -> dict[int, dict[str, str]]:
     """For reports waiting in triage because a partner said "not ours": who and why (the
     latest return), by report id — for the triage list."""
-    from app.core.outbox import Delivery
+    from app.forwarding.models import Delivery
 
     ids = [r.id for r in reports if r.department_id is None]
     if not ids:

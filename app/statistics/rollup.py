@@ -32,7 +32,7 @@ from sqlalchemy import orm
 from app.catalogue.models import Category, CategoryAttribute
 from app.core.enums import OPEN_STATUSES, AttributeType, ReportStatus, RuleAction
 from app.core.events import ReportEvent
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.reports.models import Report, ReportCopy
 from app.routing.models import Department, RoutingRule
 from app.statistics.models import NO_DISTRICT, StatCell, StatCellDetail, StatReport

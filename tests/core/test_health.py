@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.core.db import utcnow
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.extensions import db
 
 

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 import sqlalchemy as sa
 from PIL import Image
 
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.extensions import db
 
 EDG_ADDRESS = "meldungen@edg.example.invalid"

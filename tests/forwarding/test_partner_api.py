@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.events import ReportEvent
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.extensions import db
 from app.forwarding.api import rotate_partner_token
 from app.forwarding.outbox import RESIDENT_UPDATE

@@ -13,7 +13,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.events import ReportEvent
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.extensions import db
 from app.forwarding.links import partner_token
 from app.forwarding.outbox import FORWARD, REMINDER, RESIDENT_UPDATE

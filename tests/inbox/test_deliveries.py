@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.core.db import utcnow
 from app.core.enums import DeliveryStatus
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.extensions import db
 from app.forwarding.outbox import FORWARD
 from app.routing.models import Department

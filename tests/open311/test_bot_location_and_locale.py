@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.core.enums import ReportStatus
 from app.core.events import Actor
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.extensions import db
 from app.open311.keys import create_api_key
 from app.reports.models import ReporterContact, ReportSupporter

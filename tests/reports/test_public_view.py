@@ -14,7 +14,7 @@ from app.auth.models import Role
 from app.auth.services import create_user
 from app.core.enums import Channel
 from app.core.events import Actor
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.extensions import db
 from app.forwarding.outbox import FORWARD
 from app.forwarding.partner import return_ticket

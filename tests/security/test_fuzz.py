@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 from app.core.db import utcnow
 from app.core.enums import Channel, DeliveryStatus, ReportStatus
 from app.core.events import Actor
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.extensions import db
 from app.open311.keys import create_api_key
 from app.reports.drafts import ContactDraft, ReportDraft

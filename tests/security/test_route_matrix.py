@@ -76,7 +76,7 @@ from app.core.enums import (
     RuleAction,
 )
 from app.core.events import Actor
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.extensions import db
 from app.geo.models import District
 from app.open311.keys import create_api_key

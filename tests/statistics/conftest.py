@@ -73,7 +73,7 @@ def place(
 
 @pytest.fixture
 def data_set(app_ctx, make_report, make_user):
-    from app.core.outbox import Delivery
+    from app.forwarding.models import Delivery
     from app.forwarding.partner import return_ticket
     from app.reports.residents import add_supporter
     from app.reports.workflow import reroute

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 if TYPE_CHECKING:
     from flask import Flask
 
-    from app.core.outbox import Delivery
+    from app.forwarding.models import Delivery
 
 
 @dataclass(frozen=True)

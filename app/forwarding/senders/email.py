@@ -25,7 +25,7 @@ from app.forwarding.senders.base import (
 )
 
 if TYPE_CHECKING:
-    from app.core.outbox import Delivery
+    from app.forwarding.models import Delivery
 
 log = logging.getLogger(__name__)
 

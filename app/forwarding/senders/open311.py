@@ -50,7 +50,7 @@ from app.forwarding.senders.policy import secret_from_env
 from app.forwarding.senders.ticket_data import preload
 
 if TYPE_CHECKING:
-    from app.core.outbox import Delivery
+    from app.forwarding.models import Delivery
     from app.reports.models import Report
 
 log = logging.getLogger(__name__)

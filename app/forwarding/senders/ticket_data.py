@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.core.outbox import Delivery
+    from app.forwarding.models import Delivery
     from app.reports.models import Report
     from app.routing.models import Department
 

@@ -1,5 +1,7 @@
 """The durable outbox: side effects (forwarding, notifications) written in the same
-transaction as the report change and delivered later by a worker."""
+transaction as the report change and delivered later by a worker — one ``Delivery`` row per
+message and target, with its attempts and the partner loop's answers (acknowledged, done,
+withdrawn). Written by ``app.forwarding.outbox``, sent by ``app.forwarding.worker``."""
 
 from __future__ import annotations
 
