@@ -36,7 +36,7 @@ from app.catalogue.models import Category, CategoryGroup
 from app.cities.examples import example_coordinates
 from app.core.enums import ReportStatus
 from app.core.locale import current_lang, pick_language
-from app.core.outbox import Delivery
+from app.forwarding.models import Delivery
 from app.extensions import db
 from app.forwarding.outbox import forward_manually, retry_delivery
 from app.geo.models import District
@@ -512,7 +512,7 @@ def _render_report(
 
 def _partner_photos(report: Report) -> dict[int, str]:
     """Photos a partner sent with "done" (the place afterwards), by photo id → partner name."""
-    from app.core.outbox import Delivery
+    from app.forwarding.models import Delivery
     from app.reports.partner_photos import partner_photos
 
     found: dict[int, str] = {}
