@@ -1,35 +1,27 @@
-"""Building the python-telegram-bot ``Application``: handlers, persistence that survives a hard
-kill (``bot.persistence``), updates of one chat in order (different chats concurrently), a
-per-user flood limit."""
+"""Building the python-telegram-bot ``Application``: the handlers (``bot.router``) with their
+context (``bot.context``), persistence that survives a hard kill (``bot.persistence``), updates
+of one chat in order (different chats concurrently), a per-user flood limit (``bot.flood``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import time
 from collections import deque
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    BaseUpdateProcessor,
-    CallbackQueryHandler,
-    CommandHandler,
-    Defaults,
-    MessageHandler,
-    TypeHandler,
-    filters,
-)
+from telegram.ext import ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
-from bot import handlers as h
 from bot.backend import Backend
 from bot.config import DEFAULT_STATE_FILE, LEGACY_STATE_FILE, BotConfig
+from bot.context import BotApplication, BotContext
+from bot.flood import FloodLimiter
 from bot.persistence import SQLitePersistence
+from bot.router import install_handlers
 from bot.texts import COMMANDS, LANGUAGES, t
 
 log = logging.getLogger(__name__)
@@ -45,7 +37,7 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
         self._users: dict[Any, int] = {}
         self.finished: deque[int] = deque(maxlen=2000)
 
-    async def do_process_update(self, update: object, coroutine) -> None:
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = None
         if isinstance(update, Update) and update.effective_chat is not None:
             key = update.effective_chat.id
@@ -69,40 +61,10 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
         pass
 
 
-class FloodLimiter:
-    """At most ``limit`` updates per user in ``window`` seconds: the first one over gets a
-    "slow down" answer, the rest are dropped until the window has room again."""
-
-    def __init__(self, limit: int, window: float, clock=time.monotonic) -> None:
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-        self._hits: dict[int, deque[float]] = {}
-        self._warned: dict[int, float] = {}
-
-    def hit(self, user_id: int) -> str:
-        now = self.clock()
-        hits = self._hits.setdefault(user_id, deque())
-        while hits and now - hits[0] > self.window:
-            hits.popleft()
-        if len(self._hits) > 10_000:  # forget users that have been quiet
-            for uid in [u for u, q in self._hits.items() if not q or now - q[-1] > self.window]:
-                self._hits.pop(uid, None)
-                self._warned.pop(uid, None)
-        if len(hits) < self.limit:
-            hits.append(now)
-            self._warned.pop(user_id, None)
-            return "ok"
-        if user_id in self._warned and now - self._warned[user_id] <= self.window:
-            return "drop"
-        self._warned[user_id] = now
-        return "warn"
-
-
 DRAFT_MAX_AGE = timedelta(days=30)
 
 
-def prune_state(app: Application, now: datetime | None = None) -> int:
+def prune_state(app: BotApplication, now: datetime | None = None) -> int:
     """Forget chats with nothing going on and drafts abandoned for a month (at start-up, so the
     state file does not grow with every resident who ever wrote). Returns how many."""
     now = now or datetime.now().astimezone()
@@ -120,7 +82,7 @@ def prune_state(app: Application, now: datetime | None = None) -> int:
     return dropped
 
 
-async def _post_init(app: Application) -> None:
+async def _post_init(app: BotApplication) -> None:
     """Command menus per language (German by default); old state pruned."""
     dropped = prune_state(app)
     if dropped:
@@ -140,13 +102,13 @@ async def _post_init(app: Application) -> None:
             log.warning("setMyCommands (%s) failed: %s", lang, error)
 
 
-async def _post_shutdown(app: Application) -> None:
+async def _post_shutdown(app: BotApplication) -> None:
     backend = app.bot_data.get("backend")
     if backend is not None:
         await backend.aclose()
 
 
-def build_application(config: BotConfig, backend: Backend | None = None) -> Application:
+def build_application(config: BotConfig, backend: Backend | None = None) -> BotApplication:
     persistence = SQLitePersistence(
         config.state_file,
         update_interval=config.persist_interval,
@@ -157,6 +119,7 @@ def build_application(config: BotConfig, backend: Backend | None = None) -> Appl
         .token(config.token)
         .base_url(config.bot_api_base_url)
         .base_file_url(config.bot_api_file_url)
+        .context_types(ContextTypes(context=BotContext))
         .persistence(persistence)
         .concurrent_updates(ChatOrderedUpdateProcessor(config.concurrent_updates))
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
@@ -171,39 +134,3 @@ def build_application(config: BotConfig, backend: Backend | None = None) -> Appl
     app.bot_data["flood"] = FloodLimiter(config.flood_limit, config.flood_window)
     install_handlers(app)
     return app
-
-
-def install_handlers(app: Application) -> None:
-    message = filters.UpdateType.MESSAGE
-    app.add_handler(TypeHandler(Update, h.guard), group=-1)
-    commands = {
-        "start": h.cmd_start,
-        "status": h.cmd_status,
-        "meine": h.cmd_mine,
-        "abbrechen": h.cmd_cancel,
-        "hilfe": h.cmd_help,
-        "sprache": h.cmd_language,
-        "datenschutz": h.cmd_privacy,
-        "loeschen": h.cmd_delete,
-    }
-    aliases = {
-        "mine": "meine",
-        "cancel": "abbrechen",
-        "help": "hilfe",
-        "language": "sprache",
-        "privacy": "datenschutz",
-        "delete": "loeschen",
-        "stop": "abbrechen",
-    }
-    for name, callback in commands.items():
-        names = [name] + [alias for alias, target in aliases.items() if target == name]
-        app.add_handler(CommandHandler(names, callback, filters=message))
-    app.add_handler(MessageHandler(filters.COMMAND & message, h.cmd_unknown))
-    app.add_handler(CallbackQueryHandler(h.on_callback))
-    app.add_handler(MessageHandler((filters.LOCATION | filters.VENUE) & message, h.on_location))
-    app.add_handler(MessageHandler((filters.PHOTO | filters.Document.ALL) & message, h.on_photo))
-    app.add_handler(MessageHandler(filters.TEXT & message, h.on_text))
-    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, h.on_edited))
-    app.add_handler(MessageHandler(message, h.on_other))
-    app.add_handler(TypeHandler(Update, h.sync_pending_locale), group=1)
-    app.add_error_handler(h.on_error)

@@ -4,7 +4,7 @@ file (Python's own ``sqlite3``; no server).
 Each chat's ``chat_data`` and each user's ``user_data`` is one row, stored as JSON — the bot
 keeps only plain data there (a draft is codes, coordinates, answers and Telegram file ids).
 Writing a chat writes that row alone, in its own transaction, so the handlers can save a
-step *before* they answer (see ``bot.handlers.say``) at the cost of one small write, however
+step *before* they answer (see ``bot.replies.say``) at the cost of one small write, however
 many residents are half-way through a report. A hard kill leaves every committed step in
 place (SQLite's write-ahead log); a file that is not a readable database is kept aside and the
 bot starts empty instead of refusing to start.

@@ -239,7 +239,7 @@ def test_the_bot_never_imports_the_backend():
                     f"{path.name} imports {name}"
                 )
     probe = (
-        "import sys, bot.__main__, bot.app, bot.handlers, bot.backend; "
+        "import sys, bot.__main__, bot.app, bot.router, bot.backend; "
         "print([m for m in sys.modules if m.split('.')[0] in ('app', 'flask', 'sqlalchemy')])"
     )
     done = subprocess.run(

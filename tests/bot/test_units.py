@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import FloodLimiter
 from bot.backend import accept_language
 from bot.config import DEFAULT_STATE_FILE, BotConfig, ConfigError
+from bot.flood import FloodLimiter
 from bot.texts import LANGUAGES, STATUS, TEXTS, t
 from tests.bot.support import BotRunner, Chat
 
