@@ -234,8 +234,8 @@ def _prepare(database_url: str | None, sink_url: str, count: int) -> tuple[str, 
 
     from app.core.enums import Channel
     from app.core.events import Actor
-    from app.forwarding.models import Delivery
     from app.extensions import db
+    from app.forwarding.models import Delivery
     from app.forwarding.outbox import FORWARD, add_delivery
     from app.forwarding.senders.webhook import payload
     from app.reports.drafts import ReportDraft

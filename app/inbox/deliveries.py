@@ -10,9 +10,9 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.core.enums import DeliveryStatus
-from app.forwarding.models import Delivery
 from app.extensions import db
 from app.forwarding.jobs import is_ack_overdue
+from app.forwarding.models import Delivery
 from app.forwarding.outbox import (
     DEPARTMENT_NOTICE,
     FORWARD,

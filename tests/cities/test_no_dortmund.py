@@ -75,8 +75,8 @@ def _around(text: str, word: str) -> str:
 def test_pages_and_e_mails_show_nothing_of_dortmund(musterstadt):
     from app.core.enums import ReportStatus
     from app.core.events import Actor
-    from app.forwarding.models import Delivery
     from app.forwarding.emails import compose
+    from app.forwarding.models import Delivery
     from app.forwarding.outbox import DEPARTMENT_NOTICE, FORWARD, RESIDENT_UPDATE
     from app.reports.models import Report
     from app.reports.workflow import apply_status

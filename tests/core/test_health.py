@@ -7,8 +7,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.core.db import utcnow
-from app.forwarding.models import Delivery
 from app.extensions import db
+from app.forwarding.models import Delivery
 
 
 def test_healthz_answers_without_the_database(client, monkeypatch):

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from app.core.db import utcnow
 from app.core.enums import DeliveryStatus
-from app.forwarding.models import Delivery
 from app.extensions import db
+from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD
 from app.routing.models import Department
 from tests.inbox.support import events, login, post_action, text

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.core.enums import DeliveryStatus
-from app.forwarding.models import Delivery
 from app.extensions import db
+from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD
 from app.forwarding.partner import mark_done, return_ticket
 from tests.images import jpeg

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from app.core.enums import ReportStatus
 from app.core.events import Actor
-from app.forwarding.models import Delivery
 from app.extensions import db
+from app.forwarding.models import Delivery
 from app.open311.keys import create_api_key
 from app.reports.models import ReporterContact, ReportSupporter
 from app.reports.queries import report_by_reference

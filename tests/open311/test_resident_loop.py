@@ -9,8 +9,8 @@ import threading
 import sqlalchemy as sa
 
 from app.core.enums import DeliveryStatus, ReportStatus
-from app.forwarding.models import Delivery
 from app.extensions import db
+from app.forwarding.models import Delivery
 from app.forwarding.outbox import RESIDENT_UPDATE
 from app.reports import residents, workflow
 from app.reports.models import Report

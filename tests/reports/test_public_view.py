@@ -14,8 +14,8 @@ from app.auth.models import Role
 from app.auth.services import create_user
 from app.core.enums import Channel
 from app.core.events import Actor
-from app.forwarding.models import Delivery
 from app.extensions import db
+from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD
 from app.forwarding.partner import return_ticket
 from app.geo.index import coarse_point, distance_m

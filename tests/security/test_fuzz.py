@@ -35,8 +35,8 @@ from schemathesis.specs.openapi.checks import (
 from app.core.db import utcnow
 from app.core.enums import Channel, DeliveryStatus, ReportStatus
 from app.core.events import Actor
-from app.forwarding.models import Delivery
 from app.extensions import db
+from app.forwarding.models import Delivery
 from app.open311.keys import create_api_key
 from app.reports.drafts import ContactDraft, ReportDraft
 from app.reports.intake import submit_report

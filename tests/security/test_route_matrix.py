@@ -76,8 +76,8 @@ from app.core.enums import (
     RuleAction,
 )
 from app.core.events import Actor
-from app.forwarding.models import Delivery
 from app.extensions import db
+from app.forwarding.models import Delivery
 from app.geo.models import District
 from app.open311.keys import create_api_key
 from app.reports.drafts import ContactDraft, PhotoUpload, ReportDraft
