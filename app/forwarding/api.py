@@ -35,10 +35,10 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 from app.core.db import utcnow
 from app.core.enums import DeliveryStatus
 from app.core.errors import DraftInvalid, Refusal
-from app.forwarding.models import Delivery
 from app.extensions import db
 from app.forwarding import partner
 from app.forwarding.links import public_url
+from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD
 from app.forwarding.withdrawal import is_withdrawn
 from app.reports.models import Report, ReportPhoto

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from app.core.db import utcnow
 from app.core.enums import DeliveryStatus
 from app.core.events import Actor, record_event
-from app.forwarding.models import Delivery
 from app.extensions import db
+from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD, REMINDER, add_delivery
 from app.routing.models import Department
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from app.forwarding.models import Delivery
 from app.extensions import db
+from app.forwarding.models import Delivery
 
 _PARTNER_SALT = "qm-partner-link"
 _UNSUBSCRIBE_SALT = "qm-unsubscribe"

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import current_app, url_for
 
-from app.forwarding.models import Delivery
 from app.forwarding.links import partner_token, public_url
+from app.forwarding.models import Delivery
 from app.reports.models import Report
 
 MAP_LINK = "https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=19/{lat:.6f}/{lon:.6f}"

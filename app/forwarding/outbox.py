@@ -12,7 +12,6 @@ from typing import Any
 from flask import Flask
 
 from app.core.enums import DeliveryStatus, ReportStatus
-from app.forwarding.models import Delivery
 from app.core.signals import (
     report_copied,
     report_rerouted,
@@ -20,6 +19,7 @@ from app.core.signals import (
     report_submitted,
 )
 from app.extensions import db
+from app.forwarding.models import Delivery
 from app.reports.models import Report
 from app.routing.models import Department
 

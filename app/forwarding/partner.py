@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from app.core.db import utcnow
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.events import Actor, record_event
-from app.forwarding.models import Delivery
 from app.core.signals import report_rerouted
 from app.extensions import db
+from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD
 from app.forwarding.withdrawal import is_withdrawn
 from app.reports.workflow import TRANSITIONS, WorkflowError, apply_status

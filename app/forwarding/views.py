@@ -25,17 +25,18 @@ from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.errors import PhotoRejected
 from app.core.events import Actor, record_event
 from app.core.locale import current_lang
-from app.forwarding.models import Delivery
 from app.extensions import csrf, db
 from app.forwarding import partner as partner_service
-from app.forwarding.emails import recipient_for_target, when
 from app.forwarding.links import (
     LinkInvalid,
     delivery_from_partner_token,
     target_from_unsubscribe_token,
 )
+from app.forwarding.mail import when
 from app.forwarding.messages import ticket
+from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD, REMINDER
+from app.forwarding.resident_emails import recipient_for_target
 from app.forwarding.withdrawal import is_withdrawn
 from app.reports.workflow import WorkflowError
 

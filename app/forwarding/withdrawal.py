@@ -33,8 +33,8 @@ from flask import Flask
 from app.core.db import utcnow
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.events import Actor, record_event
-from app.forwarding.models import Delivery
 from app.extensions import db
+from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD, REMINDER, WITHDRAWAL, add_delivery
 from app.reports.models import Report
 from app.routing.models import Department

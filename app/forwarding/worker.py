@@ -21,8 +21,8 @@ from flask import Flask, current_app
 from app.core.db import utcnow
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.events import Actor, record_event
-from app.forwarding.models import Delivery, DeliveryAttempt
 from app.extensions import db
+from app.forwarding.models import Delivery, DeliveryAttempt
 from app.forwarding.outbox import FORWARD
 from app.forwarding.senders import SendResult, load_all, sender_for
 from app.forwarding.withdrawal import stale_reason, withdraw, withdrawn_while_sending

@@ -9,8 +9,8 @@ from email.message import EmailMessage
 import sqlalchemy as sa
 from PIL import Image
 
-from app.forwarding.models import Delivery
 from app.extensions import db
+from app.forwarding.models import Delivery
 
 EDG_ADDRESS = "meldungen@edg.example.invalid"
 RESIDENT = "anna.beispiel@example.invalid"

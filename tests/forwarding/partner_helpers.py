@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.enums import DeliveryStatus
-from app.forwarding.models import Delivery
 from app.extensions import db
+from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD
 from app.forwarding.senders import load_all
 from app.routing.models import Department

@@ -16,9 +16,9 @@ from app.core.db import utcnow
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.events import Actor, ReportEvent
 from app.extensions import db
-from app.forwarding.emails import message_id
 from app.forwarding.jobs import run_periodic_jobs
 from app.forwarding.links import delivery_from_partner_token
+from app.forwarding.mail import message_id
 from app.forwarding.outbox import DEPARTMENT_NOTICE, FORWARD, REMINDER, RESIDENT_UPDATE
 from app.forwarding.senders import load_all, sender_for
 from app.forwarding.worker import deliver_due, deliver_one

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from app.catalogue.models import Category
 from app.core.db import utcnow
 from app.core.enums import DeliveryStatus
-from app.forwarding.models import Delivery
 from app.extensions import db
+from app.forwarding.models import Delivery
 from app.forwarding.outbox import DEPARTMENT_NOTICE, FORWARD, RESIDENT_UPDATE, WITHDRAWAL
 from app.forwarding.partner import return_ticket
 from app.reports import workflow

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.events import ReportEvent
-from app.forwarding.models import Delivery
 from app.extensions import db
 from app.forwarding.api import rotate_partner_token
+from app.forwarding.models import Delivery
 from app.forwarding.outbox import RESIDENT_UPDATE
 from app.reports.drafts import ContactDraft
 from app.reports.models import ReportPhoto

@@ -13,9 +13,9 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.events import ReportEvent
-from app.forwarding.models import Delivery
 from app.extensions import db
 from app.forwarding.links import partner_token
+from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD, REMINDER, RESIDENT_UPDATE
 from app.forwarding.senders import load_all
 from app.forwarding.worker import deliver_due

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from app.catalogue.models import Category
 from app.core.enums import DeliveryStatus, ReportStatus
 from app.core.events import ReportEvent
-from app.forwarding.models import Delivery
 from app.extensions import db
 from app.forwarding.api import rotate_partner_token
+from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD, RESIDENT_UPDATE, WITHDRAWAL
 from app.forwarding.senders import load_all
 from app.forwarding.senders.webhook import (

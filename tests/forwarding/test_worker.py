@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.enums import DeliveryStatus
-from app.forwarding.models import Delivery, DeliveryAttempt
 from app.extensions import db
+from app.forwarding.models import Delivery, DeliveryAttempt
 from app.forwarding.outbox import FORWARD, add_delivery
 from app.forwarding.worker import deliver_due
 from app.reports.models import Report

@@ -15,7 +15,8 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
-from app.forwarding.emails import NoRecipient, compose
+from app.forwarding.emails import compose
+from app.forwarding.mail import NoRecipient
 from app.forwarding.senders.base import (
     Sender,
     SendResult,

@@ -1,0 +1,115 @@
+"""The e-mails to residents: a status change or a note from the city about a report they made
+or support, in their language, with a one-click unsubscribe link."""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from app.core.enums import ReportStatus
+from app.extensions import db
+from app.forwarding.links import unsubscribe_token
+from app.forwarding.mail import MailContent, build_message, cut_subject, mail_language, site_url
+from app.forwarding.models import Delivery
+from app.reports.labels import PUBLIC_STATUS_LABELS
+from app.reports.models import ReporterContact, ReportSupporter
+
+log = logging.getLogger(__name__)
+
+
+def resident_of(delivery: Delivery) -> ReporterContact | ReportSupporter | None:
+    """The contact or supporter a ``contact:<id>`` / ``supporter:<id>`` target names."""
+    return recipient_for_target(delivery.target, delivery.report_id)
+
+
+def recipient_for_target(target: str, report_id: int | None = None):
+    kind, _sep, ident = target.partition(":")
+    model = {"contact": ReporterContact, "supporter": ReportSupporter}.get(kind)
+    if model is None or not ident.isdigit():
+        return None
+    person = db.session.get(model, int(ident))
+    if person is None or (report_id is not None and person.report_id != report_id):
+        return None
+    return person
+
+
+def compose_resident_update(delivery: Delivery) -> EmailMessage | None:
+    person = resident_of(delivery)
+    if person is None or not person.wants_updates or not person.email:
+        log.info(
+            "Delivery %s: %s no longer wants e-mail updates (or was deleted); not sent",
+            delivery.id,
+            delivery.target,
+        )
+        return None
+    report = delivery.report
+    payload = delivery.payload or {}
+    lang = mail_language(payload.get("locale"), person.locale)
+    try:
+        new = ReportStatus(payload.get("new") or report.status.value)
+    except ValueError:
+        new = report.status
+    changed = payload.get("old") != new.value
+    note = (payload.get("note") or "").strip()
+    unsubscribe = site_url(
+        "notifications.unsubscribe", lang, token=unsubscribe_token(delivery.target)
+    )
+    with force_locale(lang):
+        status_text = str(PUBLIC_STATUS_LABELS[new])
+        category = report.category.name(lang)
+        if changed:
+            heading = _("New status: %(status)s", status=status_text)
+        else:
+            heading = _("News about report %(reference)s", reference=report.reference)
+        if isinstance(person, ReporterContact):
+            intro = _(
+                "There is news about your report %(reference)s (%(category)s).",
+                reference=report.reference,
+                category=category,
+            )
+        else:
+            intro = _(
+                "There is news about report %(reference)s (%(category)s), which you support.",
+                reference=report.reference,
+                category=category,
+            )
+        facts = [
+            (_("Reference"), report.reference),
+            (_("Category"), category),
+            (
+                _("District"),
+                report.district.name if report.district else _("not within a district"),
+            ),
+            (_("Status"), status_text),
+        ]
+        content = MailContent(
+            lang=lang,
+            subject=cut_subject(
+                _(
+                    "Report %(reference)s: %(status)s",
+                    reference=report.reference,
+                    status=status_text,
+                )
+            ),
+            heading=heading,
+            intro=[intro],
+            facts=facts,
+            blocks=[(_("Note from the city"), note)] if note else [],
+            actions=[
+                (_("Show the report"), site_url("web.status", lang, reference=report.reference))
+            ],
+            footer=[
+                _(
+                    "You receive this e-mail because you asked for updates about this report. "
+                    "Please do not reply to it."
+                ),
+            ],
+            links=[(_("Stop e-mails about this report"), unsubscribe)],
+        )
+    message = build_message(delivery, content, person.email)
+    message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return message
