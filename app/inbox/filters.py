@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -177,6 +178,11 @@ def parse_filter(args: MultiDict, user: User) -> ParsedFilter:
         cursor=valid_cursor(args.get("cursor")),
     )
     return ParsedFilter(filter=queue_filter, form=form, notices=notices)
+
+
+def local_timezone() -> str:
+    """The time zone the filter's dates (and the export's file name) are read in."""
+    return current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Berlin")
 
 
 def today_local(tz: str) -> date:

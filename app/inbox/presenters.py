@@ -19,6 +19,7 @@ from app.core.enums import Channel, ReportStatus
 from app.core.events import ReportEvent
 from app.core.locale import pick_language
 from app.extensions import db
+from app.inbox.queries import Scope
 from app.reports.labels import STAFF_STATUS_LABELS
 from app.reports.models import Report, ReportSupporter
 from app.routing.models import Department
@@ -92,6 +93,15 @@ def coordinate(value: float) -> str:
     return format_decimal(round(value, 6), "0.000000")
 
 
+def scope_label(scope: str) -> str:
+    return {
+        Scope.MINE: _("My departments"),
+        Scope.COPIES: _("Copies for my departments"),
+        Scope.TRIAGE: _("Triage"),
+        Scope.ALL: _("All reports"),
+    }.get(scope, scope)
+
+
 def supporter_counts(report_ids: Iterable[int]) -> dict[int, int]:
     ids = list(report_ids)
     if not ids:
@@ -101,7 +111,7 @@ def supporter_counts(report_ids: Iterable[int]) -> dict[int, int]:
         .where(ReportSupporter.report_id.in_(ids))
         .group_by(ReportSupporter.report_id)
     )
-    return dict(rows.all())
+    return dict(rows.tuples().all())
 
 
 def partner_returns(reports: Iterable[Report]) -> dict[int, dict[str, str]]:
@@ -133,20 +143,18 @@ def actor_names(actors: Iterable[str]) -> dict[str, str]:
     actors = set(actors)
     user_ids = {int(a[5:]) for a in actors if a.startswith("user:") and a[5:].isdigit()}
     client_ids = {int(a[11:]) for a in actors if a.startswith("api_client:") and a[11:].isdigit()}
-    users = (
-        dict(db.session.execute(db.select(User.id, User.name).where(User.id.in_(user_ids))).all())
-        if user_ids
-        else {}
-    )
+    users: dict[int, str] = {}
+    if user_ids:
+        rows = db.session.execute(db.select(User.id, User.name).where(User.id.in_(user_ids)))
+        users = dict(rows.tuples().all())
     clients: dict[int, str] = {}
     if client_ids:
         from app.open311.models import ApiKey
 
-        clients = dict(
-            db.session.execute(
-                db.select(ApiKey.id, ApiKey.name).where(ApiKey.id.in_(client_ids))
-            ).all()
+        rows = db.session.execute(
+            db.select(ApiKey.id, ApiKey.name).where(ApiKey.id.in_(client_ids))
         )
+        clients = dict(rows.tuples().all())
     names = {}
     for actor in actors:
         kind, _sep, ident = actor.partition(":")
@@ -228,7 +236,7 @@ def timeline(report: Report, lang: str, report_url) -> list[TimelineEntry]:
     department_codes: set[str] = set()
     category_codes: set[str] = set()
     for e in events:
-        data = e.data or {}
+        data: Any = e.data or {}  # each kind's own JSON
         if e.kind in _FORWARDING_WORDS:
             department_codes.add(data.get("department"))
         if e.kind == "rerouted":
@@ -240,11 +248,17 @@ def timeline(report: Report, lang: str, report_url) -> list[TimelineEntry]:
     departments = _names_by_code(Department, department_codes, lang)
     categories = _names_by_code(Category, category_codes, lang)
     triage = _("triage")
+
+    def routed_to(code: str | None) -> str:
+        if code:
+            return _("Routed to %(department)s", department=departments.get(code, code))
+        return _("No rule matched: triage queue")
+
     photo_numbers = {p.id: i for i, p in enumerate(report.photos, start=1)}
 
     entries = []
     for e in events:
-        data: dict[str, Any] = e.data or {}
+        data = e.data or {}
         entry = TimelineEntry(
             when=local_datetime(e.created_at),
             when_iso=e.created_at.isoformat(),
@@ -259,12 +273,7 @@ def timeline(report: Report, lang: str, report_url) -> list[TimelineEntry]:
                 "Report received via %(channel)s",
                 channel=channel_label(data.get("channel", report.channel)),
             )
-            code = data.get("department")
-            entry.details.append(
-                _("Routed to %(department)s", department=departments.get(code, code))
-                if code
-                else _("No rule matched: triage queue")
-            )
+            entry.details.append(routed_to(data.get("department")))
             reason = data.get("reason")
             if isinstance(reason, dict) and pick_language(reason, lang):
                 entry.details.append(pick_language(reason, lang))
@@ -302,22 +311,12 @@ def timeline(report: Report, lang: str, report_url) -> list[TimelineEntry]:
             entry.what = _("Category changed")
             entry.old = categories.get(data.get("old"), data.get("old"))
             entry.new = categories.get(data.get("new"), data.get("new"))
-            code = data.get("department")
-            entry.details.append(
-                _("Routed to %(department)s", department=departments.get(code, code))
-                if code
-                else _("No rule matched: triage queue")
-            )
+            entry.details.append(routed_to(data.get("department")))
         elif e.kind == "location_changed":
             entry.what = _("Location changed")
             entry.old = _point(data.get("old"))
             entry.new = _point(data.get("new"))
-            code = data.get("department")
-            entry.details.append(
-                _("Routed to %(department)s", department=departments.get(code, code))
-                if code
-                else _("No rule matched: triage queue")
-            )
+            entry.details.append(routed_to(data.get("department")))
         elif e.kind == "description_moderated":
             if data.get("hidden"):
                 entry.what = _("Description hidden from the public")

@@ -10,16 +10,20 @@ import base64
 import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
+from app.catalogue.models import CategoryGroup
 from app.core.db import utcnow
 from app.core.enums import OPEN_STATUSES, ReportStatus
 from app.extensions import db
+from app.geo.models import District
 from app.reports.models import Report, ReportCopy
+from app.routing.models import Department
 
 PAGE_SIZE = 50
 
@@ -135,7 +139,7 @@ def queue_page(
 ) -> QueuePage:
     """One page of the queue, the cursor of the next page, and the count per status."""
     query = filtered(user, f, tz)
-    after = decode_cursor(f.cursor)
+    after: tuple[Any, ...] | None = decode_cursor(f.cursor)
     if f.newest_first:
         order = (Report.created_at.desc(), Report.id.desc())
         if after:
@@ -199,3 +203,35 @@ def nearby_open_reports(report: Report, limit: int = 5) -> list[tuple[Report, fl
     found = [item for item in found if item[1] <= radius]
     found.sort(key=lambda item: (item[1], item[0].id))
     return found[:limit]
+
+
+# --- the lists a filter or a form chooses from ----------------------------------------------
+
+
+def category_groups() -> list[CategoryGroup]:
+    """Category groups in their order, each with its categories."""
+    return list(
+        db.session.execute(
+            db.select(CategoryGroup)
+            .order_by(CategoryGroup.position, CategoryGroup.id)
+            .options(selectinload(CategoryGroup.categories))
+        ).scalars()
+    )
+
+
+def active_departments() -> list[Department]:
+    return list(
+        db.session.execute(
+            db.select(Department).where(Department.is_active.is_(True)).order_by(Department.name)
+        ).scalars()
+    )
+
+
+def filter_choices() -> dict[str, Any]:
+    """What the queue's and the map's filter offer: groups, districts and departments."""
+    districts = db.session.execute(db.select(District).order_by(District.number)).scalars().all()
+    return {
+        "groups": category_groups(),
+        "districts": districts,
+        "departments": active_departments(),
+    }

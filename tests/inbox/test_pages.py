@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.core.db import utcnow
 from app.core.enums import ReportStatus
 from app.extensions import db
-from app.inbox import views
+from app.inbox import queue_views
 from app.inbox.presenters import actor_names
 from app.reports.drafts import ContactDraft, PhotoUpload
 from app.reports.models import Report, ReportSupporter
@@ -76,7 +76,7 @@ def test_overdue_reports_are_highlighted_and_can_be_filtered(client, make_user, 
 
 
 def test_keyset_pages(client, make_user, make_report, monkeypatch):
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queue_views, "PAGE_SIZE", 2)
     made = [make_report().reference for _ in range(5)]
     login(client, make_user("caseworker", ("edg",)))
     seen, url = [], "/inbox/?category=papierkorb-voll"
