@@ -27,9 +27,10 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role, User
 from app.auth.services import MIN_PASSWORD_LENGTH, AccountError, create_user
-from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
+from app.catalogue.models import Category, CategoryGroup
 from app.cities.examples import coordinates_not_numbers
 from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
+from app.core.errors import Refusal
 from app.extensions import db
 from app.forwarding import senders
 from app.forwarding.senders.policy import (
@@ -44,6 +45,7 @@ from app.reports.intake import check_attributes
 from app.reports.models import Report, ReportCopy, ResponseTemplate
 from app.routing.models import Department, RoutingRule
 from app.routing.resolve import RoutingDecision
+from app.routing.rules import rule_positions
 from app.routing.service import route
 
 log = logging.getLogger(__name__)
@@ -81,22 +83,15 @@ ENV_NAME_PATTERN = re.compile(r"[A-Z_][A-Z0-9_]{0,127}")
 EXAMPLE_SECRET_ENV = SECRET_ENV_PREFIX + "EDG_WEBHOOK_SECRET"
 
 
-class AdminInvalid(Exception):
+class AdminInvalid(Refusal):
     """Refused input: ``errors`` maps a form field name (or ``""`` for the whole form) to a
     message for the admin; ``status`` is the HTTP status to answer with."""
 
-    def __init__(self, errors: Mapping[str, str | LazyString], status: int = 422) -> None:
-        self.errors = dict(errors)
-        self.status = status
-        super().__init__("; ".join(f"{k or 'form'}: {v}" for k, v in self.errors.items()))
 
-
-class NeedsConfirmation(Exception):
+class NeedsConfirmation(Refusal):
     """The change is allowed but has consequences the admin must confirm first."""
 
-    def __init__(self, message: str | LazyString) -> None:
-        self.message = message
-        super().__init__(str(message))
+    status = 409
 
 
 def _require_admin(actor: User) -> None:
@@ -159,294 +154,6 @@ def _code_error(code: str, pattern: re.Pattern = CODE_PATTERN) -> LazyString | N
 
 def _count(statement) -> int:
     return db.session.execute(statement).scalar_one()
-
-
-def rule_positions(rules: Iterable[RoutingRule]) -> str:
-    return ", ".join(str(r.position) for r in sorted(rules, key=lambda r: r.position))
-
-
-# --- categories ------------------------------------------------------------------------------
-
-
-@dataclass
-class CategoryData:
-    code: str
-    group_id: int | None
-    names: dict[str, str]
-    descriptions: dict[str, str] = field(default_factory=dict)
-    keywords: str = ""
-    target_working_days: int | None = None
-    nearby_radius_m: int | None = None
-    is_sensitive: bool = False
-    is_active: bool = True
-
-
-def reports_of_category(category: Category) -> int:
-    return _count(sa.select(sa.func.count(Report.id)).where(Report.category_id == category.id))
-
-
-def save_category(admin: User, category: Category | None, data: CategoryData) -> Category:
-    """Create (``category`` None) or change a category. The code is fixed once reports use it."""
-    _require_admin(admin)
-    errors: dict[str, Any] = {}
-    code = (data.code or "").strip()
-    if category is None or code != category.code:
-        problem = _code_error(code)
-        if problem is not None:
-            errors["code"] = problem
-        elif _count(sa.select(sa.func.count(Category.id)).where(Category.code == code)):
-            errors["code"] = _l("There is already a category with the code “%(code)s”.", code=code)
-        elif category is not None and (used := reports_of_category(category)):
-            errors["code"] = _l(
-                "The code cannot be changed any more: %(n)d reports use it (it is the Open311 "
-                "service_code).",
-                n=used,
-            )
-    group = db.session.get(CategoryGroup, data.group_id) if data.group_id else None
-    if group is None:
-        errors["group"] = _l("Please choose a group.")
-    names = _texts(data.names)
-    descriptions = _texts(data.descriptions)
-    if not names.get("de"):
-        errors["name_de"] = _l("Please enter the German name.")
-    _check_lengths(errors, "name", names, NAME_MAX)
-    _check_lengths(errors, "description", descriptions, SHORT_TEXT_MAX)
-    keywords = (data.keywords or "").strip()
-    if len(keywords) > 255:
-        errors["keywords"] = _l(
-            "This is too long: %(length)d characters, at most %(max)d.",
-            length=len(keywords),
-            max=255,
-        )
-    _whole_number(
-        errors,
-        "target_working_days",
-        data.target_working_days,
-        1,
-        WORKING_DAYS_MAX,
-        _l(
-            "Please give a whole number of working days from 1 to %(max)d, or leave it empty.",
-            max=WORKING_DAYS_MAX,
-        ),
-    )
-    _whole_number(
-        errors,
-        "nearby_radius_m",
-        data.nearby_radius_m,
-        1,
-        RADIUS_MAX_M,
-        _l(
-            "Please give a distance in metres from 1 to %(max)d, or leave it empty.",
-            max=RADIUS_MAX_M,
-        ),
-    )
-    if errors:
-        raise AdminInvalid(errors)
-
-    created = category is None
-    if category is None:
-        last = db.session.execute(sa.select(sa.func.max(Category.position))).scalar()
-        category = Category(position=(last or 0) + 1, code=code, names=names)
-        db.session.add(category)
-    old_group = category.group.code if category.group is not None else None
-    changes = _apply(
-        category,
-        code=code,
-        names=names,
-        descriptions=descriptions,
-        keywords=keywords or None,
-        target_working_days=data.target_working_days,
-        nearby_radius_m=data.nearby_radius_m,
-        is_sensitive=bool(data.is_sensitive),
-        is_active=bool(data.is_active),
-    )
-    if old_group != group.code:
-        category.group = group
-        changes["group"] = (old_group, group.code)
-    db.session.flush()
-    log.info(
-        "admin %s %s category %s: %s",
-        admin.id,
-        "created" if created else "changed",
-        category.code,
-        changes,
-    )
-    return category
-
-
-# --- category attributes (extra questions) ----------------------------------------------------
-
-
-@dataclass
-class AttributeData:
-    code: str
-    datatype: str
-    labels: dict[str, str]
-    help_texts: dict[str, str] = field(default_factory=dict)
-    is_required: bool = False
-    # [{"key": "dark", "names": {"de": "zu dunkel", "en": "too dark"}}, …] for list types
-    values: list[dict[str, Any]] = field(default_factory=list)
-    max_length: int | None = None
-    position: int | None = None  # 1-based place among the category's questions; None: last
-
-
-def _rules_using_attribute(category: Category, code: str) -> list[RoutingRule]:
-    return list(
-        db.session.execute(
-            sa.select(RoutingRule)
-            .where(
-                RoutingRule.attribute_code == code,
-                sa.or_(RoutingRule.category_id == category.id, RoutingRule.category_id.is_(None)),
-            )
-            .order_by(RoutingRule.position)
-        ).scalars()
-    )
-
-
-def save_attribute(
-    admin: User, category: Category, attribute: CategoryAttribute | None, data: AttributeData
-) -> CategoryAttribute:
-    """Create or change one extra question of ``category``."""
-    _require_admin(admin)
-    errors: dict[str, Any] = {}
-    code = (data.code or "").strip()
-    rules = _rules_using_attribute(category, attribute.code) if attribute is not None else []
-    if attribute is None or code != attribute.code:
-        problem = _code_error(code, KEY_PATTERN)
-        if problem is not None:
-            errors["code"] = problem
-        elif any(a.code == code for a in category.attributes if a is not attribute):
-            errors["code"] = _l("This category already has a question “%(code)s”.", code=code)
-        elif attribute is not None and (used := reports_of_category(category)):
-            errors["code"] = _l(
-                "The code cannot be changed any more: %(n)d reports of this category store "
-                "their answers under it.",
-                n=used,
-            )
-        elif rules:
-            errors["code"] = _l(
-                "Routing rule %(positions)s uses this question; change that rule first.",
-                positions=rule_positions(rules),
-            )
-    try:
-        datatype = AttributeType(data.datatype)
-    except ValueError:
-        datatype = None
-        errors["datatype"] = _l("Please choose a type.")
-    labels = _texts(data.labels)
-    help_texts = _texts(data.help_texts)
-    if not labels.get("de"):
-        errors["label_de"] = _l("Please enter the German question.")
-    _check_lengths(errors, "label", labels, NAME_MAX)
-    _check_lengths(errors, "help", help_texts, SHORT_TEXT_MAX)
-
-    values = [{"key": v["key"], "names": _texts(v.get("names"))} for v in data.values or []]
-    keys = [v["key"] for v in values]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    if datatype in LIST_TYPES and not values:
-        errors["values"] = _l("A list question needs at least one choice.")
-    elif datatype is not None and datatype not in LIST_TYPES and values:
-        errors["values"] = _l(
-            "Only list questions have choices: leave this empty or choose a list type."
-        )
-    elif duplicates:
-        errors["values"] = _l("The key “%(key)s” is used twice.", key=duplicates[0])
-    elif attribute is not None:
-        for rule in rules:
-            if rule.attribute_value not in keys and datatype in LIST_TYPES:
-                errors["values"] = _l(
-                    "Routing rule %(position)d uses the choice “%(key)s”; change that rule first.",
-                    position=rule.position,
-                    key=rule.attribute_value,
-                )
-                break
-        else:
-            if rules and datatype not in LIST_TYPES:
-                errors["datatype"] = _l(
-                    "Routing rule %(positions)s uses a choice of this question; change that rule "
-                    "first.",
-                    positions=rule_positions(rules),
-                )
-    if data.max_length is not None:
-        if datatype not in TEXT_TYPES:
-            errors["max_length"] = _l(
-                "Only text questions have a maximum length: leave this empty."
-            )
-        elif not 1 <= data.max_length <= ANSWER_MAX_LENGTH:
-            errors["max_length"] = _l(
-                "Please give a whole number from 1 to %(max)d, or leave it empty.",
-                max=ANSWER_MAX_LENGTH,
-            )
-    if errors:
-        raise AdminInvalid(errors)
-
-    created = attribute is None
-    if attribute is None:
-        attribute = CategoryAttribute(
-            category=category,
-            code=code,
-            datatype=datatype,
-            labels=labels,
-            position=len(category.attributes),
-        )
-        db.session.add(attribute)
-    changes = _apply(
-        attribute,
-        code=code,
-        datatype=datatype,
-        labels=labels,
-        help_texts=help_texts,
-        is_required=bool(data.is_required),
-        values=values,
-        max_length=data.max_length,
-    )
-    old_place = _place(category.attributes, attribute)
-    if data.position is not None or created:
-        order = [a for a in category.attributes if a is not attribute]
-        index = len(order) if data.position is None else min(max(data.position, 1) - 1, len(order))
-        order.insert(index, attribute)
-        for position, item in enumerate(order):
-            item.position = position
-        category.attributes[:] = order
-        if not created and old_place != index + 1:
-            changes["order"] = (old_place, index + 1)
-    db.session.flush()
-    log.info(
-        "admin %s %s question %s of category %s: %s",
-        admin.id,
-        "added" if created else "changed",
-        attribute.code,
-        category.code,
-        changes,
-    )
-    return attribute
-
-
-def _place(items: list, item: Any) -> int | None:
-    return items.index(item) + 1 if item in items else None
-
-
-def delete_attribute(admin: User, attribute: CategoryAttribute) -> None:
-    """Remove a question. Answers already given stay in the reports."""
-    _require_admin(admin)
-    category = attribute.category
-    rules = _rules_using_attribute(category, attribute.code)
-    if rules:
-        raise AdminInvalid(
-            {
-                "": _l(
-                    "Routing rule %(positions)s uses this question; change that rule first.",
-                    positions=rule_positions(rules),
-                )
-            },
-            409,
-        )
-    code = attribute.code
-    category.attributes.remove(attribute)
-    for position, item in enumerate(category.attributes):
-        item.position = position
-    db.session.flush()
-    log.info("admin %s deleted question %s of category %s", admin.id, code, category.code)
 
 
 # --- departments -------------------------------------------------------------------------------

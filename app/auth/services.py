@@ -22,6 +22,14 @@ class AccountError(Refusal):
     """A user account could not be created or changed; the message is for the admin."""
 
 
+def require_admin(actor: User | None) -> None:
+    """The services that change the city's setup (categories, departments, rules, accounts,
+    response templates) are for admins only; the admin pages check it before, this is the
+    last line."""
+    if actor is None or not actor.is_admin:
+        raise PermissionError("admin services need an admin")
+
+
 def create_user(
     email: str, name: str, password: str, role: Role, department_codes: Iterable[str] = ()
 ) -> User:

@@ -7,10 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from app.catalogue.models import Category, CategoryAttribute
-from app.core.enums import AttributeType
-
-LIST_TYPES = (AttributeType.SINGLEVALUELIST, AttributeType.MULTIVALUELIST)
+from app.catalogue.models import LIST_TYPES, Category, CategoryAttribute
 
 
 @dataclass

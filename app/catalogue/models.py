@@ -12,6 +12,10 @@ from app.core.enums import AttributeType, enum_column
 from app.core.locale import pick_language
 from app.extensions import db
 
+# Questions answered by choosing from a list, and those answered with free text.
+LIST_TYPES = (AttributeType.SINGLEVALUELIST, AttributeType.MULTIVALUELIST)
+TEXT_TYPES = (AttributeType.STRING, AttributeType.TEXT)
+
 
 class CategoryGroup(db.Model):
     """Sauberkeit, Beleuchtung, Unsicherer Ort … (names per language)."""

@@ -7,42 +7,39 @@ the form again with a message next to each field (422, or 409 for conflicts).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.admin import forms as f
 from app.admin import services as svc
+from app.admin.blueprint import bp
+from app.admin.blueprint import commit as _commit
+from app.admin.blueprint import current_admin as _admin
+from app.admin.blueprint import flash_refusal as _flash_refusal
+from app.admin.blueprint import lang as _lang
+from app.admin.blueprint import page as _page
+from app.admin.blueprint import show_errors as _show_errors
+from app.admin.fields import texts_of
+from app.admin.views import categories as _categories  # noqa: F401 - registers its pages
 from app.auth.decorators import admin_required
 from app.auth.models import Role, User
+from app.catalogue import services as catalogue
 from app.catalogue.fields import AttributeField, attribute_fields, attribute_groups, field_for
-from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
+from app.catalogue.models import Category, CategoryGroup
 from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
+from app.core.errors import Refusal
 from app.core.locale import pick_language
 from app.extensions import db
 from app.geo.models import District
 from app.reports.labels import STAFF_STATUS_LABELS
-from app.reports.models import Report, ResponseTemplate
+from app.reports.models import ResponseTemplate
 from app.routing.models import Department, RoutingRule
-
-bp = Blueprint(
-    "admin",
-    __name__,
-    url_prefix="/admin",
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/assets",
-)
-
-T = TypeVar("T")
 
 ROLE_LABELS = {
     Role.CASEWORKER: _l("Caseworker"),
@@ -53,14 +50,6 @@ ROLE_HINTS = {
     Role.CASEWORKER: _l("Works on the reports of their departments."),
     Role.DISPATCHER: _l("Works the triage queue and can route reports anywhere."),
     Role.ADMIN: _l("Also manages categories, departments, routing rules and users."),
-}
-DATATYPE_LABELS = {
-    AttributeType.STRING: _l("Short text"),
-    AttributeType.TEXT: _l("Long text"),
-    AttributeType.NUMBER: _l("Number"),
-    AttributeType.DATETIME: _l("Date and time"),
-    AttributeType.SINGLEVALUELIST: _l("One choice from a list"),
-    AttributeType.MULTIVALUELIST: _l("Several choices from a list"),
 }
 KIND_LABELS = {
     DepartmentKind.INTERNAL: _l("Internal (city office)"),
@@ -113,55 +102,11 @@ ACTION_LABELS = {
     RuleAction.ROUTE: _l("Route"),
     RuleAction.COPY: _l("Copy"),
 }
-CONFLICT = _l("Someone else changed this at the same time. Please check the form and save again.")
-
-
-@bp.before_request
-@admin_required
-def _only_admins() -> None:
-    """Every page and file of this blueprint, also routes added later: admins only."""
-
-
-def _admin() -> User:
-    return current_user._get_current_object()
-
-
-def _lang() -> str:
-    return str(get_locale() or "de")
 
 
 @bp.app_template_global()
 def admin_role_label(role: Role) -> str:
     return str(ROLE_LABELS.get(role, role))
-
-
-def _commit(change: Callable[[], T]) -> T:
-    """Run one service and commit; a unique-constraint race becomes a 409 message."""
-    try:
-        result = change()
-        db.session.commit()
-        return result
-    except (svc.AdminInvalid, svc.NeedsConfirmation):
-        db.session.rollback()
-        raise
-    except IntegrityError:
-        db.session.rollback()
-        raise svc.AdminInvalid({"": CONFLICT}, 409) from None
-
-
-def _show_errors(form, invalid: svc.AdminInvalid) -> list:
-    """Put each message at its field; return those that belong to the whole form."""
-    general = []
-    for name, message in invalid.errors.items():
-        if name and name in form:
-            form[name].errors = [*form[name].errors, message]
-        else:
-            general.append(message)
-    return general
-
-
-def _page(template_name: str, status: int = 200, **context: Any):
-    return render_template(template_name, lang=_lang(), **context), status
 
 
 # --- overview ------------------------------------------------------------------------------------
@@ -207,214 +152,6 @@ def _always_routed(category: Category, rules: list[RoutingRule]) -> bool:
         and r.category_id in (None, category.id)
         and r.category_group_id in (None, category.group_id)
         for r in rules
-    )
-
-
-# --- categories ----------------------------------------------------------------------------------
-
-
-def _groups() -> list[CategoryGroup]:
-    return list(
-        db.session.execute(
-            sa.select(CategoryGroup)
-            .order_by(CategoryGroup.position, CategoryGroup.id)
-            .options(selectinload(CategoryGroup.categories).selectinload(Category.attributes))
-        ).scalars()
-    )
-
-
-def _report_counts() -> dict[int, int]:
-    return dict(
-        db.session.execute(
-            sa.select(Report.category_id, sa.func.count(Report.id)).group_by(Report.category_id)
-        ).all()
-    )
-
-
-@bp.get("/categories")
-@admin_required
-def categories():
-    return _page("admin/categories.html", groups=_groups(), report_counts=_report_counts())
-
-
-def _category_data(category: Category) -> dict[str, Any]:
-    return {
-        "code": category.code,
-        "group": category.group_id,
-        "name_de": category.names.get("de", ""),
-        "name_en": category.names.get("en", ""),
-        "description_de": (category.descriptions or {}).get("de", ""),
-        "description_en": (category.descriptions or {}).get("en", ""),
-        "keywords": category.keywords or "",
-        "target_working_days": category.target_working_days,
-        "nearby_radius_m": category.nearby_radius_m,
-        "is_sensitive": category.is_sensitive,
-        "is_active": category.is_active,
-    }
-
-
-@bp.route("/categories/new", methods=["GET", "POST"])
-@admin_required
-def category_new():
-    return _category_page(None)
-
-
-@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
-@admin_required
-def category_edit(category_id: int):
-    return _category_page(db.get_or_404(Category, category_id))
-
-
-def _category_page(category: Category | None):
-    if request.method == "GET":
-        form = f.CategoryForm(data=_category_data(category) if category else {"is_active": True})
-    else:
-        form = f.CategoryForm()
-    general: list = []
-    status = 200
-    if form.validate_on_submit():
-        data = svc.CategoryData(
-            code=form.code.data or "",
-            group_id=form.group.number,
-            names=f.texts_of(form, "name"),
-            descriptions=f.texts_of(form, "description"),
-            keywords=form.keywords.data or "",
-            target_working_days=form.target_working_days.number,
-            nearby_radius_m=form.nearby_radius_m.number,
-            is_sensitive=form.is_sensitive.data,
-            is_active=form.is_active.data,
-        )
-        try:
-            saved = _commit(lambda: svc.save_category(_admin(), category, data))
-        except svc.AdminInvalid as invalid:
-            general, status = _show_errors(form, invalid), invalid.status
-        else:
-            flash(_("Saved the category “%(name)s”.", name=saved.name(_lang())), "success")
-            return redirect(url_for(".category_edit", category_id=saved.id))
-    elif request.method == "POST":
-        status = 422
-    used = svc.reports_of_category(category) if category is not None else 0
-    return _page(
-        "admin/category_form.html",
-        status,
-        form=form,
-        category=category,
-        general=general,
-        group_options=[(str(g.id), g.name(_lang())) for g in _groups()],
-        used=used,
-        datatype_labels=DATATYPE_LABELS,
-    )
-
-
-# --- category questions (attributes) -------------------------------------------------------------
-
-
-def _attribute_or_404(category: Category, attribute_id: int) -> CategoryAttribute:
-    attribute = db.session.get(CategoryAttribute, attribute_id)
-    if attribute is None or attribute.category_id != category.id:
-        abort(404)
-    return attribute
-
-
-@bp.route("/categories/<int:category_id>/questions/new", methods=["GET", "POST"])
-@admin_required
-def attribute_new(category_id: int):
-    return _attribute_page(db.get_or_404(Category, category_id), None)
-
-
-@bp.route("/categories/<int:category_id>/questions/<int:attribute_id>", methods=["GET", "POST"])
-@admin_required
-def attribute_edit(category_id: int, attribute_id: int):
-    category = db.get_or_404(Category, category_id)
-    return _attribute_page(category, _attribute_or_404(category, attribute_id))
-
-
-def _attribute_page(category: Category, attribute: CategoryAttribute | None):
-    if request.method == "GET":
-        if attribute is not None:
-            data = {
-                "code": attribute.code,
-                "datatype": attribute.datatype.value,
-                "label_de": attribute.labels.get("de", ""),
-                "label_en": attribute.labels.get("en", ""),
-                "help_de": (attribute.help_texts or {}).get("de", ""),
-                "help_en": (attribute.help_texts or {}).get("en", ""),
-                "is_required": attribute.is_required,
-                "values": attribute.values,
-                "max_length": attribute.max_length,
-                "position": category.attributes.index(attribute) + 1,
-            }
-        else:
-            data = {
-                "datatype": AttributeType.STRING.value,
-                "position": len(category.attributes) + 1,
-            }
-        form = f.AttributeForm(data=data)
-    else:
-        form = f.AttributeForm()
-    general: list = []
-    status = 200
-    if form.validate_on_submit():
-        data = svc.AttributeData(
-            code=form.code.data or "",
-            datatype=form.datatype.data,
-            labels=f.texts_of(form, "label"),
-            help_texts=f.texts_of(form, "help"),
-            is_required=form.is_required.data,
-            values=form.values.values,
-            max_length=form.max_length.number,
-            position=form.position.number,
-        )
-        try:
-            saved = _commit(lambda: svc.save_attribute(_admin(), category, attribute, data))
-        except svc.AdminInvalid as invalid:
-            general, status = _show_errors(form, invalid), invalid.status
-        else:
-            flash(_("Saved the question “%(label)s”.", label=saved.label(_lang())), "success")
-            return redirect(url_for(".category_edit", category_id=category.id) + "#questions")
-    elif request.method == "POST":
-        status = 422
-    return _page(
-        "admin/attribute_form.html",
-        status,
-        form=form,
-        category=category,
-        attribute=attribute,
-        general=general,
-        datatype_options=[(t.value, str(label)) for t, label in DATATYPE_LABELS.items()],
-    )
-
-
-@bp.route(
-    "/categories/<int:category_id>/questions/<int:attribute_id>/delete", methods=["GET", "POST"]
-)
-@admin_required
-def attribute_delete(category_id: int, attribute_id: int):
-    category = db.get_or_404(Category, category_id)
-    attribute = _attribute_or_404(category, attribute_id)
-    form = f.ConfirmForm()
-    general: list = []
-    status = 200
-    if form.validate_on_submit():
-        label = attribute.label(_lang())
-        try:
-            _commit(lambda: svc.delete_attribute(_admin(), attribute))
-        except svc.AdminInvalid as invalid:
-            general, status = list(invalid.errors.values()), invalid.status
-        else:
-            flash(_("Deleted the question “%(label)s”.", label=label), "success")
-            return redirect(url_for(".category_edit", category_id=category.id) + "#questions")
-    return _page(
-        "admin/confirm_delete.html",
-        status,
-        form=form,
-        general=general,
-        heading=_("Delete the question “%(label)s”?", label=attribute.label(_lang())),
-        consequence=_(
-            "Reports that already answered it keep their answers. The web form and "
-            "the Open311 service definition no longer ask it."
-        ),
-        back=url_for(".attribute_edit", category_id=category.id, attribute_id=attribute.id),
     )
 
 
@@ -502,10 +239,10 @@ def _department_page(department: Department | None):
             saved = _commit(
                 lambda: svc.save_department(_admin(), department, data, confirmed=form.confirm.data)
             )
-        except svc.AdminInvalid as invalid:
-            general, status = _show_errors(form, invalid), invalid.status
         except svc.NeedsConfirmation as needed:
             warning, status = needed.message, 409
+        except Refusal as invalid:
+            general, status = _show_errors(form, invalid), invalid.status
         else:
             flash(_("Saved the department “%(name)s”.", name=saved.name), "success")
             if not saved.is_active and svc.active_rules_of(saved):
@@ -721,7 +458,7 @@ def rules():
         .scalars()
         .all()
     )
-    groups = _groups()
+    groups = catalogue.groups_with_categories()
     return _page(
         "admin/rules.html",
         rules=rules,
@@ -827,7 +564,7 @@ def _rule_page(rule: RoutingRule | None):
             if not understood:
                 raise svc.AdminInvalid({"target": _l("Please choose from the list.")})
             saved = _commit(lambda: svc.save_rule(_admin(), rule, data))
-        except svc.AdminInvalid as invalid:
+        except Refusal as invalid:
             general, status = _show_errors(form, invalid), invalid.status
         else:
             flash(_("Saved: %(rule)s", rule=rule_sentence(saved, _lang())), "success")
@@ -851,7 +588,7 @@ def _rule_page(rule: RoutingRule | None):
         rule=rule,
         general=general,
         max_position=count if rule is not None else count + 1,
-        **_rule_options(_groups(), rule),
+        **_rule_options(catalogue.groups_with_categories(), rule),
     )
 
 
@@ -864,16 +601,11 @@ def rule_move(rule_id: int):
         abort(400)
     try:
         _commit(lambda: svc.move_rule(_admin(), rule, form.direction.data))
-    except svc.AdminInvalid as invalid:
+    except Refusal as invalid:
         _flash_refusal(invalid)
     else:
         flash(_("Moved: %(rule)s", rule=rule_sentence(rule, _lang())), "success")
     return redirect(url_for(".rules") + f"#rule-{rule.id}")
-
-
-def _flash_refusal(invalid: svc.AdminInvalid) -> None:
-    for message in invalid.errors.values():
-        flash(str(message), "error")
 
 
 @bp.route("/rules/<int:rule_id>/delete", methods=["GET", "POST"])
@@ -885,7 +617,7 @@ def rule_delete(rule_id: int):
     if form.validate_on_submit():
         try:
             _commit(lambda: svc.delete_rule(_admin(), rule))
-        except svc.AdminInvalid as invalid:
+        except Refusal as invalid:
             _flash_refusal(invalid)
         else:
             flash(_("Deleted: %(rule)s", rule=sentence), "success")
@@ -949,7 +681,7 @@ def _test_box_context(groups: list[CategoryGroup], errors: dict, preview) -> dic
 @admin_required
 def rule_test():
     """Where would a report go? Uses ``route()`` with the rules in the database; writes nothing."""
-    groups = _groups()
+    groups = catalogue.groups_with_categories()
     args = request.args
     if not any(args.get(k) for k in ("category", "lat", "lon", "district")):
         return _page(
@@ -972,7 +704,7 @@ def rule_test():
             int(district_id) if district_id.isdigit() else None,
             _answers(fields, category),
         )
-    except svc.AdminInvalid as invalid:
+    except Refusal as invalid:
         status = invalid.status
         for name, message in invalid.errors.items():
             if name.startswith("attribute.") and category is not None:
@@ -1035,7 +767,7 @@ def user_new():
                     form.password.data or "",
                 )
             )
-        except svc.AdminInvalid as invalid:
+        except Refusal as invalid:
             general, status = _show_errors(form, invalid), invalid.status
         else:
             flash(
@@ -1085,7 +817,7 @@ def user_edit(user_id: int):
                 _admin(), user, form.name.data or "", form.role.data, form.departments.data or []
             )
         )
-    except svc.AdminInvalid as invalid:
+    except Refusal as invalid:
         general = _show_errors(form, invalid)
         return _user_page(user, edit_form=form, general=general, status=invalid.status)
     flash(_("Saved the account of %(name)s.", name=user.name), "success")
@@ -1101,7 +833,7 @@ def user_password(user_id: int):
         return _user_page(user, password_form=form, status=422)
     try:
         _commit(lambda: svc.set_account_password(_admin(), user, form.password.data or ""))
-    except svc.AdminInvalid as invalid:
+    except Refusal as invalid:
         general = _show_errors(form, invalid)
         return _user_page(user, password_form=form, general=general, status=invalid.status)
     flash(
@@ -1130,7 +862,7 @@ def _user_state(user_id: int, enabled: bool):
         abort(400)
     try:
         _commit(lambda: svc.set_account_enabled(_admin(), user, enabled))
-    except svc.AdminInvalid as invalid:
+    except Refusal as invalid:
         return _user_page(user, general=list(invalid.errors.values()), status=invalid.status)
     if enabled:
         flash(_("Enabled the account of %(name)s.", name=user.name), "success")
@@ -1197,7 +929,7 @@ def _template_page(template: ResponseTemplate | None):
     if form.validate_on_submit():
         data = svc.TemplateData(
             title=form.title.data or "",
-            texts=f.texts_of(form, "text"),
+            texts=texts_of(form, "text"),
             category_id=form.category.number,
             status=form.status.data,
         )
@@ -1205,7 +937,7 @@ def _template_page(template: ResponseTemplate | None):
             if form.category.data and form.category.number is None:
                 raise svc.AdminInvalid({"category": _l("Please choose from the list.")})
             saved = _commit(lambda: svc.save_template(_admin(), template, data))
-        except svc.AdminInvalid as invalid:
+        except Refusal as invalid:
             general, status = _show_errors(form, invalid), invalid.status
         else:
             flash(_("Saved the response template “%(title)s”.", title=saved.title), "success")
@@ -1218,7 +950,10 @@ def _template_page(template: ResponseTemplate | None):
         form=form,
         template=template,
         general=general,
-        category_options=[("", _("Any category")), *_category_options(_groups())],
+        category_options=[
+            ("", _("Any category")),
+            *_category_options(catalogue.groups_with_categories()),
+        ],
         status_options=_status_options(),
     )
 
@@ -1232,7 +967,7 @@ def template_delete(template_id: int):
         title = template.title
         try:
             _commit(lambda: svc.delete_template(_admin(), template))
-        except svc.AdminInvalid as invalid:
+        except Refusal as invalid:
             _flash_refusal(invalid)
         else:
             flash(_("Deleted the response template “%(title)s”.", title=title), "success")
