@@ -29,4 +29,5 @@ def register(app: Flask) -> None:
         """Deliver the outbox (forwarding, notifications) with retries; run periodic jobs."""
         from app.forwarding.worker import run
 
-        run(current_app._get_current_object(), interval=interval, once=once)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's object; typed as Flask
+        run(app, interval=interval, once=once)

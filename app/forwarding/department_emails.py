@@ -161,18 +161,19 @@ def compose_ticket(delivery: Delivery) -> EmailMessage | None:
     department, address = _department_address(delivery)
     forward = delivery
     if delivery.purpose == REMINDER:
-        forward = db.session.get(Delivery, (delivery.payload or {}).get("original_delivery_id"))
-        if forward is None or forward.purpose != FORWARD:
+        original = db.session.get(Delivery, (delivery.payload or {}).get("original_delivery_id"))
+        if original is None or original.purpose != FORWARD:
             log.info("Reminder %s: the ticket is gone; nothing to remind", delivery.id)
             return None
-        if forward.status != DeliveryStatus.SENT:
+        if original.status != DeliveryStatus.SENT:
             log.info(
                 "Reminder %s: ticket %s is %s meanwhile; no reminder",
                 delivery.id,
-                forward.id,
-                forward.status.value,
+                original.id,
+                original.status.value,
             )
             return None
+        forward = original
     lang = mail_language((department.forward_config or {}).get("locale"))
     with force_locale(lang):
         content = _ticket_content(delivery, forward, department, lang)

@@ -57,7 +57,7 @@ def mail_domain() -> str:
 def mail_language(value: str | None, fallback: str | None = None) -> str:
     languages = current_app.config["LANGUAGES"]
     for candidate in (value, fallback):
-        if candidate in languages:
+        if candidate and candidate in languages:
             return candidate
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

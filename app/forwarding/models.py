@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from app.routing.models import Department
 
 
-class Delivery(db.Model):
+class Delivery(db.Model):  # type: ignore[name-defined]  # made at run time
     """One message to one target about one report, with its attempts."""
 
     __tablename__ = "delivery"
@@ -62,7 +62,7 @@ class Delivery(db.Model):
     )
 
 
-class DeliveryAttempt(db.Model):
+class DeliveryAttempt(db.Model):  # type: ignore[name-defined]  # made at run time
     """One try to send a delivery: when, and what went wrong if it did."""
 
     __tablename__ = "delivery_attempt"

@@ -145,9 +145,8 @@ def return_ticket(delivery: Delivery, reason: str) -> Delivery:
     if ReportStatus.IN_REVIEW in TRANSITIONS[report.status]:
         apply_status(report, ReportStatus.IN_REVIEW, partner_actor(delivery), None)
     db.session.flush()
-    report_rerouted.send(
-        current_app._get_current_object(), report=report, old=old, new=None, reason=reason
-    )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's object; typed as Flask
+    report_rerouted.send(app, report=report, old=old, new=None, reason=reason)
     return delivery
 
 

@@ -25,12 +25,18 @@ def resident_of(delivery: Delivery) -> ReporterContact | ReportSupporter | None:
     return recipient_for_target(delivery.target, delivery.report_id)
 
 
-def recipient_for_target(target: str, report_id: int | None = None):
+def recipient_for_target(
+    target: str, report_id: int | None = None
+) -> ReporterContact | ReportSupporter | None:
+    """The contact or supporter ``target`` names, if it is (still) one of ``report_id``'s."""
     kind, _sep, ident = target.partition(":")
-    model = {"contact": ReporterContact, "supporter": ReportSupporter}.get(kind)
-    if model is None or not ident.isdigit():
+    if kind not in ("contact", "supporter") or not ident.isdigit():
         return None
-    person = db.session.get(model, int(ident))
+    person: ReporterContact | ReportSupporter | None
+    if kind == "contact":
+        person = db.session.get(ReporterContact, int(ident))
+    else:
+        person = db.session.get(ReportSupporter, int(ident))
     if person is None or (report_id is not None and person.report_id != report_id):
         return None
     return person

@@ -87,7 +87,8 @@ def deliver_one() -> bool:
         return False
     config = current_app.config
     started = utcnow()
-    sender = sender_for(delivery.method, current_app._get_current_object())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's object; typed as Flask
+    sender = sender_for(delivery.method, app)
     if sender is None:
         result = SendResult.failure(f"no sender for method {delivery.method!r}", retryable=False)
     else:
