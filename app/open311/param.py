@@ -10,9 +10,8 @@ none of them is a dependency yet, and each would bring a second model of the req
 own error messages. The API's refusals are translated sentences in the GeoReport v2 error body,
 several parameters are read leniently on purpose (GeoReport v2 "optional arguments", a
 ``locale`` that falls back instead of refusing), and parts of the document are filled in from
-the database when it is served (service codes, category attributes). A table of plain
-declarations and a few readers keep all of that as it is, in about 150 lines, with nothing
-new to pin.
+the database when it is served (service codes, category attributes). This dataclass, a table
+of plain declarations and a few readers keep all of that as it is, with nothing new to pin.
 """
 
 from __future__ import annotations
