@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, StopValidation
 
 from app.admin.fields import (
     TOO_LONG,
@@ -24,7 +24,7 @@ from app.admin.fields import (
     WholeNumberField,
 )
 from app.catalogue.models import TEXT_TYPES
-from app.core.enums import AttributeType
+from app.core.enums import AttributeType, RuleAction
 
 NAME_MAX = 120
 SHORT_TEXT_MAX = 500
@@ -32,6 +32,7 @@ KEYWORDS_MAX = 255
 WORKING_DAYS_MAX = 365
 RADIUS_MAX_M = 5000
 ANSWER_MAX_LENGTH = 2000
+NOTE_MAX = 255
 
 
 class CodedForm(FlaskForm):
@@ -144,18 +145,48 @@ class DepartmentForm(FlaskForm):
 
 
 class RuleForm(FlaskForm):
-    action = ChoiceField(_l("Type of rule"), default="route")
+    action = ChoiceField(
+        _l("Type of rule"),
+        [
+            OneOf(
+                [a.value for a in RuleAction],
+                _l("Please choose whether the rule routes or sends a copy."),
+            )
+        ],
+        default="route",
+    )
     target = ChoiceField(_l("Which reports"))
     district = ChoiceField(_l("Where"))
     condition = ChoiceField(_l("Only if an answer is"))
-    department = ChoiceField(_l("Department"))
-    note = StringField(_l("Note (for admins)"))
+    department = ChoiceField(_l("Department"), [DataRequired(_l("Please choose a department."))])
+    note = TextField(_l("Note (for admins)"), [Length(max=NOTE_MAX, message=TOO_LONG)])
     is_active = BooleanField(_l("Active"), default=True)
     position = WholeNumberField(_l("Position"))
 
+    def validate_target(self, field: ChoiceField) -> None:
+        if self.target_ids() is None:
+            raise StopValidation(_l("Please choose from the list."))
+
+    def target_ids(self) -> tuple[int | None, int | None] | None:
+        """``category:3`` / ``group:2`` / empty → (category id, group id); None if neither."""
+        value = self.target.data
+        if not value:
+            return None, None
+        kind, _sep, number = value.partition(":")
+        if not number.isdigit() or kind not in ("category", "group"):
+            return None
+        return (int(number), None) if kind == "category" else (None, int(number))
+
+    def condition_parts(self) -> tuple[str, str]:
+        """``reasons=dark`` → (question code, answer key); empty: no condition."""
+        code, _sep, value = self.condition.data.partition("=")
+        return code.strip(), value.strip()
+
 
 class MoveForm(FlaskForm):
-    direction = ChoiceField(_l("Direction"))
+    direction = ChoiceField(
+        _l("Direction"), [OneOf(("up", "down"), _l("Please choose from the list."))]
+    )
 
 
 class ConfirmForm(FlaskForm):

@@ -15,7 +15,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,9 +27,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import Role, User
 from app.auth.services import MIN_PASSWORD_LENGTH, AccountError, create_user
-from app.catalogue.models import Category, CategoryGroup
-from app.cities.examples import coordinates_not_numbers
-from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
+from app.catalogue.models import Category
+from app.core.enums import AttributeType, DepartmentKind, ReportStatus
 from app.core.errors import Refusal
 from app.extensions import db
 from app.forwarding import senders
@@ -38,15 +37,9 @@ from app.forwarding.senders.policy import (
     is_allowed_secret_env,
     literal_host_problem,
 )
-from app.geo.index import is_valid_coordinate
-from app.geo.models import District
-from app.geo.service import district_index
-from app.reports.intake import check_attributes
-from app.reports.models import Report, ReportCopy, ResponseTemplate
-from app.routing.models import Department, RoutingRule
-from app.routing.resolve import RoutingDecision
-from app.routing.rules import rule_positions
-from app.routing.service import route
+from app.reports.models import ResponseTemplate
+from app.routing.models import Department
+from app.routing.rules import active_rules_of, rule_positions
 
 log = logging.getLogger(__name__)
 
@@ -329,16 +322,6 @@ def _forward_config_problems(
     return problems
 
 
-def active_rules_of(department: Department) -> list[RoutingRule]:
-    return list(
-        db.session.execute(
-            sa.select(RoutingRule)
-            .where(RoutingRule.department_id == department.id, RoutingRule.is_active.is_(True))
-            .order_by(RoutingRule.position)
-        ).scalars()
-    )
-
-
 def save_department(
     admin: User, department: Department | None, data: DepartmentData, *, confirmed: bool = False
 ) -> Department:
@@ -480,295 +463,6 @@ def save_department(
         f" (rules now skipped: {rule_positions(rules)})" if rules else "",
     )
     return department
-
-
-# --- routing rules -----------------------------------------------------------------------------
-
-
-@dataclass
-class RuleData:
-    department_id: int | None
-    action: str = RuleAction.ROUTE.value
-    category_id: int | None = None
-    group_id: int | None = None
-    district_id: int | None = None
-    attribute_code: str = ""
-    attribute_value: str = ""
-    note: str = ""
-    is_active: bool = True
-    position: int | None = None  # 1-based; None: at the end (new) or where it is (edit)
-
-
-def ordered_rules() -> list[RoutingRule]:
-    return list(
-        db.session.execute(
-            sa.select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
-        ).scalars()
-    )
-
-
-def _renumber(rules: list[RoutingRule]) -> None:
-    """Positions 1..n in list order, without gaps."""
-    for position, rule in enumerate(rules, start=1):
-        if rule.position != position:
-            rule.position = position
-
-
-def describe_rule(rule: RoutingRule) -> str:
-    """For the log: ``3 route group:beleuchtung district:any -> tiefbau-licht``."""
-    what = (
-        f"category:{rule.category.code}"
-        if rule.category is not None
-        else f"group:{rule.category_group.code}"
-        if rule.category_group is not None
-        else "any"
-    )
-    where = f"district:{rule.district.number}" if rule.district is not None else "district:any"
-    condition = f" if {rule.attribute_code}={rule.attribute_value}" if rule.attribute_code else ""
-    return (
-        f"{rule.position} {rule.action} {what} {where}{condition} -> "
-        f"{rule.department.code if rule.department else '?'}"
-    )
-
-
-def save_rule(admin: User, rule: RoutingRule | None, data: RuleData) -> RoutingRule:
-    """Create or change a rule; its position is taken among the others (1..n, no gaps).
-    Routing reads the rules on every report, so the change counts from the next one."""
-    _require_admin(admin)
-    errors: dict[str, Any] = {}
-    try:
-        action = RuleAction(data.action)
-    except ValueError:
-        action = None
-        errors["action"] = _l("Please choose whether the rule routes or sends a copy.")
-    if data.category_id and data.group_id:
-        errors["target"] = _l("Please choose either a category or a group.")
-    category = db.session.get(Category, data.category_id) if data.category_id else None
-    group = db.session.get(CategoryGroup, data.group_id) if data.group_id else None
-    if (data.category_id and category is None) or (data.group_id and group is None):
-        errors["target"] = _l("This category or group does not exist (any more).")
-    district = db.session.get(District, data.district_id) if data.district_id else None
-    if data.district_id and district is None:
-        errors["district"] = _l("This district does not exist.")
-    department = db.session.get(Department, data.department_id) if data.department_id else None
-    if department is None:
-        errors["department"] = _l("Please choose a department.")
-    attribute_code = (data.attribute_code or "").strip() or None
-    attribute_value = (data.attribute_value or "").strip() or None
-    if (attribute_code is None) != (attribute_value is None):
-        errors["condition"] = _l("Please give both the question and the answer, or neither.")
-    elif attribute_code is not None:
-        if category is None:
-            errors["condition"] = _l(
-                "A condition on an answer needs one category (not a group or any category)."
-            )
-        else:
-            attribute = next((a for a in category.attributes if a.code == attribute_code), None)
-            if attribute is None:
-                errors["condition"] = _l(
-                    "“%(category)s” has no question “%(code)s”.",
-                    category=category.name("de"),
-                    code=attribute_code,
-                )
-            elif attribute.datatype in LIST_TYPES and attribute_value not in attribute.value_keys():
-                errors["condition"] = _l(
-                    "“%(value)s” is not one of the choices for “%(label)s”.",
-                    value=attribute_value,
-                    label=attribute.label("de"),
-                )
-            elif len(attribute_value) > 120:
-                errors["condition"] = _l(
-                    "This is too long: %(length)d characters, at most %(max)d.",
-                    length=len(attribute_value),
-                    max=120,
-                )
-    note = (data.note or "").strip()
-    if len(note) > 255:
-        errors["note"] = _l(
-            "This is too long: %(length)d characters, at most %(max)d.", length=len(note), max=255
-        )
-    rules = ordered_rules()
-    others = [r for r in rules if r is not rule]
-    if data.position is not None and not 1 <= data.position <= len(others) + 1:
-        errors["position"] = _l("Please give a position from 1 to %(max)d.", max=len(others) + 1)
-    if errors:
-        raise AdminInvalid(errors)
-
-    created = rule is None
-    before = None if created else describe_rule(rule)
-    if rule is None:
-        rule = RoutingRule(position=len(rules) + 1)
-        db.session.add(rule)
-    changes = _apply(
-        rule,
-        action=action,
-        category=category,
-        category_group=group,
-        district=district,
-        attribute_code=attribute_code,
-        attribute_value=attribute_value,
-        department=department,
-        note=note or None,
-        is_active=bool(data.is_active),
-    )
-    if data.position is not None:
-        others.insert(data.position - 1, rule)
-    elif created:
-        others.append(rule)
-    else:
-        others = rules
-    _renumber(others)
-    db.session.flush()
-    if created:
-        log.info("admin %s added routing rule %s: %s", admin.id, rule.id, describe_rule(rule))
-    else:
-        log.info(
-            "admin %s changed routing rule %s: %s => %s (%s)",
-            admin.id,
-            rule.id,
-            before,
-            describe_rule(rule),
-            ", ".join(changes) or "no change",
-        )
-    return rule
-
-
-def move_rule(admin: User, rule: RoutingRule, direction: str) -> RoutingRule:
-    """One place up (earlier, tried first) or down."""
-    _require_admin(admin)
-    if direction not in ("up", "down"):
-        raise AdminInvalid({"": _l("A rule can be moved up or down.")}, 400)
-    rules = ordered_rules()
-    index = rules.index(rule)
-    target = index - 1 if direction == "up" else index + 1
-    if 0 <= target < len(rules):
-        rules[index], rules[target] = rules[target], rules[index]
-    _renumber(rules)
-    db.session.flush()
-    log.info(
-        "admin %s moved routing rule %s %s: now at %d", admin.id, rule.id, direction, rule.position
-    )
-    return rule
-
-
-def delete_rule(admin: User, rule: RoutingRule) -> None:
-    """Remove a rule; reports it placed keep their department and reason text."""
-    _require_admin(admin)
-    described = describe_rule(rule)
-    rule_id = rule.id
-    # SQLite enforces no foreign keys here; say explicitly what PostgreSQL's SET NULL does.
-    db.session.execute(
-        sa.update(Report)
-        .where(Report.routing_rule_id == rule_id)
-        .values(routing_rule_id=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        sa.update(ReportCopy)
-        .where(ReportCopy.routing_rule_id == rule_id)
-        .values(routing_rule_id=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.delete(rule)
-    db.session.flush()
-    _renumber(ordered_rules())
-    db.session.flush()
-    log.info("admin %s deleted routing rule %s: %s", admin.id, rule_id, described)
-
-
-# --- the "test this rule" box ------------------------------------------------------------------
-
-
-@dataclass
-class RoutePreview:
-    category: Category
-    district: District | None
-    decision: RoutingDecision
-    lat: float | None = None
-    lon: float | None = None
-    rules: dict[int, RoutingRule] = field(default_factory=dict)  # by id, for links
-
-    def rule(self, rule_id: int | None) -> RoutingRule | None:
-        return self.rules.get(rule_id) if rule_id is not None else None
-
-
-def preview_route(
-    category_id: int | None,
-    lat: str = "",
-    lon: str = "",
-    district_id: int | None = None,
-    answers: Mapping[str, Any] | None = None,
-) -> RoutePreview:
-    """Where a report of this category, at this point (or in this district), with these
-    answers would go under the current rules. Nothing is written."""
-    errors: dict[str, Any] = {}
-    category = db.session.get(Category, category_id) if category_id else None
-    if category is None:
-        errors["category"] = _l("Please choose a category.")
-    point = None
-    district = None
-    lat, lon = (lat or "").strip(), (lon or "").strip()
-    if bool(lat) != bool(lon):
-        errors["location"] = _l("Please give both latitude and longitude.")
-    elif lat:
-        try:
-            point = (float(lat.replace(",", ".")), float(lon.replace(",", ".")))
-        except ValueError:
-            errors["location"] = coordinates_not_numbers()
-        else:
-            if not is_valid_coordinate(*point):
-                errors["location"] = _l(
-                    "These coordinates do not exist (latitude −90…90, longitude −180…180)."
-                )
-                point = None
-            elif not district_index().in_city(*point):
-                errors["location"] = _l(
-                    "This point is outside the city: reports from there are not accepted."
-                )
-    elif district_id:
-        district = db.session.get(District, district_id)
-        if district is None:
-            errors["district"] = _l("This district does not exist.")
-    else:
-        errors["location"] = _l(
-            "Please give a point (latitude and longitude) or choose a district."
-        )
-    attributes: dict[str, Any] = {}
-    if category is not None:
-        given = {code: value for code, value in (answers or {}).items() if value not in ("", [])}
-        attributes, problems = check_attributes(category, given)
-        errors.update({k: v for k, v in problems.items() if k.split(".", 1)[1] in given})
-    if errors:
-        raise AdminInvalid(errors)
-    assert category is not None
-    if point is not None:
-        area = district_index().district_at(*point)
-        district = db.session.get(District, area.key) if area is not None else None
-    decision = route(
-        category,
-        district.number if district else None,
-        district.name if district else None,
-        attributes,
-    )
-    ids = [a.rule_id for a in (decision.assignment, *decision.copies) if a is not None]
-    rules = (
-        {
-            r.id: r
-            for r in db.session.execute(
-                sa.select(RoutingRule).where(RoutingRule.id.in_(ids))
-            ).scalars()
-        }
-        if ids
-        else {}
-    )
-    return RoutePreview(
-        category=category,
-        district=district,
-        decision=decision,
-        lat=point[0] if point else None,
-        lon=point[1] if point else None,
-        rules=rules,
-    )
 
 
 # --- users --------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.auth.services import require_admin
@@ -48,6 +49,26 @@ def ordered_rules() -> list[RoutingRule]:
             sa.select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
         ).scalars()
     )
+
+
+def rules_with_details() -> list[RoutingRule]:
+    """Every rule in order, with what it names loaded (for the list of rules)."""
+    return list(
+        db.session.execute(
+            sa.select(RoutingRule)
+            .order_by(RoutingRule.position, RoutingRule.id)
+            .options(
+                selectinload(RoutingRule.category).selectinload(Category.attributes),
+                selectinload(RoutingRule.category_group),
+                selectinload(RoutingRule.district),
+                selectinload(RoutingRule.department),
+            )
+        ).scalars()
+    )
+
+
+def rule_count() -> int:
+    return db.session.execute(sa.select(sa.func.count(RoutingRule.id))).scalar_one()
 
 
 def rule_positions(rules: Iterable[RoutingRule]) -> str:

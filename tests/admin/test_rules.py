@@ -307,11 +307,11 @@ def test_the_box_refuses_bad_input(as_admin):
 
 
 def test_changes_are_logged_with_the_admin(as_admin, admin, reseed_city, caplog):
-    caplog.set_level("INFO", logger="app.admin.services")
+    caplog.set_level("INFO", logger="app.routing.rules")
     as_admin.post("/admin/rules/new", rule_form())
     rule = db.session.execute(db.select(RoutingRule).where(RoutingRule.key.is_(None))).scalar_one()
     as_admin.post(f"/admin/rules/{rule.id}/move", {"direction": "down"})
-    messages = [r.getMessage() for r in caplog.records if r.name == "app.admin.services"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "app.routing.rules"]
     assert (
         f"admin {admin.id} added routing rule {rule.id}: 1 route category:papierkorb-voll "
         "district:5 -> gruenflaechen" in messages

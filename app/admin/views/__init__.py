@@ -22,23 +22,23 @@ from app.admin.blueprint import bp
 from app.admin.blueprint import commit as _commit
 from app.admin.blueprint import current_admin as _admin
 from app.admin.blueprint import flash_refusal as _flash_refusal
-from app.admin.blueprint import lang as _lang
 from app.admin.blueprint import page as _page
 from app.admin.blueprint import show_errors as _show_errors
 from app.admin.fields import texts_of
 from app.admin.views import categories as _categories  # noqa: F401 - registers its pages
+from app.admin.views import rule_test as _rule_test  # noqa: F401 - registers its pages
+from app.admin.views import rules as _rules  # noqa: F401 - registers its pages
+from app.admin.views.options import category_options as _category_options
 from app.auth.decorators import admin_required
 from app.auth.models import Role, User
 from app.catalogue import services as catalogue
-from app.catalogue.fields import AttributeField, attribute_fields, attribute_groups, field_for
-from app.catalogue.models import Category, CategoryGroup
-from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
+from app.catalogue.models import Category
+from app.core.enums import DepartmentKind, ReportStatus, RuleAction
 from app.core.errors import Refusal
-from app.core.locale import pick_language
 from app.extensions import db
-from app.geo.models import District
 from app.reports.labels import STAFF_STATUS_LABELS
 from app.reports.models import ResponseTemplate
+from app.routing import rules as routing_rules
 from app.routing.models import Department, RoutingRule
 
 ROLE_LABELS = {
@@ -98,10 +98,6 @@ CONFIG_KEY_TEXTS = {
         "Language of the description (de, en; default de)."
     ),
 }
-ACTION_LABELS = {
-    RuleAction.ROUTE: _l("Route"),
-    RuleAction.COPY: _l("Copy"),
-}
 
 
 @bp.app_template_global()
@@ -125,7 +121,7 @@ def index():
         "users": count(User),
         "templates": count(ResponseTemplate),
     }
-    rules = svc.ordered_rules()
+    rules = routing_rules.ordered_rules()
     skipped = [r for r in rules if r.is_active and not r.department.is_active]
     categories = (
         db.session.execute(
@@ -245,11 +241,13 @@ def _department_page(department: Department | None):
             general, status = _show_errors(form, invalid), invalid.status
         else:
             flash(_("Saved the department “%(name)s”.", name=saved.name), "success")
-            if not saved.is_active and svc.active_rules_of(saved):
+            if not saved.is_active and routing_rules.active_rules_of(saved):
                 flash(
                     _(
                         "Routing skips rule %(positions)s while “%(name)s” is inactive.",
-                        positions=svc.rule_positions(svc.active_rules_of(saved)),
+                        positions=routing_rules.rule_positions(
+                            routing_rules.active_rules_of(saved)
+                        ),
                         name=saved.name,
                     ),
                     "warning",
@@ -257,7 +255,7 @@ def _department_page(department: Department | None):
             return redirect(url_for(".departments"))
     elif request.method == "POST":
         status = 422
-    rules = svc.active_rules_of(department) if department is not None else []
+    rules = routing_rules.active_rules_of(department) if department is not None else []
     users = (
         db.session.execute(
             sa.select(User).where(User.departments.contains(department)).order_by(User.name)
@@ -315,413 +313,6 @@ def _forwarding_help(department: Department | None, form: f.DepartmentForm) -> l
             )
         sections.append({"method": method, "keys": keys})
     return sections
-
-
-# --- routing rules -------------------------------------------------------------------------------
-
-
-def rule_what(rule: RoutingRule, lang: str) -> str:
-    if rule.category is not None:
-        return rule.category.name(lang)
-    if rule.category_group is not None:
-        return _("all of “%(group)s”", group=rule.category_group.name(lang))
-    return _("any category")
-
-
-def rule_where(rule: RoutingRule) -> str:
-    return rule.district.name if rule.district is not None else _("all districts")
-
-
-def rule_condition(rule: RoutingRule, lang: str) -> str:
-    if not rule.attribute_code:
-        return ""
-    attribute = next(
-        (
-            a
-            for a in (rule.category.attributes if rule.category else [])
-            if a.code == rule.attribute_code
-        ),
-        None,
-    )
-    question = attribute.label(lang) if attribute else rule.attribute_code
-    answer = attribute.value_name(rule.attribute_value, lang) if attribute else rule.attribute_value
-    return _("“%(question)s” is “%(answer)s”", question=question, answer=answer)
-
-
-def rule_sentence(rule: RoutingRule, lang: str) -> str:
-    condition = rule_condition(rule, lang)
-    suffix = ", " + condition if condition else ""
-    return _(
-        "Rule %(position)d: %(what)s, %(where)s%(condition)s → %(department)s",
-        position=rule.position,
-        what=rule_what(rule, lang),
-        where=rule_where(rule),
-        condition=suffix,
-        department=rule.department.name,
-    )
-
-
-@bp.app_template_global()
-def admin_rule_words(rule: RoutingRule) -> dict[str, str]:
-    lang = _lang()
-    return {
-        "what": rule_what(rule, lang),
-        "where": rule_where(rule),
-        "condition": rule_condition(rule, lang),
-        "sentence": rule_sentence(rule, lang),
-        "action": str(ACTION_LABELS[rule.action]),
-    }
-
-
-def _district_options() -> list[tuple[str, str]]:
-    districts = db.session.execute(sa.select(District).order_by(District.name)).scalars()
-    return [(str(d.id), d.name) for d in districts]
-
-
-def _category_options(groups: list[CategoryGroup]) -> list:
-    """Categories by group, as ``(group name, [(id, name), …])`` for <optgroup>."""
-    lang = _lang()
-    inactive = _("inactive")
-    return [
-        (
-            g.name(lang),
-            [
-                (str(c.id), c.name(lang) + ("" if c.is_active else f" ({inactive})"))
-                for c in g.categories
-            ],
-        )
-        for g in groups
-        if g.categories
-    ]
-
-
-def _rule_options(groups: list[CategoryGroup], rule: RoutingRule | None) -> dict[str, Any]:
-    lang = _lang()
-    inactive = _("inactive")
-    targets: list = [("", _("Any category"))]
-    targets.append(
-        (
-            _("Whole groups"),
-            [(f"group:{g.id}", _("all of “%(group)s”", group=g.name(lang))) for g in groups],
-        )
-    )
-    for label, options in _category_options(groups):
-        targets.append((label, [(f"category:{value}", name) for value, name in options]))
-    conditions: list = [("", _("No condition"))]
-    known = set()
-    for item in attribute_fields([c for g in groups for c in g.categories]):
-        attribute = item.attribute
-        if attribute.datatype not in svc.LIST_TYPES:
-            continue
-        label = _(
-            "%(categories)s: %(question)s",
-            categories=", ".join(c.name(lang) for c in item.categories),
-            question=attribute.label(lang),
-        )
-        options = []
-        for value in attribute.values:
-            options.append(
-                (f"{attribute.code}={value['key']}", attribute.value_name(value["key"], lang))
-            )
-            known.add(f"{attribute.code}={value['key']}")
-        conditions.append((label, options))
-    if rule is not None and rule.attribute_code:
-        current = f"{rule.attribute_code}={rule.attribute_value}"
-        if current not in known:
-            conditions.append((current, current))
-    departments = [
-        (str(d.id), d.name + ("" if d.is_active else f" ({inactive})")) for d in _departments()
-    ]
-    return {
-        "target_options": targets,
-        "district_options": [("", _("All districts")), *_district_options()],
-        "condition_options": conditions,
-        "department_options": [("", _("Please choose")), *departments],
-        "action_options": [(a.value, str(ACTION_LABELS[a])) for a in RuleAction],
-    }
-
-
-@bp.get("/rules")
-@admin_required
-def rules():
-    rules = (
-        db.session.execute(
-            sa.select(RoutingRule)
-            .order_by(RoutingRule.position, RoutingRule.id)
-            .options(
-                selectinload(RoutingRule.category).selectinload(Category.attributes),
-                selectinload(RoutingRule.category_group),
-                selectinload(RoutingRule.district),
-                selectinload(RoutingRule.department),
-            )
-        )
-        .scalars()
-        .all()
-    )
-    groups = catalogue.groups_with_categories()
-    return _page(
-        "admin/rules.html",
-        rules=rules,
-        unreachable=_unreachable_rules(),
-        **_test_box_context(groups, {}, None),
-    )
-
-
-def _unreachable_rules() -> dict[int, dict[str, int]]:
-    """Active route rules that never decide: rule id → its position and the position of the
-    earlier rule that matches all its reports first."""
-    from app.routing.resolve import unreachable_rules
-    from app.routing.service import load_rules
-
-    group_of = dict(
-        db.session.execute(
-            sa.select(Category.code, CategoryGroup.code).join(
-                CategoryGroup, Category.group_id == CategoryGroup.id
-            )
-        ).all()
-    )
-    specs = load_rules()
-    position = {spec.id: spec.position for spec in specs}
-    return {
-        rule_id: {"position": position[rule_id], "first": first.position}
-        for rule_id, first in unreachable_rules(specs, group_of).items()
-    }
-
-
-def _target_value(rule: RoutingRule) -> str:
-    if rule.category_id:
-        return f"category:{rule.category_id}"
-    if rule.category_group_id:
-        return f"group:{rule.category_group_id}"
-    return ""
-
-
-def _parse_target(value: str) -> tuple[int | None, int | None, bool]:
-    """``category:3`` / ``group:2`` / empty → (category id, group id, understood)."""
-    if not value:
-        return None, None, True
-    kind, _sep, number = value.partition(":")
-    if not number.isdigit() or kind not in ("category", "group"):
-        return None, None, False
-    return (int(number), None, True) if kind == "category" else (None, int(number), True)
-
-
-@bp.route("/rules/new", methods=["GET", "POST"])
-@admin_required
-def rule_new():
-    return _rule_page(None)
-
-
-@bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
-@admin_required
-def rule_edit(rule_id: int):
-    return _rule_page(db.get_or_404(RoutingRule, rule_id))
-
-
-def _rule_page(rule: RoutingRule | None):
-    if request.method == "GET":
-        if rule is not None:
-            data = {
-                "action": rule.action.value,
-                "target": _target_value(rule),
-                "district": rule.district_id or "",
-                "department": rule.department_id,
-                "condition": (
-                    f"{rule.attribute_code}={rule.attribute_value}" if rule.attribute_code else ""
-                ),
-                "note": rule.note or "",
-                "is_active": rule.is_active,
-                "position": rule.position,
-            }
-        else:
-            position = request.args.get("position", "")
-            data = {
-                "action": "route",
-                "is_active": True,
-                "position": position if position.isdigit() else "",
-            }
-        form = f.RuleForm(data=data)
-    else:
-        form = f.RuleForm()
-    general: list = []
-    status = 200
-    if form.validate_on_submit():
-        category_id, group_id, understood = _parse_target(form.target.data)
-        code, _sep, value = form.condition.data.partition("=")
-        data = svc.RuleData(
-            department_id=form.department.number,
-            action=form.action.data,
-            category_id=category_id,
-            group_id=group_id,
-            district_id=form.district.number,
-            attribute_code=code,
-            attribute_value=value,
-            note=form.note.data or "",
-            is_active=form.is_active.data,
-            position=form.position.number,
-        )
-        try:
-            if not understood:
-                raise svc.AdminInvalid({"target": _l("Please choose from the list.")})
-            saved = _commit(lambda: svc.save_rule(_admin(), rule, data))
-        except Refusal as invalid:
-            general, status = _show_errors(form, invalid), invalid.status
-        else:
-            flash(_("Saved: %(rule)s", rule=rule_sentence(saved, _lang())), "success")
-            if not saved.department.is_active:
-                flash(
-                    _(
-                        "“%(name)s” is inactive: routing skips this rule until the department is "
-                        "active again.",
-                        name=saved.department.name,
-                    ),
-                    "warning",
-                )
-            return redirect(url_for(".rules") + f"#rule-{saved.id}")
-    elif request.method == "POST":
-        status = 422
-    count = db.session.execute(sa.select(sa.func.count(RoutingRule.id))).scalar_one()
-    return _page(
-        "admin/rule_form.html",
-        status,
-        form=form,
-        rule=rule,
-        general=general,
-        max_position=count if rule is not None else count + 1,
-        **_rule_options(catalogue.groups_with_categories(), rule),
-    )
-
-
-@bp.post("/rules/<int:rule_id>/move")
-@admin_required
-def rule_move(rule_id: int):
-    rule = db.get_or_404(RoutingRule, rule_id)
-    form = f.MoveForm()
-    if not form.validate_on_submit() or form.direction.data not in ("up", "down"):
-        abort(400)
-    try:
-        _commit(lambda: svc.move_rule(_admin(), rule, form.direction.data))
-    except Refusal as invalid:
-        _flash_refusal(invalid)
-    else:
-        flash(_("Moved: %(rule)s", rule=rule_sentence(rule, _lang())), "success")
-    return redirect(url_for(".rules") + f"#rule-{rule.id}")
-
-
-@bp.route("/rules/<int:rule_id>/delete", methods=["GET", "POST"])
-@admin_required
-def rule_delete(rule_id: int):
-    rule = db.get_or_404(RoutingRule, rule_id)
-    form = f.ConfirmForm()
-    sentence = rule_sentence(rule, _lang())
-    if form.validate_on_submit():
-        try:
-            _commit(lambda: svc.delete_rule(_admin(), rule))
-        except Refusal as invalid:
-            _flash_refusal(invalid)
-        else:
-            flash(_("Deleted: %(rule)s", rule=sentence), "success")
-        return redirect(url_for(".rules"))
-    return _page(
-        "admin/confirm_delete.html",
-        form=form,
-        general=[],
-        heading=_("Delete this rule?"),
-        detail=sentence,
-        consequence=_(
-            "Reports it placed keep their department and reason. New reports are "
-            "routed by the remaining rules; the rules after it move up one place."
-        ),
-        back=url_for(".rules") + f"#rule-{rule.id}",
-    )
-
-
-# --- the "test this rule" box --------------------------------------------------------------------
-
-
-def _answers(fields: list[AttributeField], category: Category | None) -> dict[str, Any]:
-    """The answers given for ``category``'s questions, by question code."""
-    answers: dict[str, Any] = {}
-    if category is None:
-        return answers
-    for item in fields:
-        if not any(c.id == category.id for c in item.categories):
-            continue
-        given = [v.strip() for v in request.args.getlist(item.name) if v.strip()]
-        if item.attribute.datatype == AttributeType.MULTIVALUELIST:
-            answers[item.attribute.code] = given
-        elif given:
-            answers[item.attribute.code] = given[0]
-    return answers
-
-
-def _test_box_context(groups: list[CategoryGroup], errors: dict, preview) -> dict[str, Any]:
-    categories = [c for g in groups for c in g.categories]
-    fields = attribute_fields(categories)
-    given = {item.name: request.args.getlist(item.name) for item in fields}
-    return {
-        "test": {
-            "category": request.args.get("category", ""),
-            "lat": request.args.get("lat", ""),
-            "lon": request.args.get("lon", ""),
-            "district": request.args.get("district", ""),
-            "answers": given,
-            "open_answers": any(v for values in given.values() for v in values)
-            or any(name.startswith("attribute.") for name in errors),
-        },
-        "test_errors": errors,
-        "test_category_options": _category_options(groups),
-        "test_district_options": _district_options(),
-        "test_groups": attribute_groups(fields),
-        "preview": preview,
-    }
-
-
-@bp.get("/rules/test")
-@admin_required
-def rule_test():
-    """Where would a report go? Uses ``route()`` with the rules in the database; writes nothing."""
-    groups = catalogue.groups_with_categories()
-    args = request.args
-    if not any(args.get(k) for k in ("category", "lat", "lon", "district")):
-        return _page(
-            "admin/rule_test.html",
-            unreachable=_unreachable_rules(),
-            **_test_box_context(groups, {}, None),
-        )
-    category_id = args.get("category", "")
-    district_id = args.get("district", "")
-    category = db.session.get(Category, int(category_id)) if category_id.isdigit() else None
-    fields = attribute_fields([c for g in groups for c in g.categories])
-    errors: dict[str, Any] = {}
-    preview = None
-    status = 200
-    try:
-        preview = svc.preview_route(
-            category.id if category else None,
-            args.get("lat", ""),
-            args.get("lon", ""),
-            int(district_id) if district_id.isdigit() else None,
-            _answers(fields, category),
-        )
-    except Refusal as invalid:
-        status = invalid.status
-        for name, message in invalid.errors.items():
-            if name.startswith("attribute.") and category is not None:
-                item = field_for(fields, category.code, name.removeprefix("attribute."))
-                name = item.name if item is not None else ""
-            errors[name] = message
-    return _page(
-        "admin/rule_test.html",
-        status,
-        unreachable=_unreachable_rules(),
-        **_test_box_context(groups, errors, preview),
-    )
-
-
-@bp.app_template_global()
-def admin_pick(texts: dict[str, str] | None) -> str:
-    return pick_language(texts, _lang())
 
 
 # --- users ---------------------------------------------------------------------------------------
