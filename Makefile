@@ -8,15 +8,23 @@ export FLASK_APP := wsgi.py
 export PYTHONPATH := $(CURDIR)
 POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run setup db test test-sqlite test-postgres fuzz lint format bench lock browser translations clean
+.PHONY: run setup dev-setup db types test test-sqlite test-postgres fuzz lint format bench lock browser translations clean
 
+# The product needs requirements.txt; tests, lint, types and benchmarks also requirements-dev.txt
+# (both pinned with hashes, so pip installs exactly what was locked).
 $(BIN)/.installed: requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
+	@touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	@touch $@
 
 setup: $(BIN)/.installed translations
+
+dev-setup: $(BIN)/.installed-dev translations
 
 translations: $(BIN)/.installed
 	@$(BIN)/pybabel -q compile -d app/translations
@@ -43,7 +51,7 @@ run: db
 browser:
 	@bash scripts/ensure-chromium.sh
 
-test: setup browser
+test: dev-setup browser
 	@echo "== tests on SQLite =="
 	$(BIN)/pytest -q
 	@if $(BIN)/python scripts/pg_reachable.py "$(POSTGRES_TEST_URL)"; then \
@@ -58,7 +66,7 @@ test: setup browser
 # Longer fuzzing of both OpenAPI documents (Open311 and partner API) with schemathesis:
 # FUZZ_CASES generated requests per document (make test runs 160), on SQLite and PostgreSQL.
 FUZZ_CASES ?= 4000
-fuzz: setup
+fuzz: dev-setup
 	@echo "== fuzzing on SQLite =="
 	FUZZ_CASES=$(FUZZ_CASES) $(BIN)/pytest -q --timeout=3600 tests/security/test_fuzz.py
 	@if $(BIN)/python scripts/pg_reachable.py "$(POSTGRES_TEST_URL)"; then \
@@ -69,24 +77,33 @@ fuzz: setup
 		echo "PostgreSQL at $(POSTGRES_TEST_URL) is not reachable: fuzzed on SQLite only."; \
 	fi
 
-lint: setup
+# Lint and types: ruff (rules in pyproject.toml) and mypy over the packages listed there.
+lint: dev-setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
-format: setup
+types: dev-setup
+	$(BIN)/mypy
+
+format: dev-setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: setup
+bench: dev-setup
 	$(BIN)/python -m benchmarks
 
-# Re-pin everything from requirements.in.
+# Re-pin both sets with hashes: requirements.txt from requirements.in (what the product needs),
+# requirements-dev.txt from requirements-dev.in (tools on top, constrained to the same pins).
+# Existing pins are kept unless requirements*.in asks otherwise (pip-compile --upgrade to move).
+PIP_TOOLS ?= pip-tools==7.6.2
 lock:
 	rm -rf /tmp/qm-lock && $(PYTHON) -m venv /tmp/qm-lock
-	/tmp/qm-lock/bin/pip install --quiet -r requirements.in
-	( echo "# Pinned, complete set of dependencies (direct ones in requirements.in)."; \
-	  echo "# Regenerate: make lock"; \
-	  /tmp/qm-lock/bin/pip freeze | grep -v '^pip==' ) > requirements.txt
+	/tmp/qm-lock/bin/pip install --quiet "$(PIP_TOOLS)"
+	/tmp/qm-lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-find-links --no-emit-index-url -o requirements.txt requirements.in
+	/tmp/qm-lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-find-links --no-emit-index-url -o requirements-dev.txt requirements-dev.in
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

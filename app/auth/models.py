@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.core.db import UTCDateTime, utcnow
 from app.core.enums import enum_column
-from app.extensions import db
+from app.extensions import Model, db
 
 if TYPE_CHECKING:
     from app.routing.models import Department
@@ -37,7 +37,7 @@ user_department = sa.Table(
 )
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)

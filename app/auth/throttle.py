@@ -21,11 +21,12 @@ import hashlib
 import time
 from collections.abc import Mapping
 
-from flask import Response, current_app, url_for
+from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from werkzeug.wrappers import Response
 
 _EXT = "qm_login_throttle"
 KNOWN_DEVICE_COOKIE = "qm_known_login"

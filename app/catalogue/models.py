@@ -10,14 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.enums import AttributeType, enum_column
 from app.core.locale import pick_language
-from app.extensions import db
+from app.extensions import Model
 
 # Questions answered by choosing from a list, and those answered with free text.
 LIST_TYPES = (AttributeType.SINGLEVALUELIST, AttributeType.MULTIVALUELIST)
 TEXT_TYPES = (AttributeType.STRING, AttributeType.TEXT)
 
 
-class CategoryGroup(db.Model):
+class CategoryGroup(Model):
     """Sauberkeit, Beleuchtung, Unsicherer Ort … (names per language)."""
 
     __tablename__ = "category_group"
@@ -35,7 +35,7 @@ class CategoryGroup(db.Model):
         return pick_language(self.names, locale)
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "category"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,7 +69,7 @@ class Category(db.Model):
         return f"<Category {self.code}>"
 
 
-class CategoryAttribute(db.Model):
+class CategoryAttribute(Model):
     """An extra question of a category (Open311 service definition attribute)."""
 
     __tablename__ = "category_attribute"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 
 
-class CityState(db.Model):
+class CityState(Model):
     """One row (id 1): the loaded city's name (one city per installation) and a version that
     every seed, update and replace raises; processes compare it to drop their caches."""
 

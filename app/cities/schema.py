@@ -689,7 +689,7 @@ def _type_text(schema: dict[str, Any]) -> str:
         return "object by code"
     names = {"string": "text", "integer": "integer", "number": "number", "boolean": "true/false"}
     kinds = kind if isinstance(kind, list) else [kind]
-    text = " or ".join(names.get(k, k) for k in kinds if k != "null")
+    text = " or ".join(names.get(k, k) or k for k in kinds if k != "null")
     return text + (" or null" if "null" in kinds else "")
 
 

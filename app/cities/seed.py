@@ -14,9 +14,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 
 from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
 from app.cities.models import CityState
@@ -327,7 +328,7 @@ def replace_city(directory: str | Path) -> ReplaceSummary:
     removed: dict[str, int] = {}
     for table in _CITY_TABLES:
         result = db.session.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 (fixed names)
-        removed[table] = result.rowcount or 0
+        removed[table] = cast("CursorResult[Any]", result).rowcount or 0
     if state is not None:
         state.name = None
     db.session.flush()

@@ -107,6 +107,6 @@ def refuse_nul_bytes() -> None:
 
 
 def install(app: Flask) -> None:
-    app.wsgi_app = TrustedProxies(app, app.wsgi_app)
+    app.wsgi_app = TrustedProxies(app, app.wsgi_app)  # type: ignore[method-assign]  # Flask's documented way to add WSGI middleware
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_nul_bytes)
     install_security_headers(app)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model, db
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Actor:
 SYSTEM = Actor("system")
 
 
-class ReportEvent(db.Model):
+class ReportEvent(Model):
     """One thing that happened to a report. Rows are only ever inserted."""
 
     __tablename__ = "report_event"

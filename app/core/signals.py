@@ -1,8 +1,17 @@
 """Named signals, declared once. Handlers run inside the caller's transaction and never commit."""
 
+from typing import Any
+
 from blinker import Namespace
+from flask import current_app
 
 _signals = Namespace()
+
+
+def signal_sender() -> Any:
+    """The app itself (not the context-local proxy): the sender of every signal here."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]  # werkzeug proxy API
+
 
 report_submitted = _signals.signal(
     "report-submitted",

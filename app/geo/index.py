@@ -296,7 +296,7 @@ class DistrictIndex:
                     key=props[key_property],
                     number=str(props[number_property]),
                     name=str(props[name_property]),
-                    geometry=feat.get("geometry"),
+                    geometry=feat.get("geometry") or {},
                 )
             )
         boundary = None
@@ -305,7 +305,7 @@ class DistrictIndex:
             if len(geoms) == 1:
                 boundary = geoms[0]
             else:
-                merged = unary_union([_polygonal(g, "boundary") for g in geoms])
+                merged = unary_union([_polygonal(g or {}, "boundary") for g in geoms])
                 boundary = mapping(merged)
         return cls(areas, boundary, **kwargs)
 

@@ -7,10 +7,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 
 
-class District(db.Model):
+class District(Model):
     __tablename__ = "district"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,7 +24,7 @@ class District(db.Model):
         return f"<District {self.number} {self.name}>"
 
 
-class CityBoundary(db.Model):
+class CityBoundary(Model):
     """The area in which reports are accepted (one row per city configuration)."""
 
     __tablename__ = "city_boundary"

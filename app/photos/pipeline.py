@@ -253,7 +253,7 @@ def _dms_to_degrees(
                 return None
             number = part[0] / part[1]
         else:
-            number = float(part)  # type: ignore[arg-type]
+            number = float(part)
         if not math.isfinite(number) or number < 0:
             return None
         parts.append(number)

@@ -14,22 +14,24 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, utcnow
 from app.core.errors import Refusal
-from app.extensions import db
+from app.extensions import Model, db
 from app.reports.models import Report
 
 KEEP_FOR = timedelta(days=1)
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 
-class SubmissionKey(db.Model):
+class SubmissionKey(Model):
     __tablename__ = "submission_key"
     __table_args__ = (
         sa.UniqueConstraint("scope", "key"),
@@ -57,7 +59,7 @@ def is_valid_key(key: str) -> bool:
     return bool(KEY_PATTERN.match(key))
 
 
-def fingerprint(fields: dict[str, Any], files: list[bytes] = ()) -> str:
+def fingerprint(fields: dict[str, Any], files: Sequence[bytes] = ()) -> str:
     """A hash of what was sent: the fields (sorted) and the files' contents."""
     digest = hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode())
     for data in files:
@@ -99,4 +101,4 @@ def forget_old_keys(now: datetime | None = None) -> int:
     result = db.session.execute(
         sa.delete(SubmissionKey).where(SubmissionKey.created_at < (now or utcnow()) - KEEP_FOR)
     )
-    return result.rowcount or 0
+    return cast("CursorResult[Any]", result).rowcount or 0

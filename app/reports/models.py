@@ -16,7 +16,7 @@ from app.core.enums import (
     enum_column,
 )
 from app.core.locale import pick_language
-from app.extensions import db
+from app.extensions import Model
 
 if TYPE_CHECKING:
     from app.catalogue.models import Category
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from app.routing.models import Department, RoutingRule
 
 
-class Report(db.Model):
+class Report(Model):
     __tablename__ = "report"
     __table_args__ = (
         sa.CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="lat_lon"),
@@ -120,7 +120,7 @@ class Report(db.Model):
         return f"<Report {self.reference}>"
 
 
-class ReportPhoto(db.Model):
+class ReportPhoto(Model):
     __tablename__ = "report_photo"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,7 +139,7 @@ class ReportPhoto(db.Model):
     report: Mapped[Report] = relationship(back_populates="photos")
 
 
-class ReportCopy(db.Model):
+class ReportCopy(Model):
     """A department informed of a report by a copy rule (e.g. Quartiersmanagement)."""
 
     __tablename__ = "report_copy"
@@ -159,7 +159,7 @@ class ReportCopy(db.Model):
     department: Mapped[Department] = relationship()
 
 
-class ReporterContact(db.Model):
+class ReporterContact(Model):
     """Contact data, only with consent and only for status updates.
 
     Kept apart from the report so that it can be deleted (on request or by retention)
@@ -187,7 +187,7 @@ class ReporterContact(db.Model):
     report: Mapped[Report] = relationship(back_populates="contact")
 
 
-class ReportSupporter(db.Model):
+class ReportSupporter(Model):
     """A resident who said "me too" (or whose duplicate was merged); gets updates if asked."""
 
     __tablename__ = "report_supporter"
@@ -210,7 +210,7 @@ class ReportSupporter(db.Model):
     report: Mapped[Report] = relationship(back_populates="supporters")
 
 
-class ResponseTemplate(db.Model):
+class ResponseTemplate(Model):
     """A ready-made public note for a category and/or status, per language."""
 
     __tablename__ = "response_template"
@@ -229,7 +229,7 @@ class ResponseTemplate(db.Model):
         return pick_language(self.texts, locale)
 
 
-class ReferenceCounter(db.Model):
+class ReferenceCounter(Model):
     """The last reference number handed out per year (DO-2026-00042)."""
 
     __tablename__ = "reference_counter"

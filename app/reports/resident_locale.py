@@ -6,6 +6,8 @@ client (``api_key_id``). Flushes; the caller commits."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -20,13 +22,20 @@ def change_resident_locale(*, telegram_chat_id: str, locale: str, api_key_id: in
     Returns how many entries changed (entries already in that language are left alone).
     The caller checks that ``locale`` is one the messages exist in."""
     changed = 0
-    for model in (ReporterContact, ReportSupporter):
+    models: tuple[type[ReporterContact] | type[ReportSupporter], ...] = (
+        ReporterContact,
+        ReportSupporter,
+    )
+    for model in models:
         owner = model.api_key_id.is_(None) if api_key_id is None else model.api_key_id == api_key_id
-        rows = db.session.execute(
-            sa.select(model).where(
-                model.telegram_chat_id == str(telegram_chat_id), owner, model.locale != locale
-            )
-        ).scalars()
+        rows = cast(
+            "Iterable[ReporterContact | ReportSupporter]",
+            db.session.execute(
+                sa.select(model).where(
+                    model.telegram_chat_id == str(telegram_chat_id), owner, model.locale != locale
+                )
+            ).scalars(),
+        )
         for row in rows:
             row.locale = locale
             changed += 1

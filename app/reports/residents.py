@@ -8,7 +8,9 @@ what residents gave another."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -113,7 +115,7 @@ def own_references(
 def _is_resident_of(
     report: Report, telegram_chat_id: str | None, email: str | None, api_key_id: int | None
 ) -> bool:
-    people = [report.contact] if report.contact else []
+    people: list[ReporterContact | ReportSupporter] = [report.contact] if report.contact else []
     people += list(report.supporters)
     for person in people:
         if person.api_key_id != api_key_id:
@@ -195,7 +197,7 @@ def reports_of(
     supported_conditions = (
         [ReportSupporter.telegram_chat_id == str(telegram_chat_id)]
         if telegram_chat_id
-        else [sa.func.lower(ReportSupporter.email) == email.lower()]
+        else [sa.func.lower(ReportSupporter.email) == (email or "").lower()]
     )
     supported = sa.select(ReportSupporter.report_id).where(
         sa.or_(*supported_conditions), _owned_by(ReportSupporter, api_key_id)
@@ -230,7 +232,11 @@ def delete_contact_data(
     """Remove every contact and supporter entry of this resident made through this client;
     the reports stay (anonymous). Returns how many entries were removed."""
     removed = 0
-    for model in (ReporterContact, ReportSupporter):
+    models: tuple[type[ReporterContact] | type[ReportSupporter], ...] = (
+        ReporterContact,
+        ReportSupporter,
+    )
+    for model in models:
         conditions = []
         if telegram_chat_id:
             conditions.append(model.telegram_chat_id == str(telegram_chat_id))
@@ -238,12 +244,13 @@ def delete_contact_data(
             conditions.append(sa.func.lower(model.email) == email.lower())
         if not conditions:
             continue
-        rows = (
+        rows = cast(
+            "Sequence[ReporterContact | ReportSupporter]",
             db.session.execute(
                 sa.select(model).where(sa.or_(*conditions), _owned_by(model, api_key_id))
             )
             .scalars()
-            .all()
+            .all(),
         )
         for row in rows:
             record_event(

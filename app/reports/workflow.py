@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
-from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
@@ -22,7 +22,12 @@ from app.core.db import utcnow
 from app.core.enums import OPEN_STATUSES, ReportStatus
 from app.core.errors import Refusal
 from app.core.events import Actor, record_event
-from app.core.signals import report_copied, report_rerouted, report_status_changed
+from app.core.signals import (
+    report_copied,
+    report_rerouted,
+    report_status_changed,
+    signal_sender,
+)
 from app.extensions import db
 from app.geo.index import is_valid_coordinate
 from app.geo.service import district_index
@@ -190,7 +195,7 @@ def apply_status(
     )
     db.session.flush()
     report_status_changed.send(
-        current_app._get_current_object(),
+        signal_sender(),
         report=report,
         old=old,
         new=new_status,
@@ -212,7 +217,7 @@ def add_public_note(
     record_event(report.id, "public_note", actor_for(user), is_public=True, public_note=text)
     db.session.flush()
     report_status_changed.send(
-        current_app._get_current_object(),
+        signal_sender(),
         report=report,
         old=report.status,
         new=report.status,
@@ -267,9 +272,7 @@ def reroute(
         new=department.code if department else None,
     )
     db.session.flush()
-    report_rerouted.send(
-        current_app._get_current_object(), report=report, old=old, new=department, reason=reason
-    )
+    report_rerouted.send(signal_sender(), report=report, old=old, new=department, reason=reason)
     return report
 
 
@@ -342,7 +345,7 @@ def _rerun_routing(report: Report) -> tuple[Department | None, list[Department]]
     old_department = report.department
     old_copies = {copy.department_id for copy in report.copies}
     area = district_index().district_at(report.lat, report.lon)
-    report.district_id = area.key if area else None
+    report.district_id = cast(int, area.key) if area else None  # districts are keyed by id
     decision = route(
         report.category,
         area.number if area else None,
@@ -379,7 +382,7 @@ def _announce_routing(
 ) -> None:
     """The same side effects as a re-route by hand (ticket or notice to the new department,
     the old one's ticket withdrawn) plus notices to departments that newly get a copy."""
-    app = current_app._get_current_object()
+    app = signal_sender()
     if report.department_id != (old.id if old else None):
         report_rerouted.send(app, report=report, old=old, new=report.department, reason=reason)
     if new_copies:

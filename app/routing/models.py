@@ -8,14 +8,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.enums import DepartmentKind, ReportStatus, RuleAction, enum_column
-from app.extensions import db
+from app.extensions import Model
 
 if TYPE_CHECKING:
     from app.catalogue.models import Category, CategoryGroup
     from app.geo.models import District
 
 
-class Department(db.Model):
+class Department(Model):
     __tablename__ = "department"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +47,7 @@ class Department(db.Model):
         return f"<Department {self.code}>"
 
 
-class RoutingRule(db.Model):
+class RoutingRule(Model):
     """category or group × district or any × optional attribute condition → department.
 
     Route rules are tried in ``position`` order and the first match wins; every matching copy

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.reports.models import Report
 
 # A cell's reports are found by category, district and the UTC range of the month.
@@ -27,7 +27,7 @@ ix_report_category_district_created = sa.Index(
 NO_DISTRICT = 0  # the district key of reports outside every district
 
 
-class StatCell(db.Model):
+class StatCell(Model):
     """Counts of the reports of one category received in one district in one month."""
 
     __tablename__ = "stat_cell"
@@ -50,8 +50,8 @@ class StatCell(db.Model):
     version: Mapped[int] = mapped_column(default=0)
 
 
-class StatCellDetail(db.Model):
-    """A keyed count of a cell: ``measure`` says what ``key`` is (see ``rollup.MEASURES``)."""
+class StatCellDetail(Model):
+    """A keyed count of a cell: ``measure`` says what ``key`` is (see ``counts.MEASURES``)."""
 
     __tablename__ = "stat_cell_detail"
     __table_args__ = (
@@ -77,7 +77,7 @@ class StatCellDetail(db.Model):
     n: Mapped[int] = mapped_column(default=0)
 
 
-class StatReport(db.Model):
+class StatReport(Model):
     """What one report adds to its cell, as last counted: a change to the report adds the
     difference to its new counts (so the work per change does not grow with the cell)."""
 

@@ -41,9 +41,9 @@ def init_web_limits(app: Flask) -> Limiter:
     limiter = Limiter(key_func=client_address, headers_enabled=False)
     for endpoint, setting in LIMITED_ENDPOINTS.items():
         view = app.view_functions[endpoint]
-        app.view_functions[endpoint] = limiter.limit(
-            partial(_limit_of, setting), key_func=client_address
-        )(view)
+        limit = limiter.limit(partial(_limit_of, setting), key_func=client_address)
+        # Flask-Limiter's decorator is typed for sync and async views alike; these are sync.
+        app.view_functions[endpoint] = limit(view)  # type: ignore[assignment]
     limiter.init_app(app)
     app.extensions[EXTENSION] = limiter
     return limiter
