@@ -7,10 +7,11 @@ from flask import Flask, current_app
 
 
 def register(app: Flask) -> None:
-    from app.forwarding import outbox
+    from app.forwarding import outbox, withdrawal
     from app.forwarding.views import bp, notifications_bp
 
     outbox.register(app)
+    withdrawal.register(app)  # its handlers run after the outbox's (the order deliveries are added)
     app.register_blueprint(bp)
     app.register_blueprint(notifications_bp)
 

@@ -40,6 +40,7 @@ from app.forwarding import partner
 from app.forwarding.links import public_url
 from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD
+from app.forwarding.partner_contract import API, ERROR_CODES, GENERIC_MESSAGES, NOTE_MAX_LENGTH
 from app.forwarding.withdrawal import is_withdrawn
 from app.reports.models import Report, ReportPhoto
 from app.reports.workflow import WorkflowError
@@ -49,33 +50,8 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("partner_api", __name__)
 
-API = "/api/partner"
 TOKEN_PREFIX = "qmp_"  # noqa: S105 - a prefix that secret scanners can recognise
 _PHOTO_SALT = "qm-photo"
-NOTE_MAX_LENGTH = 2000
-
-GENERIC_MESSAGES: dict[int, LazyString] = {
-    400: _l("The request could not be understood."),
-    403: _l("This needs a valid partner token (Authorization: Bearer …)."),
-    404: _l("There is nothing at this address."),
-    405: _l("This method is not allowed here."),
-    409: _l("This ticket does not allow that now."),
-    410: _l("This link has expired."),
-    413: _l("The upload is too large."),
-    422: _l("The request could not be processed."),
-    500: _l("Something went wrong on our side. Please try again later."),
-}
-ERROR_CODES = {
-    400: "bad_request",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    410: "expired",
-    413: "too_large",
-    422: "invalid",
-    500: "error",
-}
 
 
 class ApiError(Refusal):

@@ -155,13 +155,10 @@ def on_status_changed(
 
 
 def register(app: Flask) -> None:
-    from app.forwarding import withdrawal
-
     report_submitted.connect(on_report_submitted)
     report_rerouted.connect(on_report_rerouted)
     report_copied.connect(on_report_copied)
     report_status_changed.connect(on_status_changed)
-    withdrawal.register(app)
 
 
 def forward_manually(report: Report, department: Department, user) -> Delivery:

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.cities.examples import example_reference
 from app.core.enums import DeliveryStatus, ReportStatus
-from app.forwarding.api import API, NOTE_MAX_LENGTH
+from app.forwarding.partner_contract import API, NOTE_MAX_LENGTH
 
 JSON = "application/json"
 

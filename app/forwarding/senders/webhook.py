@@ -124,10 +124,11 @@ def withdrawal_payload(delivery: Delivery, report: Report) -> dict[str, Any]:
 def payload(delivery: Delivery, lang: str = "de", report: Report | None = None) -> dict[str, Any]:
     """The JSON body: the ticket, the delivery, signed photo URLs, the partner API's URLs (a
     withdrawal notice: ``withdrawal_payload``)."""
-    from app.forwarding.api import API, photo_links
+    from app.forwarding.api import photo_links
     from app.forwarding.links import public_url
     from app.forwarding.messages import ticket
     from app.forwarding.outbox import WITHDRAWAL
+    from app.forwarding.partner_contract import API
 
     if report is None:
         report, _department = preload(delivery)
