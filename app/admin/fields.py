@@ -79,17 +79,17 @@ class NumberBetween:
 
 
 class EmailAddress:
-    """An e-mail address (or none); the field's data becomes its normalized form
-    (``lower``: in lowercase, as account addresses are stored)."""
+    """An e-mail address (``required``: not empty either); the field's data becomes its
+    normalized form (``lower``: in lowercase, as account addresses are stored)."""
 
-    def __init__(self, lower: bool = False) -> None:
-        self.lower = lower
+    def __init__(self, required: bool = False, lower: bool = False) -> None:
+        self.required, self.lower = required, lower
 
     def __call__(self, form: Any, field: Field) -> None:
-        if not field.data:
+        if not field.data and not self.required:
             return
         try:
-            address = validate_email(field.data, check_deliverability=False).normalized
+            address = validate_email(field.data or "", check_deliverability=False).normalized
         except EmailNotValidError:
             raise StopValidation(_l("This e-mail address does not look right.")) from None
         field.data = address.lower() if self.lower else address

@@ -5,6 +5,8 @@ CSRF token."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
@@ -15,6 +17,7 @@ from app.admin.fields import (
     CheckboxesField,
     ChoiceField,
     Code,
+    EmailAddress,
     JsonTextField,
     LongTextField,
     NumberBetween,
@@ -22,7 +25,10 @@ from app.admin.fields import (
     TextField,
     ValueLinesField,
     WholeNumberField,
+    strip,
 )
+from app.auth.models import Role
+from app.auth.services import MIN_PASSWORD_LENGTH, password_too_short
 from app.catalogue.models import TEXT_TYPES
 from app.core.enums import AttributeType, RuleAction
 
@@ -33,6 +39,7 @@ WORKING_DAYS_MAX = 365
 RADIUS_MAX_M = 5000
 ANSWER_MAX_LENGTH = 2000
 NOTE_MAX = 255
+PERSON_NAME_MAX = 200
 
 
 class CodedForm(FlaskForm):
@@ -193,22 +200,38 @@ class ConfirmForm(FlaskForm):
     """Just the CSRF token: for delete and enable/disable buttons."""
 
 
+def _role_field(**kwargs: Any) -> ChoiceField:
+    return ChoiceField(
+        _l("Role"), [OneOf([r.value for r in Role], _l("Please choose a role."))], **kwargs
+    )
+
+
+def _password_length() -> Length:
+    return Length(min=MIN_PASSWORD_LENGTH, message=password_too_short())
+
+
 class UserCreateForm(FlaskForm):
-    email = EmailField(_l("E-mail"))
-    name = StringField(_l("Name"))
-    role = ChoiceField(_l("Role"), default="caseworker")
+    email = EmailField(_l("E-mail"), [EmailAddress(required=True, lower=True)], filters=[strip])
+    name = TextField(_l("Name"), [Length(max=PERSON_NAME_MAX, message=TOO_LONG)])
+    role = _role_field(default="caseworker")
     departments = CheckboxesField(_l("Departments"))
-    password = PasswordField(_l("Initial password"))
+    password = PasswordField(_l("Initial password"), [_password_length()])
 
 
 class UserEditForm(FlaskForm):
-    name = StringField(_l("Name"))
-    role = ChoiceField(_l("Role"))
+    name = TextField(
+        _l("Name"),
+        [
+            DataRequired(_l("Please enter a name.")),
+            Length(max=PERSON_NAME_MAX, message=TOO_LONG),
+        ],
+    )
+    role = _role_field()
     departments = CheckboxesField(_l("Departments"))
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"))
+    password = PasswordField(_l("New password"), [_password_length()])
 
 
 class TemplateForm(FlaskForm):

@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,8 +25,7 @@ from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from app.auth.models import Role, User
-from app.auth.services import MIN_PASSWORD_LENGTH, AccountError, create_user
+from app.auth.models import User
 from app.catalogue.models import Category
 from app.core.enums import AttributeType, DepartmentKind, ReportStatus
 from app.core.errors import Refusal
@@ -463,142 +462,6 @@ def save_department(
         f" (rules now skipped: {rule_positions(rules)})" if rules else "",
     )
     return department
-
-
-# --- users --------------------------------------------------------------------------------------
-
-
-def _departments(ids: Iterable[int]) -> tuple[list[Department], bool]:
-    ids = sorted({int(i) for i in ids})
-    found = (
-        list(
-            db.session.execute(
-                sa.select(Department).where(Department.id.in_(ids)).order_by(Department.name)
-            ).scalars()
-        )
-        if ids
-        else []
-    )
-    return found, len(found) == len(ids)
-
-
-def _role(value: str, errors: dict) -> Role | None:
-    try:
-        return Role(value)
-    except ValueError:
-        errors["role"] = _l("Please choose a role.")
-        return None
-
-
-def create_account(
-    admin: User, email: str, name: str, role: str, department_ids: Iterable[int], password: str
-) -> User:
-    """A new staff account, through ``app.auth.services.create_user``."""
-    _require_admin(admin)
-    errors: dict[str, Any] = {}
-    try:
-        normalized = validate_email((email or "").strip(), check_deliverability=False)
-        email = normalized.normalized.lower()
-    except EmailNotValidError:
-        errors["email"] = _l("This e-mail address does not look right.")
-    else:
-        if _count(sa.select(sa.func.count(User.id)).where(User.email == email)):
-            errors["email"] = _l("There is already an account for %(email)s.", email=email)
-    if len((name or "").strip()) > 200:
-        errors["name"] = _l(
-            "This is too long: %(length)d characters, at most %(max)d.",
-            length=len(name.strip()),
-            max=200,
-        )
-    the_role = _role(role, errors)
-    departments, all_found = _departments(department_ids)
-    if not all_found:
-        errors["departments"] = _l("This department does not exist.")
-    elif the_role == Role.CASEWORKER and not departments:
-        errors["departments"] = _l("A caseworker needs at least one department.")
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = _l(
-            "The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH
-        )
-    if errors:
-        raise AdminInvalid(errors)
-    try:
-        user = create_user(email, name or "", password, the_role, [d.code for d in departments])
-    except AccountError as refused:
-        raise AdminInvalid({"": str(refused)}) from None
-    log.info(
-        "admin %s created account %s (%s, role %s, departments %s)",
-        admin.id,
-        user.id,
-        user.email,
-        user.role,
-        [d.code for d in departments],
-    )
-    return user
-
-
-def update_account(
-    admin: User, user: User, name: str, role: str, department_ids: Iterable[int]
-) -> User:
-    """Change name, role and departments. Nobody can take away their own admin role."""
-    _require_admin(admin)
-    errors: dict[str, Any] = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = _l("Please enter a name.")
-    elif len(name) > 200:
-        errors["name"] = _l(
-            "This is too long: %(length)d characters, at most %(max)d.", length=len(name), max=200
-        )
-    the_role = _role(role, errors)
-    if user.id == admin.id and the_role is not None and the_role != Role.ADMIN:
-        errors["role"] = _l("You cannot take away your own admin role; another admin can.")
-    departments, all_found = _departments(department_ids)
-    if not all_found:
-        errors["departments"] = _l("This department does not exist.")
-    elif the_role == Role.CASEWORKER and not departments:
-        errors["departments"] = _l("A caseworker needs at least one department.")
-    if errors:
-        raise AdminInvalid(errors)
-    old_departments = sorted(d.code for d in user.departments)
-    changes = _apply(user, name=name, role=the_role)
-    new_departments = sorted(d.code for d in departments)
-    if old_departments != new_departments:
-        user.departments = departments
-        changes["departments"] = (old_departments, new_departments)
-    db.session.flush()
-    log.info("admin %s changed account %s (%s): %s", admin.id, user.id, user.email, changes)
-    return user
-
-
-def set_account_enabled(admin: User, user: User, enabled: bool) -> User:
-    """Disable (no more log-in, open sessions end) or enable an account; never one's own."""
-    _require_admin(admin)
-    if user.id == admin.id and not enabled:
-        raise AdminInvalid({"": _l("You cannot disable your own account; another admin can.")}, 409)
-    if user.is_enabled != enabled:
-        user.is_enabled = enabled
-        db.session.flush()
-        log.info(
-            "admin %s %s account %s (%s)",
-            admin.id,
-            "enabled" if enabled else "disabled",
-            user.id,
-            user.email,
-        )
-    return user
-
-
-def set_account_password(admin: User, user: User, password: str) -> User:
-    _require_admin(admin)
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AdminInvalid(
-            {"password": _l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)}
-        )
-    user.set_password(password)
-    db.session.flush()
-    log.info("admin %s set a new password for account %s (%s)", admin.id, user.id, user.email)
-    return user
 
 
 # --- response templates ---------------------------------------------------------------------------

@@ -7,13 +7,10 @@ the form again with a message next to each field (422, or 409 for conflicts).
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.admin import forms as f
@@ -28,9 +25,10 @@ from app.admin.fields import texts_of
 from app.admin.views import categories as _categories  # noqa: F401 - registers its pages
 from app.admin.views import rule_test as _rule_test  # noqa: F401 - registers its pages
 from app.admin.views import rules as _rules  # noqa: F401 - registers its pages
+from app.admin.views import users as _users  # noqa: F401 - registers its pages
 from app.admin.views.options import category_options as _category_options
 from app.auth.decorators import admin_required
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.catalogue import services as catalogue
 from app.catalogue.models import Category
 from app.core.enums import DepartmentKind, ReportStatus, RuleAction
@@ -41,16 +39,6 @@ from app.reports.models import ResponseTemplate
 from app.routing import rules as routing_rules
 from app.routing.models import Department, RoutingRule
 
-ROLE_LABELS = {
-    Role.CASEWORKER: _l("Caseworker"),
-    Role.DISPATCHER: _l("Dispatcher"),
-    Role.ADMIN: _l("Administrator"),
-}
-ROLE_HINTS = {
-    Role.CASEWORKER: _l("Works on the reports of their departments."),
-    Role.DISPATCHER: _l("Works the triage queue and can route reports anywhere."),
-    Role.ADMIN: _l("Also manages categories, departments, routing rules and users."),
-}
 KIND_LABELS = {
     DepartmentKind.INTERNAL: _l("Internal (city office)"),
     DepartmentKind.EXTERNAL: _l("External (gets reports by e-mail)"),
@@ -98,11 +86,6 @@ CONFIG_KEY_TEXTS = {
         "Language of the description (de, en; default de)."
     ),
 }
-
-
-@bp.app_template_global()
-def admin_role_label(role: Role) -> str:
-    return str(ROLE_LABELS.get(role, role))
 
 
 # --- overview ------------------------------------------------------------------------------------
@@ -313,156 +296,6 @@ def _forwarding_help(department: Department | None, form: f.DepartmentForm) -> l
             )
         sections.append({"method": method, "keys": keys})
     return sections
-
-
-# --- users ---------------------------------------------------------------------------------------
-
-
-def _user_options() -> dict[str, Any]:
-    return {
-        "role_options": [(r.value, str(ROLE_LABELS[r]), str(ROLE_HINTS[r])) for r in Role],
-        "department_options": [(d.id, d.name, d.is_active) for d in _departments()],
-    }
-
-
-@bp.get("/users")
-@admin_required
-def users():
-    accounts = (
-        db.session.execute(
-            sa.select(User)
-            .order_by(User.is_enabled.desc(), User.role, User.name)
-            .options(selectinload(User.departments))
-        )
-        .scalars()
-        .all()
-    )
-    return _page("admin/users.html", users=accounts)
-
-
-@bp.route("/users/new", methods=["GET", "POST"])
-@admin_required
-def user_new():
-    form = f.UserCreateForm()
-    general: list = []
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = _commit(
-                lambda: svc.create_account(
-                    _admin(),
-                    form.email.data or "",
-                    form.name.data or "",
-                    form.role.data,
-                    form.departments.data or [],
-                    form.password.data or "",
-                )
-            )
-        except Refusal as invalid:
-            general, status = _show_errors(form, invalid), invalid.status
-        else:
-            flash(
-                _("Created the account of %(name)s (%(email)s).", name=user.name, email=user.email),
-                "success",
-            )
-            return redirect(url_for(".users"))
-    elif request.method == "POST":
-        status = 422
-    return _page("admin/user_new.html", status, form=form, general=general, **_user_options())
-
-
-def _user_page(user: User, edit_form=None, password_form=None, general=None, status=200):
-    edit_form = edit_form or f.UserEditForm(
-        formdata=None,
-        data={
-            "name": user.name,
-            "role": user.role.value,
-            "departments": [d.id for d in user.departments],
-        },
-    )
-    return _page(
-        "admin/user_edit.html",
-        status,
-        user=user,
-        form=edit_form,
-        password_form=password_form or f.PasswordForm(formdata=None),
-        state_form=f.ConfirmForm(formdata=None),
-        general=general or [],
-        is_self=user.id == current_user.id,
-        **_user_options(),
-    )
-
-
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@admin_required
-def user_edit(user_id: int):
-    user = db.get_or_404(User, user_id)
-    if request.method == "GET":
-        return _user_page(user)
-    form = f.UserEditForm()
-    if not form.validate_on_submit():
-        return _user_page(user, edit_form=form, status=422)
-    try:
-        _commit(
-            lambda: svc.update_account(
-                _admin(), user, form.name.data or "", form.role.data, form.departments.data or []
-            )
-        )
-    except Refusal as invalid:
-        general = _show_errors(form, invalid)
-        return _user_page(user, edit_form=form, general=general, status=invalid.status)
-    flash(_("Saved the account of %(name)s.", name=user.name), "success")
-    return redirect(url_for(".users"))
-
-
-@bp.post("/users/<int:user_id>/password")
-@admin_required
-def user_password(user_id: int):
-    user = db.get_or_404(User, user_id)
-    form = f.PasswordForm()
-    if not form.validate_on_submit():
-        return _user_page(user, password_form=form, status=422)
-    try:
-        _commit(lambda: svc.set_account_password(_admin(), user, form.password.data or ""))
-    except Refusal as invalid:
-        general = _show_errors(form, invalid)
-        return _user_page(user, password_form=form, general=general, status=invalid.status)
-    flash(
-        _("Set a new password for %(name)s. Please pass it on in a safe way.", name=user.name),
-        "success",
-    )
-    return redirect(url_for(".user_edit", user_id=user.id))
-
-
-@bp.post("/users/<int:user_id>/disable")
-@admin_required
-def user_disable(user_id: int):
-    return _user_state(user_id, enabled=False)
-
-
-@bp.post("/users/<int:user_id>/enable")
-@admin_required
-def user_enable(user_id: int):
-    return _user_state(user_id, enabled=True)
-
-
-def _user_state(user_id: int, enabled: bool):
-    user = db.get_or_404(User, user_id)
-    form = f.ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        _commit(lambda: svc.set_account_enabled(_admin(), user, enabled))
-    except Refusal as invalid:
-        return _user_page(user, general=list(invalid.errors.values()), status=invalid.status)
-    if enabled:
-        flash(_("Enabled the account of %(name)s.", name=user.name), "success")
-    else:
-        flash(
-            _("Disabled the account of %(name)s: it can no longer log in.", name=user.name),
-            "success",
-        )
-    return redirect(url_for(".user_edit", user_id=user.id))
 
 
 # --- response templates --------------------------------------------------------------------------
