@@ -54,7 +54,7 @@ def create_app(config: Config | None = None) -> Flask:
     from app.open311 import register as register_open311
 
     register_open311(app)
-    from app.core.health import register as register_health
+    from app.health import register as register_health
 
     register_health(app)
     from app.hotspots import register as register_hotspots

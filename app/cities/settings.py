@@ -102,12 +102,12 @@ def refresh_if_changed() -> bool:
 
 
 def forget_city_caches() -> None:
-    """Drop the cached settings, district index and district outlines of this process."""
-    from app.geo.service import forget_district_index
+    """Drop the cached settings of this process, and tell the features that keep caches made
+    from them (the district index, the map's district outlines) to drop theirs."""
+    from app.core.signals import city_changed, signal_sender
 
     load_city_settings.cache_clear()
-    forget_district_index()
-    current_app.extensions.pop("qm_web_districts", None)  # the form map's outlines
+    city_changed.send(signal_sender())
 
 
 def install_version_check(app: Flask) -> None:

@@ -47,3 +47,12 @@ report_copied = _signals.signal(
     Keywords: ``report``, ``departments`` (the Departments newly informed).
     """,
 )
+
+city_changed = _signals.signal(
+    "city-changed",
+    doc="""The city's data (settings, districts, boundary) changed, here or in another process:
+    every process-local cache made from it must be dropped.
+
+    Sender: the Flask app. No keywords. Handlers only forget; they never query.
+    """,
+)

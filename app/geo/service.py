@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
+from shapely.geometry import mapping, shape
 
 from app.cities.settings import city
+from app.core.signals import city_changed
 from app.extensions import db
 from app.geo.geocoding import Geocoder
 from app.geo.index import DistrictArea, DistrictIndex
@@ -36,6 +39,45 @@ def district_index() -> DistrictIndex:
 def forget_district_index() -> None:
     """Drop the cached index (after districts or the boundary changed)."""
     current_app.extensions.pop(_EXT, None)
+
+
+_OUTLINES = "qm_district_outlines"
+
+
+def district_outlines() -> dict[str, Any]:
+    """The districts as a GeoJSON FeatureCollection, simplified (~20 m) and rounded (~1 m), for
+    maps without tiles; made once per process and city version."""
+    cached = current_app.extensions.get(_OUTLINES)
+    if cached is None:
+        features = []
+        for district in db.session.execute(db.select(District).order_by(District.number)).scalars():
+            geometry = shape(district.geometry).simplify(0.0002, preserve_topology=True)
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"name": district.name, "number": district.number},
+                    "geometry": _rounded(mapping(geometry)),
+                }
+            )
+        cached = {"type": "FeatureCollection", "features": features}
+        current_app.extensions[_OUTLINES] = cached
+    return cached
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 5)
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
+@city_changed.connect
+def _forget_on_city_change(app: Flask, **_: object) -> None:
+    app.extensions.pop(_EXT, None)
+    app.extensions.pop(_OUTLINES, None)
 
 
 def geocoder() -> Geocoder | None:

@@ -30,7 +30,7 @@ from app.core.events import Actor
 from app.core.locale import current_lang, when
 from app.extensions import db
 from app.geo.index import is_valid_coordinate
-from app.geo.models import District
+from app.geo.service import district_outlines
 from app.photos.pipeline import process_photo
 from app.photos.service import photo_limits, photo_storage
 from app.reports import idempotency
@@ -222,35 +222,9 @@ def nearby():
 @bp.get("/report/districts.geojson")
 def districts_geojson():
     """Simplified district outlines, so that the map means something even without tiles."""
-    cached = current_app.extensions.get("qm_web_districts")
-    if cached is None:
-        from shapely.geometry import mapping, shape
-
-        features = []
-        for district in db.session.execute(db.select(District).order_by(District.number)).scalars():
-            geometry = shape(district.geometry).simplify(0.0002, preserve_topology=True)
-            features.append(
-                {
-                    "type": "Feature",
-                    "properties": {"name": district.name, "number": district.number},
-                    "geometry": _rounded(mapping(geometry)),
-                }
-            )
-        cached = {"type": "FeatureCollection", "features": features}
-        current_app.extensions["qm_web_districts"] = cached
-    response = jsonify(cached)
+    response = jsonify(district_outlines())
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
-
-
-def _rounded(value):
-    if isinstance(value, float):
-        return round(value, 5)
-    if isinstance(value, list | tuple):
-        return [_rounded(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    return value
 
 
 # --- after sending: confirmation and public status ------------------------------------------
