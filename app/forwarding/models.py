@@ -13,14 +13,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, utcnow
 from app.core.enums import DeliveryStatus, enum_column
-from app.extensions import db
+from app.extensions import Model
 
 if TYPE_CHECKING:
     from app.reports.models import Report
     from app.routing.models import Department
 
 
-class Delivery(db.Model):  # type: ignore[name-defined]  # made at run time
+class Delivery(Model):
     """One message to one target about one report, with its attempts."""
 
     __tablename__ = "delivery"
@@ -62,7 +62,7 @@ class Delivery(db.Model):  # type: ignore[name-defined]  # made at run time
     )
 
 
-class DeliveryAttempt(db.Model):  # type: ignore[name-defined]  # made at run time
+class DeliveryAttempt(Model):
     """One try to send a delivery: when, and what went wrong if it did."""
 
     __tablename__ = "delivery_attempt"

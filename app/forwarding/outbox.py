@@ -20,7 +20,7 @@ from app.core.signals import (
 )
 from app.extensions import db
 from app.forwarding.models import Delivery
-from app.reports.models import Report
+from app.reports.models import Report, ReporterContact, ReportSupporter
 from app.routing.models import Department
 
 FORWARD = "forward"  # a ticket to a department/partner (partner loop)
@@ -118,7 +118,9 @@ def resident_recipients(report: Report, skip: tuple[str, ...] = ()) -> list[tupl
 
     seen = set(skip)
     recipients = []
-    people = [(report.contact, "contact")] if report.contact is not None else []
+    people: list[tuple[ReporterContact | ReportSupporter, str]] = []
+    if report.contact is not None:
+        people.append((report.contact, "contact"))
     people += [(supporter, "supporter") for supporter in report.supporters]
     for person, kind in people:
         if not person.wants_updates:
