@@ -26,9 +26,10 @@ from app.core.enums import ReportStatus, RuleAction
 from app.extensions import db
 from app.reports.models import Report, ReportCopy
 from app.routing.models import RoutingRule
+from app.statistics.months import city_timezone, month_bounds
 from app.statistics.periods import parse_period
 from app.statistics.queries import load_statistics
-from app.statistics.rollup import city_timezone, month_bounds, rebuild
+from app.statistics.rollup import rebuild
 from benchmarks.common import best_of, line
 from benchmarks.inbox import scale_label
 

@@ -36,6 +36,6 @@ def rebuild_command(if_empty: bool) -> None:
     def progress(done: int, highest: int) -> None:
         click.echo(f"  … up to report id {done:,} of {highest:,}", err=True)
 
-    cells = rebuild(db.session, progress=progress)
+    cells = rebuild(db.session(), progress=progress)
     db.session.commit()
     click.echo(f"Statistics rebuilt: {cells:,} cells in {time.perf_counter() - started:.1f} s")

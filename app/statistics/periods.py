@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.core.errors import Refusal
-from app.statistics.rollup import add_months
+from app.statistics.months import add_months
 
 MONTH, QUARTER, YEAR = "month", "quarter", "year"
 _PATTERNS = (

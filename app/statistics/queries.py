@@ -11,25 +11,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.catalogue.models import Category, CategoryGroup
+from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
 from app.extensions import db
 from app.geo.models import District
 from app.routing.models import Department
+from app.statistics.counts import CELL_COLUMNS, CellColumns
+from app.statistics.facts import LIST_TYPES
 from app.statistics.models import NO_DISTRICT, StatCell, StatCellDetail
+from app.statistics.months import add_months
 from app.statistics.periods import Period
-from app.statistics.rollup import add_months
 
 CUR, PREV = "cur", "prev"
-CELL_COLUMNS = (
-    "received",
-    "with_target",
-    "target_closed",
-    "open_with_target",
-    "resolved_in_time",
-    "resolved",
-    "closed",
-    "supporters",
-)
 DEPARTMENT_MEASURES = ("reached", "passed_on", "returned", "ticket")
 
 
@@ -56,17 +48,9 @@ def share(part: int, whole: int) -> float | None:
 
 
 @dataclass
-class Figures:
+class Figures(CellColumns):
     """Additive counts of some cells over some months, and what follows from them."""
 
-    received: int = 0
-    with_target: int = 0
-    target_closed: int = 0
-    open_with_target: int = 0
-    resolved_in_time: int = 0
-    resolved: int = 0
-    closed: int = 0
-    supporters: int = 0
     not_yet_due: int = 0  # open reports with a target whose due date is today or later
     backlog: int = 0
     days: Counter[int] = field(default_factory=Counter)
@@ -75,8 +59,9 @@ class Figures:
     lighting: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: Figures) -> None:
-        for name in (*CELL_COLUMNS, "not_yet_due", "backlog"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.add_columns(other.columns().values())
+        self.not_yet_due += other.not_yet_due
+        self.backlog += other.backlog
         self.days.update(other.days)
         for department_id, counts in other.departments.items():
             self.departments[department_id].update(counts)
@@ -165,6 +150,19 @@ class Statistics:
             result.add(figures)
         return result
 
+    def totals(
+        self,
+        *,
+        district_id: int | None = None,
+        group: str | None = None,
+        sensitive: bool | None = None,
+    ) -> tuple[Figures, Figures]:
+        """The figures of the period and of the year before, for the same cells."""
+        return (
+            self.total(CUR, district_id=district_id, group=group, sensitive=sensitive),
+            self.total(PREV, district_id=district_id, group=group, sensitive=sensitive),
+        )
+
     def received_per_month(
         self, months: list[int], *, district_id: int | None = None, group: str | None = None
     ) -> list[int]:
@@ -225,9 +223,6 @@ def first_year() -> int | None:
 
 def _attribute_labels(groups: list[GroupInfo]) -> dict[str, Any]:
     """Question and answer names of the sensitive categories' list questions."""
-    from app.catalogue.models import CategoryAttribute
-    from app.statistics.rollup import LIST_TYPES
-
     ids = [i for g in groups if g.is_sensitive for i in g.category_ids]
     questions: dict[str, Any] = {}
     if not ids:
@@ -276,9 +271,7 @@ def load_statistics(period: Period, today: date) -> Statistics:
             bucket = PREV
         else:
             continue
-        figures = cells[bucket, district_key, group]
-        for name, value in zip(CELL_COLUMNS, values, strict=True):
-            setattr(figures, name, getattr(figures, name) + int(value))
+        cells[bucket, district_key, group].add_columns(int(value) for value in values)
 
     # 2. Keyed counts of each period (one query each: a simple range groups fastest).
     for bucket, span in ((CUR, period), (PREV, previous)):
@@ -336,7 +329,9 @@ def load_statistics(period: Period, today: date) -> Statistics:
         cells[CUR, district_key, group].backlog -= int(closed or 0)
         cells[PREV, district_key, group].backlog -= int(closed_prev or 0)
 
-    departments = dict(db.session.execute(sa.select(Department.code, Department.name)).all())
+    departments = dict(
+        db.session.execute(sa.select(Department.code, Department.name)).tuples().all()
+    )
     return Statistics(
         period=period,
         previous=previous,
@@ -393,9 +388,9 @@ def load_cube(
             received_before[row.district_id, group_code] += row.received
             continue
         received_in[row.month, row.district_id, group_code] += row.received
-        cell = figures[row.month, row.district_id, group_code]
-        for name in CELL_COLUMNS:
-            setattr(cell, name, getattr(cell, name) + getattr(row, name))
+        figures[row.month, row.district_id, group_code].add_columns(
+            getattr(row, name) for name in CELL_COLUMNS
+        )
     closed_by: dict[tuple[int, str], Counter[int]] = defaultdict(Counter)  # closing month
     for month, district_key, category_id, measure, key, n in db.session.execute(
         sa.select(d.month, d.district_id, d.category_id, d.measure, d.key, d.n).where(

@@ -12,16 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask import url_for
-from flask_babel import format_date, format_decimal, format_percent, get_locale
-from flask_babel import gettext as _
-
 from app.core.locale import pick_language
 from app.statistics import charts
 from app.statistics.charts import CITY, MAIN, OTHER, Chart, Row, Series
+from app.statistics.months import add_months
 from app.statistics.periods import MONTH, QUARTER, Period
 from app.statistics.queries import CUR, PREV, DistrictInfo, Figures, Statistics, share
-from app.statistics.rollup import add_months
+from flask import url_for
+from flask_babel import format_date, format_decimal, format_percent, get_locale
+from flask_babel import gettext as _
 
 COUNT, SHARE, DAYS, TEXT, AUTO = "count", "share", "days", "text", "auto"
 

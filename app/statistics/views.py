@@ -14,12 +14,9 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
-
 from app.core.errors import Refusal
 from app.statistics import tables
+from app.statistics.months import city_timezone
 from app.statistics.periods import Period, PeriodError, parse_period, period_choices
 from app.statistics.queries import (
     DistrictInfo,
@@ -30,8 +27,10 @@ from app.statistics.queries import (
     load_cube,
     load_statistics,
 )
-from app.statistics.rollup import city_timezone
 from app.statistics.tables import Scope, csv_url, period_label
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 bp = Blueprint(
     "statistics",

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.statistics.charts import nice_ticks
 from app.statistics.models import StatCell, StatCellDetail
+from app.statistics.months import add_months, month_bounds, month_key
 from app.statistics.periods import PeriodError, parse_period
 from app.statistics.queries import median_of
-from app.statistics.rollup import add_months, month_bounds, month_key
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
