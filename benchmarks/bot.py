@@ -102,7 +102,7 @@ def bot_step_times() -> None:
                 round_trips.append(time.perf_counter() - start)
             round_trip = statistics.median(round_trips)
 
-            # The same form the bot posts (bot.handlers.request_fields), straight to the backend.
+            # The same form the bot posts (bot.draft.Draft.request_fields), straight to the backend.
             fields = {
                 "api_key": api_key,
                 "service_code": "laterne-aus",
