@@ -13,9 +13,14 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from app.core.errors import Refusal
-from app.statistics import tables
+from app.statistics.formatting import DAYS, SHARE, csv_value, format_value, period_label
 from app.statistics.months import city_timezone
 from app.statistics.periods import Period, PeriodError, parse_period, period_choices
 from app.statistics.queries import (
@@ -27,10 +32,8 @@ from app.statistics.queries import (
     load_cube,
     load_statistics,
 )
-from app.statistics.tables import Scope, csv_url, period_label
-from flask import Blueprint, Response, redirect, render_template, request, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
+from app.statistics.tables.base import Scope, csv_url
+from app.statistics.tables.page import page_tables, tiles
 
 bp = Blueprint(
     "statistics",
@@ -136,9 +139,12 @@ def _page(req: Request, template: str):
     stats = load_statistics(req.period, req.day)
     lang = _lang()
     scope = req.scope
-    page_tables = tables.page_tables(stats, scope, lang)
-    headline = page_tables.get("overview") or page_tables["comparison"]
-    city_args = {"period": req.period.code, **({"group": scope.group} if scope.group else {})}
+    shown = page_tables(stats, scope, lang)
+    headline = shown.get("overview") or shown["comparison"]
+    city_args: dict[str, Any] = {
+        "period": req.period.code,
+        **({"group": scope.group} if scope.group else {}),
+    }
     if scope.district:
         cube_url = url_for(
             "statistics.district_cube_csv", number=scope.district.number, **city_args
@@ -150,13 +156,11 @@ def _page(req: Request, template: str):
         template,
         stats=stats,
         scope=scope,
-        tables=page_tables,
+        tables=shown,
         overview=headline,
-        tiles=tables.tiles(headline),
-        unsafe_tables=[
-            t for t in page_tables.values() if t.id.startswith(("answers-", "lighting"))
-        ],
-        csv_urls={table_id: csv_url(table_id, stats, scope) for table_id in page_tables},
+        tiles=tiles(headline),
+        unsafe_tables=[t for t in shown.values() if t.id.startswith(("answers-", "lighting"))],
+        csv_urls={table_id: csv_url(table_id, stats, scope) for table_id in shown},
         cube_url=cube_url,
         city_url=url_for("statistics.city_page", **city_args),
         period_label=period_label(req.period),
@@ -167,7 +171,7 @@ def _page(req: Request, template: str):
         group_name=pick_language(group.names, lang) if group else "",
         districts=stats.districts,
         lang=lang,
-        format_value=tables.format_value,
+        format_value=format_value,
     )
 
 
@@ -177,7 +181,7 @@ def city_page():
     if number:  # the form's district choice leads to the district's page
         district = _district(number)
         assert district is not None
-        args = {k: v for k, v in request.args.items() if k != "district" and v}
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "district" and v}
         return redirect(url_for("statistics.district_page", number=district.number, **args))
     return _page(_read(None), "statistics/city.html")
 
@@ -191,8 +195,7 @@ def _csv(rows: list[list], filename: str) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerows(rows)
-    response = Response(buffer.getvalue(), mimetype="text/csv")
-    response.charset = "utf-8"
+    response = Response(buffer.getvalue(), mimetype="text/csv")  # text/csv; charset=utf-8
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -210,7 +213,7 @@ def _filename(name: str, req: Request) -> str:
 def table_csv(table: str):
     req = _read(request.args.get("district"))
     stats = load_statistics(req.period, req.day)
-    found = tables.page_tables(stats, req.scope, _lang()).get(table)
+    found = page_tables(stats, req.scope, _lang()).get(table)
     if found is None:
         raise Refused(
             404,
@@ -269,9 +272,9 @@ def _cube(req: Request) -> Response:
                 f.with_target,
                 f.decided,
                 f.resolved_in_time,
-                tables.csv_value(f.in_time_share, tables.SHARE),
+                csv_value(f.in_time_share, SHARE),
                 f.resolved,
-                tables.csv_value(f.median_days, tables.DAYS),
+                csv_value(f.median_days, DAYS),
                 f.closed,
                 f.backlog,
                 f.supporters,

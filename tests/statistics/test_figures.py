@@ -320,8 +320,8 @@ def test_the_form_leads_to_the_districts_page(client):
 def test_lighting_checks_stay_when_the_copy_rule_is_deleted(
     client, data_set, make_user, reseed_city
 ):
-    from app.routing.rules import delete_rule
     from app.routing.models import RoutingRule
+    from app.routing.rules import delete_rule
     from app.statistics.rollup import rebuild
 
     admin = make_user(role="admin")
