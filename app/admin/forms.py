@@ -30,10 +30,11 @@ from app.admin.fields import (
 from app.auth.models import Role
 from app.auth.services import MIN_PASSWORD_LENGTH, password_too_short
 from app.catalogue.models import TEXT_TYPES
-from app.core.enums import AttributeType, RuleAction
+from app.core.enums import AttributeType, ReportStatus, RuleAction
 
 NAME_MAX = 120
 SHORT_TEXT_MAX = 500
+LONG_TEXT_MAX = 2000
 KEYWORDS_MAX = 255
 WORKING_DAYS_MAX = 365
 RADIUS_MAX_M = 5000
@@ -235,8 +236,28 @@ class PasswordForm(FlaskForm):
 
 
 class TemplateForm(FlaskForm):
-    title = StringField(_l("Title"))
+    title = TextField(
+        _l("Title"),
+        [DataRequired(_l("Please enter a title.")), Length(max=NAME_MAX, message=TOO_LONG)],
+    )
     category = ChoiceField(_l("Category"))
-    status = ChoiceField(_l("Status"))
-    text_de = TextAreaField(_l("Text (German)"))
-    text_en = TextAreaField(_l("Text (English)"))
+    status = ChoiceField(
+        _l("Status"),
+        [
+            OneOf(
+                ["", *(s.value for s in ReportStatus)], _l("Please choose a status from the list.")
+            )
+        ],
+    )
+    text_de = LongTextField(
+        _l("Text (German)"),
+        [
+            DataRequired(_l("Please enter the German text.")),
+            Length(max=LONG_TEXT_MAX, message=TOO_LONG),
+        ],
+    )
+    text_en = LongTextField(_l("Text (English)"), [Length(max=LONG_TEXT_MAX, message=TOO_LONG)])
+
+    def validate_category(self, field: ChoiceField) -> None:
+        if field.data and field.number is None:
+            raise StopValidation(_l("Please choose from the list."))

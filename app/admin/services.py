@@ -26,7 +26,6 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
-from app.catalogue.models import Category
 from app.core.enums import AttributeType, DepartmentKind, ReportStatus
 from app.core.errors import Refusal
 from app.extensions import db
@@ -36,7 +35,6 @@ from app.forwarding.senders.policy import (
     is_allowed_secret_env,
     literal_host_problem,
 )
-from app.reports.models import ResponseTemplate
 from app.routing.models import Department
 from app.routing.rules import active_rules_of, rule_positions
 
@@ -462,75 +460,3 @@ def save_department(
         f" (rules now skipped: {rule_positions(rules)})" if rules else "",
     )
     return department
-
-
-# --- response templates ---------------------------------------------------------------------------
-
-
-@dataclass
-class TemplateData:
-    title: str
-    texts: dict[str, str]
-    category_id: int | None = None
-    status: str = ""
-
-
-def save_template(
-    admin: User, template: ResponseTemplate | None, data: TemplateData
-) -> ResponseTemplate:
-    _require_admin(admin)
-    errors: dict[str, Any] = {}
-    title = (data.title or "").strip()
-    if not title:
-        errors["title"] = _l("Please enter a title.")
-    elif len(title) > NAME_MAX:
-        errors["title"] = _l(
-            "This is too long: %(length)d characters, at most %(max)d.",
-            length=len(title),
-            max=NAME_MAX,
-        )
-    elif _count(
-        sa.select(sa.func.count(ResponseTemplate.id)).where(
-            ResponseTemplate.title == title,
-            ResponseTemplate.id != (template.id if template is not None else -1),
-        )
-    ):
-        errors["title"] = _l("There is already a template called “%(title)s”.", title=title)
-    category = db.session.get(Category, data.category_id) if data.category_id else None
-    if data.category_id and category is None:
-        errors["category"] = _l("This category does not exist (any more).")
-    status = None
-    if data.status:
-        try:
-            status = ReportStatus(data.status)
-        except ValueError:
-            errors["status"] = _l("Please choose a status from the list.")
-    texts = _texts(data.texts)
-    if not texts.get("de"):
-        errors["text_de"] = _l("Please enter the German text.")
-    _check_lengths(errors, "text", texts, LONG_TEXT_MAX)
-    if errors:
-        raise AdminInvalid(errors)
-    created = template is None
-    if template is None:
-        template = ResponseTemplate(title=title, texts=texts)
-        db.session.add(template)
-    changes = _apply(template, title=title, category=category, status=status, texts=texts)
-    db.session.flush()
-    log.info(
-        "admin %s %s response template %s (%s): %s",
-        admin.id,
-        "created" if created else "changed",
-        template.id,
-        template.title,
-        ", ".join(changes) or "no change",
-    )
-    return template
-
-
-def delete_template(admin: User, template: ResponseTemplate) -> None:
-    _require_admin(admin)
-    template_id, title = template.id, template.title
-    db.session.delete(template)
-    db.session.flush()
-    log.info("admin %s deleted response template %s (%s)", admin.id, template_id, title)

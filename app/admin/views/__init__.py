@@ -18,23 +18,19 @@ from app.admin import services as svc
 from app.admin.blueprint import bp
 from app.admin.blueprint import commit as _commit
 from app.admin.blueprint import current_admin as _admin
-from app.admin.blueprint import flash_refusal as _flash_refusal
 from app.admin.blueprint import page as _page
 from app.admin.blueprint import show_errors as _show_errors
-from app.admin.fields import texts_of
 from app.admin.views import categories as _categories  # noqa: F401 - registers its pages
+from app.admin.views import response_templates as _templates  # noqa: F401 - registers its pages
 from app.admin.views import rule_test as _rule_test  # noqa: F401 - registers its pages
 from app.admin.views import rules as _rules  # noqa: F401 - registers its pages
 from app.admin.views import users as _users  # noqa: F401 - registers its pages
-from app.admin.views.options import category_options as _category_options
 from app.auth.decorators import admin_required
 from app.auth.models import User
-from app.catalogue import services as catalogue
 from app.catalogue.models import Category
 from app.core.enums import DepartmentKind, ReportStatus, RuleAction
 from app.core.errors import Refusal
 from app.extensions import db
-from app.reports.labels import STAFF_STATUS_LABELS
 from app.reports.models import ResponseTemplate
 from app.routing import rules as routing_rules
 from app.routing.models import Department, RoutingRule
@@ -296,111 +292,3 @@ def _forwarding_help(department: Department | None, form: f.DepartmentForm) -> l
             )
         sections.append({"method": method, "keys": keys})
     return sections
-
-
-# --- response templates --------------------------------------------------------------------------
-
-
-def _status_options() -> list[tuple[str, str]]:
-    return [("", _("Any status")), *[(s.value, str(STAFF_STATUS_LABELS[s])) for s in ReportStatus]]
-
-
-@bp.get("/response-templates")
-@admin_required
-def templates():
-    rows = (
-        db.session.execute(
-            sa.select(ResponseTemplate)
-            .order_by(ResponseTemplate.title)
-            .options(selectinload(ResponseTemplate.category))
-        )
-        .scalars()
-        .all()
-    )
-    return _page("admin/templates.html", templates=rows, status_labels=STAFF_STATUS_LABELS)
-
-
-@bp.route("/response-templates/new", methods=["GET", "POST"])
-@admin_required
-def template_new():
-    return _template_page(None)
-
-
-@bp.route("/response-templates/<int:template_id>", methods=["GET", "POST"])
-@admin_required
-def template_edit(template_id: int):
-    return _template_page(db.get_or_404(ResponseTemplate, template_id))
-
-
-def _template_page(template: ResponseTemplate | None):
-    if request.method == "GET":
-        data = (
-            {
-                "title": template.title,
-                "category": template.category_id or "",
-                "status": template.status.value if template.status else "",
-                "text_de": template.texts.get("de", ""),
-                "text_en": template.texts.get("en", ""),
-            }
-            if template is not None
-            else {}
-        )
-        form = f.TemplateForm(data=data)
-    else:
-        form = f.TemplateForm()
-    general: list = []
-    status = 200
-    if form.validate_on_submit():
-        data = svc.TemplateData(
-            title=form.title.data or "",
-            texts=texts_of(form, "text"),
-            category_id=form.category.number,
-            status=form.status.data,
-        )
-        try:
-            if form.category.data and form.category.number is None:
-                raise svc.AdminInvalid({"category": _l("Please choose from the list.")})
-            saved = _commit(lambda: svc.save_template(_admin(), template, data))
-        except Refusal as invalid:
-            general, status = _show_errors(form, invalid), invalid.status
-        else:
-            flash(_("Saved the response template “%(title)s”.", title=saved.title), "success")
-            return redirect(url_for(".templates"))
-    elif request.method == "POST":
-        status = 422
-    return _page(
-        "admin/template_form.html",
-        status,
-        form=form,
-        template=template,
-        general=general,
-        category_options=[
-            ("", _("Any category")),
-            *_category_options(catalogue.groups_with_categories()),
-        ],
-        status_options=_status_options(),
-    )
-
-
-@bp.route("/response-templates/<int:template_id>/delete", methods=["GET", "POST"])
-@admin_required
-def template_delete(template_id: int):
-    template = db.get_or_404(ResponseTemplate, template_id)
-    form = f.ConfirmForm()
-    if form.validate_on_submit():
-        title = template.title
-        try:
-            _commit(lambda: svc.delete_template(_admin(), template))
-        except Refusal as invalid:
-            _flash_refusal(invalid)
-        else:
-            flash(_("Deleted the response template “%(title)s”.", title=title), "success")
-        return redirect(url_for(".templates"))
-    return _page(
-        "admin/confirm_delete.html",
-        form=form,
-        general=[],
-        heading=_("Delete the response template “%(title)s”?", title=template.title),
-        consequence=_("Notes already sent with it stay as they are."),
-        back=url_for(".template_edit", template_id=template.id),
-    )
