@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 from flask_babel import force_locale
 
-from app.forwarding.senders import Sender, Setting, SettingKind, registered_senders
+from app.forwarding.senders import (
+    Sender,
+    Setting,
+    SettingKind,
+    register_sender,
+    registered_senders,
+)
 from app.forwarding.senders.configuration import (
     EXAMPLE_SECRET_ENV,
     FORWARD_CONFIG_MAX,
@@ -259,3 +265,37 @@ def test_env_is_set_only_for_sender_variables(monkeypatch):
     assert env_is_set("QM_SENDER_TEST_SET")
     assert not env_is_set("QM_SENDER_TEST_UNSET")
     assert not env_is_set("SECRET_KEY")
+
+
+@pytest.fixture
+def pigeon_sender():
+    """A sender as a new module would declare it, registered for this test only."""
+    from app.forwarding.senders import base
+
+    @register_sender
+    class PigeonSender(Sender):
+        method = "pigeon"
+        carries_tickets = True
+        configuration_schema = {
+            "loft": Setting("Where the pigeon flies to.", SettingKind.URL, required=True),
+            "ring_env": Setting("The ring's secret.", SettingKind.SECRET_ENV),
+        }
+
+    yield PigeonSender
+    base._REGISTRY.pop("pigeon", None)
+
+
+def test_a_new_sender_needs_nothing_but_its_class(problems, pigeon_sender):
+    assert department_methods() == ["email", "webhook", "open311", "pigeon"]
+    assert config_keys_of("pigeon") == {
+        "loft": "Where the pigeon flies to.",
+        "ring_env": "The ring's secret.",
+    }
+    assert problems("pigeon", {}) == ["Forwarding by pigeon needs these settings: “loft”."]
+    assert problems("pigeon", {"loft": "dovecote"}) == [
+        "“loft” must be a web address starting with https:// or http://."
+    ]
+    assert problems("pigeon", {"loft": "https://dovecote.example", "ring": "x"}) == [
+        SECRETS_REFUSED.format(keys="“ring”")
+    ]
+    assert problems("pigeon", {"loft": "https://dovecote.example", "ring_env": "QM_SENDER_X"}) == []

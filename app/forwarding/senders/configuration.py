@@ -139,11 +139,16 @@ def _settings_for(method: str | None) -> dict[str, Setting]:
 def _secret_keys(
     config: Mapping[str, Any], settings: Mapping[str, Setting], path: str = ""
 ) -> list[str]:
-    """Keys (also in nested objects) that look like they hold a secret itself."""
+    """Keys (also in nested objects) that look like they hold a secret itself: named like a
+    secret, or (at the top) like a sender's secret setting without its "_env"."""
     found = []
     for key, value in config.items():
         name = f"{path}{key}"
-        if SECRET_KEY_PATTERN.search(str(key)) and not str(key).endswith("_env"):
+        declared = settings.get(f"{key}_env") if not path else None
+        looks_secret = bool(SECRET_KEY_PATTERN.search(str(key))) or bool(
+            declared and declared.is_secret
+        )
+        if looks_secret and not str(key).endswith("_env"):
             found.append(name)
         kind = settings[key].kind if key in settings else None
         # A map of service codes: its keys are our category codes, not settings.
