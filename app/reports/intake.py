@@ -1,42 +1,47 @@
 """The one intake path: every channel turns its input into a ``ReportDraft`` and calls
 ``submit_report``. Nothing else creates a report.
 
-Validation happens completely before anything is written; the service flushes, the caller
-commits once. Photo files written here are removed again if that commit never happens.
+Validation happens completely before anything is written (``validate_draft``, with the checks
+of ``app.reports.checks``); the service flushes, the caller commits once. Photo files written
+here are removed again if that commit never happens.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import LazyString, format_decimal, get_locale
+from flask_babel import LazyString, format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalogue.models import Category
-from app.cities.examples import coordinates_not_numbers
 from app.cities.settings import city
 from app.core.db import utcnow
-from app.core.enums import AttributeType, LocationSource, ReportStatus
-from app.core.errors import DraftInvalid, PhotoRejected
+from app.core.enums import LocationSource, ReportStatus
+from app.core.errors import DraftInvalid
 from app.core.events import Actor, record_event
 from app.core.files import track_new_file
-from app.core.signals import report_submitted
+from app.core.signals import report_submitted, signal_sender
 from app.extensions import db
 from app.geo.geocoding import GeocoderUnavailable, Place
-from app.geo.index import is_valid_coordinate
 from app.geo.service import district_index, geocoder
-from app.photos.pipeline import ProcessedPhoto, process_photo
-from app.photos.service import photo_limits, photo_storage
+from app.photos.pipeline import ProcessedPhoto
+from app.photos.service import photo_storage
+from app.reports.checks import (
+    active_category,
+    check_attributes,
+    check_contact,
+    check_photos,
+    cleaned_draft,
+    geocode_address,
+    parse_coordinates,
+)
 from app.reports.drafts import ReportDraft
 from app.reports.due import due_date
 from app.reports.models import ReferenceCounter, Report, ReportCopy, ReporterContact, ReportPhoto
@@ -44,9 +49,6 @@ from app.routing.models import Department
 from app.routing.service import route
 
 log = logging.getLogger(__name__)
-
-STRING_MAX_LENGTH = 200
-TEXT_MAX_LENGTH = 2000
 
 
 @dataclass
@@ -87,229 +89,13 @@ class IntakeResult:
 # --- validation ---------------------------------------------------------------------------
 
 
-def _active_category(code: str | None) -> Category | None:
-    if not code:
-        return None
-    return db.session.execute(
-        db.select(Category)
-        .where(Category.code == code.strip(), Category.is_active.is_(True))
-        .options(selectinload(Category.attributes), joinedload(Category.group))
-    ).scalar_one_or_none()
-
-
-def _as_list(raw: Any) -> list[str]:
-    if raw is None:
-        return []
-    items = raw if isinstance(raw, list | tuple) else [raw]
-    return [str(item).strip() for item in items if str(item).strip()]
-
-
-def _attribute_label(attr) -> LazyString:
-    """The attribute's label in the language the message is finally shown in."""
-    return LazyString(lambda: attr.label(str(get_locale() or "de")))
-
-
-def check_attributes(category: Category, raw: dict[str, Any]) -> tuple[dict[str, Any], dict]:
-    """Typed values of the category's extra questions and errors per ``attribute.<code>``."""
-    values: dict[str, Any] = {}
-    errors: dict[str, LazyString] = {}
-    for attr in category.attributes:
-        field_name = f"attribute.{attr.code}"
-        label = _attribute_label(attr)
-        given = _as_list(raw.get(attr.code))
-        if not given:
-            if attr.is_required:
-                errors[field_name] = _l("Please answer: %(label)s", label=label)
-            continue
-        if attr.datatype == AttributeType.MULTIVALUELIST:
-            unknown = [v for v in given if v not in attr.value_keys()]
-            if unknown:
-                errors[field_name] = _l(
-                    "“%(value)s” is not one of the choices for “%(label)s”.",
-                    value=unknown[0],
-                    label=label,
-                )
-            else:
-                values[attr.code] = list(dict.fromkeys(given))
-            continue
-        value = given[0]
-        if attr.datatype == AttributeType.SINGLEVALUELIST:
-            if value not in attr.value_keys():
-                errors[field_name] = _l(
-                    "“%(value)s” is not one of the choices for “%(label)s”.",
-                    value=value,
-                    label=label,
-                )
-                continue
-        elif attr.datatype == AttributeType.NUMBER:
-            try:
-                number = float(value.replace(",", "."))
-            except ValueError:
-                number = math.nan
-            if not math.isfinite(number):
-                errors[field_name] = _l("“%(label)s” must be a number.", label=label)
-                continue
-            value = int(number) if number.is_integer() else number
-        elif attr.datatype == AttributeType.DATETIME:
-            try:
-                datetime.fromisoformat(value)
-            except ValueError:
-                errors[field_name] = _l(
-                    "“%(label)s” must be a date and time like 2026-05-01T20:30.", label=label
-                )
-                continue
-        else:
-            default_max = (
-                TEXT_MAX_LENGTH if attr.datatype == AttributeType.TEXT else STRING_MAX_LENGTH
-            )
-            limit = attr.max_length or default_max
-            if len(value) > limit:
-                errors[field_name] = _l(
-                    "“%(label)s” is too long (at most %(max)d characters).", label=label, max=limit
-                )
-                continue
-        values[attr.code] = value
-    return values, errors
-
-
-def _parse_coordinates(draft: ReportDraft) -> tuple[float | None, float | None, dict]:
-    raw_lat = "" if draft.lat is None else str(draft.lat).strip()
-    raw_lon = "" if draft.lon is None else str(draft.lon).strip()
-    if not raw_lat and not raw_lon:
-        return None, None, {}
-    if not raw_lat or not raw_lon:
-        return None, None, {"location": _l("Please give both latitude and longitude.")}
-    try:
-        lat, lon = float(raw_lat.replace(",", ".")), float(raw_lon.replace(",", "."))
-    except ValueError:
-        return (
-            None,
-            None,
-            {"location": coordinates_not_numbers()},
-        )
-    if not is_valid_coordinate(lat, lon):
-        return (
-            None,
-            None,
-            {
-                "location": _l(
-                    "These coordinates do not exist (latitude −90…90, longitude −180…180)."
-                )
-            },
-        )
-    return lat, lon, {}
-
-
-def _check_photos(draft: ReportDraft) -> tuple[list[ProcessedPhoto], DraftInvalid | None]:
-    limit = current_app.config["PHOTO_MAX_COUNT"]
-    if len(draft.photos) > limit:
-        return [], DraftInvalid({"photos": _l("At most %(n)d photos, please.", n=limit)})
-    processed: list[ProcessedPhoto] = []
-    limits = photo_limits()
-    for number, upload in enumerate(draft.photos, start=1):
-        try:
-            processed.append(process_photo(upload.data, limits))
-        except PhotoRejected as refused:
-            name = upload.filename or _l("Photo %(n)d", n=number)
-            message = _l("%(name)s: %(reason)s", name=name, reason=refused.errors["photos"])
-            return [], DraftInvalid({"photos": message}, refused.status)
-    return processed, None
-
-
-def _check_contact(draft: ReportDraft) -> tuple[dict[str, str | None], dict]:
-    contact = draft.contact
-    empty = {"email": None, "name": None, "phone": None, "telegram_chat_id": None}
-    if contact is None:
-        return empty, {}
-    email = (contact.email or "").strip() or None
-    if email is None and not contact.telegram_chat_id:
-        return empty, {}
-    if not contact.consent:
-        return empty, {
-            "consent": _l(
-                "Please agree that we may use your contact details for status updates "
-                "– or leave the e-mail field empty."
-            )
-        }
-    if email is not None:
-        try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError:
-            return empty, {"email": _l("This e-mail address does not look right.")}
-    return {
-        "email": email,
-        "name": (contact.name or "").strip()[:200] or None,
-        "phone": (contact.phone or "").strip()[:50] or None,
-        "telegram_chat_id": str(contact.telegram_chat_id) if contact.telegram_chat_id else None,
-    }, {}
-
-
-def _geocode(address: str) -> tuple[Place | None, dict]:
-    service = geocoder()
-    if service is None:
-        return None, {
-            "address": _l("Address search is switched off here. Please mark the place on the map.")
-        }
-    try:
-        place = service.geocode(address)
-    except GeocoderUnavailable:
-        log.warning("Geocoder unavailable for an address search")
-        return None, {
-            "address": _l(
-                "The address search is not reachable right now. Please mark the place on the "
-                "map, or try again in a few minutes."
-            )
-        }
-    if place is None:
-        return None, {
-            "address": _l(
-                "We could not find “%(address)s” in %(city)s. Please check the address or mark "
-                "the place on the map.",
-                address=address,
-                city=city().name,
-            )
-        }
-    return place, {}
-
-
-_CONTROL_CHARACTERS = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")
-
-
-def _clean_text(value: Any) -> Any:
-    """Strip control characters (NUL breaks PostgreSQL text) from text of every channel."""
-    if isinstance(value, str):
-        return value.translate(_CONTROL_CHARACTERS)
-    if isinstance(value, list | tuple):
-        return [_clean_text(v) for v in value]
-    return value
-
-
-def _cleaned(draft: ReportDraft) -> ReportDraft:
-    contact = draft.contact
-    if contact is not None:
-        contact = replace(
-            contact,
-            email=_clean_text(contact.email),
-            name=_clean_text(contact.name),
-            phone=_clean_text(contact.phone),
-        )
-    return replace(
-        draft,
-        category_code=_clean_text(draft.category_code),
-        description=_clean_text(draft.description or ""),
-        address=_clean_text(draft.address),
-        attributes={_clean_text(k): _clean_text(v) for k, v in (draft.attributes or {}).items()},
-        contact=contact,
-    )
-
-
 def validate_draft(draft: ReportDraft) -> CheckedDraft:
     """Check everything about a draft without writing anything; raise ``DraftInvalid``."""
-    draft = _cleaned(draft)
+    draft = cleaned_draft(draft)
     errors: dict[str, Any] = {}
     status = 422
 
-    category = _active_category(draft.category_code)
+    category = active_category(draft.category_code)
     attributes: dict[str, Any] = {}
     if category is None:
         errors["category"] = (
@@ -330,15 +116,15 @@ def validate_draft(draft: ReportDraft) -> CheckedDraft:
             max=max_length,
         )
 
-    lat, lon, location_errors = _parse_coordinates(draft)
+    lat, lon, location_errors = parse_coordinates(draft)
     errors.update(location_errors)
 
-    photos, photo_error = _check_photos(draft)
+    photos, photo_error = check_photos(draft)
     if photo_error is not None:
         errors.update(photo_error.errors)
         status = photo_error.status
 
-    contact, contact_errors = _check_contact(draft)
+    contact, contact_errors = check_contact(draft)
     errors.update(contact_errors)
 
     source = LocationSource.MAP
@@ -352,7 +138,7 @@ def validate_draft(draft: ReportDraft) -> CheckedDraft:
             source = LocationSource.PHOTO
             notes.append(_l("The location was taken from your photo."))
         elif address:
-            place, address_errors = _geocode(address)
+            place, address_errors = geocode_address(address)
             errors.update(address_errors)
             if place is not None:
                 lat, lon, address, zipcode = place.lat, place.lon, place.address, place.zipcode
@@ -537,7 +323,7 @@ def submit_report(draft: ReportDraft, actor: Actor) -> IntakeResult:
         photos=len(checked.photos),
     )
     db.session.flush()
-    report_submitted.send(current_app._get_current_object(), report=report)
+    report_submitted.send(signal_sender(), report=report)
     return IntakeResult(
         report=report,
         district_name=area.name if area else None,
