@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length, StopValidation
 
 from app.admin.fields import (
@@ -30,7 +30,9 @@ from app.admin.fields import (
 from app.auth.models import Role
 from app.auth.services import MIN_PASSWORD_LENGTH, password_too_short
 from app.catalogue.models import TEXT_TYPES
-from app.core.enums import AttributeType, ReportStatus, RuleAction
+from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
+from app.forwarding.senders.configuration import FORWARD_CONFIG_MAX
+from app.routing.departments import DONE_STATUSES
 
 NAME_MAX = 120
 SHORT_TEXT_MAX = 500
@@ -40,6 +42,8 @@ WORKING_DAYS_MAX = 365
 RADIUS_MAX_M = 5000
 ANSWER_MAX_LENGTH = 2000
 NOTE_MAX = 255
+DEPARTMENT_NAME_MAX = 200
+ACK_DEADLINE_MAX_HOURS = 720  # 30 days
 PERSON_NAME_MAX = 200
 
 
@@ -137,19 +141,54 @@ class AttributeForm(CodedForm):
             )(self, field)
 
 
-class DepartmentForm(FlaskForm):
-    code = StringField(_l("Code"))
-    name = StringField(_l("Name"))
-    kind = ChoiceField(_l("Kind"))
-    email = EmailField(_l("E-mail"))
-    description = TextAreaField(_l("Description"))
+class DepartmentForm(CodedForm):
+    code = TextField(_l("Code"), [Code()])
+    name = TextField(
+        _l("Name"),
+        [
+            DataRequired(_l("Please enter a name.")),
+            Length(max=DEPARTMENT_NAME_MAX, message=TOO_LONG),
+        ],
+    )
+    kind = ChoiceField(
+        _l("Kind"),
+        [OneOf([k.value for k in DepartmentKind], _l("Please choose internal or external."))],
+    )
+    email = EmailField(_l("E-mail"), [EmailAddress()], filters=[strip])
+    description = LongTextField(_l("Description"), [Length(max=LONG_TEXT_MAX, message=TOO_LONG)])
     is_active = BooleanField(_l("Active (rules may send reports here)"), default=True)
     forward_method = ChoiceField(_l("Forwarding of tickets"), default="none")
-    forward_config = JsonTextField(_l("Forwarding settings (JSON)"))
+    forward_config = JsonTextField(
+        _l("Forwarding settings (JSON)"), [Length(max=FORWARD_CONFIG_MAX, message=TOO_LONG)]
+    )
     notify_on_new = BooleanField(_l("E-mail a notice of each new report to the department"))
-    ack_deadline_hours = WholeNumberField(_l("Acknowledgement deadline in hours"))
-    done_status = ChoiceField(_l("When the partner reports a ticket done"), default="resolved")
+    ack_deadline_hours = WholeNumberField(
+        _l("Acknowledgement deadline in hours"),
+        [
+            NumberBetween(
+                1,
+                ACK_DEADLINE_MAX_HOURS,
+                _l(
+                    "Please give a whole number of hours from 1 to %(max)d, or leave it empty.",
+                    max=ACK_DEADLINE_MAX_HOURS,
+                ),
+            )
+        ],
+    )
+    done_status = ChoiceField(
+        _l("When the partner reports a ticket done"),
+        [
+            OneOf(
+                [s.value for s in DONE_STATUSES], _l("Please choose what a partner's “done” does.")
+            )
+        ],
+        default="resolved",
+    )
     confirm = BooleanField(_l("Yes, deactivate it anyway"))
+
+    def code_is_kept(self, code: str) -> bool:
+        """A department's code is fixed once it exists: only a new one's is read."""
+        return self.current_code is not None
 
 
 class RuleForm(FlaskForm):

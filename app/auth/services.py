@@ -120,6 +120,15 @@ def accounts_in_order() -> list[User]:
     )
 
 
+def accounts_of_department(department: Department) -> list[User]:
+    """The staff accounts that work on ``department``'s reports, by name."""
+    return list(
+        db.session.execute(
+            sa.select(User).where(User.departments.contains(department)).order_by(User.name)
+        ).scalars()
+    )
+
+
 def _department_problem(
     role: Role, department_ids: Iterable[int]
 ) -> tuple[list[Department], LazyString | None]:

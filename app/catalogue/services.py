@@ -42,6 +42,18 @@ def groups_with_categories() -> list[CategoryGroup]:
     )
 
 
+def active_categories() -> list[Category]:
+    """The categories residents can choose, in order, with their group loaded."""
+    return list(
+        db.session.execute(
+            sa.select(Category)
+            .where(Category.is_active.is_(True))
+            .order_by(Category.position)
+            .options(selectinload(Category.group))
+        ).scalars()
+    )
+
+
 def report_counts_by_category() -> dict[int, int]:
     """Category id → how many reports it has (categories without reports left out)."""
     return dict(

@@ -31,7 +31,7 @@ from app.extensions import db
 from app.geo.index import is_valid_coordinate
 from app.geo.models import District
 from app.geo.service import district_index
-from app.reports.intake import check_attributes
+from app.reports.checks import check_attributes
 from app.reports.models import Report, ReportCopy
 from app.routing.models import Department, RoutingRule
 from app.routing.resolve import RoutingDecision, unreachable_rules
@@ -98,6 +98,33 @@ def active_rules_of(department: Department) -> list[RoutingRule]:
             .where(RoutingRule.department_id == department.id, RoutingRule.is_active.is_(True))
             .order_by(RoutingRule.position)
         ).scalars()
+    )
+
+
+def active_rule_counts() -> dict[int, int]:
+    """Department id → how many active rules send reports (or copies) there."""
+    return dict(
+        db.session.execute(
+            sa.select(RoutingRule.department_id, sa.func.count(RoutingRule.id))
+            .where(RoutingRule.is_active.is_(True))
+            .group_by(RoutingRule.department_id)
+        )
+        .tuples()
+        .all()
+    )
+
+
+def is_always_routed(category: Category, rules: Iterable[RoutingRule]) -> bool:
+    """An active route rule catches every report of the category, wherever it is."""
+    return any(
+        r.is_active
+        and r.department.is_active
+        and r.action == RuleAction.ROUTE
+        and r.district_id is None
+        and r.attribute_code is None
+        and r.category_id in (None, category.id)
+        and r.category_group_id in (None, category.group_id)
+        for r in rules
     )
 
 
