@@ -40,7 +40,7 @@ def create_app(config: Config | None = None) -> Flask:
     from app.web import register as register_web
 
     install_file_cleanup()
-    from app.reports.public import install_public_point_hook
+    from app.reports.public_point import install_public_point_hook
 
     install_public_point_hook()
     _configure_sqlite()

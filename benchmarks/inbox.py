@@ -19,7 +19,7 @@ from app.extensions import db
 from app.geo.models import District
 from app.inbox.queries import QueueFilter, queue_page
 from app.reports.models import Report
-from app.reports.public import public_point_of
+from app.reports.public_point import public_point_of
 from app.routing.models import Department
 from app.routing.service import route
 from benchmarks.common import best_of, line

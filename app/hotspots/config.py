@@ -15,7 +15,7 @@ from typing import Any
 
 import h3
 
-from app.reports.public import COARSE_CELL_M
+from app.reports.public_point import COARSE_CELL_M
 
 # The finest h3 resolution a sensitive (unsafe-place) group may use. Its hexagons (edge about
 # 460 m, area about 0.7 km²) are coarser than the public 250 m grid, so a hotspot never looks

@@ -47,7 +47,8 @@ from app.open311.render import FORMATS, respond
 from app.reports import idempotency
 from app.reports.drafts import ContactDraft, ReportDraft
 from app.reports.intake import submit_report
-from app.reports.public import find_nearby_open_reports, public_report
+from app.reports.nearby import find_nearby_open_reports
+from app.reports.public import public_report
 from app.reports.queries import report_by_reference
 from app.reports.residents import own_references
 

@@ -26,7 +26,8 @@ from app.geo.models import District
 from app.publicmap.filters import MapFilter
 from app.publicmap.grid import MAX_CELLS, BBox, Grid
 from app.reports.models import Report
-from app.reports.public import COARSE_CELL_M, public_columns, public_point_of, public_select
+from app.reports.public import public_columns, public_select
+from app.reports.public_point import COARSE_CELL_M, public_point_of
 
 PAGE_SIZE = 25
 
@@ -260,7 +261,7 @@ def nearby_open_reports(
     """Open reports of any category near (lat, lon), nearest first.
 
     Each category's own radius applies (its ``nearby_radius_m``, else the default). Sensitive
-    categories compare cells as :func:`app.reports.public.find_nearby_open_reports` does: the
+    categories compare cells as :func:`app.reports.nearby.find_nearby_open_reports` does: the
     point is snapped to its cell first and a report counts when its cell centre lies within the
     radius plus one cell of that, so the answer is the same anywhere in a cell.
     """

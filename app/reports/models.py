@@ -55,7 +55,7 @@ class Report(Model):
     attributes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     lat: Mapped[float] = mapped_column(sa.Float(precision=53))
     lon: Mapped[float] = mapped_column(sa.Float(precision=53))
-    # Where the public sees it (app/reports/public.py keeps it current): the exact point, or
+    # Where the public sees it (app/reports/public_point.py keeps it current): the exact point, or
     # for sensitive categories the centre of its grid cell, so no public answer depends on the
     # exact point.
     public_lat: Mapped[float] = mapped_column(sa.Float(precision=53))

@@ -1,16 +1,15 @@
 """The one public view of a report: what anyone may see, computed here and nowhere else.
 
-Every public surface — confirmation and status page, Open311 GET, "already reported nearby",
-the public map, statistics, hotspots and open data — reads a report through this module:
+Every public surface — confirmation and status page, Open311 GET, the public map, statistics,
+hotspots and open data — reads a report through this module:
 either :func:`public_report` (one report, as a :class:`PublicReport`) or the columns of
 :func:`public_columns` (many reports, straight from SQL). Neither ever carries the exact point
 of a sensitive report, contact data, staff free text (re-route reasons, partner notes,
 internal notes) or an unreleased photo.
 
-- **Location**: the exact point for ordinary categories; for sensitive (unsafe-place)
-  categories the centre of the report's 250 m grid cell, computed once and stored in
-  ``report.public_lat``/``public_lon`` (kept current by a flush hook when the point or the
-  category changes, and when a category's sensitivity changes).
+- **Location**: the stored public point (``app.reports.public_point``): exact for ordinary
+  categories, the centre of the report's 250 m grid cell for sensitive (unsafe-place) ones.
+  "Already reported nearby" (``app.reports.nearby``) reads the same points.
 - **Text**: the description as moderated (never the unmoderated free text of a sensitive
   report); the routing shown publicly is generated from category, district and department,
   never the stored reason, which may hold a dispatcher's or partner's words.
@@ -29,103 +28,15 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import orm
 
 from app.catalogue.models import Category, CategoryGroup
-from app.core.enums import OPEN_STATUSES, ReportStatus
+from app.core.enums import ReportStatus
 from app.core.events import ReportEvent
 from app.extensions import db
-from app.geo.index import bounding_box, coarse_point, distance_m
 from app.reports.labels import PUBLIC_STATUS_LABELS
 from app.reports.models import Report, ReportSupporter
 from app.routing.resolve import describe_rule
 from app.routing.service import load_rules
-
-# The public grid of sensitive reports (metres). Changing it needs a migration that recomputes
-# every stored public point.
-COARSE_CELL_M = 250
-
-
-def public_point_of(lat: float, lon: float, *, sensitive: bool) -> tuple[float, float]:
-    """The public point of a report at (lat, lon): exact, or its cell centre if sensitive."""
-    if sensitive:
-        return coarse_point(lat, lon, COARSE_CELL_M)
-    return lat, lon
-
-
-# --- keeping the stored public point current --------------------------------------------------
-
-
-def _changed(obj: Any, *names: str) -> bool:
-    state = sa.inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names)
-
-
-def _refresh_public_points(session: orm.Session, _context: Any, _instances: Any) -> None:
-    """Before every flush: new reports, and reports whose point or category changed, get their
-    public point; a category whose sensitivity changed takes all its reports along."""
-    with session.no_autoflush:
-        for obj in list(session.new) + list(session.dirty):
-            if isinstance(obj, Report):
-                is_new = obj in session.new
-                if not is_new and not _changed(obj, "lat", "lon", "category", "category_id"):
-                    continue
-                category = _category_of(session, obj)
-                if category is None or obj.lat is None or obj.lon is None:
-                    continue
-                obj.public_lat, obj.public_lon = public_point_of(
-                    obj.lat, obj.lon, sensitive=bool(category.is_sensitive)
-                )
-            elif (
-                isinstance(obj, Category)
-                and obj.id is not None
-                and obj not in session.new
-                and _changed(obj, "is_sensitive")
-            ):
-                _recompute_category(session, obj.id, bool(obj.is_sensitive))
-
-
-def _category_of(session: orm.Session, report: Report) -> Category | None:
-    """The category the report will have after this flush (relationship or foreign key)."""
-    state = sa.inspect(report)
-    if state.attrs["category"].history.has_changes() or report.category_id is None:
-        return report.category
-    if state.attrs["category_id"].history.has_changes():
-        return session.get(Category, report.category_id)
-    return report.category or session.get(Category, report.category_id)
-
-
-def _recompute_category(session: orm.Session, category_id: int, sensitive: bool) -> None:
-    table = Report.__table__
-    if not sensitive:
-        session.execute(
-            table.update()
-            .where(table.c.category_id == category_id)
-            .values(public_lat=table.c.lat, public_lon=table.c.lon)
-        )
-        return
-    rows = session.execute(
-        sa.select(table.c.id, table.c.lat, table.c.lon).where(table.c.category_id == category_id)
-    ).all()
-    updates = []
-    for row in rows:
-        lat, lon = public_point_of(row.lat, row.lon, sensitive=True)
-        updates.append({"row_id": row.id, "cell_lat": lat, "cell_lon": lon})
-    if updates:
-        session.execute(
-            table.update()
-            .where(table.c.id == sa.bindparam("row_id"))
-            .values(public_lat=sa.bindparam("cell_lat"), public_lon=sa.bindparam("cell_lon")),
-            updates,
-            execution_options={"synchronize_session": False},
-        )
-
-
-def install_public_point_hook() -> None:
-    """Register the flush hook once per process (called by the app factory)."""
-    if not sa.event.contains(orm.Session, "before_flush", _refresh_public_points):
-        sa.event.listen(orm.Session, "before_flush", _refresh_public_points)
-
 
 # --- one report --------------------------------------------------------------------------------
 
@@ -238,7 +149,7 @@ def _event_status(event: ReportEvent) -> ReportStatus | None:
     for key in ("new", "to", "status", "new_status"):
         value = data.get(key)
         if value in ReportStatus._value2member_map_:
-            return ReportStatus(value)
+            return ReportStatus(str(value))
     return None
 
 
@@ -292,7 +203,9 @@ def _supporter_counts(report_ids: list[int]) -> dict[int, int]:
             db.select(ReportSupporter.report_id, sa.func.count())
             .where(ReportSupporter.report_id.in_(report_ids))
             .group_by(ReportSupporter.report_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
 
 
@@ -307,9 +220,9 @@ def public_reports(
     wanted = {r.duplicate_of_id for r in reports if r.duplicate_of_id}
     if wanted:
         duplicate_refs = dict(
-            db.session.execute(
-                db.select(Report.id, Report.reference).where(Report.id.in_(wanted))
-            ).all()
+            db.session.execute(db.select(Report.id, Report.reference).where(Report.id.in_(wanted)))
+            .tuples()
+            .all()
         )
     rule_ids = {r.routing_rule_id for r in reports if r.routing_rule_id}
     rule_ids |= {c.routing_rule_id for r in reports for c in r.copies if c.routing_rule_id}
@@ -435,82 +348,3 @@ def public_select() -> sa.Select[Any]:
         .join(Category, Report.category_id == Category.id)
         .join(CategoryGroup, Category.group_id == CategoryGroup.id)
     )
-
-
-# --- "already reported nearby" ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NearbyReport:
-    """An open report near a point; ``distance_m`` is None for sensitive categories."""
-
-    reference: str
-    category_code: str
-    status: ReportStatus
-    distance_m: float | None
-    lat: float
-    lon: float
-    created_at: datetime
-
-
-def find_nearby_open_reports(
-    category_code: str, lat: float, lon: float, radius_m: float | None = None, limit: int = 5
-) -> list[NearbyReport]:
-    """Open reports of the same category near a point — for channels to offer "me too".
-
-    Ordinary categories: within the category's radius (default 50 m) of the point, nearest
-    first, with the distance. Sensitive categories compare **cells**: the caller's point is
-    first snapped to its own cell, and a report is "nearby" when its (stored) cell centre lies
-    within the radius plus one cell of that; no distance is given. So the answer is the same
-    for every point of a cell and reveals nothing finer than the cell.
-    """
-    from flask import current_app
-
-    category = db.session.execute(
-        db.select(Category).where(Category.code == category_code)
-    ).scalar_one_or_none()
-    if category is None:
-        return []
-    if radius_m is None:
-        radius_m = category.nearby_radius_m or current_app.config["NEARBY_DEFAULT_RADIUS_M"]
-    sensitive = bool(category.is_sensitive)
-    if sensitive:
-        lat, lon = public_point_of(lat, lon, sensitive=True)
-        radius_m = radius_m + COARSE_CELL_M
-    min_lat, min_lon, max_lat, max_lon = bounding_box(lat, lon, radius_m)
-    rows = db.session.execute(
-        db.select(
-            Report.reference,
-            Report.status,
-            Report.public_lat,
-            Report.public_lon,
-            Report.created_at,
-        )
-        .where(
-            Report.category_id == category.id,
-            Report.status.in_(OPEN_STATUSES),
-            Report.public_lat.between(min_lat, max_lat),
-            Report.public_lon.between(min_lon, max_lon),
-        )
-        .limit(500)
-    ).all()
-    found = []
-    for row in rows:
-        distance = distance_m(lat, lon, row.public_lat, row.public_lon)
-        if distance <= radius_m:
-            found.append(
-                (
-                    distance,
-                    NearbyReport(
-                        reference=row.reference,
-                        category_code=category.code,
-                        status=row.status,
-                        distance_m=None if sensitive else round(distance, 1),
-                        lat=row.public_lat,
-                        lon=row.public_lon,
-                        created_at=row.created_at,
-                    ),
-                )
-            )
-    found.sort(key=lambda item: (item[0], item[1].reference))
-    return [item for _distance, item in found[:limit]]

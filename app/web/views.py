@@ -37,10 +37,8 @@ from app.reports import idempotency
 from app.reports.intake import submit_report
 from app.reports.labels import PUBLIC_STATUS_LABELS
 from app.reports.models import Report, ReportPhoto
-from app.reports.public import (
-    find_nearby_open_reports,
-    public_report,
-)
+from app.reports.nearby import find_nearby_open_reports
+from app.reports.public import public_report
 from app.reports.queries import report_by_reference
 from app.web.errors import register_error_pages
 from app.web.form_page import category_groups, render_form

@@ -12,7 +12,7 @@ from app.hotspots.config import (
     rule_for,
 )
 from app.hotspots.service import find_hotspots, hotspot_groups
-from app.reports.public import COARSE_CELL_M
+from app.reports.public_point import COARSE_CELL_M
 from tests.hotspots.conftest import CITY_CENTRE, EICHLINGHOFEN, HOERDE
 
 

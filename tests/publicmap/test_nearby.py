@@ -9,7 +9,7 @@ import pytest
 
 from app.core.enums import ReportStatus
 from app.geo.index import coarse_point
-from app.reports.public import COARSE_CELL_M
+from app.reports.public_point import COARSE_CELL_M
 from tests.publicmap.support import D_EXACT, set_report
 
 RATHAUS = (51.5136, 7.4653)

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.reports.drafts import ContactDraft, PhotoUpload, ReportDraft
 from app.reports.intake import submit_report
 from app.reports.models import Report, ReporterContact
-from app.reports.public import find_nearby_open_reports
+from app.reports.nearby import find_nearby_open_reports
 from tests.conftest import stored_files
 from tests.images import jpeg, jpeg_with_gps, png_bomb, truncated_jpeg
 
