@@ -3,16 +3,18 @@ admin's language, one service call committed once, a refusal shown next to its f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from flask import Blueprint, flash, render_template
+from flask import Blueprint, flash, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
+from app.admin.forms import ConfirmForm
 from app.auth.decorators import admin_required
 from app.auth.models import User
 from app.core.errors import Message, Refusal
@@ -28,6 +30,7 @@ bp = Blueprint(
 )
 
 T = TypeVar("T")
+F = TypeVar("F", bound=FlaskForm)
 
 CONFLICT = _l("Someone else changed this at the same time. Please check the form and save again.")
 
@@ -78,3 +81,26 @@ def flash_refusal(refusal: Refusal) -> None:
 
 def page(template_name: str, status: int = 200, **context: Any) -> tuple[str, int]:
     return render_template(template_name, lang=lang(), **context), status
+
+
+def form_of(form_class: type[F], stored: Callable[[], Mapping[str, Any]]) -> F:
+    """The form as a page shows it: on GET filled with ``stored()`` (what the database has),
+    on POST with what was sent."""
+    return form_class(data=stored()) if request.method == "GET" else form_class()
+
+
+def confirm_delete(
+    delete: Callable[[], object], *, done: str, then: str, **question: Any
+) -> ResponseReturnValue:
+    """A delete page: GET asks (``question``: heading, detail, consequence, back), a confirmed
+    POST runs ``delete``, flashes ``done`` (or the refusal) and redirects to ``then``."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            commit(delete)
+        except Refusal as refusal:
+            flash_refusal(refusal)
+        else:
+            flash(done, "success")
+        return redirect(then)
+    return page("admin/confirm_delete.html", form=form, general=[], **question)

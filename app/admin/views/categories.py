@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.admin import forms as f
-from app.admin.blueprint import bp, commit, current_admin, lang, page, show_errors
+from app.admin.blueprint import bp, commit, current_admin, form_of, lang, page, show_errors
 from app.admin.fields import language_texts, texts_of
 from app.auth.decorators import admin_required
 from app.catalogue import services as catalogue
@@ -50,7 +50,9 @@ def category_edit(category_id: int):
     return _category_page(db.get_or_404(Category, category_id))
 
 
-def _category_data(category: Category) -> dict[str, Any]:
+def _category_data(category: Category | None) -> dict[str, Any]:
+    if category is None:
+        return {"is_active": True}
     return {
         "code": category.code,
         "group": category.group_id,
@@ -65,10 +67,7 @@ def _category_data(category: Category) -> dict[str, Any]:
 
 
 def _category_page(category: Category | None):
-    if request.method == "GET":
-        form = f.CategoryForm(data=_category_data(category) if category else {"is_active": True})
-    else:
-        form = f.CategoryForm()
+    form = form_of(f.CategoryForm, lambda: _category_data(category))
     form.current_code = category.code if category is not None else None
     general: list[Message] = []
     status = 200
@@ -145,10 +144,7 @@ def _attribute_data(category: Category, attribute: CategoryAttribute | None) -> 
 
 
 def _attribute_page(category: Category, attribute: CategoryAttribute | None):
-    if request.method == "GET":
-        form = f.AttributeForm(data=_attribute_data(category, attribute))
-    else:
-        form = f.AttributeForm()
+    form = form_of(f.AttributeForm, lambda: _attribute_data(category, attribute))
     form.current_code = attribute.code if attribute is not None else None
     general: list[Message] = []
     status = 200

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.admin import forms as f
-from app.admin.blueprint import bp, commit, current_admin, page, show_errors
+from app.admin.blueprint import bp, commit, current_admin, form_of, page, show_errors
 from app.auth.decorators import admin_required
 from app.auth.services import accounts_of_department
 from app.core.enums import DepartmentKind, ReportStatus
@@ -101,28 +101,26 @@ def department_edit(department_id: int):
     return _department_page(db.get_or_404(Department, department_id))
 
 
+def _department_data(department: Department | None) -> dict[str, Any]:
+    if department is None:
+        return {"kind": "internal", "is_active": True, "forward_config": {}}
+    return {
+        "code": department.code,
+        "name": department.name,
+        "kind": department.kind.value,
+        "email": department.email or "",
+        "description": department.description or "",
+        "is_active": department.is_active,
+        "forward_method": department.forward_method or "none",
+        "forward_config": department.forward_config or {},
+        "notify_on_new": department.notify_on_new,
+        "ack_deadline_hours": department.ack_deadline_hours,
+        "done_status": department.done_status.value,
+    }
+
+
 def _department_page(department: Department | None):
-    if request.method == "GET":
-        shown = (
-            {
-                "code": department.code,
-                "name": department.name,
-                "kind": department.kind.value,
-                "email": department.email or "",
-                "description": department.description or "",
-                "is_active": department.is_active,
-                "forward_method": department.forward_method or "none",
-                "forward_config": department.forward_config or {},
-                "notify_on_new": department.notify_on_new,
-                "ack_deadline_hours": department.ack_deadline_hours,
-                "done_status": department.done_status.value,
-            }
-            if department is not None
-            else {"kind": "internal", "is_active": True, "forward_config": {}}
-        )
-        form = f.DepartmentForm(data=shown)
-    else:
-        form = f.DepartmentForm()
+    form = form_of(f.DepartmentForm, lambda: _department_data(department))
     form.current_code = department.code if department is not None else None
     general: list[Message] = []
     warning = None

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from app.admin import forms as f
-from app.admin.blueprint import bp, commit, current_admin, flash_refusal, page, show_errors
+from app.admin.blueprint import (
+    bp,
+    commit,
+    confirm_delete,
+    current_admin,
+    form_of,
+    page,
+    show_errors,
+)
 from app.admin.fields import language_texts, texts_of
 from app.admin.views.options import category_options
 from app.auth.decorators import admin_required
@@ -45,21 +55,19 @@ def template_edit(template_id: int):
     return _template_page(db.get_or_404(ResponseTemplate, template_id))
 
 
+def _template_data(template: ResponseTemplate | None) -> dict[str, Any]:
+    if template is None:
+        return {}
+    return {
+        "title": template.title,
+        "category": template.category_id or "",
+        "status": template.status.value if template.status else "",
+        **language_texts(template.texts, "text"),
+    }
+
+
 def _template_page(template: ResponseTemplate | None):
-    if request.method == "GET":
-        shown = (
-            {
-                "title": template.title,
-                "category": template.category_id or "",
-                "status": template.status.value if template.status else "",
-                **language_texts(template.texts, "text"),
-            }
-            if template is not None
-            else {}
-        )
-        form = f.TemplateForm(data=shown)
-    else:
-        form = f.TemplateForm()
+    form = form_of(f.TemplateForm, lambda: _template_data(template))
     general: list[Message] = []
     status = 200
     if form.validate_on_submit():
@@ -96,20 +104,10 @@ def _template_page(template: ResponseTemplate | None):
 @admin_required
 def template_delete(template_id: int):
     template = db.get_or_404(ResponseTemplate, template_id)
-    form = f.ConfirmForm()
-    if form.validate_on_submit():
-        title = template.title
-        try:
-            commit(lambda: templates_service.delete_template(current_admin(), template))
-        except Refusal as refusal:
-            flash_refusal(refusal)
-        else:
-            flash(_("Deleted the response template “%(title)s”.", title=title), "success")
-        return redirect(url_for(".templates"))
-    return page(
-        "admin/confirm_delete.html",
-        form=form,
-        general=[],
+    return confirm_delete(
+        lambda: templates_service.delete_template(current_admin(), template),
+        done=_("Deleted the response template “%(title)s”.", title=template.title),
+        then=url_for(".templates"),
         heading=_("Delete the response template “%(title)s”?", title=template.title),
         consequence=_("Notes already sent with it stay as they are."),
         back=url_for(".template_edit", template_id=template.id),

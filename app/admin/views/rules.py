@@ -9,7 +9,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.admin import forms as f
-from app.admin.blueprint import bp, commit, current_admin, flash_refusal, lang, page, show_errors
+from app.admin.blueprint import (
+    bp,
+    commit,
+    confirm_delete,
+    current_admin,
+    flash_refusal,
+    form_of,
+    lang,
+    page,
+    show_errors,
+)
 from app.admin.views.options import category_options, district_options
 from app.admin.views.rule_test import test_box_context
 from app.auth.decorators import admin_required
@@ -140,7 +150,7 @@ def _rule_data(rule: RoutingRule | None) -> dict[str, Any]:
 
 
 def _rule_page(rule: RoutingRule | None):
-    form = f.RuleForm(data=_rule_data(rule)) if request.method == "GET" else f.RuleForm()
+    form = form_of(f.RuleForm, lambda: _rule_data(rule))
     general: list[Message] = []
     status = 200
     if form.validate_on_submit():
@@ -254,20 +264,11 @@ def rule_move(rule_id: int):
 @admin_required
 def rule_delete(rule_id: int):
     rule = db.get_or_404(RoutingRule, rule_id)
-    form = f.ConfirmForm()
     sentence = rule_sentence(rule, lang())
-    if form.validate_on_submit():
-        try:
-            commit(lambda: routing_rules.delete_rule(current_admin(), rule))
-        except Refusal as refusal:
-            flash_refusal(refusal)
-        else:
-            flash(_("Deleted: %(rule)s", rule=sentence), "success")
-        return redirect(url_for(".rules"))
-    return page(
-        "admin/confirm_delete.html",
-        form=form,
-        general=[],
+    return confirm_delete(
+        lambda: routing_rules.delete_rule(current_admin(), rule),
+        done=_("Deleted: %(rule)s", rule=sentence),
+        then=url_for(".rules"),
         heading=_("Delete this rule?"),
         detail=sentence,
         consequence=_(
