@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 from app.core.errors import (
     DATABASE_RETRY_AFTER,
     DraftInvalid,
+    Refusal,
     database_unavailable_message,
     discard_broken_session,
     is_database_unavailable,
@@ -44,7 +45,7 @@ GENERIC_MESSAGES = {
 }
 
 
-class Open311Error(Exception):
+class Open311Error(Refusal):
     """A refusal with an HTTP status and one or more messages for the user."""
 
     def __init__(
@@ -53,10 +54,10 @@ class Open311Error(Exception):
         *messages: str | LazyString,
         headers: dict[str, str] | None = None,
     ) -> None:
-        self.status = status
-        self.messages = list(messages) or [GENERIC_MESSAGES.get(status, GENERIC_MESSAGES[400])]
+        given = list(messages) or [GENERIC_MESSAGES.get(status, GENERIC_MESSAGES[400])]
+        # GeoReport errors carry no field names: the messages are kept in order.
+        super().__init__({str(n): m for n, m in enumerate(given)}, status)
         self.headers = headers or {}
-        super().__init__(f"{status}: " + "; ".join(str(m) for m in self.messages))
 
 
 def request_format() -> str:

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from app.core.db import utcnow
+from app.core.errors import Refusal
 from app.extensions import db
 from app.open311.models import ApiKey
 
@@ -13,7 +14,7 @@ TOKEN_PREFIX = "qm_"  # noqa: S105 - a public prefix that marks our keys, not a 
 NAME_MAX_LENGTH = 100
 
 
-class ApiKeyError(ValueError):
+class ApiKeyError(Refusal):
     """A key could not be created or revoked (the message says why)."""
 
 

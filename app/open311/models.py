@@ -8,11 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
-# db.Model is made by Flask-SQLAlchemy at run time: mypy sees a variable, not a class.
-class ApiKey(db.Model):  # type: ignore[name-defined]
+class ApiKey(Model):
     """One client's key: a name to tell it apart, the SHA-256 of the secret, and when it was
     revoked (a revoked key is kept so that its name stays taken and the history readable)."""
 
