@@ -70,15 +70,12 @@ class Sender:
     method: ClassVar[str]
     carries_tickets: ClassVar[bool] = False
     configuration_schema: ClassVar[Mapping[str, Setting]] = {}
-    # key → description, in the schema's order (derived from ``configuration_schema``)
-    config_keys: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         for key, setting in cls.configuration_schema.items():
             if setting.is_secret != key.endswith("_env"):
                 raise TypeError(f"{cls.__name__}: only secret settings end in _env ({key!r})")
-        cls.config_keys = {key: s.description for key, s in cls.configuration_schema.items()}
 
     def __init__(self, app: Flask) -> None:
         self.app = app
