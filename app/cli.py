@@ -34,7 +34,7 @@ def register_cli(app: Flask) -> None:
 
         The configuration is checked first; a database holding another city is refused.
         """
-        from app.cities.schema import CityConfigError, require_city
+        from app.cities.check import CityConfigError, require_city
         from app.cities.seed import CityMismatch, installed_city, is_seeded, load_city
         from app.cities.settings import forget_city_caches
 
@@ -43,7 +43,7 @@ def register_cli(app: Flask) -> None:
             if if_empty and is_seeded():
                 wanted = require_city(directory).city["name"]
                 state = installed_city()
-                if state is not None and state.name not in (None, wanted):
+                if state is not None and state.name is not None and state.name != wanted:
                     raise CityMismatch(state.name, wanted, Path(directory))
                 click.echo(
                     f"City {wanted} already loaded (run `flask seed` to add what is missing)."
@@ -69,7 +69,7 @@ def city_cli() -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def city_check(directory: Path) -> None:
     """Check DIRECTORY (city.json and its GeoJSON files) without loading anything."""
-    from app.cities.schema import check_city
+    from app.cities.check import check_city
 
     checked, problems = check_city(directory)
     if checked is None:
@@ -97,7 +97,7 @@ def city_replace(directory: Path) -> None:
     Removes the districts, boundary, categories, groups, departments, rules and templates of the
     current city and loads the new one, in one transaction. Then set CITY_DIR to DIRECTORY.
     """
-    from app.cities.schema import CityConfigError
+    from app.cities.check import CityConfigError
     from app.cities.seed import ReportsExist, replace_city
     from app.cities.settings import forget_city_caches
 

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
 
 from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
+from app.cities.check import require_city
 from app.cities.models import CityState
-from app.cities.schema import require_city
 from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
 from app.extensions import db
 from app.geo.models import CityBoundary, District

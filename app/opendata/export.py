@@ -165,7 +165,10 @@ def _query() -> sa.Select[Any]:
 
 def rows(lang: str, batch: int = DEFAULT_BATCH) -> Iterator[dict[str, Any]]:
     """Every report's public row (oldest first), read ``batch`` rows at a time."""
-    groups = dict(db.session.execute(sa.select(CategoryGroup.code, CategoryGroup.names)).all())
+    groups: dict[str, dict[str, str]] = {
+        row.code: row.names
+        for row in db.session.execute(sa.select(CategoryGroup.code, CategoryGroup.names))
+    }
     districts = {
         row.id: (row.number, row.name)
         for row in db.session.execute(sa.select(District.id, District.number, District.name))

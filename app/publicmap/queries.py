@@ -198,7 +198,7 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
 
 
 def _district_names() -> dict[int, str]:
-    return dict(db.session.execute(db.select(District.id, District.name)).all())
+    return {row.id: row.name for row in db.session.execute(db.select(District.id, District.name))}
 
 
 def report_page(

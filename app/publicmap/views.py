@@ -106,7 +106,7 @@ def page():
         db.select(District.number, District.name).order_by(District.name)
     ).all()
     settings = city()
-    filter_args = parsed.form.args()
+    filter_args: dict[str, Any] = parsed.form.args()
     return render_template(
         "publicmap/karte.html",
         form=parsed.form,

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.catalogue.models import Category, CategoryGroup
-from app.cities.schema import CityConfigError
+from app.cities.check import CityConfigError
 from app.cities.seed import CityMismatch, load_city
 from app.extensions import db
 from app.geo.models import CityBoundary, District
