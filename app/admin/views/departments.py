@@ -43,8 +43,8 @@ DONE_STATUS_LABELS = {
     ReportStatus.RESOLVED: _l("The report is resolved at once"),
     ReportStatus.IN_REVIEW: _l("The report goes to review: staff check it before it is resolved"),
 }
-# The senders document their settings in English (``config_keys``); these are the same texts
-# for translation. A text not listed here is shown as the sender has it.
+# The senders document their settings in English (``configuration_schema``); these are the same
+# texts for translation. A text not listed here is shown as the sender has it.
 CONFIG_KEY_TEXTS = {
     "Recipient of tickets when it is not the department's e-mail address": _l(
         "Recipient of tickets when it is not the department's e-mail address"
