@@ -3,10 +3,12 @@
     .venv/bin/python scripts/i18n_add.py texts.json
 
 ``texts.json`` maps each new English message id to its German text
-(``{"Public map": "Öffentliche Karte", …}``); a plural message takes a list
-``["ein Bericht", "%(num)s Berichte"]``. Under a lock on the catalogue the script extracts the
-messages from the code, updates every language's catalogue, sets the German texts given,
-compiles, and prints the German messages that are still untranslated.
+(``{"Public map": "Öffentliche Karte", …}``), or to its texts by language
+(``{"Public map": {"de": "Öffentliche Karte", "tr": "Herkese açık harita", "ar": "…"}}``); a
+plural message takes a list per language (``["ein Bericht", "%(num)s Berichte"]``; Turkish two
+forms, Arabic six). Under a lock on the catalogue the script extracts the messages from the
+code, updates every language's catalogue, sets the texts given, compiles, and prints the German
+messages that are still untranslated.
 """
 
 from __future__ import annotations
@@ -23,7 +25,35 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 PYBABEL = str(Path(sys.executable).parent / "pybabel")
 LOCK = Path(tempfile.gettempdir()) / "quartiersmelder-catalogue.lock"
-GERMAN = ROOT / "app/translations/de/LC_MESSAGES/messages.po"
+CATALOGUES = ROOT / "app/translations"
+GERMAN = CATALOGUES / "de/LC_MESSAGES/messages.po"
+
+
+def _by_language(texts: dict) -> dict[str, dict]:
+    """{language: {msgid: text}} from the file's two shapes (German text, or texts by language)."""
+    languages: dict[str, dict] = {}
+    for key, value in texts.items():
+        per_language = value if isinstance(value, dict) else {"de": value}
+        for language, text in per_language.items():
+            languages.setdefault(language, {})[key] = text
+    return languages
+
+
+def _set_texts(language: str, texts: dict) -> list:
+    path = CATALOGUES / language / "LC_MESSAGES/messages.po"
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=language)
+    for message in catalog:
+        if not message.id:
+            continue
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        if key in texts:
+            value = texts[key]
+            message.string = tuple(value) if isinstance(message.id, tuple) else value
+            message.flags.discard("fuzzy")
+    with path.open("wb") as fh:
+        write_po(fh, catalog, width=100)
+    return list(catalog)
 
 
 def main(path: str) -> int:
@@ -42,18 +72,13 @@ def main(path: str) -> int:
             check=True,
             cwd=ROOT,
         )
-        with GERMAN.open("rb") as fh:
-            catalog = read_po(fh, locale="de")
-        for message in catalog:
-            if not message.id:
-                continue
-            key = message.id[0] if isinstance(message.id, tuple) else message.id
-            if key in texts:
-                value = texts[key]
-                message.string = tuple(value) if isinstance(message.id, tuple) else value
-                message.flags.discard("fuzzy")
-        with GERMAN.open("wb") as fh:
-            write_po(fh, catalog, width=100)
+        languages = _by_language(texts)
+        languages.setdefault("de", {})
+        catalog: list = []
+        for language, given in languages.items():
+            messages = _set_texts(language, given)
+            if language == "de":
+                catalog = messages
         subprocess.run(  # noqa: S603 (the venv's own pybabel)
             [PYBABEL, "-q", "compile", "-d", "app/translations"], check=True, cwd=ROOT
         )
