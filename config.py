@@ -74,7 +74,8 @@ class Config:
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
         self.BABEL_DEFAULT_LOCALE = "de"
         self.BABEL_DEFAULT_TIMEZONE = env.get("TIMEZONE", "Europe/Berlin")
-        self.LANGUAGES = ["de", "en"]
+        # German first (the default and every text's fallback), then English, Turkish, Arabic.
+        self.LANGUAGES = ["de", "en", "tr", "ar"]
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
@@ -89,6 +90,13 @@ class Config:
         self.REPORT_RATE_LIMIT = env.get("REPORT_RATE_LIMIT", "5/minute;30/hour")
         self.PHOTO_LOCATION_RATE_LIMIT = env.get("PHOTO_LOCATION_RATE_LIMIT", "30/minute;200/hour")
         self.NEARBY_RATE_LIMIT = env.get("NEARBY_RATE_LIMIT", "60/minute;600/hour")
+        # The form's language switch (it sends the form back with what was typed).
+        self.LANGUAGE_SWITCH_RATE_LIMIT = env.get(
+            "LANGUAGE_SWITCH_RATE_LIMIT", "30/minute;300/hour"
+        )
+        # "Follow this report" and "not fixed?" on the web, per client address.
+        self.FOLLOW_RATE_LIMIT = env.get("FOLLOW_RATE_LIMIT", "5/minute;30/hour")
+        self.NOT_FIXED_RATE_LIMIT = env.get("NOT_FIXED_RATE_LIMIT", "5/minute;30/hour")
         # The public map's JSON (clusters, "already reported here"), per client address.
         self.PUBLIC_MAP_RATE_LIMIT = env.get("PUBLIC_MAP_RATE_LIMIT", "600/minute")
         # Failed staff log-ins: per account and address pair, and per address, further attempts

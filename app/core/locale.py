@@ -5,14 +5,54 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
-from flask_babel import format_date, format_time, get_locale
+from flask import current_app, has_request_context, request
+from flask_babel import format_date, format_time, get_locale, refresh
 from flask_babel import gettext as _
+
+# Each language by its own name, as a language switcher lists them (in the order of
+# ``LANGUAGES`` in the configuration).
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "tr": "Türkçe", "ar": "العربية"}
+# Languages written from right to left: their pages get ``dir="rtl"``.
+RIGHT_TO_LEFT = frozenset({"ar"})
+_CHOSEN = "quartiersmelder.locale"  # in the request's environ: this request only
 
 
 def current_lang() -> str:
     """The language of the current request (or of the ``force_locale`` block around it)."""
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def text_direction(lang: str) -> str:
+    """``rtl`` for a language written from right to left, else ``ltr``."""
+    return "rtl" if lang.split("-", 1)[0] in RIGHT_TO_LEFT else "ltr"
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """(code, own name) of every language of the site, in the configured order."""
+    return [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]]
+
+
+def supported_language(value: str | None) -> str | None:
+    """A configured language from ``value`` (``tr``, ``tr-TR``, ``tr_TR``, ``AR``), else None."""
+    if not value:
+        return None
+    code = value.strip().replace("_", "-").split("-", 1)[0].lower()
+    return code if code in current_app.config["LANGUAGES"] else None
+
+
+def choose_locale(code: str) -> None:
+    """Speak ``code`` for the rest of this request (an API's ``locale`` parameter, a language
+    switch): the locale selector gives it precedence over everything else."""
+    request.environ[_CHOSEN] = code
+    refresh()
+
+
+def chosen_locale() -> str | None:
+    """The language ``choose_locale`` set for this request, if any."""
+    if not has_request_context():
+        return None
+    value = request.environ.get(_CHOSEN)
+    return value if isinstance(value, str) else None
 
 
 def when(moment: datetime) -> str:

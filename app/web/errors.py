@@ -18,6 +18,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 from app.core.edge import NulByteRefused
 from app.web.form_page import megabytes, render_form
 from app.web.forms import ReportForm
+from app.web.i18n import switch_language
+from app.web.language import SWITCH_FIELD
 
 JSON_ENDPOINTS = ("web.photo_location", "web.nearby", "web.districts_geojson")
 API_PREFIXES = ("/open311", "/api")
@@ -25,7 +27,7 @@ STAFF_BLUEPRINTS = ("inbox", "admin", "auth")
 
 
 def _is_page_request() -> bool:
-    if request.blueprint not in (None, "web"):
+    if request.blueprint not in (None, "web", "afterwards"):
         return False
     if request.path.startswith(API_PREFIXES):
         return False
@@ -34,6 +36,11 @@ def _is_page_request() -> bool:
 
 def _is_report_post() -> bool:
     return request.method == "POST" and request.endpoint == "web.submit"
+
+
+def _is_language_switch() -> bool:
+    """The report form posted to its language switch (``app/web/language.py``)."""
+    return request.method == "POST" and request.endpoint == "web.switch_language"
 
 
 def _page(status: int, title: str, message: str):
@@ -54,6 +61,10 @@ def not_found(error: HTTPException):
 
 
 def csrf_failed(error: CSRFError):
+    if _is_language_switch():
+        # The form comes back switched all the same (a language is no secret), its message in
+        # the new language.
+        switch_language(request.form.get(SWITCH_FIELD))
     message = _(
         "The form has expired or was incomplete, so it was not sent. Please check your entries "
         "and send it again. If this keeps happening, please reload the page and allow cookies "
@@ -63,7 +74,7 @@ def csrf_failed(error: CSRFError):
         return jsonify({"error": message}), 400
     if not _is_page_request():
         return error
-    if _is_report_post():
+    if _is_report_post() or _is_language_switch():
         form = ReportForm.from_form(request.form)
         return render_form(
             form,
@@ -126,6 +137,14 @@ def too_many_requests(error: RateLimitExceeded):
         page, status = render_form(
             form,
             {"form": form_message},
+            429,
+            photos_dropped=any(f.filename for f in request.files.getlist("photos")),
+        )
+        return page, status, headers
+    if _is_language_switch():
+        page, status = render_form(
+            ReportForm.from_form(request.form),
+            {"form": message},
             429,
             photos_dropped=any(f.filename for f in request.files.getlist("photos")),
         )

@@ -21,8 +21,10 @@ from app.web.forms import (
     field_for,
 )
 
-# Where each error of the intake service is shown, in page order.
-FIELD_ORDER = ("category", "location", "address", "photos", "description", "email", "consent")
+# Where each error of the intake service is shown, in page order: the place first, then the
+# category and its questions, then the rest.
+PLACE_FIELDS = ("location", "address")
+FIELD_ORDER = (*PLACE_FIELDS, "category", "photos", "description", "email", "consent")
 FIELD_ANCHORS = {
     "location": "lat",
     "address": "address",
@@ -47,7 +49,7 @@ def _page_errors(
     errors: dict[str, Any], form: ReportForm, fields: list[AttributeField], active: list[Category]
 ) -> tuple[dict[str, Any], list[tuple[str | None, Any]]]:
     """Errors by the name of the field they are shown at, and the summary: (anchor, message)
-    in page order (category, its extra questions, place, photos, description, contact)."""
+    in page order (place, category, its extra questions, photos, description, contact)."""
     by_field: dict[str, Any] = {}
     general: list[tuple[str | None, Any]] = []
     questions: list[tuple[str | None, Any]] = []
@@ -67,11 +69,14 @@ def _page_errors(
     codes = [c.code for c in active]
     category_anchor = "category-" + (form.category if form.category in codes else codes[0])
     summary = list(general)
+    summary.extend((FIELD_ANCHORS[key], by_field[key]) for key in PLACE_FIELDS if key in by_field)
     if "category" in by_field:
         summary.append((category_anchor, by_field["category"]))
     summary.extend(questions)
     summary.extend(
-        (FIELD_ANCHORS[key], by_field[key]) for key in FIELD_ORDER[1:] if key in by_field
+        (FIELD_ANCHORS[key], by_field[key])
+        for key in FIELD_ORDER
+        if key in by_field and key not in (*PLACE_FIELDS, "category")
     )
     return by_field, summary
 
@@ -105,6 +110,8 @@ def render_form(
         photo_max_mb=megabytes(config["PHOTO_MAX_BYTES"]),
         tiles_url=config.get("MAP_TILES_URL") or "",
         tiles_attribution=config.get("MAP_TILES_ATTRIBUTION") or "",
+        # The language switcher sends this form along (app/web/language.py).
+        language_form="report-form",
     ), status
 
 

@@ -1,6 +1,9 @@
-"""Rate limits of the anonymous web form, per client address: sending a report
-(``REPORT_RATE_LIMIT``), reading a photo's location (``PHOTO_LOCATION_RATE_LIMIT``) and asking
-for nearby reports (``NEARBY_RATE_LIMIT``).
+"""Rate limits of the anonymous web form, per client address: sending a report or a "me too"
+(``REPORT_RATE_LIMIT``, counted apart), reading a photo's location
+(``PHOTO_LOCATION_RATE_LIMIT``) and asking for nearby reports or their cards
+(``NEARBY_RATE_LIMIT``), switching the form's language
+(``LANGUAGE_SWITCH_RATE_LIMIT``), following a report (``FOLLOW_RATE_LIMIT``) and saying
+"not fixed" (``NOT_FIXED_RATE_LIMIT``).
 
 Behind a proxy the client address is the one ``TRUSTED_PROXIES`` lets through
 (``app/core/edge.py``). Counters live in ``RATELIMIT_STORAGE_URI`` (Redis in production, shared
@@ -24,6 +27,11 @@ LIMITED_ENDPOINTS = {
     "web.submit": "REPORT_RATE_LIMIT",
     "web.photo_location": "PHOTO_LOCATION_RATE_LIMIT",
     "web.nearby": "NEARBY_RATE_LIMIT",
+    "web.nearby_cards": "NEARBY_RATE_LIMIT",
+    "web.me_too": "REPORT_RATE_LIMIT",
+    "web.switch_language": "LANGUAGE_SWITCH_RATE_LIMIT",
+    "afterwards.follow": "FOLLOW_RATE_LIMIT",
+    "afterwards.not_fixed_send": "NOT_FIXED_RATE_LIMIT",
 }
 
 
@@ -37,7 +45,7 @@ def _limit_of(setting: str) -> str:
 
 def init_web_limits(app: Flask) -> Limiter:
     """A limiter of this app (one per app, so apps do not share state) on the form's endpoints;
-    call after the web blueprint is registered."""
+    call after the web blueprints are registered."""
     limiter = Limiter(key_func=client_address, headers_enabled=False)
     for endpoint, setting in LIMITED_ENDPOINTS.items():
         view = app.view_functions[endpoint]

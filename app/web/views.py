@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from typing import Any
-from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import (
@@ -21,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 
 from app.cities.settings import city
@@ -36,10 +36,12 @@ from app.photos.service import photo_limits, photo_storage
 from app.reports import idempotency
 from app.reports.intake import submit_report
 from app.reports.labels import PUBLIC_STATUS_LABELS
+from app.reports.drafts import PhotoUpload
 from app.reports.models import Report, ReportPhoto
 from app.reports.nearby import find_nearby_open_reports
 from app.reports.public import public_report
 from app.reports.queries import report_by_reference
+from app.web import held_photos
 from app.web.errors import register_error_pages
 from app.web.form_page import category_groups, render_form
 from app.web.forms import (
@@ -49,6 +51,8 @@ from app.web.forms import (
     has_files,
     read_photos,
 )
+from app.web.me_too import cards_fragment, me_too, nearby_step, supported
+from app.web.language import language_context, switch_language
 
 bp = Blueprint(
     "web",
@@ -72,6 +76,10 @@ bp.record_once(_setup)
 WEB_ACTOR = Actor("resident", "web")
 _SESSION_SENT = "qm_sent"  # this browser's recent reports: reference -> notes, updates
 _REMEMBER_SENT = 5
+_NOT_FINGERPRINTED = ("csrf_token", "submission_key", "offer_nearby")
+_PHOTOS_AGAIN = _l(
+    "Please choose the photos again: files are not kept when the form is shown again."
+)
 
 
 # --- language and page context --------------------------------------------------------------
@@ -85,19 +93,10 @@ def _fresh_locale() -> None:
 
 @bp.app_context_processor
 def _page_context() -> dict[str, Any]:
-    lang = current_lang()
+    return {**language_context(), "city": city()}
 
-    def lang_url(target: str) -> str:
-        args = request.args.to_dict(flat=False) if request.method == "GET" else {}
-        args["lang"] = [target]
-        return f"{request.path}?{urlencode(args, doseq=True)}"
 
-    return {
-        "lang": lang,
-        "other_lang": "en" if lang == "de" else "de",
-        "lang_url": lang_url,
-        "city": city(),
-    }
+bp.add_url_rule("/report/language", view_func=switch_language, methods=["POST"])
 
 
 def status_label(status: ReportStatus) -> str:
@@ -122,17 +121,28 @@ def submit():
     form = ReportForm.from_form(request.form)
     uploads = request.files.getlist("photos")
     photos = read_photos(uploads, current_app.config["PHOTO_MAX_BYTES"])
-    draft = form.to_draft(fields, photos, current_lang())
-    submission = _submission(form, draft)
+    # "Send my own report anyway" after the step with the reports nearby: its photos were held.
+    held = held_photos.held(form.held_photos) if form.held_photos and not photos else None
+    draft = form.to_draft(fields, photos or held or [], current_lang())
+    submission = _submission(form, photos)
     if submission is not None:
         earlier = idempotency.earlier_report(*submission)
         if earlier is not None:  # sent twice (a double click, a reload): one report
             return redirect(url_for(".submitted", reference=earlier.reference), 303)
+    if form.held_photos and not photos and held is None:
+        return render_form(form, {"photos": _PHOTOS_AGAIN}, 422)
+    if form.offer_nearby:
+        step = nearby_step(form, draft)
+        if step is not None:
+            return step
     try:
         result = submit_report(draft, WEB_ACTOR)
     except DraftInvalid as invalid:
         db.session.rollback()
-        return render_form(form, invalid.errors, invalid.status, photos_dropped=has_files(uploads))
+        if held is not None:
+            held_photos.drop(form.held_photos)
+        dropped = has_files(uploads) or held is not None
+        return render_form(form, invalid.errors, invalid.status, photos_dropped=dropped)
     if submission is not None:
         idempotency.remember(*submission, result.report)
     try:
@@ -144,19 +154,22 @@ def submit():
         if earlier is None:
             raise
         return redirect(url_for(".submitted", reference=earlier.reference), 303)
+    if held is not None:
+        held_photos.drop(form.held_photos)
     _remember_sent(
         result.reference, [str(note) for note in result.notes], result.report.contact is not None
     )
     return redirect(url_for(".submitted", reference=result.reference), 303)
 
 
-def _submission(form: ReportForm, draft) -> tuple[str, str, str] | None:
+def _submission(form: ReportForm, uploads: list[PhotoUpload]) -> tuple[str, str, str] | None:
     """(scope, key, fingerprint) of this form: its key and what was entered. The same entries
-    sent again with the same key find the first report; changed entries make a new one."""
+    sent again with the same key find the first report; changed entries make a new one.
+    Held photos count by their token (one of the entries): they are gone once sent."""
     if not idempotency.is_valid_key(form.submission_key):
         return None
-    entries = {k: v for k, v in request.form.lists() if k not in ("csrf_token", "submission_key")}
-    digest = idempotency.fingerprint(entries, [photo.data for photo in draft.photos])
+    entries = {k: v for k, v in request.form.lists() if k not in _NOT_FINGERPRINTED}
+    digest = idempotency.fingerprint(entries, [photo.data for photo in uploads])
     return "web", f"{form.submission_key}:{digest[:32]}", digest
 
 
@@ -215,6 +228,11 @@ def nearby():
             ]
         }
     )
+
+
+bp.add_url_rule("/report/nearby/cards", "nearby_cards", cards_fragment)
+bp.add_url_rule("/report/me-too", "me_too", me_too, methods=["POST"])
+bp.add_url_rule("/report/<reference>/supported", "supported", supported)
 
 
 @bp.get("/report/districts.geojson")

@@ -98,6 +98,7 @@ GET    /about                                                                  o
 GET    /assets/<path:filename>                                                 ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /report                                                                 ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST   /report                                                                 ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST   /report/language                                                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /report/<reference>/submitted                                           ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /report/districts.geojson                                               ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /report/nearby                                                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
@@ -240,7 +241,12 @@ DELETE /open311/<path:rest>                                                    4
 NOT_ROUTES = {"static"}
 
 # Actions that change a session, not data: "ok" means answered, not "changed something".
-SESSION_ACTIONS = {"POST /login", "POST /logout", "POST /report/photo-location"}
+SESSION_ACTIONS = {
+    "POST /login",
+    "POST /logout",
+    "POST /report/photo-location",
+    "POST /report/language",
+}
 # Cells that need their own log-in (logging out or in must not end the role's shared session).
 OWN_SESSION = {"POST /login", "POST /logout"}
 # Tables the digest leaves out: the city's geometry, written by nothing but the seed.
@@ -685,6 +691,7 @@ FORMS: dict[str, Any] = {
         "description": "Papierkorb voll",
     },
     "POST /report/photo-location": _photo_upload,
+    "POST /report/language": lambda w: {"switch_language": "tr", "description": "Papierkorb"},
     "POST /partner/t/<token>": lambda w: {"action": "acknowledge"},
     "POST /login": lambda w: {"email": w.people.spare_email, "password": PASSWORD},
     "POST /inbox/bulk": lambda w: {

@@ -59,12 +59,22 @@ def _forget_geocoder(app_ctx):
 # --- the page -----------------------------------------------------------------------------
 
 
+def switch_button(lang: str) -> str:
+    """The start of the language switcher's button for ``lang`` on the report form."""
+    return (
+        '<button type="submit" class="lang-link" form="report-form" '
+        f'formaction="/report/language" formmethod="post" formnovalidate '
+        f'name="switch_language" value="{lang}"'
+    )
+
+
 def test_form_page_is_german_by_default_with_a_link_to_english(client):
     response = client.get("/report")
     assert response.status_code == 200
     body = page_text(response)
     assert '<html lang="de">' in body
-    assert 'href="/report?lang=en"' in body
+    # the switch to English is a button of the form: it keeps what was typed
+    assert switch_button("en") in body
     # city data, grouped by category group
     assert "Papierkorb voll" in body and "Straßenlaterne aus" in body
     assert "<legend>Unsicherer Ort</legend>" in body
@@ -79,7 +89,7 @@ def test_english_page(client):
     assert '<html lang="en">' in body
     assert "Litter bin full" in body and "Unsafe place" in body
     assert "In acute danger: call <a" in body
-    assert 'href="/report?lang=de"' in body
+    assert switch_button("de") in body
 
 
 def test_every_control_has_a_label_and_no_js_form_has_all_questions(client):
