@@ -15,6 +15,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
 from bot.config import BotConfig, ConfigError
+from bot.i18n import missing_catalogues
 
 WEBHOOK_EXTRA_HELP = """\
 BOT_MODE=webhook needs python-telegram-bot's "webhooks" extra (the tornado web server):
@@ -34,6 +35,14 @@ def main() -> int:
         config = BotConfig.from_env()
     except ConfigError as error:
         print(str(error).rstrip(), file=sys.stderr)
+        return 2
+    missing = missing_catalogues()
+    if missing:
+        print(
+            f"The translations ({', '.join(missing)}) are not compiled: run `make translations` "
+            "(pybabel compile -d app/translations).",
+            file=sys.stderr,
+        )
         return 2
     if config.mode == "webhook":
         try:

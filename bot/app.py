@@ -20,11 +20,24 @@ from bot.backend import Backend
 from bot.config import DEFAULT_STATE_FILE, LEGACY_STATE_FILE, BotConfig
 from bot.context import BotApplication, BotContext
 from bot.flood import FloodLimiter
+from bot.i18n import LANGUAGES, N_, gettext
 from bot.persistence import SQLitePersistence
 from bot.router import install_handlers
-from bot.texts import COMMANDS, LANGUAGES, t
 
 log = logging.getLogger(__name__)
+
+# The command menu: (names, description). The first name is shown in German menus, the last in
+# the others; every alias works in every language (``bot.router``).
+MENU = [
+    (("start",), N_("New report")),
+    (("status",), N_("Status of a report (/status DO-…)")),
+    (("meine", "mine"), N_("My reports")),
+    (("abbrechen", "cancel"), N_("Cancel")),
+    (("hilfe", "help"), N_("Help")),
+    (("sprache", "language"), N_("Choose language")),
+    (("datenschutz", "privacy"), N_("Privacy")),
+    (("loeschen", "delete"), N_("Delete my contact data")),
+]
 
 
 class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
@@ -89,8 +102,8 @@ async def _post_init(app: BotApplication) -> None:
         log.info("Forgot %d idle or abandoned chats", dropped)
     for lang in LANGUAGES:
         commands = [
-            BotCommand(names[0] if lang == "de" else names[-1], t(lang, key))
-            for names, key in COMMANDS
+            BotCommand(names[0] if lang == "de" else names[-1], gettext(lang, description))
+            for names, description in MENU
         ]
         try:
             await app.bot.set_my_commands(

@@ -6,6 +6,10 @@ URLs end up in access logs. A report is posted with an ``Idempotency-Key`` (one 
 same for every attempt), and "nearby" is asked with ``X-Telegram-Chat-Id`` so that the
 resident's own reports are left out.
 
+Every request carries the resident's language (the ``locale`` parameter and Accept-Language):
+category names, questions, status words, the routing note and refusals come back in it — the
+one vocabulary of web, e-mails and bot (German where the city has no text in that language).
+
 Errors: ``BackendUnavailable`` when the backend cannot be reached or fails on its side (the
 draft is kept and the resident asked to try again shortly), ``BackendRefused`` when it says no
 (the status and its messages, already in the resident's language).
@@ -57,10 +61,17 @@ class GeocoderDown(BackendError):
 
 
 def accept_language(lang: str) -> str:
-    """The resident's language first; the backend answers German or English."""
+    """The resident's language first; English, then German, from a backend without it."""
     if lang in ("de", "en"):
         return lang
     return f"{lang}, en;q=0.8, de;q=0.5"
+
+
+def status_of(request: dict[str, Any]) -> str:
+    """A request's status in the backend's words, in the language the bot asked for (the one
+    vocabulary of web, e-mails and bot); the bare Open311 status from a backend without them."""
+    ext = request.get("extended_attributes") or {}
+    return str(ext.get("status_descriptive_name") or request.get("status") or "")
 
 
 def _messages(response: httpx.Response) -> list[str]:
@@ -114,6 +125,9 @@ class Backend:
         headers: dict[str, str] | None = None,
         ok: tuple[int, ...] = (200, 201),
     ) -> Any:
+        # The resident's language, for names, questions, status words, notices and messages:
+        # the ``locale`` parameter (it wins at the backend) and Accept-Language.
+        params = {"locale": lang, **(params or {})}
         headers = {
             "Accept-Language": accept_language(lang),
             "Accept": "application/json",

@@ -19,7 +19,7 @@ from bot.backend import Backend
 from bot.config import BotConfig
 from bot.draft import Draft
 from bot.flood import FloodLimiter
-from bot.texts import LANGUAGES
+from bot.i18n import LANGUAGES
 
 PlainData = dict[Any, Any]
 

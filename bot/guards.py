@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext, lang_of
-from bot.texts import t
+from bot.i18n import gettext
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,13 @@ async def guard(update: object, context: BotContext) -> None:
     if chat.type != "private":
         message = update.effective_message
         if message is not None and (message.text or "").startswith("/"):
-            await context.bot.send_message(chat.id, t(lang_of(update, context), "private_only"))
+            await context.bot.send_message(
+                chat.id,
+                gettext(
+                    lang_of(update, context),
+                    "Please write to me directly (privately) – I don't take reports in groups.",
+                ),
+            )
         raise ApplicationHandlerStop
     # Polling re-delivers updates that were not yet confirmed when the process died.
     last = context.chat_state.get("last_update_id")
@@ -41,9 +47,14 @@ async def guard(update: object, context: BotContext) -> None:
     if verdict == "warn":
         lang = lang_of(update, context)
         if update.callback_query:
-            await update.callback_query.answer(t(lang, "flood"), show_alert=True)
+            await update.callback_query.answer(
+                gettext(lang, "That was a lot of messages at once. Please wait a moment."),
+                show_alert=True,
+            )
         else:
-            await context.bot.send_message(chat.id, t(lang, "flood"))
+            await context.bot.send_message(
+                chat.id, gettext(lang, "That was a lot of messages at once. Please wait a moment.")
+            )
     elif update.callback_query:
         await update.callback_query.answer()
     raise ApplicationHandlerStop
@@ -54,5 +65,9 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(update, Update) and update.effective_chat is not None:
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(
-                update.effective_chat.id, t(lang_of(update, context), "error")
+                update.effective_chat.id,
+                gettext(
+                    lang_of(update, context),
+                    "Something went wrong. Your report is saved – please try again.",
+                ),
             )

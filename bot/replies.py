@@ -20,7 +20,7 @@ from telegram.error import BadRequest
 
 from bot.backend import BackendRefused
 from bot.context import BotContext, chat_id_of, lang_of
-from bot.texts import t
+from bot.i18n import gettext
 
 log = logging.getLogger(__name__)
 
@@ -79,15 +79,38 @@ async def settle(query: CallbackQuery, text: str | None = None) -> None:
 
 async def try_again_later(update: Update, context: BotContext, retry: str | None = None) -> None:
     lang = lang_of(update, context)
-    markup = keyboard([[(t(lang, "btn_retry"), retry)]]) if retry else None
-    await say(update, context, t(lang, "backend_down"), markup)
+    markup = keyboard([[(gettext(lang, "🔄 Try again"), retry)]]) if retry else None
+    await say(
+        update,
+        context,
+        gettext(
+            lang,
+            "⏳ The city's server cannot be reached right now. Your report is saved – "
+            "please try again in a moment.",
+        ),
+        markup,
+    )
 
 
 async def refused(update: Update, context: BotContext, error: BackendRefused) -> None:
     lang = lang_of(update, context)
     if error.status in (401, 403):
         log.error("The backend refused the bot's API key: %s", error)
-        await say(update, context, t(lang, "technical_problem"))
+        await say(
+            update,
+            context,
+            gettext(
+                lang,
+                "Something is wrong on the technical side. Your report is saved; please "
+                "try again later.",
+            ),
+        )
         return
-    lines = "\n".join(f"• {m}" for m in error.messages) or t(lang, "refused_generic")
-    await say(update, context, t(lang, "refused", messages=lines))
+    lines = "\n".join(f"• {m}" for m in error.messages) or gettext(
+        lang, "Something in the report does not fit."
+    )
+    await say(
+        update,
+        context,
+        gettext(lang, "The city could not accept it like this:\n%(messages)s", messages=lines),
+    )

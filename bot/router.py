@@ -31,9 +31,9 @@ from bot.flows import (
     summary,
 )
 from bot.guards import guard, on_error
+from bot.i18n import N_, all_variants, gettext
 from bot.language_sync import sync_pending_locale
 from bot.replies import keyboard, say
-from bot.texts import all_variants, t
 
 ButtonHandler = Callable[[Update, BotContext, CallbackQuery, str], Awaitable[None]]
 StepButtonHandler = Callable[[Update, BotContext, CallbackQuery, Draft, str], Awaitable[Then]]
@@ -68,13 +68,14 @@ STEP_TEXTS: dict[str, StepTextHandler] = {
 }
 
 # What a text at another step is told: that step wants something else.
+TAP_A_BUTTON = N_("Please tap one of the buttons.")
 TEXT_HINTS = {
-    "category": "hint_category",
-    "nearby": "hint_buttons",
-    "attribute": "hint_buttons",
-    "photos": "hint_photos",
-    "summary": "hint_summary",
-    "change": "hint_buttons",
+    "category": N_("Please choose a category with the buttons above."),
+    "nearby": TAP_A_BUTTON,
+    "attribute": TAP_A_BUTTON,
+    "photos": N_("Please send a photo – or tap “Continue without photo”."),
+    "summary": N_("Please tap “Send”, “Change” or “Cancel”."),
+    "change": TAP_A_BUTTON,
 }
 
 COMMANDS = {
@@ -109,13 +110,18 @@ async def on_callback(update: Update, context: BotContext) -> None:
     step, handler = STEP_BUTTONS.get(head, (None, None))
     draft = context.draft
     if draft is None or handler is None or draft.step != step:
-        await query.answer(t(lang_of(update, context), "stale_button"))
+        await query.answer(
+            gettext(
+                lang_of(update, context),
+                "This button is no longer active – please use the latest message.",
+            )
+        )
         return
     await report.follow(update, context, await handler(update, context, query, draft, rest))
 
 
 def is_cancel_text(text: str) -> bool:
-    return text.strip().casefold() in all_variants("btn_cancel")
+    return text.strip().casefold() in all_variants(N_("❌ Cancel"))
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -135,15 +141,19 @@ async def on_text(update: Update, context: BotContext) -> None:
         await say(
             update,
             context,
-            t(lang, "no_draft_text"),
-            keyboard([[(t(lang, "btn_report_now"), "go|start")]]),
+            gettext(
+                lang,
+                "Would you like to report a problem? Tap the button or /start. /help "
+                "shows everything I can do.",
+            ),
+            keyboard([[(gettext(lang, "📝 Report something"), "go|start")]]),
         )
         return
     handler = STEP_TEXTS.get(draft.step or "")
     if handler is not None:
         await report.follow(update, context, await handler(update, context, draft, text))
         return
-    await say(update, context, t(lang, TEXT_HINTS.get(draft.step or "", "hint_buttons")))
+    await say(update, context, gettext(lang, TEXT_HINTS.get(draft.step or "", TAP_A_BUTTON)))
     await report.reprompt(update, context)
 
 
@@ -159,9 +169,17 @@ async def on_other(update: Update, context: BotContext) -> None:
     """Stickers, voice, contacts, polls…: say what would help instead."""
     lang = lang_of(update, context)
     if context.draft is None:
-        await say(update, context, t(lang, "other_no_draft"))
+        await say(
+            update,
+            context,
+            gettext(
+                lang,
+                "Sorry, I cannot use that. /start reports a problem, /help shows "
+                "everything I can do.",
+            ),
+        )
         return
-    await say(update, context, t(lang, "other_in_draft"))
+    await say(update, context, gettext(lang, "Sorry, I cannot use that here."))
     await report.reprompt(update, context)
 
 
@@ -169,7 +187,13 @@ async def on_edited(update: Update, context: BotContext) -> None:
     message = update.edited_message
     if message is None or message.location is not None:
         return  # live-location updates are edits too: nothing to say
-    await say(update, context, t(lang_of(update, context), "edited"))
+    await say(
+        update,
+        context,
+        gettext(
+            lang_of(update, context), "I cannot take over edited messages – please send it again."
+        ),
+    )
 
 
 async def after_update(update: object, context: BotContext) -> None:

@@ -8,47 +8,56 @@ from typing import Any
 
 from telegram import CallbackQuery, ReplyKeyboardRemove, Update
 
-from bot.backend import BackendRefused, BackendUnavailable
+from bot.backend import BackendRefused, BackendUnavailable, status_of
 from bot.context import BotContext, chat_id_of, lang_of
+from bot.i18n import gettext, ngettext
 from bot.replies import keyboard, refused, save, say, settle, try_again_later
-from bot.texts import status_name, t
 
 REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,39}$")
 MINE_SHOWN = 10
 COMMENT_MAX = 1000
 
 
-def status_of(item: dict[str, Any], lang: str) -> str:
-    ext = item.get("extended_attributes") or {}
-    return ext.get("status_descriptive_name") or status_name(
-        lang, ext.get("detailed_status") or item.get("status")
-    )
-
-
 def status_lines(item: dict[str, Any], lang: str, link_base: str) -> str:
     lines = [
         f"{item['service_request_id']} · {item.get('service_name') or ''}".strip(" ·"),
-        t(lang, "status_line", status=status_of(item, lang)),
+        gettext(lang, "Current status: %(status)s", status=status_of(item)),
     ]
     if item.get("status_notes"):
-        lines.append(t(lang, "status_note", note=item["status_notes"]))
+        lines.append(gettext(lang, "Note from the city: “%(note)s”", note=item["status_notes"]))
     lines.append(f"{link_base}/r/{item['service_request_id']}")
     return "\n".join(lines)
 
 
 def not_fixed_button(lang: str, reference: str) -> list[tuple[str, str]]:
-    return [(t(lang, "btn_not_fixed", id=reference), f"reopen|{reference}")]
+    return [(gettext(lang, "🔁 Not fixed? (%(id)s)", id=reference), f"reopen|{reference}")]
 
 
 async def cmd_status(update: Update, context: BotContext) -> None:
     lang = lang_of(update, context)
     args = context.args or []
     if not args:
-        await say(update, context, t(lang, "status_usage"))
+        await say(
+            update,
+            context,
+            gettext(
+                lang,
+                "Please add the reference from your confirmation: /status reference. "
+                "Your reports: /mine",
+            ),
+        )
         return
     reference = args[0].strip().upper()
     if not REFERENCE.match(reference):
-        await say(update, context, t(lang, "status_bad_reference", id=reference[:40]))
+        await say(
+            update,
+            context,
+            gettext(
+                lang,
+                "“%(id)s” is not a reference (you find it in the confirmation of your report).",
+                id=reference[:40],
+            ),
+        )
         return
     api = context.backend
     try:
@@ -58,12 +67,12 @@ async def cmd_status(update: Update, context: BotContext) -> None:
         return
     except BackendRefused as error:
         if error.status == 404:
-            await say(update, context, t(lang, "status_not_found", id=reference))
+            await say(update, context, gettext(lang, "There is no report %(id)s.", id=reference))
         else:
             await refused(update, context, error)
         return
     if item is None:
-        await say(update, context, t(lang, "status_not_found", id=reference))
+        await say(update, context, gettext(lang, "There is no report %(id)s.", id=reference))
         return
     markup = None
     try:
@@ -86,17 +95,24 @@ async def cmd_mine(update: Update, context: BotContext) -> None:
         await refused(update, context, error)
         return
     if not items:
-        await say(update, context, t(lang, "mine_empty"))
+        await say(
+            update,
+            context,
+            gettext(
+                lang,
+                "You have not reported anything yet (or your data was deleted). /start begins.",
+            ),
+        )
         return
-    lines = [t(lang, "mine_title")]
+    lines = [gettext(lang, "📂 Your reports:")]
     rows = []
     for item in items[:MINE_SHOWN]:
         name = item.get("service_name") or ""
-        lines.append(f"• {item['service_request_id']} · {name} — {status_of(item, lang)}")
+        lines.append(f"• {item['service_request_id']} · {name} — {status_of(item)}")
         if item.get("can_reopen"):
             rows.append(not_fixed_button(lang, item["service_request_id"]))
     lines.append("")
-    lines.append(t(lang, "mine_hint"))
+    lines.append(gettext(lang, "Details: /status <reference>"))
     await say(update, context, "\n".join(lines), keyboard(rows) if rows else None)
 
 
@@ -106,7 +122,15 @@ async def on_reopen_button(
     """``reopen|<id>``: "not fixed?" — the resident's comment is asked for."""
     await query.answer()
     context.ask_reopen_comment(reference)
-    await say(update, context, t(lang_of(update, context), "reopen_ask", id=reference))
+    await say(
+        update,
+        context,
+        gettext(
+            lang_of(update, context),
+            "What is still wrong with %(id)s? Please write briefly – or /cancel.",
+            id=reference,
+        ),
+    )
     await save(update, context)
 
 
@@ -125,10 +149,16 @@ async def reopen(update: Update, context: BotContext, reference: str, comment: s
         await save(update, context)
         return
     context.drop_pending()
+    link = f"{context.config.status_base_url}/r/{reference}"
     await say(
         update,
         context,
-        t(lang, "reopened", id=reference, link=f"{context.config.status_base_url}/r/{reference}"),
+        gettext(
+            lang,
+            "🔁 Thank you! %(id)s is open again and goes back to work.\nStatus: %(link)s",
+            id=reference,
+            link=link,
+        ),
     )
     await save(update, context)
 
@@ -138,9 +168,14 @@ async def cmd_delete(update: Update, context: BotContext) -> None:
     await say(
         update,
         context,
-        t(lang, "delete_question"),
+        gettext(
+            lang,
+            "Shall I delete your contact data (Telegram chat id) from all your "
+            "reports? The reports stay, anonymously; you will no longer get status "
+            "messages.",
+        ),
         keyboard(
-            [[(t(lang, "btn_delete_yes"), "del|yes")], [(t(lang, "btn_delete_no"), "del|no")]]
+            [[(gettext(lang, "🗑 Yes, delete"), "del|yes")], [(gettext(lang, "No, keep"), "del|no")]]
         ),
     )
 
@@ -153,7 +188,7 @@ async def on_delete_button(
     if action == "yes":
         await delete_data(update, context, query)
     else:
-        await settle(query, t(lang_of(update, context), "delete_kept"))
+        await settle(query, gettext(lang_of(update, context), "Fine, nothing was deleted."))
 
 
 async def delete_data(update: Update, context: BotContext, query: CallbackQuery) -> None:
@@ -168,5 +203,13 @@ async def delete_data(update: Update, context: BotContext, query: CallbackQuery)
         return
     await settle(query)
     context.forget_chat()
-    await say(update, context, t(lang, "deleted", n=deleted), ReplyKeyboardRemove())
+    text = ngettext(
+        lang,
+        "🗑 Done: %(num)d entry with your chat id was deleted. The bot has forgotten everything "
+        "about you too.",
+        "🗑 Done: %(num)d entries with your chat id were deleted. The bot has forgotten "
+        "everything about you too.",
+        deleted,
+    )
+    await say(update, context, text, ReplyKeyboardRemove())
     await save(update, context)

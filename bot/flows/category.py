@@ -12,8 +12,8 @@ from bot.backend import BackendError, BackendUnavailable
 from bot.context import BotContext, lang_of
 from bot.draft import Draft, Question
 from bot.flows import Then
+from bot.i18n import gettext
 from bot.replies import ButtonRows, keyboard, save, say, settle, try_again_later
-from bot.texts import t
 
 Service = dict[str, Any]  # one entry of the backend's services list
 
@@ -75,13 +75,13 @@ async def ask_category(
         return await choose_category(update, context, chosen[1][0]["service_code"], edit_query)
     rows: ButtonRows
     if chosen is None:
-        text = t(lang, "ask_group")
+        text = gettext(lang, "What is it about?")
         rows = [[(name, f"cat|g:{items[0]['service_code']}")] for name, items in groups]
     else:
         name, items = chosen
-        text = t(lang, "ask_category", group=name)
+        text = gettext(lang, "%(group)s: what exactly?", group=name)
         rows = [[(s["service_name"], f"cat|c:{s['service_code']}")] for s in items]
-        rows.append([(t(lang, "btn_back"), "cat|back")])
+        rows.append([(gettext(lang, "⬅️ Back"), "cat|back")])
     if edit_query is not None and isinstance(edit_query.message, Message):
         try:
             await save(update, context)
@@ -117,14 +117,16 @@ async def choose_category(
     if changed:
         draft.forget_answers()
         draft.nearby_key = None
-    await settle(query, t(lang, "chosen_category", name=service["service_name"]))
+    await settle(query, gettext(lang, "Category: %(name)s ✓", name=service["service_name"]))
     if needs_emergency_notice(context, service):
         await say(
             update,
             context,
-            t(
+            gettext(
                 lang,
-                "emergency_notice",
+                "🚨 If you are in danger right now, call the emergency number %(emergency)s. "
+                "This bot is not an emergency service and is not read around the clock."
+                "\n\n%(description)s",
                 description=service.get("description") or "",
                 emergency=await emergency_number(context, lang),
             ),

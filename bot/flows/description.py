@@ -7,8 +7,9 @@ from telegram import CallbackQuery, Update
 from bot.context import BotContext, lang_of
 from bot.draft import Draft
 from bot.flows import Then
+from bot.flows.questions import too_long
+from bot.i18n import gettext
 from bot.replies import keyboard, say, settle
-from bot.texts import t
 
 DESCRIPTION_MAX = 2000
 
@@ -20,15 +21,15 @@ async def ask_description(update: Update, context: BotContext) -> None:
     await say(
         update,
         context,
-        t(lang, "ask_description"),
-        keyboard([[(t(lang, "btn_skip"), "desc|skip")]]),
+        gettext(lang, "✍️ Would you like to describe briefly what is wrong? (optional)"),
+        keyboard([[(gettext(lang, "⏭ Skip"), "desc|skip")]]),
     )
 
 
 async def on_description_text(update: Update, context: BotContext, draft: Draft, text: str) -> Then:
     text = text.strip()
     if len(text) > DESCRIPTION_MAX:
-        await say(update, context, t(lang_of(update, context), "too_long", max=DESCRIPTION_MAX))
+        await say(update, context, too_long(lang_of(update, context), DESCRIPTION_MAX))
         return Then.DONE
     draft.description = text
     draft.desc_done = True

@@ -8,12 +8,12 @@ from typing import Any
 
 from telegram import CallbackQuery, ReplyKeyboardRemove, Update
 
-from bot.backend import BackendRefused, BackendUnavailable
+from bot.backend import BackendRefused, BackendUnavailable, status_of
 from bot.context import BotContext, chat_id_of, lang_of
 from bot.draft import Draft, NearbyReport
 from bot.flows import Then
+from bot.i18n import gettext, ngettext
 from bot.replies import keyboard, refused, save, say, settle, try_again_later
-from bot.texts import status_name, t
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +40,12 @@ async def check_nearby(update: Update, context: BotContext) -> Then:
     if not found:
         draft.nearby_checked()
         return Then.ASK_NEXT
-    draft.nearby = [nearby_report(item, draft, lang) for item in found[:SHOWN]]
+    draft.nearby = [nearby_report(item, draft) for item in found[:SHOWN]]
     await show_nearby(update, context)
     return Then.DONE
 
 
-def nearby_report(item: dict[str, Any], draft: Draft, lang: str) -> NearbyReport:
+def nearby_report(item: dict[str, Any], draft: Draft) -> NearbyReport:
     ext = item.get("extended_attributes") or {}
     distance = item.get("distance_m", ext.get("distance_m"))
     if ext.get("coarse_location"):
@@ -53,8 +53,7 @@ def nearby_report(item: dict[str, Any], draft: Draft, lang: str) -> NearbyReport
     return NearbyReport(
         id=item["service_request_id"],
         name=item.get("service_name") or draft.service_name,
-        status=ext.get("status_descriptive_name")
-        or status_name(lang, ext.get("detailed_status") or item.get("status")),
+        status=status_of(item),
         distance=distance,
         description=(item.get("description") or "")[:DESCRIPTION_SHOWN],
     )
@@ -69,15 +68,29 @@ async def show_nearby(update: Update, context: BotContext) -> None:
     for item in reports:
         parts = [item.id, item.name or ""]
         if item.distance is not None:
-            parts.append(t(lang, "metres", m=round(float(item.distance))))
+            parts.append(gettext(lang, "%(m)s m", m=round(float(item.distance))))
         parts.append(item.status or "")
         line = "• " + " · ".join(p for p in parts if p)
         if item.description:
             line += f"\n  „{item.description}“"
         lines.append(line)
-    rows = [[(t(lang, "btn_me_too", id=item.id), f"near|me:{item.id}")] for item in reports]
-    rows.append([(t(lang, "btn_new_problem"), "near|new")])
-    await say(update, context, t(lang, "nearby_found", items="\n".join(lines)), keyboard(rows))
+    rows = [
+        [(gettext(lang, "👍 Me too (%(id)s)", id=item.id), f"near|me:{item.id}")]
+        for item in reports
+    ]
+    rows.append([(gettext(lang, "➕ No, report something else"), "near|new")])
+    await say(
+        update,
+        context,
+        gettext(
+            lang,
+            "Something was already reported close by:\n%(items)s\n\nIs it your problem? "
+            "Tap “Me too” – you will get its updates, and the city sees that it "
+            "bothers several people.",
+            items="\n".join(lines),
+        ),
+        keyboard(rows),
+    )
 
 
 async def me_too(
@@ -97,23 +110,38 @@ async def me_too(
             # Closed meanwhile, or the resident's own report: say why and go on with theirs.
             draft.nearby_checked()
             draft.nearby = None
-            message = " ".join(error.messages) or t(lang, "refused_generic")
+            message = " ".join(error.messages) or gettext(
+                lang, "Something in the report does not fit."
+            )
             await settle(query)
-            await say(update, context, t(lang, "me_too_refused", message=message))
+            await say(
+                update,
+                context,
+                gettext(
+                    lang,
+                    "That did not work: %(message)s\nYou can go on with a new report here – "
+                    "or stop with /cancel.",
+                    message=message,
+                ),
+            )
             return Then.ASK_NEXT
         await refused(update, context, error)
         return Then.DONE
     context.drop_draft()
     await settle(query)
+    link = f"{context.config.status_base_url}/r/{reference}"
     await say(
         update,
         context,
-        t(
+        ngettext(
             lang,
-            "me_too_done",
+            "👍 Thank you! You now support %(id)s (%(num)d person). You will get a message here "
+            "when something happens.\nStatus: %(link)s",
+            "👍 Thank you! You now support %(id)s (%(num)d people). You will get a message here "
+            "when something happens.\nStatus: %(link)s",
+            int(answer.get("supporters") or 2),
             id=reference,
-            n=answer.get("supporters") or 2,
-            link=f"{context.config.status_base_url}/r/{reference}",
+            link=link,
         ),
         ReplyKeyboardRemove(),
     )

@@ -11,12 +11,20 @@ from telegram.error import BadRequest, TelegramError
 from bot.context import BotContext, lang_of
 from bot.draft import Draft, Photo
 from bot.flows import Then
+from bot.i18n import gettext, ngettext
 from bot.replies import keyboard, say, settle
-from bot.texts import t
 
 log = logging.getLogger(__name__)
 
 TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses bigger files
+
+
+def too_big_for_telegram(lang: str) -> str:
+    return gettext(
+        lang,
+        "This file is too large: Telegram only gives bots files up to 20 MB. Please send it as "
+        "a normal photo (not as a file) – then it gets smaller.",
+    )
 
 
 async def ask_photos(update: Update, context: BotContext) -> None:
@@ -29,15 +37,26 @@ async def ask_photos(update: Update, context: BotContext) -> None:
         await say(
             update,
             context,
-            t(lang, "photo_more", n=count, max=limit),
-            keyboard([[(t(lang, "btn_photos_done"), "pho|done")]]),
+            ngettext(
+                lang,
+                "📷 %(num)d photo received. Send another (at most %(max)s) – or continue.",
+                "📷 %(num)d photos received. Send another (at most %(max)s) – or continue.",
+                count,
+                max=limit,
+            ),
+            keyboard([[(gettext(lang, "✅ Continue"), "pho|done")]]),
         )
     else:
         await say(
             update,
             context,
-            t(lang, "ask_photo", max=limit),
-            keyboard([[(t(lang, "btn_no_photo"), "pho|skip")]]),
+            ngettext(
+                lang,
+                "📷 Do you have a photo? Send up to %(num)d photo – or continue without.",
+                "📷 Do you have a photo? Send up to %(num)d photos – or continue without.",
+                limit,
+            ),
+            keyboard([[(gettext(lang, "⏭ Continue without photo"), "pho|skip")]]),
         )
 
 
@@ -53,33 +72,52 @@ async def on_photo(update: Update, context: BotContext) -> Then:
     elif message.document and (message.document.mime_type or "").startswith("image/"):
         item = message.document
     else:
-        await say(update, context, t(lang, "not_an_image"))
+        await say(update, context, gettext(lang, "That is not an image. Please send a photo."))
         return Then.DONE
     size = item.file_size or 0
     if size > TELEGRAM_DOWNLOAD_LIMIT:
-        await say(update, context, t(lang, "photo_too_big_telegram"))
+        await say(update, context, too_big_for_telegram(lang))
         return Then.ASK_AGAIN
     if size > config.photo_max_bytes:
-        await say(update, context, t(lang, "photo_too_big", mb=config.photo_max_bytes // 2**20))
+        await say(
+            update,
+            context,
+            gettext(
+                lang,
+                "This photo is too large (at most %(mb)s MB). Please send it as a normal "
+                "photo, not as a file.",
+                mb=config.photo_max_bytes // 2**20,
+            ),
+        )
         return Then.ASK_AGAIN
     photo = Photo(file_id=item.file_id, unique=item.file_unique_id, size=size)
     draft = context.draft
     if draft is None:
         draft = context.start_draft()
         draft.photos.append(photo)
-        await say(update, context, t(lang, "photo_first"))
+        await say(update, context, gettext(lang, "📷 Photo saved. Now: what is it about?"))
         return Then.ASK_NEXT
     if any(p.unique == photo.unique for p in draft.photos):
         return Then.ASK_AGAIN
     if len(draft.photos) >= config.photo_max_count:
-        await say(update, context, t(lang, "photo_limit", max=config.photo_max_count))
+        limit = config.photo_max_count
+        await say(
+            update,
+            context,
+            ngettext(
+                lang,
+                "At most %(num)d photo per report.",
+                "At most %(num)d photos per report.",
+                limit,
+            ),
+        )
         return Then.ASK_AGAIN
     draft.photos.append(photo)
     if draft.step == "photos":
         if len(draft.photos) >= config.photo_max_count:
             draft.photos_done = True
         return Then.ASK_NEXT
-    await say(update, context, t(lang, "photo_added", n=len(draft.photos)))
+    await say(update, context, gettext(lang, "📷 Photo added (%(n)s).", n=len(draft.photos)))
     return Then.ASK_AGAIN
 
 
@@ -107,16 +145,30 @@ async def download_photos(update: Update, context: BotContext, draft: Draft) -> 
             log.info("Photo %s cannot be fetched: %s", photo.unique, error)
             draft.photos.remove(photo)
             draft.photos_done = False
-            key = "photo_too_big_telegram" if "too big" in str(error).lower() else "photo_gone"
-            await say(update, context, t(lang, key))
+            if "too big" in str(error).lower():
+                await say(update, context, too_big_for_telegram(lang))
+            else:
+                await say(
+                    update,
+                    context,
+                    gettext(
+                        lang,
+                        "I could not fetch a photo from Telegram any more. Please send it again – "
+                        "or continue without.",
+                    ),
+                )
             return Then.ASK_NEXT
         except TelegramError as error:
             log.warning("Telegram file download failed: %s", error)
             await say(
                 update,
                 context,
-                t(lang, "telegram_down"),
-                keyboard([[(t(lang, "btn_retry"), "sum|send")]]),
+                gettext(
+                    lang,
+                    "⏳ Telegram is not giving me the photos right now. Your report is saved "
+                    "– please try again in a moment.",
+                ),
+                keyboard([[(gettext(lang, "🔄 Try again"), "sum|send")]]),
             )
             return Then.DONE
     return blobs

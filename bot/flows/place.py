@@ -12,31 +12,36 @@ from bot.backend import BackendRefused, BackendUnavailable, GeocoderDown
 from bot.context import BotContext, lang_of
 from bot.draft import Draft, Place
 from bot.flows import Then
+from bot.i18n import N_, gettext
 from bot.replies import keyboard, refused, save, say, settle, try_again_later
-from bot.texts import t
 
 log = logging.getLogger(__name__)
 
 ADDRESS_MAX = 200
+ASK_LOCATION = N_(
+    "📍 Where is it? Tap “Send location” if you are there – or type the address (e.g. "
+    "Musterstraße 1). With 📎 → Location you can also pick a point on the map."
+)
 
 
 def location_keyboard(lang: str) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         [
-            [KeyboardButton(t(lang, "btn_share_location"), request_location=True)],
-            [KeyboardButton(t(lang, "btn_cancel"))],
+            [KeyboardButton(gettext(lang, "📍 Send location"), request_location=True)],
+            [KeyboardButton(gettext(lang, "❌ Cancel"))],
         ],
         resize_keyboard=True,
         one_time_keyboard=True,
-        input_field_placeholder=t(lang, "address_placeholder"),
+        input_field_placeholder=gettext(lang, "Address, e.g. Musterstraße 1"),
     )
 
 
-async def ask_location(update: Update, context: BotContext, text_key: str = "ask_location") -> None:
+async def ask_location(update: Update, context: BotContext, message: str = ASK_LOCATION) -> None:
+    """Where is it? (``message``: the question, or what was wrong with the address typed)."""
     draft = context.active_draft
     lang = lang_of(update, context)
     draft.step = "location"
-    await say(update, context, t(lang, text_key), location_keyboard(lang))
+    await say(update, context, gettext(lang, message), location_keyboard(lang))
 
 
 async def ask_address_confirm(update: Update, context: BotContext) -> None:
@@ -51,8 +56,13 @@ async def ask_address_confirm(update: Update, context: BotContext) -> None:
     await say(
         update,
         context,
-        t(lang, "confirm_address", place=where),
-        keyboard([[(t(lang, "btn_yes_right"), "adr|yes")], [(t(lang, "btn_no_again"), "adr|no")]]),
+        gettext(lang, "I understood:\n📍 %(place)s\nIs that right?", place=where),
+        keyboard(
+            [
+                [(gettext(lang, "✅ Yes, that's right"), "adr|yes")],
+                [(gettext(lang, "✏️ No, type again"), "adr|no")],
+            ]
+        ),
     )
 
 
@@ -73,7 +83,7 @@ async def take_place(
     draft.place_ok = typed
     draft.pending_place = None
     if typed:
-        await say(update, context, t(lang, "place_taken"), ReplyKeyboardRemove())
+        await say(update, context, gettext(lang, "📍 Got the place."), ReplyKeyboardRemove())
     return Then.ASK_NEXT
 
 
@@ -99,14 +109,24 @@ async def check_place(update: Update, context: BotContext) -> Then:
             verdict = {"inside": False, "message": " ".join(error.messages)}
     if verdict.get("inside"):
         draft.place_ok = True
-        text = "place_taken" if draft.code else "location_first"
-        await say(update, context, t(lang, text), ReplyKeyboardRemove())
+        if draft.code:
+            text = gettext(lang, "📍 Got the place.")
+        else:
+            text = gettext(lang, "📍 Got the place. Now: what is it about?")
+        await say(update, context, text, ReplyKeyboardRemove())
         return Then.ASK_NEXT
     draft.lat = draft.long = draft.address = draft.place_ok = None
     draft.step = "location"
-    message = verdict.get("message") or t(lang, "outside_city_generic")
+    message = verdict.get("message") or gettext(lang, "This place is outside the city.")
     await say(
-        update, context, t(lang, "location_refused", message=message), location_keyboard(lang)
+        update,
+        context,
+        gettext(
+            lang,
+            "⚠️ %(message)s\nPlease send a place in the city – as a location or an address.",
+            message=message,
+        ),
+        location_keyboard(lang),
     )
     return Then.DONE
 
@@ -116,12 +136,28 @@ async def geocode(update: Update, context: BotContext, draft: Draft, text: str) 
     lang = lang_of(update, context)
     text = text.strip()[:ADDRESS_MAX]
     if len(text) < 3:
-        await ask_location(update, context, "address_too_short")
+        await ask_location(
+            update,
+            context,
+            N_(
+                "That is too short for an address. Please give street and number – or send "
+                "the location."
+            ),
+        )
         return Then.DONE
     try:
         found = await context.backend.geocode(text, lang)
     except GeocoderDown:
-        await say(update, context, t(lang, "geocoder_down"), location_keyboard(lang))
+        await say(
+            update,
+            context,
+            gettext(
+                lang,
+                "The address search is not available right now. Please send the location "
+                "with the button below (or 📎 → Location).",
+            ),
+            location_keyboard(lang),
+        )
         return Then.DONE
     except BackendUnavailable:
         await try_again_later(update, context)
@@ -129,14 +165,26 @@ async def geocode(update: Update, context: BotContext, draft: Draft, text: str) 
     except BackendRefused as error:
         if error.status == 404:
             await say(
-                update, context, t(lang, "address_not_found", address=text), location_keyboard(lang)
+                update,
+                context,
+                gettext(
+                    lang,
+                    "I could not find “%(address)s”. Please check the spelling – or send the "
+                    "location.",
+                    address=text,
+                ),
+                location_keyboard(lang),
             )
         elif error.status == 400:
-            message = " ".join(error.messages) or t(lang, "outside_city_generic")
+            message = " ".join(error.messages) or gettext(lang, "This place is outside the city.")
             await say(
                 update,
                 context,
-                t(lang, "address_refused", message=message),
+                gettext(
+                    lang,
+                    "⚠️ %(message)s\nPlease try another address – or send the location.",
+                    message=message,
+                ),
                 location_keyboard(lang),
             )
         else:
@@ -164,17 +212,20 @@ async def on_address_button(
     update: Update, context: BotContext, query: CallbackQuery, draft: Draft, action: str
 ) -> Then:
     """``adr|yes`` the address found is right, ``adr|no`` it is not."""
-    lang = lang_of(update, context)
     await query.answer()
     place = draft.pending_place
     if action == "yes" and place:
-        await settle(query, t(lang, "address_confirmed", place=place.address or ""))
+        await settle(query, f"📍 {place.address or ''} ✓")
         return await take_place(
             update, context, draft, place.lat, place.long, place.address, typed=True
         )
     draft.pending_place = None
     await settle(query)
-    await ask_location(update, context, "ask_address_again")
+    await ask_location(
+        update,
+        context,
+        N_("Please type the address more precisely (street, number) – or send the location."),
+    )
     await save(update, context)
     return Then.DONE
 
@@ -194,7 +245,11 @@ async def on_location(update: Update, context: BotContext) -> Then:
     if draft is None:
         draft = context.start_draft()
     elif draft.step not in ("location", "address_confirm") and draft.lat is not None:
-        await say(update, context, t(lang, "location_already"))
+        await say(
+            update,
+            context,
+            gettext(lang, "I already have the place. You can change it in the summary (“Change”)."),
+        )
         return Then.ASK_AGAIN
     return await take_place(
         update, context, draft, location.latitude, location.longitude, address, typed=False

@@ -12,8 +12,8 @@ from telegram.error import BadRequest
 from bot.context import BotContext, lang_of
 from bot.draft import AnswerValue, Draft, Question
 from bot.flows import Then
+from bot.i18n import gettext, ngettext
 from bot.replies import ButtonRows, keyboard, pairs, save, say, settle
-from bot.texts import t
 
 STRING_MAX = 200
 TEXT_MAX = 2000
@@ -35,12 +35,12 @@ def question_markup(draft: Draft, lang: str) -> InlineKeyboardMarkup | None:
                 for i, v in enumerate(question.values)
             ]
         )
-        rows.append([(t(lang, "btn_done"), f"attr|{pos}|done")])
+        rows.append([(gettext(lang, "✅ Done"), f"attr|{pos}|done")])
         return keyboard(rows)
     else:
         rows = []
     if not question.required:
-        rows.append([(t(lang, "btn_skip"), f"attr|{pos}|skip")])
+        rows.append([(gettext(lang, "⏭ Skip"), f"attr|{pos}|skip")])
     return keyboard(rows) if rows else None
 
 
@@ -54,14 +54,34 @@ async def ask_question(update: Update, context: BotContext) -> None:
         if draft.multi is None:
             answered = draft.attributes.get(question.code)
             draft.multi = list(answered) if isinstance(answered, list) else []
-        text = t(lang, "ask_multi", question=question.text)
+        text = gettext(
+            lang, "%(question)s\nTap everything that applies, then “Done”.", question=question.text
+        )
     elif question.datatype == "singlevaluelist":
-        text = t(lang, "ask_single", question=question.text)
+        text = question.text
     else:
         hint = f"\n{question.help}" if question.help else ""
-        key = "ask_text_optional" if not question.required else "ask_text"
-        text = t(lang, key, question=question.text, hint=hint)
+        if question.required:
+            text = gettext(
+                lang, "%(question)s%(hint)s\nPlease type it.", question=question.text, hint=hint
+            )
+        else:
+            text = gettext(
+                lang,
+                "%(question)s%(hint)s\nType it – or tap “Skip”.",
+                question=question.text,
+                hint=hint,
+            )
     await say(update, context, text, question_markup(draft, lang))
+
+
+def too_long(lang: str, limit: int) -> str:
+    return ngettext(
+        lang,
+        "That is too long (at most %(num)d character). Please shorten it.",
+        "That is too long (at most %(num)d characters). Please shorten it.",
+        limit,
+    )
 
 
 def parse_typed(question: Question, text: str, lang: str) -> tuple[AnswerValue | None, str | None]:
@@ -71,7 +91,7 @@ def parse_typed(question: Question, text: str, lang: str) -> tuple[AnswerValue |
         try:
             number = float(text.replace(",", "."))
         except ValueError:
-            return None, t(lang, "need_number")
+            return None, gettext(lang, "Please type a number, e.g. 3.")
         return (int(number) if number.is_integer() else number), None
     if question.datatype == "datetime":
         for fmt in DATETIME_FORMATS:
@@ -79,10 +99,10 @@ def parse_typed(question: Question, text: str, lang: str) -> tuple[AnswerValue |
                 return datetime.strptime(text, fmt).isoformat(timespec="minutes"), None  # noqa: DTZ007 - local time, as the backend expects
             except ValueError:
                 continue
-        return None, t(lang, "need_datetime")
+        return None, gettext(lang, "Please give date and time like 01.05.2026 20:30.")
     limit = TEXT_MAX if question.datatype == "text" else STRING_MAX
     if len(text) > limit:
-        return None, t(lang, "too_long", max=limit)
+        return None, too_long(lang, limit)
     return text, None
 
 
@@ -91,7 +111,7 @@ async def on_answer_text(update: Update, context: BotContext, draft: Draft, text
     lang = lang_of(update, context)
     question = draft.current_question()
     if question is None or question.is_list:
-        await say(update, context, t(lang, "hint_buttons"))
+        await say(update, context, gettext(lang, "Please tap one of the buttons."))
         return Then.ASK_AGAIN
     value, problem = parse_typed(question, text, lang)
     if problem:
@@ -110,7 +130,9 @@ async def on_question_button(
     lang = lang_of(update, context)
     question = draft.current_question()
     if question is None or parts[0] != str(draft.attr_pos):
-        await query.answer(t(lang, "stale_button"))
+        await query.answer(
+            gettext(lang, "This button is no longer active – please use the latest message.")
+        )
         return Then.DONE
     kind = parts[1] if len(parts) > 1 else ""
     if kind == "v" and question.datatype == "singlevaluelist":
@@ -136,7 +158,7 @@ async def on_question_button(
     if kind == "done" and question.datatype == "multivaluelist":
         chosen = list(draft.multi or [])
         if question.required and not chosen:
-            await query.answer(t(lang, "choose_at_least_one"), show_alert=True)
+            await query.answer(gettext(lang, "Please choose at least one."), show_alert=True)
             return Then.DONE
         await query.answer()
         names = [v.name for v in question.values if v.key in chosen]
@@ -146,7 +168,10 @@ async def on_question_button(
     if kind == "skip" and not question.required:
         await query.answer()
         draft.answer(None)
-        await settle(query, f"{question.text}\n— {t(lang, 'skipped')}")
+        skipped = gettext(lang, "skipped")
+        await settle(query, f"{question.text}\n— {skipped}")
         return Then.ASK_NEXT
-    await query.answer(t(lang, "stale_button"))
+    await query.answer(
+        gettext(lang, "This button is no longer active – please use the latest message.")
+    )
     return Then.DONE

@@ -9,8 +9,8 @@ from telegram import CallbackQuery, ReplyKeyboardRemove, Update
 
 from bot.context import BotContext, lang_of
 from bot.flows import Then, category, description, nearby, photos, place, questions, summary
+from bot.i18n import gettext
 from bot.replies import keyboard, save, say, settle
-from bot.texts import t
 
 
 async def advance(update: Update, context: BotContext) -> None:
@@ -73,13 +73,24 @@ async def cmd_start(update: Update, context: BotContext) -> None:
         await say(
             update,
             context,
-            t(lang, "resume_question"),
+            gettext(lang, "You have a report in progress. Continue or start again?"),
             keyboard(
-                [[(t(lang, "btn_resume"), "go|resume")], [(t(lang, "btn_start_new"), "go|new")]]
+                [
+                    [(gettext(lang, "▶️ Continue"), "go|resume")],
+                    [(gettext(lang, "🆕 Start again"), "go|new")],
+                ]
             ),
         )
         return
-    await say(update, context, t(lang, "welcome"))
+    await say(
+        update,
+        context,
+        gettext(
+            lang,
+            "👋 Hello! Report problems in your neighbourhood here – litter, broken "
+            "street lights, unsafe places. It takes less than a minute.",
+        ),
+    )
     context.start_draft()
     await advance(update, context)
 
@@ -88,9 +99,11 @@ async def cancel(update: Update, context: BotContext) -> None:
     lang = lang_of(update, context)
     had = context.drop_draft()
     had = context.drop_pending() or had
-    await say(
-        update, context, t(lang, "cancelled" if had else "nothing_to_cancel"), ReplyKeyboardRemove()
-    )
+    if had:
+        text = gettext(lang, "Cancelled – nothing was sent. /start begins a new report any time.")
+    else:
+        text = gettext(lang, "Nothing is in progress. /start reports a problem.")
+    await say(update, context, text, ReplyKeyboardRemove())
     await save(update, context)
 
 

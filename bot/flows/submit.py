@@ -15,9 +15,9 @@ from bot.draft import Draft
 from bot.flows import Then
 from bot.flows.photos import download_photos
 from bot.flows.summary import show_change_menu, summary_markup, summary_text
+from bot.i18n import gettext
 from bot.language_sync import sync_locale
-from bot.replies import keyboard, refused, save, say, settle
-from bot.texts import t
+from bot.replies import keyboard, refused, save, say, settle, try_again_later
 
 
 async def send_report(
@@ -41,22 +41,46 @@ async def send_report(
     try:
         answer = await context.backend.create_request(fields, blobs, lang, idempotency_key=key)
     except BackendUnavailable as error:
-        # When the request may have got there, say so: the retry will not file it twice.
-        text = t(lang, "send_unconfirmed" if error.reached else "backend_down")
-        await say(update, context, text, keyboard([[(t(lang, "btn_retry"), "sum|send")]]))
+        if not error.reached:
+            await try_again_later(update, context, "sum|send")
+            return Then.DONE
+        # The request may have got there: say so, the retry will not file it twice.
+        text = gettext(
+            lang,
+            "⏳ The city has not confirmed yet that your report arrived. Please try "
+            "again in a moment – it will not be filed twice.",
+        )
+        await say(update, context, text, keyboard([[(gettext(lang, "🔄 Try again"), "sum|send")]]))
         return Then.DONE
     except BackendRefused as error:
         if error.status == 422:
             # An earlier attempt was saved, and the draft has changed since: that one counts.
             context.drop_draft()
-            await say(update, context, t(lang, "sent_before_change"), ReplyKeyboardRemove())
+            await say(
+                update,
+                context,
+                gettext(
+                    lang,
+                    "✅ Your report had arrived already, before you changed it – as you first "
+                    "sent it. /mine shows it. If something is missing, just send a new "
+                    "report with /start.",
+                ),
+                ReplyKeyboardRemove(),
+            )
             return Then.DONE
         draft.sent_locale = None  # refused: nothing was saved
         if error.status == 413:
             draft.photos = []
             draft.photos_done = False
             await say(
-                update, context, t(lang, "photos_refused_size", message=" ".join(error.messages))
+                update,
+                context,
+                gettext(
+                    lang,
+                    "The photos are too large for the city's system. %(message)s\nPlease send "
+                    "a smaller photo – or continue without.",
+                    message=" ".join(error.messages),
+                ),
             )
             return Then.ASK_NEXT
         await refused(update, context, error)
@@ -67,10 +91,24 @@ async def send_report(
     reference = answer.get("service_request_id") or "?"
     context.drop_draft()
     notice = answer.get("service_notice")
-    text = t(lang, "sent", id=reference, link=f"{context.config.status_base_url}/r/{reference}")
+    link = f"{context.config.status_base_url}/r/{reference}"
+    text = gettext(
+        lang,
+        "✅ Thank you! Your report has arrived.\nReference: %(id)s\nStatus: %(link)s",
+        id=reference,
+        link=link,
+    )
     if notice:
-        text += "\n\n" + t(lang, "sent_notice", notice=notice)
-    text += "\n\n" + t(lang, "sent_updates" if updates else "sent_no_updates", id=reference)
+        text += f"\n\nℹ️ {notice}"
+    if updates:
+        text += "\n\n" + gettext(
+            lang,
+            "🔔 You will get a message here when something happens. /mine lists all your reports.",
+        )
+    else:
+        text += "\n\n" + gettext(
+            lang, "You can check the status any time with /status %(id)s.", id=reference
+        )
     if locale != lang:  # the language was switched between attempts
         context.locale_pending = lang
     await say(update, context, text, ReplyKeyboardRemove())
@@ -84,7 +122,7 @@ async def on_summary_button(
     """``sum|send``, ``sum|change``, ``sum|cancel``, ``sum|updates`` (status messages on/off)."""
     lang = lang_of(update, context)
     if action == "send":
-        await query.answer(t(lang, "sending"))
+        await query.answer(gettext(lang, "Sending …"))
         return await send_report(update, context, draft, query)
     if action == "change":
         await query.answer()
@@ -98,7 +136,10 @@ async def on_summary_button(
         context.wants_updates = not context.wants_updates
         updates = context.wants_updates
         await save(update, context)
-        await query.answer(t(lang, "updates_on" if updates else "updates_off"))
+        if updates:
+            await query.answer(gettext(lang, "You will get status messages."))
+        else:
+            await query.answer(gettext(lang, "No status messages."))
         if isinstance(query.message, Message):
             with contextlib.suppress(BadRequest):
                 await query.message.edit_text(

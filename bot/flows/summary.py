@@ -8,15 +8,18 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from bot.context import BotContext, lang_of
 from bot.draft import Draft
 from bot.flows import Then
+from bot.i18n import gettext
 from bot.replies import keyboard, save, say, settle
-from bot.texts import t
 
 
 def summary_text(draft: Draft, lang: str, updates: bool) -> str:
     lat, long = draft.point()
-    lines = [t(lang, "summary_title"), t(lang, "summary_category", name=draft.service_name)]
+    lines = [
+        gettext(lang, "📋 Your report"),
+        gettext(lang, "Category: %(name)s", name=draft.service_name),
+    ]
     where = draft.address or f"{lat:.5f}, {long:.5f}"
-    lines.append(t(lang, "summary_place", place=where))
+    lines.append(gettext(lang, "Place: %(place)s", place=where))
     for question in draft.attrs_def:
         value = draft.attributes.get(question.code)
         if value is None or value in ("", []):
@@ -25,21 +28,28 @@ def summary_text(draft: Draft, lang: str, updates: bool) -> str:
         values: list[str | int | float] = [*value] if isinstance(value, list) else [value]
         shown = ", ".join(names.get(str(v), str(v)) for v in values)
         lines.append(f"{question.text}: {shown}")
-    lines.append(t(lang, "summary_photos", n=len(draft.photos)))
+    lines.append(gettext(lang, "Photos: %(n)s", n=len(draft.photos)))
     if draft.description:
-        lines.append(t(lang, "summary_description", text=draft.description))
-    lines.append(t(lang, "summary_updates_yes" if updates else "summary_updates_no"))
+        lines.append(gettext(lang, "Description: %(text)s", text=draft.description))
+    if updates:
+        lines.append(gettext(lang, "🔔 Status messages in this chat: yes"))
+    else:
+        lines.append(gettext(lang, "🔕 Status messages in this chat: no"))
     lines.append("")
-    lines.append(t(lang, "summary_question"))
+    lines.append(gettext(lang, "Is everything right?"))
     return "\n".join(lines)
 
 
 def summary_markup(lang: str, updates: bool) -> InlineKeyboardMarkup:
+    if updates:
+        switch = gettext(lang, "🔕 No status messages")
+    else:
+        switch = gettext(lang, "🔔 Status messages after all")
     return keyboard(
         [
-            [(t(lang, "btn_send"), "sum|send")],
-            [(t(lang, "btn_change"), "sum|change"), (t(lang, "btn_cancel_inline"), "sum|cancel")],
-            [(t(lang, "btn_updates_off" if updates else "btn_updates_on"), "sum|updates")],
+            [(gettext(lang, "✅ Send"), "sum|send")],
+            [(gettext(lang, "✏️ Change"), "sum|change"), (gettext(lang, "❌ Cancel"), "sum|cancel")],
+            [(switch, "sum|updates")],
         ]
     )
 
@@ -58,18 +68,18 @@ async def show_change_menu(
     draft = context.active_draft
     lang = lang_of(update, context)
     draft.step = "change"
-    rows = [[(t(lang, "chg_category"), "chg|category"), (t(lang, "chg_place"), "chg|place")]]
+    rows = [[(gettext(lang, "Category"), "chg|category"), (gettext(lang, "Place"), "chg|place")]]
     second = []
     if draft.attrs_def:
-        second.append((t(lang, "chg_answers"), "chg|answers"))
-    second.append((t(lang, "chg_photos"), "chg|photos"))
+        second.append((gettext(lang, "Answers"), "chg|answers"))
+    second.append((gettext(lang, "Photos"), "chg|photos"))
     rows.append(second)
     rows.append(
-        [(t(lang, "chg_description"), "chg|description"), (t(lang, "btn_back"), "chg|back")]
+        [(gettext(lang, "Description"), "chg|description"), (gettext(lang, "⬅️ Back"), "chg|back")]
     )
     if query is not None:
         await settle(query)
-    await say(update, context, t(lang, "ask_change"), keyboard(rows))
+    await say(update, context, gettext(lang, "What would you like to change?"), keyboard(rows))
 
 
 async def on_change_button(

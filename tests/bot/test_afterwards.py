@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.catalogue.models import Category
 from app.core.enums import ReportStatus
 from app.extensions import db
 from app.forwarding.senders import load_all
@@ -223,7 +224,7 @@ def test_delete_my_data(chat, inbox, tg):
     assert snapshot_reports()[-1].chat_id == "4242"
     chat.send("/loeschen")
     reply = chat.tap("Ja, löschen")
-    assert "Erledigt: 1 Einträge" in reply
+    assert "Erledigt: 1 Eintrag mit Ihrer Chat-ID wurde gelöscht" in reply
     assert snapshot_reports()[-1].chat_id is None
     assert "Sie haben noch nichts gemeldet" in chat.send("/meine")
     before = len(tg.messages_to(4242))
@@ -259,8 +260,12 @@ def test_language_from_telegram(bot):
 def test_turkish_report_gets_status_messages(bot, inbox, tg):
     chat = Chat(bot, chat_id=7070, lang="tr")
     assert "Konu nedir?" in chat.send("/start")
-    chat.tap("Cleanliness")  # category names come from the backend: English for Turkish
-    chat.tap("Litter bin full")
+    # Category names come from the backend, in Turkish where the city has them, else German.
+    category = db.session.execute(
+        db.select(Category).where(Category.code == "papierkorb-voll")
+    ).scalar_one()
+    chat.tap(category.group.name("tr"))
+    chat.tap(category.name("tr"))
     chat.location(*FRIEDENSPLATZ)
     chat.tap("Fotoğrafsız devam")
     chat.tap("Atla")

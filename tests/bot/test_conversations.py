@@ -38,7 +38,7 @@ def test_sauberkeit_by_typed_address_with_photo(chat, photo):
     reply = chat.tap("Ja, stimmt")
     assert "Haben Sie ein Foto?" in reply
     reply = chat.photo(photo)
-    assert "1 Foto(s) da" in reply
+    assert "1 Foto da" in reply
     reply = chat.tap("Weiter")
     assert "beschreiben" in reply
     reply = chat.send("Quillt seit Tagen über")
@@ -160,7 +160,7 @@ def test_strasse_location_first_then_category(chat, tg):
     two = [tg.add_file(b) for b in (jpeg_bytes((800, 600)), jpeg_bytes((600, 800)))]
     chat.photo(two[0])
     reply = chat.photo(two[1])
-    assert "2 Foto(s) da" in reply
+    assert "2 Fotos da" in reply
     chat.tap("Weiter")
     chat.send("Tiefes Loch vor dem Rathaus")
     chat.tap("Senden")
@@ -180,7 +180,7 @@ def test_photo_first_then_the_rest(chat, photo):
     chat.tap("Sauberkeit")
     chat.tap("Wilder Müll")
     reply = chat.location(*FRIEDENSPLATZ)
-    assert "1 Foto(s) da" in reply
+    assert "1 Foto da" in reply
     chat.tap("Weiter")
     chat.tap("Überspringen")
     chat.tap("Senden")

@@ -138,7 +138,7 @@ def test_python_m_bot_completes_a_report_and_survives_a_kill(bot_env, tg, photo)
             time.sleep(0.05)
 
         step("Haben Sie ein Foto?", chat.send, "77-12")
-        step("1 Foto(s) da", chat.photo, photo)
+        step("1 Foto da", chat.photo, photo)
         step("beschreiben", chat.tap, "Weiter")
         step("📋 Ihre Meldung", chat.send, "Ganze Straße dunkel")
         step("Vorgangsnummer: DO-", chat.tap, "Senden")

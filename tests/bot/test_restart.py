@@ -28,7 +28,7 @@ def test_polling_and_a_restart_mid_conversation(make_bot, tg, tmp_path, photo):
     assert "Ich habe verstanden" in chat.send("Borsigplatz")
     assert "Haben Sie ein Foto?" in chat.tap("Ja, stimmt")
     reply = chat.photo(photo)
-    assert "1 Foto(s) da" in reply
+    assert "1 Foto da" in reply
 
     # What is on disk right now, written during the conversation — as a crash would leave it.
     state_file = first.config.state_file

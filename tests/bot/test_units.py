@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import socket
-import string
 import time
 import urllib.error
 import urllib.request
@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from bot import __main__ as bot_main
+from bot import i18n
+from bot.app import MENU
 from bot.backend import accept_language
 from bot.config import DEFAULT_STATE_FILE, BotConfig, ConfigError
 from bot.flood import FloodLimiter
-from bot.texts import LANGUAGES, STATUS, TEXTS, t
+from bot.i18n import LANGUAGES, gettext, missing_catalogues, ngettext
 from tests.bot.support import BotRunner, Chat
 
 
@@ -80,22 +83,55 @@ def test_config_errors_say_what_to_do(env, message):
         BotConfig.from_env(env)
 
 
-def placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+BOT = Path(__file__).resolve().parents[2] / "bot"
 
 
-def test_every_text_in_every_language_with_the_same_placeholders():
+def button_messages() -> set[str]:
+    """The messages the bot puts on buttons: ``(gettext(lang, "…"), data)`` pairs and
+    ``KeyboardButton(gettext(lang, "…"))``."""
+    found = set()
+    for path in BOT.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Tuple) and node.elts:
+                call = node.elts[0]
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "KeyboardButton":
+                call = node.args[0]
+            else:
+                continue
+            if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "gettext":
+                message = call.args[1]
+                assert isinstance(message, ast.Constant), ast.unparse(call)
+                found.add(message.value)
+    return found
+
+
+def test_the_bot_speaks_from_the_compiled_catalogues():
+    """Placeholders and whether every message is translated are checked for the whole
+    catalogue (tests/test_translations.py); here: what the bot itself needs of them."""
+    assert missing_catalogues() == []
+    assert gettext("de", "Which language?") == "Welche Sprache?"
+    assert gettext("xx", "✅ Send") == "✅ Send"  # unknown language: English
+    photos = "📷 %(num)d photo received. Send another (at most %(max)s) – or continue."
+    plural = "📷 %(num)d photos received. Send another (at most %(max)s) – or continue."
+    assert ngettext("de", photos, plural, 1, max=5).startswith("📷 1 Foto da.")
+    assert ngettext("de", photos, plural, 2, max=5).startswith("📷 2 Fotos da.")
+    assert ngettext("en", photos, plural, 1, max=5).startswith("📷 1 photo received.")
+    buttons = button_messages()
+    assert {"✅ Send", "❌ Cancel", "📍 Send location", "🔁 Not fixed? (%(id)s)"} <= buttons
     for lang in LANGUAGES:
-        assert set(TEXTS[lang]) == set(TEXTS["de"]), lang
-        assert set(STATUS[lang]) == set(STATUS["de"]), lang
-        for key, text in TEXTS[lang].items():
-            assert placeholders(text) == placeholders(TEXTS["de"][key]), (lang, key)
-            assert text.strip(), (lang, key)
-            if key.startswith("btn_"):
-                assert len(text.encode()) < 64, (lang, key)  # fits a button
-            if key.startswith("cmd_"):
-                assert 3 <= len(text) <= 256, (lang, key)  # BotCommand description
-    assert t("xx", "btn_send") == "✅ Send"  # unknown language: English
+        for message in buttons:
+            text = gettext(lang, message) % {"id": "DO-2026-000001"}
+            assert text.strip() and len(text.encode()) < 64, (lang, message)  # fits a button
+        for _names, description in MENU:
+            assert 3 <= len(gettext(lang, description)) <= 256, (lang, description)
+
+
+def test_without_compiled_catalogues_the_bot_says_what_to_run(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(i18n, "CATALOGUES", tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:x")
+    monkeypatch.setenv("BACKEND_API_KEY", "qm_k")
+    assert bot_main.main() == 2
+    assert "make translations" in capsys.readouterr().err
 
 
 def test_accept_language():
