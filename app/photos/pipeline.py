@@ -121,6 +121,19 @@ def process_photo(data: bytes, limits: PhotoLimits = PhotoLimits()) -> Processed
     )
 
 
+def photo_location(data: bytes, limits: PhotoLimits = PhotoLimits()) -> tuple[float, float] | None:
+    """The position in a photo's EXIF GPS data, read from its header (nothing is decoded);
+    None when there is none or the file is not a photo this pipeline takes."""
+    try:
+        img = _open(data, limits)
+    except PhotoRejected:
+        return None
+    try:
+        return _read_gps(img)
+    finally:
+        img.close()
+
+
 # --- opening and checks -----------------------------------------------------------------
 
 

@@ -43,6 +43,10 @@ class ReportForm:
     answers: dict[str, list[str]] = field(default_factory=dict)
     # chosen when the form is shown: the same form sent twice makes one report
     submission_key: str = ""
+    # show the open reports of the category nearby before sending (the page asks for it)
+    offer_nearby: bool = False
+    # the photos held by the step "already reported nearby?" (``app/web/held_photos.py``)
+    held_photos: str = ""
 
     @classmethod
     def from_form(cls, form: MultiDict) -> ReportForm:
@@ -60,6 +64,8 @@ class ReportForm:
             consent=bool(form.get("consent")),
             use_photo_location=bool(form.get("use_photo_location")),
             submission_key=text("submission_key")[:40],
+            offer_nearby=text("offer_nearby") == "1",
+            held_photos=text("held_photos")[:64],
             answers={
                 name: [v for v in form.getlist(name) if v.strip()]
                 for name in form

@@ -34,9 +34,9 @@ from app.geo.service import district_outlines
 from app.photos.pipeline import process_photo
 from app.photos.service import photo_limits, photo_storage
 from app.reports import idempotency
+from app.reports.drafts import PhotoUpload
 from app.reports.intake import submit_report
 from app.reports.labels import PUBLIC_STATUS_LABELS
-from app.reports.drafts import PhotoUpload
 from app.reports.models import Report, ReportPhoto
 from app.reports.nearby import find_nearby_open_reports
 from app.reports.public import public_report
@@ -51,8 +51,8 @@ from app.web.forms import (
     has_files,
     read_photos,
 )
-from app.web.me_too import cards_fragment, me_too, nearby_step, supported
 from app.web.language import language_context, switch_language
+from app.web.me_too import cards_fragment, me_too, nearby_step, supported
 
 bp = Blueprint(
     "web",

@@ -252,7 +252,13 @@ def test_no_public_route_reveals_the_exact_point_staff_text_or_contact_data(
                     for secret in secrets:
                         assert secret not in text, f"{method} {url} ?{params} reveals {secret!r}"
     # The test is only as good as what it reached: the public surfaces answered with data.
-    for endpoint in ("web.status", "web.submitted", "web.nearby", "open311.get_request"):
+    for endpoint in (
+        "web.status",
+        "web.submitted",
+        "web.nearby",
+        "web.nearby_cards",
+        "open311.get_request",
+    ):
         assert reached.get(endpoint) == 200, endpoint
     status = client.get(f"/r/{unsafe.reference}").get_data(as_text=True)
     c_lat, c_lon = coarse_point(*UNSAFE_A)

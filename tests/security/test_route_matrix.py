@@ -102,6 +102,9 @@ POST   /report/language                                                        o
 GET    /report/<reference>/submitted                                           ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /report/districts.geojson                                               ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /report/nearby                                                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+GET    /report/nearby/cards                                                    ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST   /report/me-too                                                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+GET    /report/<reference>/supported                                           ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST   /report/photo-location                                                  ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /r                                                                      ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /r/<reference>                                                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
@@ -508,6 +511,7 @@ class World:
 # tells "ok" from "hidden" by row. A route with parameters but no entry here fails the test.
 PARAMS: dict[str, Any] = {
     "/report/<reference>/submitted": lambda w: {"reference": w.report_a.reference},
+    "/report/<reference>/supported": lambda w: {"reference": w.report_a.reference},
     "/r/<reference>": lambda w: {"reference": w.report_a.reference},
     "/r/<reference>/photos/<int:photo_id>/<size>": lambda w: {
         "reference": w.report_a.reference,
@@ -672,6 +676,11 @@ QUERIES: dict[str, Any] = {
         "lat": w.report_a.point[0],
         "lon": w.report_a.point[1],
     },
+    "GET /report/nearby/cards": lambda w: {
+        "category": "papierkorb-voll",
+        "lat": w.report_a.point[0],
+        "lon": w.report_a.point[1],
+    },
     "GET /karte/nearby.json": lambda w: {"lat": w.report_a.point[0], "lon": w.report_a.point[1]},
     "GET /karte/clusters.json": lambda w: {"bbox": "7.30,51.41,7.64,51.60", "zoom": "12"},
     "GET /open311/v2/requests/nearby.<fmt>": lambda w: {
@@ -691,6 +700,7 @@ FORMS: dict[str, Any] = {
         "description": "Papierkorb voll",
     },
     "POST /report/photo-location": _photo_upload,
+    "POST /report/me-too": lambda w: {"reference": w.report_a.reference},
     "POST /report/language": lambda w: {"switch_language": "tr", "description": "Papierkorb"},
     "POST /partner/t/<token>": lambda w: {"action": "acknowledge"},
     "POST /login": lambda w: {"email": w.people.spare_email, "password": PASSWORD},
@@ -791,6 +801,7 @@ MARKERS: dict[str, Any] = {
     "GET /report/<reference>/submitted": lambda w: w.report_a.reference,
     "GET /r/<reference>": lambda w: w.report_a.reference,
     "GET /report/nearby": lambda w: w.report_a.reference,
+    "GET /report/nearby/cards": lambda w: w.report_a.reference,
     "GET /karte/nearby.json": lambda w: w.report_a.reference,
     "GET /partner/t/<token>": lambda w: w.report_a.reference,
     "GET /api/partner/tickets/<reference>": lambda w: w.report_a.reference,
