@@ -16,8 +16,13 @@ import sqlalchemy as sa
 from PIL import Image
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from app.core.enums import ReportStatus
 from app.extensions import db
+from app.forwarding.senders import load_all
+from app.forwarding.worker import deliver_due
 from app.open311.keys import create_api_key
+from app.reports import workflow
+from app.reports.models import Report
 from bot.config import BotConfig
 from tests.bot.support import BotRunner, Chat
 from tests.fakes.telegram import fake_telegram  # noqa: F401 (fixture)
@@ -137,6 +142,28 @@ def hold_first_post(backend) -> Iterator[HoldFirstPost]:
         yield holder
     finally:
         holder.release.set()
+
+
+@pytest.fixture
+def inbox(app_ctx, tg, make_user, monkeypatch):
+    """Staff changing a report's status; the backend's worker delivering to the fake Bot API."""
+    load_all()
+    monkeypatch.setitem(app_ctx.config, "TELEGRAM_API_URL", tg.api_url)
+    monkeypatch.setitem(app_ctx.config, "TELEGRAM_BOT_TOKEN", tg.token)
+    dispatcher = make_user("dispatcher")
+
+    def change(reference: str, status: ReportStatus, note: str | None = None) -> int:
+        db.session.rollback()
+        report = db.session.execute(
+            db.select(Report).where(Report.reference == reference)
+        ).scalar_one()
+        workflow.change_status(report, status, dispatcher, public_note=note)
+        db.session.commit()
+        delivered = deliver_due()
+        db.session.rollback()
+        return delivered
+
+    return change
 
 
 @pytest.fixture

@@ -4,39 +4,11 @@ telegram sender, in the resident's language); /status, /meine, "not fixed?", /lo
 
 from __future__ import annotations
 
-import pytest
-
 from app.catalogue.models import Category
 from app.core.enums import ReportStatus
 from app.extensions import db
-from app.forwarding.senders import load_all
-from app.forwarding.worker import deliver_due
-from app.reports import workflow
-from app.reports.models import Report
 from tests.bot.conftest import FRIEDENSPLATZ, PHOENIX_SEE, snapshot_reports
 from tests.bot.support import Chat
-
-
-@pytest.fixture
-def inbox(app_ctx, tg, make_user, monkeypatch):
-    """Staff changing a report's status; the backend's worker delivering to the fake Bot API."""
-    load_all()
-    monkeypatch.setitem(app_ctx.config, "TELEGRAM_API_URL", tg.api_url)
-    monkeypatch.setitem(app_ctx.config, "TELEGRAM_BOT_TOKEN", tg.token)
-    dispatcher = make_user("dispatcher")
-
-    def change(reference: str, status: ReportStatus, note: str | None = None) -> int:
-        db.session.rollback()
-        report = db.session.execute(
-            db.select(Report).where(Report.reference == reference)
-        ).scalar_one()
-        workflow.change_status(report, status, dispatcher, public_note=note)
-        db.session.commit()
-        delivered = deliver_due()
-        db.session.rollback()
-        return delivered
-
-    return change
 
 
 def report_by_bot(

@@ -12,7 +12,6 @@ from app.core.enums import ReportStatus
 from app.extensions import db
 from tests.bot.conftest import FRIEDENSPLATZ, snapshot_reports
 from tests.bot.support import Chat
-from tests.bot.test_afterwards import inbox  # noqa: F401 (fixture)
 
 TURKISH = {"group": "Temizlik", "category": "Çöp kutusu dolu"}
 ARABIC = {"group": "النظافة", "category": "سلة المهملات ممتلئة"}
@@ -47,7 +46,7 @@ def report_in(chat: Chat, names: dict[str, str], no_photo: str, skip: str, send:
     return chat.tap(send)
 
 
-def test_a_turkish_resident_hears_turkish_throughout(bot, city_names, inbox, tg):  # noqa: F811
+def test_a_turkish_resident_hears_turkish_throughout(bot, city_names, inbox, tg):
     chat = Chat(bot, chat_id=7171, lang="tr")
     reply = chat.send("/start")
     assert "Konu nedir?" in reply and TURKISH["group"] in reply.buttons()
@@ -68,7 +67,7 @@ def test_a_turkish_resident_hears_turkish_throughout(bot, city_names, inbox, tg)
     assert f"{report.reference} · Çöp kutusu dolu — İşlemde" in reply
 
 
-def test_an_arabic_resident_gets_arabic_status_messages(bot, city_names, inbox, tg):  # noqa: F811
+def test_an_arabic_resident_gets_arabic_status_messages(bot, city_names, inbox, tg):
     chat = Chat(bot, chat_id=7272, lang="ar")
     reply = report_in(chat, ARABIC, "متابعة بدون صورة", "تخطٍّ", "إرسال")
     assert "شكرًا! وصل بلاغك." in reply
