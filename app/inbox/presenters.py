@@ -220,6 +220,7 @@ _FORWARDING_WORDS = {
     "supporter_added": _l("A resident said “me too”"),
     "contact_deleted": _l("Contact data deleted at the resident's request"),
     "resident_unsubscribed": _l("A resident unsubscribed from updates"),
+    "resident_photo_added": _l("A resident added a photo (not fixed)"),
 }
 
 

@@ -9,7 +9,7 @@ what residents gave another."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
 import sqlalchemy as sa
@@ -18,8 +18,11 @@ from flask_babel import lazy_gettext as _l
 from app.core.db import utcnow
 from app.core.enums import OPEN_STATUSES, Channel, ReportStatus
 from app.core.events import Actor, record_event
+from app.core.files import track_new_file
 from app.extensions import db
-from app.reports.models import Report, ReporterContact, ReportSupporter
+from app.photos.pipeline import process_photo
+from app.photos.service import photo_limits, photo_storage
+from app.reports.models import Report, ReporterContact, ReportPhoto, ReportSupporter
 from app.reports.workflow import WorkflowError, apply_status
 
 REOPEN_WINDOW = timedelta(days=14)
@@ -80,6 +83,24 @@ def add_supporter(
     return supporter
 
 
+def follow_by_email(report: Report, email: str, locale: str) -> None:
+    """ "Follow this report" (its status page): e-mail updates, with the resident's consent,
+    as a supporter of the web. Following again, or with the reporter's own address, adds
+    nobody: that one entry gets the updates (again)."""
+    if report.status not in OPEN_STATUSES:
+        raise ResidentActionRefused(_l("This report is already closed."))
+    contact = report.contact
+    if (
+        contact is not None
+        and contact.api_key_id is None
+        and contact.email
+        and contact.email.lower() == email.lower()
+    ):
+        contact.wants_updates = True
+        return
+    add_supporter(report, Channel.WEB, email=email, locale=locale, wants_updates=True)
+
+
 def own_references(
     references: list[str], telegram_chat_id: str, api_key_id: int | None
 ) -> set[str]:
@@ -127,6 +148,20 @@ def _is_resident_of(
     return False
 
 
+def reopen_deadline(report: Report) -> datetime | None:
+    """Until when the people of a resolved report may still say "not fixed"; None when the
+    report is not resolved."""
+    if report.status != ReportStatus.RESOLVED or report.closed_at is None:
+        return None
+    return report.closed_at + REOPEN_WINDOW
+
+
+def can_be_reopened(report: Report) -> bool:
+    """Resolved within the last 14 days."""
+    deadline = reopen_deadline(report)
+    return deadline is not None and utcnow() <= deadline
+
+
 def reopen_by_resident(
     report: Report,
     comment: str,
@@ -135,29 +170,54 @@ def reopen_by_resident(
     telegram_chat_id: str | None = None,
     email: str | None = None,
     api_key_id: int | None = None,
+    photo: bytes | None = None,
 ) -> Report:
     """ "Not fixed": a resolved report goes back to work within 14 days of being resolved,
-    with the resident's comment as public note."""
+    with the resident's comment as public note and, optionally, a photo of how it looks now
+    (through the intake's photo pipeline; not public until a caseworker releases it).
+    A refused photo (``PhotoRejected``) leaves the report as it was."""
     if not _is_resident_of(report, telegram_chat_id, email, api_key_id):
         raise ResidentActionRefused(_l("Only the people who reported this can reopen it."))
     if report.status != ReportStatus.RESOLVED:
         raise ResidentActionRefused(_l("Only a resolved report can be reopened."))
-    if report.closed_at is None or utcnow() - report.closed_at > REOPEN_WINDOW:
+    if not can_be_reopened(report):
         raise ResidentActionRefused(
             _l("This report was resolved more than 14 days ago. Please send a new report.")
         )
     comment = (comment or "").strip()[:1000]
     if not comment:
         raise WorkflowError(_l("Please tell us what is still wrong."))
+    actor = Actor("resident", channel.value)
+    if photo:
+        added = _attach_photo(report, photo)
+        record_event(report.id, "resident_photo_added", actor, photo_id=added.id)
     # The resident knows what they wrote: the update goes to the others only.
     me = resident_address(telegram_chat_id=telegram_chat_id, email=email)
     return apply_status(
-        report,
-        ReportStatus.REOPENED,
-        Actor("resident", channel.value),
-        comment,
-        skip_residents=(me,) if me else (),
+        report, ReportStatus.REOPENED, actor, comment, skip_residents=(me,) if me else ()
     )
+
+
+def _attach_photo(report: Report, data: bytes) -> ReportPhoto:
+    """A resident's photo, cleaned by the pipeline (``PhotoRejected`` for a refused one); the
+    files go again when the transaction does not commit."""
+    processed = process_photo(data, photo_limits())
+    storage = photo_storage()
+    image, thumb = storage.put(processed.image), storage.put(processed.thumbnail)
+    for stored in (image, thumb):
+        if stored.created:
+            track_new_file(db.session(), storage, stored.key)
+    photo = ReportPhoto(
+        report=report,
+        position=len(report.photos),
+        storage_key=image.key,
+        thumbnail_key=thumb.key,
+        width=processed.width,
+        height=processed.height,
+    )
+    db.session.add(photo)
+    db.session.flush()
+    return photo
 
 
 def resident_address(
