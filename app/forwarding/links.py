@@ -1,8 +1,11 @@
-"""Signed links in e-mails: one-click acknowledge/done for partners without an account, and
-unsubscribe for residents. Tokens are signed with SECRET_KEY (itsdangerous) and carry no
-personal data."""
+"""Signed links in e-mails: one-click acknowledge/done for partners without an account,
+unsubscribe and "not fixed?" for residents. Tokens are signed with SECRET_KEY (itsdangerous)
+and carry no personal data."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -12,6 +15,7 @@ from app.forwarding.models import Delivery
 
 _PARTNER_SALT = "qm-partner-link"
 _UNSUBSCRIBE_SALT = "qm-unsubscribe"
+_REOPEN_SALT = "qm-reopen"
 
 
 class LinkInvalid(Exception):
@@ -64,3 +68,36 @@ def target_from_unsubscribe_token(token: str) -> str:
     if not isinstance(target, str) or not target.startswith(("contact:", "supporter:")):
         raise LinkInvalid()
     return target
+
+
+@dataclass(frozen=True)
+class ReopenClaim:
+    """What a "not fixed?" link names: the report and the contact or supporter it was sent to."""
+
+    report_id: int
+    target: str
+
+
+def reopen_token(target: str, report_id: int) -> str:
+    """For ``contact:<id>`` or ``supporter:<id>`` of report ``report_id``: the link works for
+    this report and this person only."""
+    return _serializer(_REOPEN_SALT).dumps({"r": report_id, "t": target})
+
+
+def claim_from_reopen_token(token: str, max_age: timedelta) -> ReopenClaim:
+    """The report and person a "not fixed?" link names; ``LinkInvalid`` for a forged link,
+    ``LinkInvalid(expired=True)`` for one older than ``max_age``."""
+    try:
+        data = _serializer(_REOPEN_SALT).loads(token, max_age=int(max_age.total_seconds()))
+    except SignatureExpired as exc:
+        raise LinkInvalid(expired=True) from exc
+    except BadSignature as exc:
+        raise LinkInvalid() from exc
+    if not isinstance(data, dict):
+        raise LinkInvalid()
+    report_id, target = data.get("r"), data.get("t")
+    if not isinstance(report_id, int) or not isinstance(target, str):
+        raise LinkInvalid()
+    if not target.startswith(("contact:", "supporter:")):
+        raise LinkInvalid()
+    return ReopenClaim(report_id, target)

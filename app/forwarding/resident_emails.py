@@ -1,5 +1,6 @@
 """The e-mails to residents: a status change or a note from the city about a report they made
-or support, in their language, with a one-click unsubscribe link."""
+or support, in their language, with a one-click unsubscribe link — and when the report was
+resolved, a link to say "not fixed" within the 14 days that allows."""
 
 from __future__ import annotations
 
@@ -11,11 +12,19 @@ from flask_babel import gettext as _
 
 from app.core.enums import ReportStatus
 from app.extensions import db
-from app.forwarding.links import unsubscribe_token
-from app.forwarding.mail import MailContent, build_message, cut_subject, mail_language, site_url
+from app.forwarding.links import reopen_token, unsubscribe_token
+from app.forwarding.mail import (
+    MailContent,
+    build_message,
+    cut_subject,
+    mail_language,
+    site_url,
+    when,
+)
 from app.forwarding.models import Delivery
 from app.reports.labels import PUBLIC_STATUS_LABELS
-from app.reports.models import ReporterContact, ReportSupporter
+from app.reports.models import Report, ReporterContact, ReportSupporter
+from app.reports.residents import can_be_reopened, reopen_deadline
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +100,13 @@ def compose_resident_update(delivery: Delivery) -> EmailMessage | None:
             ),
             (_("Status"), status_text),
         ]
+        actions = [(_("Show the report"), site_url("web.status", lang, reference=report.reference))]
+        action_notes = []
+        resolved = changed and new == ReportStatus.RESOLVED
+        offer = _reopen_offer(delivery.target, report, lang) if resolved else None
+        if offer is not None:
+            actions.append(offer[0])
+            action_notes.append(offer[1])
         content = MailContent(
             lang=lang,
             subject=cut_subject(
@@ -104,9 +120,8 @@ def compose_resident_update(delivery: Delivery) -> EmailMessage | None:
             intro=[intro],
             facts=facts,
             blocks=[(_("Note from the city"), note)] if note else [],
-            actions=[
-                (_("Show the report"), site_url("web.status", lang, reference=report.reference))
-            ],
+            actions=actions,
+            action_notes=action_notes,
             footer=[
                 _(
                     "You receive this e-mail because you asked for updates about this report. "
@@ -119,3 +134,19 @@ def compose_resident_update(delivery: Delivery) -> EmailMessage | None:
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return message
+
+
+def _reopen_offer(target: str, report: Report, lang: str) -> tuple[tuple[str, str], str] | None:
+    """The button "not fixed?" and its note, for the e-mail saying that the report was
+    resolved, while it may still be reopened (None otherwise). The link works for this report
+    and this person (``target``) only."""
+    deadline = reopen_deadline(report)
+    if deadline is None or not can_be_reopened(report):
+        return None
+    link = site_url("afterwards.not_fixed", lang, token=reopen_token(target, report.id))
+    note = _(
+        "If the problem is still there, you can tell us so until %(deadline)s: the report is "
+        "then opened again.",
+        deadline=when(deadline),
+    )
+    return (_("Not fixed? Tell us"), link), note

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 
 from app.auth.models import Role
 from app.auth.services import create_user
-from app.core.enums import Channel
+from app.core.enums import Channel, ReportStatus
 from app.core.events import Actor
 from app.extensions import db
+from app.forwarding.links import reopen_token
 from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD
 from app.forwarding.partner import return_ticket
@@ -230,8 +231,23 @@ def test_no_public_route_reveals_the_exact_point_staff_text_or_contact_data(
     unsafe, litter, secrets = private_world
     photo_id = litter.photos[0].id
     _key, api_key = create_api_key("privacy test")
+    # The same unsafe place reported again and resolved: its reporter's "not fixed?" link (from
+    # the e-mail) opens a page.
+    resolved = _submit(
+        "unsicherer-ort",
+        UNSAFE_A,
+        description=UNSAFE_TEXT,
+        contact=ContactDraft(consent=True, **CONTACT),
+        time_of_day="night",
+        reasons=["dark"],
+    )
+    workflow.apply_status(resolved, ReportStatus.RESOLVED, Actor("user", "1"), None)
     db.session.commit()
     values = _url_values(unsafe, litter, photo_id)
+    values["token"] = [
+        *values["token"],
+        reopen_token(f"contact:{resolved.contact.id}", resolved.id),
+    ]
     query = _query(api_key)
     reached: dict[str, int] = {}
     for rule in app_ctx.url_map.iter_rules():
@@ -258,6 +274,7 @@ def test_no_public_route_reveals_the_exact_point_staff_text_or_contact_data(
         "web.nearby",
         "web.nearby_cards",
         "open311.get_request",
+        "afterwards.not_fixed",
     ):
         assert reached.get(endpoint) == 200, endpoint
     status = client.get(f"/r/{unsafe.reference}").get_data(as_text=True)

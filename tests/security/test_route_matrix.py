@@ -109,6 +109,7 @@ POST   /report/photo-location                                                  o
 GET    /r                                                                      ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /r/<reference>                                                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /r/<reference>/photos/<int:photo_id>/<size>                             ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST   /r/<reference>/follow                                                   ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 # --- public map, statistics, open data and hotspots -----------------------------------------------------------------------------------------------
 GET    /karte                                                                  ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /karte/assets/<path:filename>                                           ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
@@ -133,6 +134,8 @@ POST   /partner/t/<token>                                                      o
 GET    /partner/photos/<token>                                                 ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /unsubscribe/<token>                                                    ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST   /unsubscribe/<token>                                                    ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+GET    /not-fixed/<token>                                                      ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST   /not-fixed/<token>                                                      ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 # --- operations: health checks for the load balancer ----------------------------------------------------------------------------------------------
 GET    /healthz                                                                ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 GET    /readyz                                                                 ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
@@ -420,6 +423,29 @@ class World:
         db.session.commit()
         return SimpleNamespace(chat=chat, reference=reference)
 
+    @cached_property
+    def resolved_report(self) -> SimpleNamespace:
+        """A report from the web whose reporter left an e-mail, resolved today: the "not
+        fixed?" link of the e-mail saying so."""
+        from app.forwarding.links import reopen_token
+        from app.reports.workflow import apply_status
+
+        report = _commit_report(
+            ReportDraft(
+                channel=Channel.WEB,
+                category_code="papierkorb-voll",
+                lat=RATHAUS[0],
+                lon=RATHAUS[1] + 0.00001 * self.n,
+                contact=ContactDraft(email=f"erledigt{self.n}@example.invalid", consent=True),
+            )
+        )
+        apply_status(report, ReportStatus.RESOLVED, Actor("user", "1"), "Geleert.")
+        db.session.commit()
+        return SimpleNamespace(
+            reference=report.reference,
+            link=reopen_token(f"contact:{report.contact.id}", report.id),
+        )
+
     # the admin area's objects ----------------------------------------------------------------
 
     @cached_property
@@ -521,6 +547,7 @@ PARAMS: dict[str, Any] = {
     "/partner/t/<token>": lambda w: {"token": w.report_a.link},
     "/partner/photos/<token>": lambda w: {"token": w.report_a.photo_link},
     "/unsubscribe/<token>": lambda w: {"token": w.report_a.unsubscribe},
+    "/not-fixed/<token>": lambda w: {"token": w.resolved_report.link},
     "/inbox/photos/<int:photo_id>/<size>": lambda w: {
         "photo_id": w.report_a.photo_id,
         "size": "thumb",
@@ -703,6 +730,11 @@ FORMS: dict[str, Any] = {
     "POST /report/me-too": lambda w: {"reference": w.report_a.reference},
     "POST /report/language": lambda w: {"switch_language": "tr", "description": "Papierkorb"},
     "POST /partner/t/<token>": lambda w: {"action": "acknowledge"},
+    "POST /r/<reference>/follow": lambda w: {
+        "email": f"folgt{w.n}@example.invalid",
+        "consent": "1",
+    },
+    "POST /not-fixed/<token>": lambda w: {"comment": "Der Papierkorb ist wieder voll."},
     "POST /login": lambda w: {"email": w.people.spare_email, "password": PASSWORD},
     "POST /inbox/bulk": lambda w: {
         "reference": w.report_a.reference,
@@ -804,6 +836,7 @@ MARKERS: dict[str, Any] = {
     "GET /report/nearby/cards": lambda w: w.report_a.reference,
     "GET /karte/nearby.json": lambda w: w.report_a.reference,
     "GET /partner/t/<token>": lambda w: w.report_a.reference,
+    "GET /not-fixed/<token>": lambda w: w.resolved_report.reference,
     "GET /api/partner/tickets/<reference>": lambda w: w.report_a.reference,
     "GET /open311/v2/requests.<fmt>": lambda w: w.report_a.reference,
     "GET /open311/v2/requests/<service_request_id>.<fmt>": lambda w: w.report_a.reference,
