@@ -372,7 +372,7 @@ def _type_text(schema: dict[str, Any]) -> str:
     if "x-doc-type" in schema:
         return schema["x-doc-type"]
     if schema is LANGUAGE_TEXTS or schema.get("required") == ["de"]:
-        return "{language: text}, `de` required"
+        return "{language: text}, `de` required, `en` `tr` `ar` optional"
     if "enum" in schema:
         return "one of " + ", ".join(f"`{v}`" for v in schema["enum"] if v is not None)
     if schema.get("prefixItems") == LAT_LON["prefixItems"]:

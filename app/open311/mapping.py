@@ -36,7 +36,7 @@ DATATYPE_DESCRIPTIONS = {
 
 
 def current_language() -> str:
-    """The language of this request (Accept-Language; German by default)."""
+    """The language of this answer (``locale``, else Accept-Language; German by default)."""
     locale = str(get_locale() or "")
     languages = current_app.config.get("LANGUAGES", ["de"])
     return locale if locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]

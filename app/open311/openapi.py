@@ -26,7 +26,8 @@ from app.open311.params import OPERATIONS
 DESCRIPTION = """\
 Open311 **GeoReport v2** of the Quartiersmelder: residents' reports of dirt and litter, lighting
 defects and unsafe places. Every method answers in JSON or XML, chosen by the URL suffix
-(`.json`, `.xml`); texts are in the language of `Accept-Language` (German by default, English).
+(`.json`, `.xml`); texts are in the language of the `locale` parameter or of `Accept-Language`
+(German by default, English, Turkish, Arabic).
 Date-times are W3C date-times with a time zone. Errors are the spec's error body
 (`[{"code": 400, "description": "…"}]`, `<errors><error>…`): 404 for what does not exist,
 403 for a missing, unknown or revoked API key, 400 for anything else the client can correct,

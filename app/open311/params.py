@@ -28,8 +28,9 @@ RESIDENT_LIST_MAX = 100
 ADDRESS_MAX_LENGTH = 255
 DESCRIPTION_MAX_LENGTH = 2000
 MAX_PHOTOS = 3
-# Languages residents can get their status messages in (the bot's languages).
-NOTIFICATION_LANGUAGES = ("de", "en", "tr", "ar")
+# Languages of the answers' texts, and those residents can get their status messages in.
+LANGUAGES = ("de", "en", "tr", "ar")
+NOTIFICATION_LANGUAGES = LANGUAGES
 # A Telegram chat id: digits, negative for groups and channels (e.g. -1001234567890).
 CHAT_ID_PATTERN = "^-?[0-9]{1,20}$"
 CHAT_ID_EXAMPLE = "123456789"
@@ -97,8 +98,9 @@ TOKEN_PATH: Param[None] = Param("token", "path", min_length=1)
 LANGUAGE: Param[None] = Param(  # read by the app's locale selector
     "Accept-Language",
     "header",
-    description="Language of names and messages: de (default) or en.",
-    example="en",
+    description="Language of names and messages: de (default), en, tr or ar; the locale "
+    "parameter wins.",
+    example="tr",
 )
 IDEMPOTENCY_KEY = Param(
     "Idempotency-Key",
@@ -124,6 +126,17 @@ CHAT_HEADER = Param(
 
 JURISDICTION: Param[None] = Param(
     "jurisdiction_id", "query", description="Ignored: this endpoint serves one jurisdiction."
+)
+# Read for every request before its view (``views._answer_language``).
+RESPONSE_LOCALE = Param(
+    "locale",
+    "query",
+    parser=readers.response_locale,
+    description="Extension (as Mark-a-Spot's): the language of service names, descriptions, "
+    "questions, status words and notices in this answer; wins over Accept-Language. A region "
+    "(tr-TR) counts as its language; other values are ignored. Default: Accept-Language, "
+    "else de.",
+    enum=LANGUAGES,
 )
 SERVICE_REQUEST_IDS = Param(
     "service_request_id",
@@ -382,10 +395,10 @@ MEDIA: Param[list[PhotoUpload]] = Param(
 
 # --- the parameters of each operation (by operationId) ----------------------------------------
 
-COMMON = (FORMAT, LANGUAGE, JURISDICTION)
+COMMON = (FORMAT, LANGUAGE, RESPONSE_LOCALE, JURISDICTION)
 MESSENGER_FIELDS = (TELEGRAM_CHAT_ID, UPDATES, LOCALE)
 OPERATIONS: dict[str, tuple[Param[Any], ...]] = {
-    "discovery": (FORMAT, LANGUAGE),
+    "discovery": (FORMAT, LANGUAGE, RESPONSE_LOCALE),
     "getServices": COMMON,
     "getServiceDefinition": (SERVICE_CODE_PATH, *COMMON),
     "postServiceRequest": (

@@ -15,6 +15,7 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 
 from app.cities.examples import coordinates_not_numbers
+from app.core.locale import chosen_locale
 from app.open311.errors import Open311Error
 from app.open311.param import Param, Source
 from app.reports import idempotency
@@ -249,16 +250,33 @@ def chat_header(source: Source, param: Param[str | None]) -> str | None:
     return value
 
 
-def notification_locale(source: Source, param: Param[str]) -> str:
-    """The resident's language for status messages: one of ``param.enum`` (a region like
-    ``en-GB`` counts as its language), else the best match of Accept-Language, else the first
-    (German). Other languages get the default rather than a refusal: the report matters more."""
-    languages = param.choices()
+def _language(source: Source, param: Param[Any]) -> str | None:
+    """One of ``param.enum`` from the parameter (a region like ``en-GB`` or ``tr_TR`` counts as
+    its language), else None."""
     raw = (optional(source, param.name) or "").lower().replace("_", "-")
     language = raw.split("-", 1)[0]
-    if language in languages:
-        return language
-    return request.accept_languages.best_match(languages) or languages[0]
+    return language if language in param.choices() else None
+
+
+def notification_locale(source: Source, param: Param[str]) -> str:
+    """The resident's language for status messages: one of ``param.enum``, else the language of
+    this answer (the ``locale`` query parameter), else the best match of Accept-Language, else
+    the first (German). Other languages get the default rather than a refusal: the report
+    matters more."""
+    languages = param.choices()
+    chosen = chosen_locale()
+    return (
+        _language(source, param)
+        or (chosen if chosen in languages else None)
+        or request.accept_languages.best_match(languages)
+        or languages[0]
+    )
+
+
+def response_locale(source: Source, param: Param[str | None]) -> str | None:
+    """The language of this answer's texts (the ``locale`` query parameter): one of
+    ``param.enum``; anything else is ignored (Accept-Language decides), never refused."""
+    return _language(source, param)
 
 
 def choice(source: Source, param: Param[str]) -> str:

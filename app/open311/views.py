@@ -14,6 +14,7 @@ from werkzeug.routing import RequestRedirect
 from app.catalogue.models import Category
 from app.core.enums import Channel
 from app.core.events import Actor
+from app.core.locale import choose_locale
 from app.extensions import db
 from app.open311 import mapping
 from app.open311.errors import Open311Error, request_format
@@ -36,6 +37,7 @@ from app.open311.params import (
     LONG_FIELD,
     MEDIA,
     PHONE,
+    RESPONSE_LOCALE,
     SERVICE_CODE,
     SERVICE_CODE_FIELD,
     TELEGRAM_CHAT_ID,
@@ -57,6 +59,14 @@ install_error_handlers(bp)
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-27T00:00:00Z"  # bump when the services' shape or the extensions change
+
+
+@bp.before_request
+def _answer_language():
+    """The ``locale`` parameter decides the language of this answer (before anything is said)."""
+    language = RESPONSE_LOCALE.read()
+    if language is not None:
+        choose_locale(language)
 
 
 @bp.before_request

@@ -11,17 +11,39 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-LANGUAGES = ("de", "en")
+LANGUAGES = ("de", "en", "tr", "ar")
 
-_ANY_CATEGORY = {"de": "Jede Kategorie", "en": "Any category"}
-_ALL_DISTRICTS = {"de": "alle Stadtbezirke", "en": "all districts"}
-_IN = {"de": "in", "en": "in"}
-_RULE = {"de": "Regel", "en": "rule"}
+_ANY_CATEGORY = {"de": "Jede Kategorie", "en": "Any category", "tr": "Her kategori", "ar": "أي فئة"}
+_ALL_DISTRICTS = {
+    "de": "alle Stadtbezirke",
+    "en": "all districts",
+    "tr": "tüm ilçeler",
+    "ar": "جميع الأحياء",
+}
+_RULE = {"de": "Regel", "en": "rule", "tr": "kural", "ar": "القاعدة"}
+# Where a report went: "{what} in {place} → {department} ({rule})". Arabic is read from right
+# to left, and an arrow is not mirrored with the text: its arrow points left.
+_ASSIGNED = {
+    "de": "{what} in {place} → {department} ({rule})",
+    "en": "{what} in {place} → {department} ({rule})",
+    "tr": "{what}, {place} → {department} ({rule})",
+    "ar": "{what} في {place} ← {department} ({rule})",
+}
 _TRIAGE = {
     "de": "Keine Regel passt ({what} in {where}) → Sichtung durch die Leitstelle",
     "en": "No rule matches ({what} in {where}) → triage queue",
+    "tr": "Uyan kural yok ({what}, {where}) → koordinasyon merkezi inceliyor",
+    "ar": "لا تنطبق أي قاعدة ({what} في {where}) ← يراجعه مركز التنسيق",
 }
-_OUTSIDE_DISTRICTS = {"de": "ohne Stadtbezirk", "en": "no district"}
+_OUTSIDE_DISTRICTS = {
+    "de": "ohne Stadtbezirk",
+    "en": "no district",
+    "tr": "ilçe dışında",
+    "ar": "خارج الأحياء",
+}
+# An answer named in a rule, quoted as each language quotes; the list separator.
+_QUOTED = {"de": "„{}“", "en": "“{}”", "tr": "“{}”", "ar": "«{}»"}
+_COMMA = {"de": ", ", "en": ", ", "tr": ", ", "ar": "، "}
 
 
 @dataclass(frozen=True)
@@ -100,9 +122,9 @@ def _condition(rule: RuleSpec, lang: str) -> str:
     what = _pick(rule.category_name, lang) or _pick(rule.group_name, lang) or _ANY_CATEGORY[lang]
     if rule.attribute_code is not None:
         value = _pick(rule.attribute_value_name, lang) or rule.attribute_value
-        what = f"{what} „{value}“" if lang == "de" else f"{what} “{value}”"
+        what = f"{what} {_QUOTED[lang].format(value)}"
     where = rule.district_name if rule.district_number else _ALL_DISTRICTS[lang]
-    return f"{what}, {where}"
+    return f"{what}{_COMMA[lang]}{where}"
 
 
 def _covers(first: RuleSpec, later: RuleSpec, group_of: Mapping[str, str]) -> bool:
@@ -145,10 +167,11 @@ def describe_rule(rule: RuleSpec, lang: str) -> str:
 def _assignment(rule: RuleSpec, ctx: RoutingInput) -> Assignment:
     reason = {}
     for lang in LANGUAGES:
-        place = ctx.district_name or _OUTSIDE_DISTRICTS[lang]
-        reason[lang] = (
-            f"{_pick(ctx.category_name, lang)} {_IN[lang]} {place} → {rule.department_name} "
-            f"({_RULE[lang]} {rule.position}: {_condition(rule, lang)})"
+        reason[lang] = _ASSIGNED[lang].format(
+            what=_pick(ctx.category_name, lang),
+            place=ctx.district_name or _OUTSIDE_DISTRICTS[lang],
+            department=rule.department_name,
+            rule=f"{_RULE[lang]} {rule.position}: {_condition(rule, lang)}",
         )
     return Assignment(
         department_code=rule.department_code,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.routing.resolve import RoutingInput, RuleSpec, resolve, unreachable_rules
+from app.routing.resolve import RoutingInput, RuleSpec, describe_rule, resolve, unreachable_rules
 
 RULES = [
     RuleSpec(
@@ -117,6 +117,48 @@ def test_the_reason_names_category_place_department_and_rule_in_both_languages()
     assert decision.reason["en"].startswith("angst in Innenstadt-Nord → Ordnungsamt (rule 3:")
     assert "QM Nord" in decision.copies[0].reason["de"]
     assert "Innenstadt-Nord" in decision.copies[0].reason["de"]
+
+
+def test_the_reason_is_written_in_turkish_and_arabic_too():
+    facts = RoutingInput(
+        category_code="angst",
+        category_name={"de": "Angstraum", "tr": "Güvensiz yer", "ar": "مكان غير آمن"},
+        group_code="unsicher",
+        district_number="04",
+        district_name="Innenstadt-Nord",
+    )
+    decision = resolve(RULES, facts)
+    assert set(decision.reason) == {"de", "en", "tr", "ar"}
+    assert decision.reason["tr"].startswith("Güvensiz yer, Innenstadt-Nord → Ordnungsamt (kural 3:")
+    # Arabic reads from right to left: the arrow points left, towards the department
+    assert decision.reason["ar"].startswith(
+        "مكان غير آمن في Innenstadt-Nord ← Ordnungsamt (القاعدة 3:"
+    )
+    assert decision.reason["en"].startswith("Angstraum in")  # no English name: the German one
+    triage = resolve(RULES, ctx("anderes", "sonst", None))
+    assert (
+        triage.reason["tr"]
+        == "Uyan kural yok (anderes, ilçe dışında) → koordinasyon merkezi inceliyor"
+    )
+    assert "خارج الأحياء" in triage.reason["ar"]
+
+
+def test_a_rule_in_words_in_every_language():
+    rule = RuleSpec(
+        id=7,
+        position=2,
+        department_code="licht",
+        department_name="Licht",
+        category_code="angst",
+        category_name={"de": "Angstraum", "ar": "مكان غير آمن"},
+        attribute_code="reasons",
+        attribute_value="dark",
+        attribute_value_name={"de": "zu dunkel", "tr": "çok karanlık", "ar": "مظلم جدًا"},
+    )
+    assert describe_rule(rule, "de") == "Regel 2: Angstraum „zu dunkel“, alle Stadtbezirke"
+    assert describe_rule(rule, "tr") == "kural 2: Angstraum “çok karanlık”, tüm ilçeler"
+    assert describe_rule(rule, "ar") == "القاعدة 2: مكان غير آمن «مظلم جدًا»، جميع الأحياء"
+    assert describe_rule(rule, "fr").startswith("rule 2:")  # another language: English
 
 
 def test_triage_reason_says_no_rule_matched():
