@@ -20,7 +20,8 @@ from wtforms.widgets import TextArea
 
 from app.forwarding.senders.configuration import format_forward_config
 
-LANGS = ("de", "en")
+# The languages of the city data an admin edits: German required, the others fall back to it.
+LANGS = ("de", "en", "tr", "ar")
 CODE_PATTERN = re.compile(r"[a-z0-9-]+")  # category and department codes (Open311 service_code)
 KEY_PATTERN = re.compile(r"[a-z0-9_-]+")  # question codes and answer keys
 CODE_MAX = 64
@@ -172,7 +173,8 @@ class ChoiceField(SelectField):
 
 
 class ValueLinesField(Field):
-    """The choices of a list question, one a line: ``key = Deutsch | English``."""
+    """The choices of a list question, one a line: ``key = Deutsch | English | Türkçe | العربية``
+    (every language after the German one may be left out or empty)."""
 
     widget = TextArea()
     data: str | list[dict[str, Any]]  # the text as entered; its values once validated
@@ -205,15 +207,16 @@ def format_value_lines(values: list[dict[str, Any]]) -> str:
     lines = []
     for value in values:
         names = value.get("names") or {}
-        line = f"{value['key']} = {names.get('de', '')}"
-        if names.get("en"):
-            line += f" | {names['en']}"
-        lines.append(line)
+        texts = [names.get(lang, "") for lang in LANGS]
+        while len(texts) > 1 and not texts[-1]:
+            texts.pop()
+        lines.append(f"{value['key']} = {' | '.join(texts)}")
     return "\n".join(lines)
 
 
 def parse_value_lines(text: str) -> tuple[list[dict[str, Any]], LazyString | None]:
-    """``dark = zu dunkel | too dark`` per line → values; or the first problem (with its line)."""
+    """``dark = zu dunkel | too dark | çok karanlık | مظلم جدًا`` per line (names in the order
+    of ``LANGS``, German required) → values; or the first problem (with its line)."""
     values: list[dict[str, Any]] = []
     for number, line in enumerate((text or "").splitlines(), start=1):
         line = line.strip()
@@ -221,16 +224,19 @@ def parse_value_lines(text: str) -> tuple[list[dict[str, Any]], LazyString | Non
             continue
         key, equals, names = line.partition("=")
         key = key.strip()
-        german, _bar, english = names.partition("|")
-        german, english = german.strip(), english.strip()
-        if not equals or not german:
-            return values, _l("Line %(n)d: please write it as “key = Deutsch | English”.", n=number)
+        parts = [part.strip() for part in names.split("|")]
+        if not equals or not parts[0] or len(parts) > len(LANGS):
+            return values, _l(
+                "Line %(n)d: please write it as “key = Deutsch | English | Türkçe | العربية”.",
+                n=number,
+            )
         if not KEY_PATTERN.fullmatch(key) or len(key) > CODE_MAX:
             return values, _l(
                 "Line %(n)d: the key may use only lowercase letters a–z, digits, “-” and “_”.",
                 n=number,
             )
-        values.append({"key": key, "names": {"de": german, **({"en": english} if english else {})}})
+        names_by_language = {lang: text for lang, text in zip(LANGS, parts, strict=False) if text}
+        values.append({"key": key, "names": names_by_language})
     return values, None
 
 
@@ -264,11 +270,12 @@ class CheckboxesField(SelectMultipleField):
 
 
 def texts_of(form: FlaskForm, prefix: str) -> dict[str, str]:
-    """{"de": form.<prefix>_de.data, "en": …} without the languages left empty."""
+    """{"de": form.<prefix>_de.data, "en": …, "tr": …, "ar": …} without the languages left
+    empty."""
     texts = {lang: (form[f"{prefix}_{lang}"].data or "").strip() for lang in LANGS}
     return {lang: text for lang, text in texts.items() if text}
 
 
 def language_texts(texts: Mapping[str, str] | None, prefix: str) -> dict[str, str]:
-    """The form data ``{<prefix>_de: …, <prefix>_en: …}`` of stored texts per language."""
+    """The form data ``{<prefix>_de: …, <prefix>_en: …, …}`` of stored texts per language."""
     return {f"{prefix}_{lang}": (texts or {}).get(lang, "") for lang in LANGS}

@@ -67,11 +67,19 @@ class CategoryForm(CodedForm):
         [DataRequired(_l("Please enter the German name.")), Length(max=NAME_MAX, message=TOO_LONG)],
     )
     name_en = TextField(_l("Name (English)"), [Length(max=NAME_MAX, message=TOO_LONG)])
+    name_tr = TextField(_l("Name (Turkish)"), [Length(max=NAME_MAX, message=TOO_LONG)])
+    name_ar = TextField(_l("Name (Arabic)"), [Length(max=NAME_MAX, message=TOO_LONG)])
     description_de = LongTextField(
         _l("Description (German)"), [Length(max=SHORT_TEXT_MAX, message=TOO_LONG)]
     )
     description_en = LongTextField(
         _l("Description (English)"), [Length(max=SHORT_TEXT_MAX, message=TOO_LONG)]
+    )
+    description_tr = LongTextField(
+        _l("Description (Turkish)"), [Length(max=SHORT_TEXT_MAX, message=TOO_LONG)]
+    )
+    description_ar = LongTextField(
+        _l("Description (Arabic)"), [Length(max=SHORT_TEXT_MAX, message=TOO_LONG)]
     )
     keywords = TextField(_l("Search words"), [Length(max=KEYWORDS_MAX, message=TOO_LONG)])
     target_working_days = WholeNumberField(
@@ -120,8 +128,12 @@ class AttributeForm(CodedForm):
         ],
     )
     label_en = TextField(_l("Question (English)"), [Length(max=NAME_MAX, message=TOO_LONG)])
+    label_tr = TextField(_l("Question (Turkish)"), [Length(max=NAME_MAX, message=TOO_LONG)])
+    label_ar = TextField(_l("Question (Arabic)"), [Length(max=NAME_MAX, message=TOO_LONG)])
     help_de = TextField(_l("Help text (German)"), [Length(max=SHORT_TEXT_MAX, message=TOO_LONG)])
     help_en = TextField(_l("Help text (English)"), [Length(max=SHORT_TEXT_MAX, message=TOO_LONG)])
+    help_tr = TextField(_l("Help text (Turkish)"), [Length(max=SHORT_TEXT_MAX, message=TOO_LONG)])
+    help_ar = TextField(_l("Help text (Arabic)"), [Length(max=SHORT_TEXT_MAX, message=TOO_LONG)])
     is_required = BooleanField(_l("An answer is required"))
     values = ValueLinesField(_l("Choices (for list types)"))
     max_length = WholeNumberField(_l("Maximum length (text types)"))
@@ -296,6 +308,8 @@ class TemplateForm(FlaskForm):
         ],
     )
     text_en = LongTextField(_l("Text (English)"), [Length(max=LONG_TEXT_MAX, message=TOO_LONG)])
+    text_tr = LongTextField(_l("Text (Turkish)"), [Length(max=LONG_TEXT_MAX, message=TOO_LONG)])
+    text_ar = LongTextField(_l("Text (Arabic)"), [Length(max=LONG_TEXT_MAX, message=TOO_LONG)])
 
     def validate_category(self, field: ChoiceField) -> None:
         if field.data and field.number is None:

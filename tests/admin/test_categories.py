@@ -7,6 +7,12 @@ from app.core.enums import AttributeType
 from tests.admin.conftest import count, fresh
 
 
+def control(page: str, name: str) -> str:
+    """The tag of the form control called ``name``."""
+    start = page.index(f'name="{name}"')
+    return page[page.rindex("<", 0, start) : page.index(">", start) + 1]
+
+
 def group_id(code: str) -> int:
     return fresh(CategoryGroup, code=code).id
 
@@ -47,6 +53,30 @@ def test_create_a_category(as_admin, reseed_city):
     assert "Saved the category “Dog fouling”." in page
     # residents can choose it at once
     assert 'value="hundekot"' in as_admin.get("/report").get_data(as_text=True)
+
+
+def test_a_category_in_turkish_and_arabic(as_admin, reseed_city):
+    form = category_form(
+        name_tr="Köpek dışkısı",
+        name_ar="فضلات الكلاب",
+        description_ar="فضلات كلاب على الرصيف أو العشب.",
+    )
+    assert as_admin.post("/admin/categories/new", form).status_code == 302
+    category = fresh(Category, code="hundekot")
+    assert category.names == {
+        "de": "Hundekot",
+        "en": "Dog fouling",
+        "tr": "Köpek dışkısı",
+        "ar": "فضلات الكلاب",
+    }
+    assert category.descriptions["ar"] == "فضلات كلاب على الرصيف أو العشب."
+    assert "tr" not in category.descriptions  # left empty: Turkish pages show the German one
+    page = as_admin.text(as_admin.get(f"/admin/categories/{category.id}"))
+    assert 'value="فضلات الكلاب"' in control(page, "name_ar")
+    assert 'lang="ar" dir="rtl"' in control(page, "name_ar")
+    assert 'lang="tr"' in control(page, "name_tr")
+    turkish = as_admin.get("/report?lang=tr").get_data(as_text=True)
+    assert "Köpek dışkısı" in turkish and "Hinterlassenschaften auf Gehweg" in turkish
 
 
 def test_bad_input_is_refused_field_by_field_and_changes_nothing(as_admin, reseed_city):
@@ -194,6 +224,43 @@ def test_add_edit_and_delete_a_question(as_admin, reseed_city):
     ]
 
 
+def test_questions_and_answers_in_all_four_languages(as_admin, reseed_city):
+    category = fresh(Category, code="papierkorb-voll")
+    url = f"/admin/categories/{category.id}/questions"
+    form = question_form(
+        label_tr="Ne kadar?",
+        label_ar="كم؟",
+        help_ar="تقدير تقريبي يكفي.",
+        values="wenig = ein bisschen | a little | biraz | قليل\nviel = sehr viel | | çok\n",
+    )
+    assert as_admin.post(f"{url}/new", form).status_code == 302
+    [question] = fresh(Category, code="papierkorb-voll").attributes
+    assert question.labels == {
+        "de": "Wie viel?",
+        "en": "How much?",
+        "tr": "Ne kadar?",
+        "ar": "كم؟",
+    }
+    assert question.help_texts == {"ar": "تقدير تقريبي يكفي."}
+    assert question.values == [
+        {
+            "key": "wenig",
+            "names": {"de": "ein bisschen", "en": "a little", "tr": "biraz", "ar": "قليل"},
+        },
+        {"key": "viel", "names": {"de": "sehr viel", "tr": "çok"}},
+    ]
+    page = as_admin.text(as_admin.get(f"{url}/{question.id}"))
+    assert "wenig = ein bisschen | a little | biraz | قليل" in page
+    assert "viel = sehr viel |  | çok\n" in page or "viel = sehr viel |  | çok<" in page
+    assert 'value="كم؟"' in control(page, "label_ar")
+    assert 'lang="ar" dir="rtl"' in control(page, "label_ar")
+    # residents see them, German where a language is missing
+    turkish = as_admin.get("/report?lang=tr").get_data(as_text=True)
+    assert "Ne kadar?" in turkish and "biraz" in turkish and "sehr viel" not in turkish
+    arabic = as_admin.get("/report?lang=ar").get_data(as_text=True)
+    assert "كم؟" in arabic and "قليل" in arabic and "sehr viel" in arabic
+
+
 def test_bad_questions_are_refused(as_admin, reseed_city):
     category = fresh(Category, code="papierkorb-voll")
     url = f"/admin/categories/{category.id}/questions/new"
@@ -201,7 +268,11 @@ def test_bad_questions_are_refused(as_admin, reseed_city):
     cases = [
         (
             question_form(values="wenig ein bisschen"),
-            "Line 1: please write it as “key = Deutsch | English”.",
+            "Line 1: please write it as “key = Deutsch | English | Türkçe | العربية”.",
+        ),
+        (
+            question_form(values="a = A | B | C | D | E"),
+            "Line 1: please write it as “key = Deutsch | English | Türkçe | العربية”.",
         ),
         (question_form(values="Wenig = x"), "Line 1: the key may use only lowercase letters"),
         (question_form(values=""), "A list question needs at least one choice."),

@@ -53,6 +53,21 @@ def test_list_add_edit_delete(as_admin, reseed_city):
     assert count(ResponseTemplate) == before - 1
 
 
+def test_a_template_in_turkish_and_arabic(as_admin, reseed_city):
+    form = template_form(
+        text_tr="Aydınlatma servisini görevlendirdik.", text_ar="كلّفنا خدمة الإنارة بإصلاحه."
+    )
+    assert as_admin.post("/admin/response-templates/new", form).status_code == 302
+    template = fresh(ResponseTemplate, title="Laterne gemeldet")
+    assert template.texts["tr"] == "Aydınlatma servisini görevlendirdik."
+    assert template.text("ar") == "كلّفنا خدمة الإنارة بإصلاحه."
+    page = as_admin.text(as_admin.get(f"/admin/response-templates/{template.id}"))
+    assert 'lang="ar" dir="rtl">كلّفنا خدمة الإنارة بإصلاحه.</textarea>' in page
+    # Dortmund's own templates come in all four languages
+    done = fresh(ResponseTemplate, title="Erledigt")
+    assert set(done.texts) == {"de", "en", "tr", "ar"}
+
+
 def test_bad_templates_are_refused(as_admin, reseed_city):
     before = count(ResponseTemplate)
     cases = [
