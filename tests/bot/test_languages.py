@@ -52,6 +52,8 @@ def test_a_turkish_resident_hears_turkish_throughout(bot, city_names, inbox, tg)
     assert "Konu nedir?" in reply and TURKISH["group"] in reply.buttons()
     reply = report_in(chat, TURKISH, "Fotoğrafsız devam", "Atla", "Gönder")
     assert "Teşekkürler! Bildiriminiz ulaştı." in reply
+    [notice] = [line for line in reply.text.splitlines() if line.startswith("ℹ️")]
+    assert "Çöp kutusu dolu" in notice and "Regel" not in notice  # the routing note
     report = snapshot_reports()[-1]
     assert (report.locale, report.chat_id) == ("tr", "7171")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 import re
 import socket
@@ -11,12 +12,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot import __main__ as bot_main
 from bot import i18n
 from bot.app import MENU
-from bot.backend import accept_language
+from bot.backend import Backend, accept_language
 from bot.config import DEFAULT_STATE_FILE, BotConfig, ConfigError
 from bot.flood import FloodLimiter
 from bot.i18n import LANGUAGES, gettext, missing_catalogues, ngettext
@@ -137,6 +139,32 @@ def test_without_compiled_catalogues_the_bot_says_what_to_run(monkeypatch, tmp_p
 def test_accept_language():
     assert accept_language("de") == "de" and accept_language("en") == "en"
     assert accept_language("tr").startswith("tr, en;q=0.8")
+
+
+def test_every_backend_request_carries_the_residents_language():
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=[{"service_request_id": "DO-1", "status": "open"}])
+
+    async def talk() -> None:
+        api = Backend("http://backend.test", "qm_k", transport=httpx.MockTransport(answer))
+        try:
+            await api.services("tr")
+            await api.request("DO-1", "tr")
+            await api.nearby("papierkorb-voll", 51.5, 7.4, "tr", chat_id=1)
+            await api.create_request({"service_code": "x", "locale": "de"}, [], "tr")
+        finally:
+            await api.aclose()
+
+    asyncio.run(talk())
+    assert len(seen) == 4
+    for request in seen:
+        assert request.url.params["locale"] == "tr", request.url
+        assert request.headers["Accept-Language"].startswith("tr")
+    # The language of the report's status messages is a field of its own: unchanged.
+    assert b"locale=de" in seen[-1].content
 
 
 def test_flood_limiter():
