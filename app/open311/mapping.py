@@ -21,7 +21,7 @@ from app.catalogue.models import Category
 from app.cities.settings import city
 from app.core.enums import AttributeType, ReportStatus
 from app.core.locale import pick_language
-from app.reports.labels import PUBLIC_STATUS_LABELS
+from app.reports.labels import public_status
 from app.reports.models import Report
 from app.reports.public import PublicEvent, PublicReport, public_reports
 
@@ -55,7 +55,7 @@ def open311_status(status: ReportStatus) -> str:
 
 
 def status_name(status: ReportStatus) -> str:
-    return str(PUBLIC_STATUS_LABELS.get(status, status.value))
+    return public_status(status)
 
 
 # --- services ---------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""Status words: short ones for staff, friendlier ones for residents on public pages."""
+"""Status words: short ones for staff, friendlier ones for residents — the one vocabulary of
+statuses in every language: the status page, the public map, e-mails and Telegram messages to
+residents, the Open311 API (``status_descriptive_name``, which the bot shows) and the open data
+all read ``PUBLIC_STATUS_LABELS`` (``public_status``), staff pages ``STAFF_STATUS_LABELS``."""
 
 from __future__ import annotations
 
@@ -30,3 +33,8 @@ PUBLIC_STATUS_LABELS: dict[ReportStatus, LazyString] = {
     ReportStatus.REJECTED: _l("Rejected"),
     ReportStatus.REOPENED: _l("Reopened"),
 }
+
+
+def public_status(status: ReportStatus) -> str:
+    """The status as residents read it, in the current language."""
+    return str(PUBLIC_STATUS_LABELS[status])

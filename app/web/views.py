@@ -24,7 +24,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 
 from app.cities.settings import city
-from app.core.enums import ReportStatus
 from app.core.errors import DraftInvalid, PhotoRejected
 from app.core.events import Actor
 from app.core.locale import current_lang, when
@@ -36,7 +35,7 @@ from app.photos.service import photo_limits, photo_storage
 from app.reports import idempotency
 from app.reports.drafts import PhotoUpload
 from app.reports.intake import submit_report
-from app.reports.labels import PUBLIC_STATUS_LABELS
+from app.reports.labels import public_status
 from app.reports.models import Report, ReportPhoto
 from app.reports.nearby import find_nearby_open_reports
 from app.reports.public import public_report
@@ -97,10 +96,6 @@ def _page_context() -> dict[str, Any]:
 
 
 bp.add_url_rule("/report/language", view_func=switch_language, methods=["POST"])
-
-
-def status_label(status: ReportStatus) -> str:
-    return str(PUBLIC_STATUS_LABELS[status])
 
 
 @bp.get("/")
@@ -221,7 +216,7 @@ def nearby():
                 {
                     "reference": item.reference,
                     "url": url_for(".status", reference=item.reference),
-                    "status": status_label(item.status),
+                    "status": public_status(item.status),
                     "distance_m": None if item.distance_m is None else round(item.distance_m),
                 }
                 for item in found
@@ -269,7 +264,7 @@ def _event_text(event) -> str:
     if event.kind == "submitted":
         return _("Report received")
     if event.status is not None:
-        return _("Status: %(status)s", status=status_label(event.status))
+        return _("Status: %(status)s", status=public_status(event.status))
     return _("Update")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from flask_babel import force_locale, gettext
 
 from tests.web.support import csrf_token, form_fields, jpeg, page_text, report_count
 
@@ -139,3 +140,22 @@ def test_an_expired_form_is_switched_all_the_same_with_its_entries(client):
     assert response.status_code == 400
     assert '<html lang="tr">' in page_text(response)
     assert value(form_fields(response), "address") == "Friedensplatz 1"
+
+
+# --- one vocabulary -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["tr", "ar"])
+def test_the_status_page_and_the_api_use_the_same_words(client, make_report, lang):
+    report = make_report("papierkorb-voll")
+    with force_locale(lang):
+        received = gettext("Received")
+    assert received != "Received"
+    page = page_text(client.get(f"/r/{report.reference}?lang={lang}"))
+    assert received in page
+    assert {"tr": "Çöp kutusu dolu", "ar": "سلة المهملات ممتلئة"}[lang] in page
+    [item] = client.get(
+        "/open311/v2/requests.json", query_string={"locale": lang, "extensions": "true"}
+    ).get_json()
+    assert item["extended_attributes"]["status_descriptive_name"] == received
+    assert item["service_name"] in page
