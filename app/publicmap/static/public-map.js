@@ -281,6 +281,11 @@
   map.on("click", function (event) {
     choose(event.latlng);
   });
+  // By keyboard: Enter or Space choose the place at the cross in the map's centre.
+  QM.keyboardChoice(map, function (centre) {
+    choose(centre);
+    say(placeText.textContent);
+  });
   document.getElementById("choose-centre").addEventListener("click", function () {
     choose(map.getCenter());
     reportHere.focus();

@@ -140,6 +140,10 @@
     map.on("click", function (event) {
       setPoint(event.latlng.lat, event.latlng.lng, false);
     });
+    // By keyboard: Enter or Space set the marker at the cross in the map's centre.
+    QM.keyboardChoice(map, function (centre) {
+      setPoint(centre.lat, centre.lng, false);
+    });
     var start = pointFromInputs();
     if (start) {
       showPoint(start[0], start[1], false);
