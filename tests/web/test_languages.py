@@ -159,3 +159,21 @@ def test_the_status_page_and_the_api_use_the_same_words(client, make_report, lan
     ).get_json()
     assert item["extended_attributes"]["status_descriptive_name"] == received
     assert item["service_name"] in page
+
+
+def test_arabic_e_mails_are_right_to_left_too(app_ctx):
+    from app.forwarding.mail import MailContent, render_html
+
+    content = MailContent(
+        lang="ar",
+        subject="بلاغ",
+        heading="تم الاستلام",
+        facts=[("الحالة", "تم الاستلام")],
+        links=[("الحالة", "https://example.invalid/r/DO-2026-00001")],
+    )
+    html = render_html(content)
+    assert '<html lang="ar" dir="rtl">' in html
+    assert '<div dir="rtl" style="text-align:right;' in html
+    assert "text-align:right;vertical-align:top" in html and "padding-right:20px" in html
+    german = render_html(MailContent(lang="de", subject="Meldung", heading="Eingegangen"))
+    assert '<html lang="de">' in german and 'dir="rtl"' not in german
