@@ -128,6 +128,14 @@ def run_periodic_jobs() -> None:
     remind_unacknowledged()
     anonymise_closed_reports()
     forget_submission_keys()
+    sweep_held_photos()
+
+
+def sweep_held_photos() -> int:
+    """Photos the web form held for a step nobody answered: gone after an hour."""
+    from app.photos.held import sweep
+
+    return sweep()
 
 
 def forget_submission_keys() -> int:

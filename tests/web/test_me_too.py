@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -321,3 +322,14 @@ def test_me_too_and_the_cards_have_limits_of_their_own(limited_app, existing):  
     assert [answer.status_code for answer in said] == [303, 303, 429]
     # sending a report counts apart
     assert client.post("/report", data={"csrf_token": token}).status_code == 422
+
+
+def test_held_photos_are_swept_after_an_hour(client, existing, photo_dir):
+    from app.forwarding.jobs import sweep_held_photos
+    from app.photos.held import KEEP_FOR_S, sweep
+
+    post(client, "/report", the_form(client, photos=[(io.BytesIO(jpeg()), "korb.jpg")]))
+    assert len(list(held_dir(photo_dir).rglob("*.bin"))) == 1
+    assert sweep_held_photos() == 0  # not an hour old yet
+    assert sweep(now=time.time() + KEEP_FOR_S + 1) == 1
+    assert list(held_dir(photo_dir).rglob("*.bin")) == []
