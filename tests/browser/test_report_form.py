@@ -20,6 +20,15 @@ OUTLINES_DRAWN = """() => [...document.querySelectorAll("#map .leaflet-overlay-p
   .some(path => path.getAttribute("d") !== "M0 0")"""
 
 
+def choose_category(page, name: str) -> None:
+    """Open the category's group (the groups fold open) and choose it."""
+    choice = page.get_by_label(name, exact=True)
+    group = page.locator("details.category-group", has=choice)
+    if group.get_attribute("open") is None:
+        group.locator("summary").click()
+    choice.check()
+
+
 def only_report() -> Report:
     db.session.rollback()
     report = db.session.execute(db.select(Report)).scalar_one()
@@ -44,7 +53,7 @@ def test_with_javascript_map_click_and_photo(german_phone, live_server, screensh
     page.wait_for_selector("#map.leaflet-container")
     page.wait_for_function(OUTLINES_DRAWN)  # district outlines: the map without tiles
 
-    page.get_by_label("Straßenlaterne aus").check()
+    choose_category(page, "Straßenlaterne aus")
     mast = page.locator("#attr-mast_number")
     assert mast.is_visible()
     assert not page.locator(".attr-group[data-categories='unsicherer-ort']").is_visible()
@@ -58,15 +67,17 @@ def test_with_javascript_map_click_and_photo(german_phone, live_server, screensh
     assert lat == pytest.approx(51.5136, abs=0.005) and lon == pytest.approx(7.4653, abs=0.005)
     assert page.locator("#map .leaflet-marker-icon").count() == 1
 
-    with page.expect_response("**/report/photo-location") as answer:
-        page.set_input_files(
-            "#photos",
-            files=[
-                {"name": "laterne.jpg", "mimeType": "image/jpeg", "buffer": jpeg(size=(800, 600))},
-            ],
-        )
-    assert answer.value.json() == {}  # no location in this photo: nothing to offer
-    assert page.locator("#use-photo-location").is_hidden()
+    posted = []
+    page.on("request", lambda request: request.method == "POST" and posted.append(request.url))
+    page.set_input_files(
+        "#photos",
+        files=[
+            {"name": "laterne.jpg", "mimeType": "image/jpeg", "buffer": jpeg(size=(800, 600))},
+        ],
+    )
+    page.wait_for_selector("#photos[data-read='1']")  # read in the browser, not sent
+    assert page.locator("#use-photo-location").is_hidden()  # no location in this photo
+    assert page.locator(".photo-preview").count() == 1
 
     page.fill("#description", "Die Laterne vor dem Rathaus ist seit drei Tagen dunkel.")
     assert "55" in page.locator("#description-count").inner_text()
@@ -74,6 +85,7 @@ def test_with_javascript_map_click_and_photo(german_phone, live_server, screensh
 
     page.locator("#report-form button[type=submit]").click()
     page.wait_for_url("**/submitted")
+    assert [url.removeprefix(live_server) for url in posted] == ["/report"]  # the photo once
     text = page.locator("main").inner_text()
     assert REFERENCE.search(text)
     assert "Tiefbauamt – Straßenbeleuchtung" in text
@@ -90,7 +102,9 @@ def test_photo_location_is_offered_on_the_map(german_phone, live_server):
     page = german_phone.new_page()
     page.goto(f"{live_server}/report")
     page.wait_for_selector("#map.leaflet-container")
-    page.get_by_label("Papierkorb voll").check()
+    choose_category(page, "Papierkorb voll")
+    posted = []
+    page.on("request", lambda request: request.method == "POST" and posted.append(request.url))
     page.set_input_files(
         "#photos",
         files=[
@@ -102,6 +116,7 @@ def test_photo_location_is_offered_on_the_map(german_phone, live_server):
     offer.click()
     assert float(page.locator("#lat").input_value()) == pytest.approx(51.5233, abs=1e-4)
     assert float(page.locator("#lon").input_value()) == pytest.approx(7.4817, abs=1e-4)
+    assert posted == []  # the location was read in the browser: the photo is not sent yet
 
 
 def test_without_javascript_by_address(
@@ -121,7 +136,7 @@ def test_without_javascript_by_address(
         assert page.locator("noscript").count() >= 1
         # without JavaScript every category's questions are on the page, labelled with them
         assert page.locator(".attr-group[data-categories='unsicherer-ort']").is_visible()
-        page.get_by_label("Papierkorb voll").check()
+        choose_category(page, "Papierkorb voll")  # the groups fold open without JavaScript too
         page.fill("#address", "Friedensplatz 1")
         page.fill("#description", "Der Papierkorb am Eingang quillt über.")
         screenshot(page, "form-filled-desktop-nojs")
@@ -166,7 +181,7 @@ def test_accessibility_smoke(browser, live_server, screenshot, viewport):
         page.wait_for_selector("#map.leaflet-container")
         assert page.locator("html").get_attribute("lang") == "en"
         assert page.evaluate(LABEL_CHECK) == []
-        page.get_by_label("Unsafe place", exact=True).check()  # shows more questions
+        choose_category(page, "Unsafe place")  # shows more questions
         assert page.locator("#sensitive-notice").is_visible()
         assert "110" in page.locator("#sensitive-notice").inner_text()
         page.locator("details#coordinates > summary").click()

@@ -1,9 +1,12 @@
 /* Quartiersmelder – progressive enhancement of the report form.
  *
- * The form works without this script: every field is a plain input and the server validates.
- * With it: a map picker (Leaflet) that fills the latitude/longitude inputs, "use my location",
- * the location stored in a photo, only the chosen category's extra questions, the emergency
- * notice for sensitive categories, reports already made nearby and a character counter.
+ * The form works without this script: every field is a plain input, the categories fold open
+ * as <details>, and the server validates (and shows reports nearby before sending). With it:
+ * a map picker (Leaflet) that fills the latitude/longitude inputs, "use my location", the
+ * location stored in a photo (read here, exif-gps.js: the photo is sent once, with the
+ * report), photo previews that can be removed, only the chosen category's extra questions,
+ * its description on demand, the emergency notice for sensitive categories, reports already
+ * made nearby as cards with "me too", and a character counter.
  */
 (function () {
   "use strict";
@@ -17,7 +20,6 @@
   var latInput = document.getElementById("lat");
   var lonInput = document.getElementById("lon");
   var mapStatus = document.getElementById("map-status");
-  var csrfToken = form.querySelector("input[name=csrf_token]").value;
 
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (whole, key) {
@@ -52,15 +54,28 @@
     });
   }
 
-  // --- category: extra questions, emergency notice -----------------------------------------
+  // --- category: chosen one in its group's heading, descriptions on demand, extra questions,
+  // emergency notice ---------------------------------------------------------------------
   var categoryInputs = form.querySelectorAll("input[name=category]");
   var questionGroups = form.querySelectorAll(".attr-group");
   var questions = document.getElementById("questions");
   var sensitiveNotice = document.getElementById("sensitive-notice");
 
   function chosenCategory() {
-    var checked = form.querySelector("input[name=category]:checked");
-    return checked ? checked : null;
+    return form.querySelector("input[name=category]:checked");
+  }
+
+  function showChosenInGroups(chosen) {
+    form.querySelectorAll(".category-group").forEach(function (group) {
+      var label = group.querySelector(".category-group-chosen");
+      var here = chosen && group.contains(chosen);
+      if (label) {
+        label.textContent = here
+          ? fill(i18n.chosen, { category: form.querySelector("label[for='" + chosen.id + "']").textContent })
+          : "";
+        label.hidden = !here;
+      }
+    });
   }
 
   function updateCategory() {
@@ -78,11 +93,35 @@
     if (sensitiveNotice) {
       sensitiveNotice.hidden = !(chosen && chosen.dataset.sensitive === "true");
     }
+    showChosenInGroups(chosen);
     checkNearby();
   }
 
   categoryInputs.forEach(function (input) {
     input.addEventListener("change", updateCategory);
+  });
+
+  // Each category's description behind a small button beside its name.
+  form.querySelectorAll(".category-hint[data-about]").forEach(function (hint) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "category-about";
+    button.setAttribute("aria-expanded", "false");
+    button.setAttribute("aria-controls", hint.id);
+    var mark = document.createElement("span");
+    mark.setAttribute("aria-hidden", "true");
+    mark.textContent = "i";
+    var name = document.createElement("span");
+    name.className = "visually-hidden";
+    name.textContent = hint.dataset.about;
+    button.appendChild(mark);
+    button.appendChild(name);
+    hint.hidden = true;
+    hint.parentNode.insertBefore(button, hint);
+    button.addEventListener("click", function () {
+      hint.hidden = !hint.hidden;
+      button.setAttribute("aria-expanded", hint.hidden ? "false" : "true");
+    });
   });
 
   // --- map -------------------------------------------------------------------------------
@@ -182,12 +221,22 @@
     });
   }
 
-  // --- photos: the location stored in them ------------------------------------------------
+  // --- photos: previews, removing one, the location stored in them ------------------------
   var photoInput = document.getElementById("photos");
   var photoStatus = document.getElementById("photo-status");
   var photoButton = document.getElementById("use-photo-location");
+  var previews = document.getElementById("photo-previews");
+  var usePhotoLocation = document.getElementById("use_photo_location");
   var photoPoint = null;
+  var photosRead = 0; // how often the photos were read: an older reading gives way
   var maxPhotos = parseInt(data.maxPhotos, 10) || 3;
+  var canRemove = (function () {
+    try {
+      return typeof new DataTransfer().items.add === "function";
+    } catch (error) {
+      return false;
+    }
+  })();
 
   if (photoButton) {
     photoButton.addEventListener("click", function () {
@@ -197,111 +246,168 @@
     });
   }
 
-  function askPhotoLocation(file) {
-    var body = new FormData();
-    body.append("photo", file);
-    return fetch(data.photoLocationUrl, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken }
-    }).then(function (response) {
-      return response.json().then(function (answer) {
-        return { ok: response.ok, answer: answer, name: file.name };
-      });
-    });
+  // A small picture of the photo, drawn here (the page allows images from data: URLs only).
+  function thumbnail(file, img) {
+    if (!window.createImageBitmap || !/^image\//.test(file.type)) {
+      return;
+    }
+    createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, 160 / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      bitmap.close();
+      img.src = canvas.toDataURL("image/jpeg", 0.8);
+      img.hidden = false;
+    }).catch(function () { /* a type the browser cannot show (HEIC): the name is enough */ });
   }
 
-  if (photoInput) {
-    photoInput.addEventListener("change", function () {
-      var files = Array.prototype.slice.call(photoInput.files || []);
-      photoPoint = null;
-      photoButton.hidden = true;
-      var messages = [];
-      if (files.length > maxPhotos) {
-        messages.push(fill(i18n.tooManyPhotos, { n: maxPhotos }));
+  function removePhoto(index) {
+    var files = Array.prototype.slice.call(photoInput.files || []);
+    var kept = new DataTransfer();
+    files.forEach(function (file, at) {
+      if (at !== index) {
+        kept.items.add(file);
       }
-      if (!files.length || !data.photoLocationUrl) {
-        photoStatus.textContent = messages.join(" ");
-        return;
-      }
-      photoStatus.textContent = i18n.photoChecking;
-      Promise.all(files.slice(0, maxPhotos).map(function (file) {
-        return askPhotoLocation(file).catch(function () { return null; });
-      })).then(function (results) {
-        results.forEach(function (result) {
-          if (!result) {
-            return;
-          }
-          if (!result.ok && result.answer.error) {
-            messages.push(result.name + ": " + result.answer.error);
-          } else if (!photoPoint && typeof result.answer.lat === "number") {
-            photoPoint = [result.answer.lat, result.answer.lon];
-          }
+    });
+    photoInput.files = kept.files;
+    photosChanged(fill(i18n.photoRemoved, { name: files[index].name }));
+    (previews.querySelector("button") || photoInput).focus();
+  }
+
+  function showPreviews(files) {
+    previews.textContent = "";
+    files.forEach(function (file, index) {
+      var item = document.createElement("li");
+      item.className = "photo-preview";
+      var img = document.createElement("img");
+      img.alt = "";
+      img.hidden = true;
+      thumbnail(file, img);
+      var name = document.createElement("span");
+      name.className = "photo-preview-name";
+      name.textContent = file.name;
+      item.appendChild(img);
+      item.appendChild(name);
+      if (canRemove) {
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "button button-secondary photo-remove";
+        remove.textContent = fill(i18n.removePhoto, { name: file.name });
+        remove.addEventListener("click", function () {
+          removePhoto(index);
         });
-        if (photoPoint) {
-          photoButton.hidden = false;
-          messages.push(i18n.photoLocationFound);
-        }
+        item.appendChild(remove);
+      }
+      previews.appendChild(item);
+    });
+    previews.hidden = files.length === 0;
+  }
+
+  function photosChanged(announce) {
+    var files = Array.prototype.slice.call(photoInput.files || []);
+    var messages = announce ? [announce] : [];
+    photoPoint = null;
+    photoButton.hidden = true;
+    showPreviews(files);
+    if (files.length > maxPhotos) {
+      messages.push(fill(i18n.tooManyPhotos, { n: maxPhotos }));
+    }
+    photoStatus.textContent = messages.join(" ");
+    var reading = ++photosRead;
+    var asked = files.slice(0, maxPhotos);
+    Promise.all(asked.map(function (file) { return QM.photoLocation(file); })).then(function (found) {
+      if (reading !== photosRead) {
+        return; // the photos changed meanwhile: that change answers
+      }
+      photoPoint = found.filter(Boolean)[0] || null;
+      if (photoPoint) {
+        photoButton.hidden = false;
+        messages.push(i18n.photoLocationFound);
         photoStatus.textContent = messages.join(" ");
-      });
+      }
+      photoInput.dataset.read = String(reading); // for whoever waits for the reading
+      checkNearby();
     });
   }
 
-  // --- reports already made nearby --------------------------------------------------------
+  if (photoInput && window.QM && QM.photoLocation) {
+    photoInput.addEventListener("change", function () {
+      photosChanged("");
+    });
+  }
+  if (usePhotoLocation) {
+    usePhotoLocation.addEventListener("change", checkNearby);
+  }
+
+  // --- reports already made nearby: cards with "me too" ----------------------------------
   var nearbyBox = document.getElementById("nearby");
+  var nearbyStatus = document.getElementById("nearby-status");
+  var offerNearby = document.getElementById("offer-nearby");
   var nearbyTimer = null;
+  var nearbyAsked = "";
+
+  // The place the report will have: the marker, else (when asked for) the photo's location.
+  function reportPoint() {
+    var point = pointFromInputs();
+    if (!point && photoPoint && usePhotoLocation && usePhotoLocation.checked
+        && !latInput.value.trim() && !lonInput.value.trim()) {
+      point = photoPoint;
+    }
+    return point;
+  }
 
   function checkNearby() {
-    if (!nearbyBox || !data.nearbyUrl) {
+    if (!nearbyBox || !data.nearbyCardsUrl) {
       return;
     }
     window.clearTimeout(nearbyTimer);
     nearbyTimer = window.setTimeout(function () {
       var chosen = chosenCategory();
-      var point = pointFromInputs();
+      var point = reportPoint();
       if (!chosen || !point) {
-        nearbyBox.hidden = true;
+        showNearby("");
+        nearbyAsked = "";
         return;
       }
       var query = new URLSearchParams({ category: chosen.value, lat: point[0], lon: point[1] });
-      fetch(data.nearbyUrl + "?" + query.toString(), { credentials: "same-origin" })
-        .then(function (response) { return response.ok ? response.json() : { reports: [] }; })
-        .then(function (answer) { showNearby(answer.reports || []); })
-        .catch(function () { nearbyBox.hidden = true; });
+      var asked = query.toString();
+      if (asked === nearbyAsked) {
+        return;
+      }
+      nearbyAsked = asked;
+      offerNearby.value = "1"; // until the answer is shown, the server shows it before sending
+      fetch(data.nearbyCardsUrl + "?" + asked, { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error(String(response.status));
+          }
+          return response.text();
+        })
+        .then(function (html) {
+          if (asked === nearbyAsked) {
+            showNearby(html);
+            offerNearby.value = "0";
+          }
+        })
+        .catch(function () { nearbyAsked = ""; });
     }, 300);
   }
 
-  function showNearby(reports) {
-    nearbyBox.textContent = "";
-    if (!reports.length) {
-      nearbyBox.hidden = true;
-      return;
+  function showNearby(html) {
+    // What was typed for "me too" stays when the cards are drawn again.
+    var email = document.getElementById("me-too-email");
+    var consent = document.getElementById("me-too-consent");
+    var typed = email ? { email: email.value, consent: consent.checked } : null;
+    var found = html.trim() !== "";
+    nearbyBox.innerHTML = found ? html : "";
+    nearbyBox.hidden = !found;
+    if (found && typed) {
+      document.getElementById("me-too-email").value = typed.email;
+      document.getElementById("me-too-consent").checked = typed.consent;
     }
-    var title = document.createElement("p");
-    title.textContent = i18n.nearbyTitle;
-    var list = document.createElement("ul");
-    reports.forEach(function (report) {
-      var item = document.createElement("li");
-      var link = document.createElement("a");
-      link.href = report.url;
-      link.target = "_blank";
-      link.rel = "noopener";
-      link.textContent = typeof report.distance_m === "number"
-        ? fill(i18n.nearbyItem, {
-          reference: report.reference, status: report.status, distance: report.distance_m
-        })
-        : fill(i18n.nearbyItemNoDistance, { reference: report.reference, status: report.status });
-      var hint = document.createElement("span");
-      hint.className = "visually-hidden";
-      hint.textContent = " " + i18n.opensNewTab;
-      link.appendChild(hint);
-      item.appendChild(link);
-      list.appendChild(item);
-    });
-    nearbyBox.appendChild(title);
-    nearbyBox.appendChild(list);
-    nearbyBox.hidden = false;
+    nearbyStatus.textContent = found ? i18n.nearbyFound : "";
   }
 
   // --- description counter ----------------------------------------------------------------
