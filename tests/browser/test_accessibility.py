@@ -20,6 +20,7 @@ from tests.browser.test_content_security_policy import (  # noqa: F401 (pytest f
     tile_server,
     with_tiles,
 )
+from tests.browser.test_public_map import IDLE
 from tests.images import encode, noisy
 
 pytestmark = pytest.mark.browser
@@ -398,3 +399,30 @@ def test_me_too_by_keyboard_alone(german, live_server, app_ctx, make_report):
         sa.select(sa.func.count()).select_from(ReportSupporter)
     ).scalar_one()
     assert supporters == 1
+
+
+def test_the_public_map_by_keyboard_alone(german, live_server, with_tiles):
+    page = german.new_page()
+    page.goto(f"{live_server}/karte")
+    page.wait_for_selector("#public-map.leaflet-container")
+    settled(page)
+    tab_to(page, "#public-map")
+    outline = page.evaluate("getComputedStyle(document.getElementById('public-map')).outlineStyle")
+    assert outline != "none"
+    assert page.locator("#public-map .map-crosshair").is_visible()
+    assert page.locator("#public-map").get_attribute("aria-describedby").split() == [
+        "map-help",
+        "public-map-keys",
+    ]
+    moves = int(page.evaluate("Number(document.getElementById('public-map').dataset.moves || 0)"))
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function(
+        "(n) => Number(document.getElementById('public-map').dataset.moves || 0) > n", arg=moves
+    )
+    page.wait_for_function(IDLE)  # the reports of the new view are counted (in #map-status)
+    page.keyboard.press("Enter")
+    page.locator("#place-panel").wait_for()
+    said = page.locator("#map-status").inner_text()
+    assert said.startswith("Gewählter Ort: ")
+    assert said == page.locator("#place-text").inner_text()
+    assert page.locator("#report-here").get_attribute("href").startswith("/report?lat=")
