@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from config import TestConfig
-from tests.browser.conftest import DESKTOP
+from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_content_security_policy import (  # noqa: F401 (pytest fixtures)
     TILES_LOADED,
     public_pages,
@@ -213,6 +213,29 @@ def test_every_public_page_meets_wcag_21_aa(
     if "afterwards.not_fixed" in app_ctx.view_functions:
         found.update(afterwards_pages(page, live_server, lang, litter, resolved_report(app_ctx)))
 
+    problems = {path: lines for path, lines in found.items() if lines}
+    assert problems == {}, "\n".join(
+        f"{path}:\n  " + "\n  ".join(lines) for path, lines in problems.items()
+    )
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True)
+    yield context
+    context.close()
+
+
+def test_the_main_pages_meet_wcag_21_aa_on_a_phone(phone, live_server, with_tiles, reports):
+    """The narrow layout (folded navigation, stacked form, maps across the screen) as well."""
+    litter, _unsafe = reports
+    page = phone.new_page()
+    found = {}
+    for lang in LANGUAGES:
+        for path in ("/", "/report", "/karte", f"/r/{litter.reference}"):
+            page.goto(f"{live_server}{path}?lang={lang}")
+            settled(page)
+            found[f"{path} ({lang})"] = axe_violations(page)
     problems = {path: lines for path, lines in found.items() if lines}
     assert problems == {}, "\n".join(
         f"{path}:\n  " + "\n  ".join(lines) for path, lines in problems.items()
