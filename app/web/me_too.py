@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import Response, abort, redirect, render_template, request, session, url_for
 
 from app.core.enums import Channel
 from app.core.errors import DraftInvalid
@@ -131,7 +131,8 @@ def cards_fragment():
     code = (request.args.get("category") or "").strip()[:64]
     lat, lon = _number(request.args.get("lat")), _number(request.args.get("lon"))
     if not code or lat is None or lon is None or not is_valid_coordinate(lat, lon):
-        return "", 400
+        # Not a page: a short word for whoever asked without a category or a place.
+        return Response("category, lat and lon, please", 400, mimetype="text/plain")
     cards = nearby_cards(code, lat, lon)
     if not cards:
         return ""

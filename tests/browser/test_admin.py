@@ -13,6 +13,7 @@ from app.extensions import db
 from app.reports.models import Report
 from app.routing.models import Department
 from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.test_report_form import choose_category
 
 pytestmark = pytest.mark.browser
 
@@ -91,7 +92,7 @@ def test_an_admin_adds_a_rule_and_a_new_report_follows_it(
     try:
         form = resident.new_page()
         form.goto(f"{live_server}/report")
-        form.get_by_label("Papierkorb voll").check()
+        choose_category(form, "Papierkorb voll")
         form.locator("details#coordinates > summary").click()
         form.fill("#lat", HOERDE[0])
         form.fill("#lon", HOERDE[1])

@@ -13,6 +13,7 @@ from PIL import Image
 
 from tests.browser.conftest import DESKTOP
 from tests.browser.test_inbox import log_in
+from tests.browser.test_report_form import choose_category
 
 pytestmark = pytest.mark.browser
 
@@ -89,7 +90,7 @@ def test_report_form_and_status_map_work_under_the_policy(
     page.wait_for_selector("#map.leaflet-container")
     page.wait_for_function(TILES_LOADED)
     assert any(path.startswith("/tiles/") for path in with_tiles)
-    page.get_by_label("Straßenlaterne aus").check()
+    choose_category(page, "Straßenlaterne aus")
     page.locator("#map").scroll_into_view_if_needed()
     page.locator("#map").click()
     page.wait_for_function("document.getElementById('lat').value !== ''")

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.test_report_form import choose_category
 from tests.publicmap.support import fixed_reports
 
 pytestmark = pytest.mark.browser
@@ -172,7 +173,7 @@ def test_start_a_report_from_the_map(desktop, live_server, make_report):
     assert float(page.locator("#lon").input_value()) == pytest.approx(7.4653, abs=1e-5)
     assert page.locator("#map .leaflet-marker-icon").count() == 1
     # …and, once a category is chosen, the form says what is already reported there.
-    page.get_by_label("Papierkorb voll").check()
+    choose_category(page, "Papierkorb voll")
     page.wait_for_function("(ref) => document.body.innerText.includes(ref)", arg=rathaus.reference)
 
 
