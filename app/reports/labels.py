@@ -38,3 +38,13 @@ PUBLIC_STATUS_LABELS: dict[ReportStatus, LazyString] = {
 def public_status(status: ReportStatus) -> str:
     """The status as residents read it, in the current language."""
     return str(PUBLIC_STATUS_LABELS[status])
+
+
+# The internal note of a manual re-route, in every language staff may read (Arabic is read from
+# right to left, so its arrow points left).
+REROUTED = {
+    "de": ("Umgeleitet von {source} → {target}: {reason}", "Sichtung"),
+    "en": ("Re-routed from {source} → {target}: {reason}", "triage"),
+    "tr": ("Yeniden yönlendirildi: {source} → {target}: {reason}", "ön inceleme"),
+    "ar": ("أعيد التوجيه من {source} ← {target}: {reason}", "الفرز"),
+}

@@ -32,7 +32,7 @@ from app.extensions import db
 from app.geo.index import is_valid_coordinate
 from app.geo.service import district_index
 from app.reports.due import due_date
-from app.reports.labels import STAFF_STATUS_LABELS
+from app.reports.labels import REROUTED, STAFF_STATUS_LABELS
 from app.reports.models import Report, ReportCopy, ReportPhoto, ReportSupporter
 from app.routing.models import Department
 from app.routing.service import route
@@ -260,8 +260,8 @@ def reroute(
     target = department.name if department else None
     source = old.name if old else None
     report.routing_reason = {
-        "de": f"Umgeleitet von {source or 'Sichtung'} → {target or 'Sichtung'}: {reason}",
-        "en": f"Re-routed from {source or 'triage'} → {target or 'triage'}: {reason}",
+        lang: text.format(source=source or triage, target=target or triage, reason=reason)
+        for lang, (text, triage) in REROUTED.items()
     }
     record_event(
         report.id,

@@ -185,7 +185,11 @@ def test_reroute_to_another_department_and_back_to_triage(make_report, make_user
     workflow.reroute(report, dept("gruenflaechen"), "Papierkorb im Park", worker)
     db.session.commit()
     assert report.department.code == "gruenflaechen"
-    assert "Papierkorb im Park" in report.routing_reason["de"]
+    # the note in every language the site speaks: the reason and where it went
+    assert set(report.routing_reason) == {"de", "en", "tr", "ar"}
+    for text in report.routing_reason.values():
+        assert "Papierkorb im Park" in text and report.department.name in text
+    assert "الفرز" not in report.routing_reason["ar"]
     assert events(report, "rerouted")[0].data == {
         "reason": "Papierkorb im Park",
         "old": "edg",
@@ -196,6 +200,8 @@ def test_reroute_to_another_department_and_back_to_triage(make_report, make_user
     workflow.reroute(report, None, "unklar", make_user("dispatcher"))
     db.session.commit()
     assert report.department is None
+    assert report.routing_reason["ar"].endswith("الفرز: unklar")
+    assert report.routing_reason["tr"].endswith("ön inceleme: unklar")
     with pytest.raises(WorkflowError):
         workflow.reroute(report, dept("edg"), "  ", make_user("dispatcher"))
 
