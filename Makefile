@@ -51,12 +51,14 @@ run: db
 browser:
 	@bash scripts/ensure-chromium.sh
 
+# The pages in the browser look the same on either database: the browser tests run in the first
+# pass only; everything else runs on both.
 test: dev-setup browser
-	@echo "== tests on SQLite =="
+	@echo "== tests on SQLite (with the browser tests) =="
 	$(BIN)/pytest -q
 	@if $(BIN)/python scripts/pg_reachable.py "$(POSTGRES_TEST_URL)"; then \
-		echo "== tests on PostgreSQL ($(POSTGRES_TEST_URL)) =="; \
-		TEST_DATABASE_URL="$(POSTGRES_TEST_URL)" $(BIN)/pytest -q; \
+		echo "== tests on PostgreSQL ($(POSTGRES_TEST_URL)), without the browser tests =="; \
+		TEST_DATABASE_URL="$(POSTGRES_TEST_URL)" $(BIN)/pytest -q --ignore=tests/browser; \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
 		echo "PostgreSQL at $(POSTGRES_TEST_URL) is not reachable, and REQUIRE_POSTGRES is set." >&2; exit 1; \
 	else \
