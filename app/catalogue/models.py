@@ -51,6 +51,8 @@ class Category(Model):
     # Target time to resolve, in working days (weekends and NRW public holidays excluded).
     target_working_days: Mapped[int | None]
     is_active: Mapped[bool] = mapped_column(default=True)
+    # With photo anonymisation on: anonymised photos public without a caseworker's release.
+    auto_publish_photos: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     group: Mapped[CategoryGroup] = relationship(back_populates="categories")
     attributes: Mapped[list[CategoryAttribute]] = relationship(

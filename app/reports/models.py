@@ -135,8 +135,22 @@ class ReportPhoto(Model):
     # Photos may show faces or number plates: public only after a caseworker released them.
     is_public: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Faces and number plates pixelated on our own machine (app/photos/anonymise.py):
+    # "done" (detector ran, boxes applied to image and thumbnail), "failed" (detector raised or
+    # timed out: stored re-encoded but not blurred, held back until a caseworker reviewed it),
+    # "off" (anonymisation disabled by configuration; also photos stored before it existed).
+    anonymisation: Mapped[str] = mapped_column(sa.String(16), default="off", server_default="off")
+    # [{"x", "y", "w", "h": full-image pixels, "kind": "face"|"plate"|"manual", "score"}]
+    boxes: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list, server_default="[]")
+    # When a caseworker reviewed (released) it; a "failed" photo is shareable only after that.
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     report: Mapped[Report] = relationship(back_populates="photos")
+
+    @property
+    def shareable(self) -> bool:
+        """Partners (and, with ``is_public``, the public) may see it."""
+        return self.anonymisation in ("done", "off") or self.reviewed_at is not None
 
 
 class ReportCopy(Model):
