@@ -1,9 +1,36 @@
-"""Timing helpers and the report line format."""
+"""Timing helpers, the report line format, the machine-readable results and the clean-up of
+temporary directories.
+
+Every ``line()`` printed is also recorded in ``RESULTS`` (name, value, unit, limit, verdict,
+engine); ``write_results()`` writes them as JSON (``make bench`` puts them in
+``bench-results/<timestamp>.json``), and ``scripts/bench_table.py`` turns one or more of those
+files into the README's performance table. ``temp_dir()`` hands out temporary directories that
+are removed when the run ends (``atexit``), also when a benchmark fails half-way.
+"""
 
 from __future__ import annotations
 
+import atexit
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# One dict per printed figure, in the order printed.
+RESULTS: list[dict[str, Any]] = []
+
+_NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
+_ENGINES = ("SQLite", "PostgreSQL")
 
 
 def best_of(fn: Callable[[], object], repeat: int = 5, number: int = 1) -> float:
@@ -17,5 +44,121 @@ def best_of(fn: Callable[[], object], repeat: int = 5, number: int = 1) -> float
     return best
 
 
-def line(name: str, ours: str, limit: str, verdict: str) -> None:
+def first_number(text: str) -> tuple[float | None, str]:
+    """The first number in ``text`` and the word after it (its unit): "p95 12.5 ms" →
+    (12.5, "ms"), "1,204 reports/s" → (1204.0, "reports/s"); (None, "") without a number."""
+    match = _NUMBER.search(text)
+    if match is None:
+        return None, ""
+    value = float(match.group().replace(",", ""))
+    rest = text[match.end() :].split()
+    unit = rest[0].rstrip(";,)") if rest else ""
+    return value, unit
+
+
+def _limit_value(limit: str) -> float | None:
+    """The number the verdict compares against: after the last "=" when the limit shows its
+    arithmetic ("raw SQL 8.5 ms (×2+5 ms = 22.0 ms)"), else the limit's first number."""
+    part = limit.rsplit("=", 1)[1] if "=" in limit else limit
+    return first_number(part)[0]
+
+
+def _engine(name: str) -> str | None:
+    found = [engine for engine in _ENGINES if engine in name]
+    return "/".join(found) if found else None
+
+
+def line(
+    name: str,
+    ours: str,
+    limit: str,
+    verdict: str,
+    *,
+    value: float | None = None,
+    unit: str | None = None,
+    limit_value: float | None = None,
+    engine: str | None = None,
+) -> None:
+    """Print one figure beside its limit and record it in ``RESULTS``. The value, unit, limit
+    value and engine are read from the texts unless given."""
     print(f"{name:<44} {ours:>22}   limit {limit:<34} {verdict}")
+    parsed_value, parsed_unit = first_number(ours)
+    RESULTS.append(
+        {
+            "name": name,
+            "value": parsed_value if value is None else value,
+            "unit": parsed_unit if unit is None else unit,
+            "text": ours,
+            "limit": limit,
+            "limit_value": _limit_value(limit) if limit_value is None else limit_value,
+            "verdict": verdict,
+            "ok": verdict.lower().startswith("ok"),
+            "engine": _engine(name) if engine is None else engine,
+        }
+    )
+
+
+def _git_commit() -> str | None:
+    try:
+        return subprocess.run(  # noqa: S603
+            ["git", "rev-parse", "HEAD"],  # noqa: S607
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def results_document(started: datetime, only: list[str] | None = None) -> dict[str, Any]:
+    """The run as one JSON-able document: when, where, which commit, and every figure."""
+    return {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _git_commit(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+            "python": platform.python_version(),
+        },
+        "only": only,
+        "results": list(RESULTS),
+    }
+
+
+def write_results(
+    started: datetime, directory: Path | None = None, only: list[str] | None = None
+) -> Path:
+    """Write ``RESULTS`` to ``<directory>/<timestamp>.json`` (``bench-results/`` by default)."""
+    directory = directory or Path(os.environ.get("BENCH_RESULTS_DIR", ROOT / "bench-results"))
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(
+        json.dumps(results_document(started, only), indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+# --- temporary directories -----------------------------------------------------------------
+
+_TEMP_DIRS: list[Path] = []
+
+
+def temp_dir(prefix: str = "qm-bench-") -> Path:
+    """A new temporary directory, removed by ``remove_temp_dirs()`` at the latest when the
+    process ends."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    _TEMP_DIRS.append(path)
+    return path
+
+
+def remove_temp_dirs() -> None:
+    """Remove every directory ``temp_dir()`` handed out (idempotent)."""
+    while _TEMP_DIRS:
+        shutil.rmtree(_TEMP_DIRS.pop(), ignore_errors=True)
+
+
+atexit.register(remove_temp_dirs)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from contextlib import contextmanager
-from pathlib import Path
 
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
+from benchmarks.common import temp_dir
 from config import TestConfig, normalise_database_url
 
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/bench")
@@ -36,9 +35,10 @@ def postgres_available() -> bool:
 
 
 def bench_app(database_url: str | None = None):
-    """An app on a fresh database (SQLite file in a temp dir unless a URL is given)."""
+    """An app on a fresh database (SQLite file in a temp dir unless a URL is given); the temp
+    dir (database file, photos) is removed when the run ends."""
     config = TestConfig()
-    workdir = Path(tempfile.mkdtemp(prefix="qm-bench-"))
+    workdir = temp_dir()
     config.SQLALCHEMY_DATABASE_URI = normalise_database_url(
         database_url or f"sqlite:///{workdir / 'bench.sqlite'}"
     )
