@@ -20,7 +20,11 @@ class Department(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The German name: what staff see, and the fallback for a language without a translation.
     name: Mapped[str] = mapped_column(sa.String(200))
+    # The name in other languages, {"en": …, "tr": …, "ar": …}: what residents see
+    # (read it through ``app.routing.names.department_name``).
+    names: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
     kind: Mapped[DepartmentKind] = mapped_column(
         enum_column(DepartmentKind), default=DepartmentKind.INTERNAL
     )
