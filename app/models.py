@@ -6,6 +6,7 @@ from app.cities.models import CityState
 from app.core.events import ReportEvent
 from app.forwarding.models import Delivery, DeliveryAttempt
 from app.geo.models import CityBoundary, District
+from app.inbox.counts import ReportCount
 from app.open311.models import ApiKey
 from app.reports.idempotency import SubmissionKey
 from app.reports.models import (
@@ -34,6 +35,7 @@ __all__ = [
     "ReferenceCounter",
     "Report",
     "ReportCopy",
+    "ReportCount",
     "ReportEvent",
     "ReportPhoto",
     "ReportSupporter",

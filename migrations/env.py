@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.inbox.search import include_name
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -97,6 +99,7 @@ def run_migrations_online():
     # SQLite cannot ALTER most things; batch mode recreates tables where needed.
     conf_args.setdefault("render_as_batch", True)
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_name", include_name)  # the inbox's FTS and partial indexes
 
     connectable = get_engine()
 

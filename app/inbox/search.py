@@ -1,0 +1,63 @@
+"""The inbox's text search: a substring of reference, address or description, any case.
+
+Indexed on both databases (migration 0018), so a search reads the reports it finds instead of
+every report: PostgreSQL by a trigram GIN index (pg_trgm) over the three texts joined by a line
+break (which the search box cannot send, so no match spans two texts); SQLite by an
+external-content FTS5 table with the trigram tokenizer, whose phrase query finds the same
+substrings. Both need three characters; a shorter text is looked for without the index.
+
+"Straße" finds "Lindenstraße" and "STRASSE" finds "Strasse", but "strasse" does not find
+"Straße": letters are compared by case only, as the search always did.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.extensions import db
+from app.reports.models import Report
+
+MIN_INDEXED = 3  # trigrams
+# Exactly the expression of PostgreSQL's index ix_report_search_trgm.
+SEARCH_PG = (
+    "(report.reference || chr(10) || coalesce(report.address, '') || chr(10) || report.description)"
+)
+
+# Schema objects made by migration 0018 outside the models: FTS5's table and its shadow tables
+# on SQLite, the partial and trigram indexes. Autogenerate and the schema check leave them be.
+DERIVED_INDEXES = frozenset(
+    {"ix_report_open_due", "ix_report_open_department_due", "ix_report_search_trgm"}
+)
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """For Alembic's ``include_name``: everything but the objects above."""
+    if type_ == "table" and name is not None and name.startswith("report_search"):
+        return False
+    return not (type_ == "index" and name in DERIVED_INDEXES)
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def text_condition(text: str) -> ColumnElement[bool]:
+    """Reports whose reference, address or description contains ``text`` (any case)."""
+    pattern = _like_pattern(text)
+    if len(text) < MIN_INDEXED:
+        return sa.or_(
+            Report.reference.ilike(pattern, escape="\\"),
+            Report.description.ilike(pattern, escape="\\"),
+            Report.address.ilike(pattern, escape="\\"),
+        )
+    if db.engine.dialect.name == "postgresql":
+        return sa.text(f"{SEARCH_PG} ILIKE :search_pattern ESCAPE '\\'").bindparams(
+            search_pattern=pattern
+        )
+    phrase = '"' + text.replace('"', '""') + '"'
+    found = sa.text("SELECT rowid FROM report_search WHERE report_search MATCH :search_phrase")
+    return Report.id.in_(
+        found.bindparams(search_phrase=phrase).columns(sa.column("rowid", sa.Integer))
+    )
