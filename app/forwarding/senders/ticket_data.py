@@ -23,10 +23,34 @@ def department_of(delivery: Delivery) -> Department | None:
     ).scalar_one_or_none()
 
 
+def preloaded(delivery: Delivery) -> tuple[Report, Department | None] | None:
+    """The report and department when the worker's batch loaded them already (no query)."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import object_session
+    from sqlalchemy.orm.util import identity_key
+
+    from app.reports.models import Report
+    from app.routing.models import Department
+
+    session = object_session(delivery)
+    if session is None or delivery.department_id is None:
+        return None
+    report = session.identity_map.get(identity_key(Report, delivery.report_id))
+    department = session.identity_map.get(identity_key(Department, delivery.department_id))
+    if report is None or department is None:
+        return None
+    if sa.inspect(report).unloaded & {"category", "district", "photos", "contact"}:
+        return None
+    if sa.inspect(report.category).unloaded & {"group", "attributes"}:
+        return None
+    return report, department
+
+
 def preload(delivery: Delivery) -> tuple[Report, Department | None]:
     """The report with everything a ticket shows, and the department, in one query instead
-    of one per relationship (the ticket is built in the worker's hot path). Keep the results
-    referenced: the session's identity map holds objects only weakly."""
+    of one per relationship (the ticket is built in the worker's hot path; loaded already
+    with the worker's batch, none). Keep the results referenced: the session's identity map
+    holds objects only weakly."""
     import sqlalchemy as sa
     from sqlalchemy.orm import joinedload
 
@@ -35,6 +59,9 @@ def preload(delivery: Delivery) -> tuple[Report, Department | None]:
     from app.reports.models import Report
     from app.routing.models import Department
 
+    loaded = preloaded(delivery)
+    if loaded is not None:
+        return loaded
     category = joinedload(Report.category)
     query = (
         sa.select(Report)
