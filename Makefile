@@ -92,8 +92,13 @@ format: dev-setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Every figure beside its limit measured in the same run, also written as JSON to
+# bench-results/<timestamp>.json; BENCH_ONLY=load,intake,… runs some sections only
+# (geo, photos, bot, outbox, intake, city, load). scripts/bench_table.py makes the README's
+# table from one or more of those files.
+BENCH_ONLY ?=
 bench: dev-setup
-	$(BIN)/python -m benchmarks
+	BENCH_ONLY="$(BENCH_ONLY)" $(BIN)/python -m benchmarks
 
 # Re-pin both sets with hashes: requirements.txt from requirements.in (what the product needs),
 # requirements-dev.txt from requirements-dev.in (tools on top, constrained to the same pins).

@@ -18,12 +18,18 @@ POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0
 
 
 def postgres_available() -> bool:
+    return ensure_postgres_database(POSTGRES_URL)
+
+
+def ensure_postgres_database(url: str) -> bool:
+    """True when PostgreSQL answers at ``url``; creates the database when it is missing."""
     import psycopg
 
-    admin = POSTGRES_URL.rsplit("/", 1)[0] + "/postgres"
+    url = url.replace("postgresql+psycopg://", "postgresql://")
+    admin = url.rsplit("/", 1)[0] + "/postgres"
     try:
         with psycopg.connect(admin, connect_timeout=3, autocommit=True) as conn:
-            name = POSTGRES_URL.rsplit("/", 1)[1]
+            name = url.rsplit("/", 1)[1]
             exists = conn.execute(
                 "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
             ).fetchone()
