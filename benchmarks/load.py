@@ -277,7 +277,8 @@ class Processes:
 
 
 def gunicorn(app: str, port: int, workers: int = WEB_WORKERS) -> list[str]:
-    """The web process as ``scripts/serve-web`` starts it (without the access log)."""
+    """The web process as ``scripts/serve-web`` starts it (without the access log, for both
+    sides: a log nobody reads is no part of the comparison)."""
     return [
         str(Path(sys.executable).parent / "gunicorn"),
         app,
@@ -289,6 +290,8 @@ def gunicorn(app: str, port: int, workers: int = WEB_WORKERS) -> list[str]:
         str(WEB_THREADS),
         "--timeout",
         "60",
+        # Several gunicorns run at once here: none takes the shared control socket's path.
+        "--no-control-socket",
     ]
 
 
