@@ -183,18 +183,24 @@ def queue_page(
         ).scalars()
     )
     next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
-    counts: dict[ReportStatus, int] = {}
-    if with_counts and (known := _counted_by_counters(user, f)) is not None:
-        counts = known
-    elif with_counts:
-        base = (
-            filtered(user, f, tz, with_status=False)
-            .with_only_columns(Report.status, sa.func.count(Report.id))
-            .group_by(Report.status)
-        )
-        counts = {ReportStatus(s): n for s, n in db.session.execute(base)}
+    counts = status_counts(user, f, tz) if with_counts else {}
     total = sum(n for s, n in counts.items() if not f.statuses or s in f.statuses)
     return QueuePage(reports=rows[:page_size], next_cursor=next_cursor, counts=counts, total=total)
+
+
+def status_counts(
+    user: User, f: QueueFilter, tz: str = "Europe/Berlin"
+) -> dict[ReportStatus, int]:
+    """The reports of the filter, without its status choice, per status."""
+    known = _counted_by_counters(user, f)
+    if known is not None:
+        return known
+    base = (
+        filtered(user, f, tz, with_status=False)
+        .with_only_columns(Report.status, sa.func.count(Report.id))
+        .group_by(Report.status)
+    )
+    return {ReportStatus(s): n for s, n in db.session.execute(base)}
 
 
 def next_filter(f: QueueFilter, cursor: str | None) -> QueueFilter:
