@@ -23,7 +23,7 @@ from app.inbox.deliveries import forwarding_targets
 from app.inbox.form_input import FormInvalid, form_coordinate, form_text, form_version
 from app.inbox.presenters import status_label
 from app.inbox.report_views import load_report, render_report
-from app.reports import workflow
+from app.reports import photo_review, workflow
 from app.reports.models import Report, ResponseTemplate
 from app.reports.workflow import WorkflowError, can_view
 from app.routing.models import Department
@@ -248,10 +248,10 @@ def photo_visibility(reference: str, photo_id: int):
         item = next((p for p in report.photos if p.id == photo_id), None)
         if item is None:
             abort(404)
-        public = request.form.get("public") == "1"
-        workflow.set_photo_public(item, public, current_user)
-        return (
-            _("The photo is now public.") if public else _("The photo is hidden from the public.")
-        )
+        if request.form.get("public") == "1":  # a release is the photo's review too
+            photo_review.review_photo(item, current_user, publish=True)
+            return _("The photo is now public.")
+        workflow.set_photo_public(item, False, current_user)
+        return _("The photo is hidden from the public.")
 
     return _act(reference, "photo", action, "#photos")

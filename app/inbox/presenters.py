@@ -344,6 +344,12 @@ def timeline(report: Report, lang: str, report_url) -> list[TimelineEntry]:
                 if e.kind == "photo_released"
                 else _("Photo %(n)s hidden from the public", n=number)
             )
+        elif e.kind == "photo_reviewed":
+            number = photo_numbers.get(data.get("photo_id"), "?")
+            entry.what = _("Photo %(n)s checked (for partners, not public)", n=number)
+        elif e.kind == "photo_box_added":
+            number = photo_numbers.get(data.get("photo_id"), "?")
+            entry.what = _("An area of photo %(n)s made unrecognisable by hand", n=number)
         entries.append(entry)
     return entries
 

@@ -162,7 +162,10 @@ POST   /inbox/reports/<reference>/duplicate                                    l
 POST   /inbox/reports/<reference>/forward                                      login  ok     403    403    ok     ok     login  login  login  login
 POST   /inbox/reports/<reference>/location                                     login  ok     403    403    ok     ok     login  login  login  login
 POST   /inbox/reports/<reference>/note                                         login  ok     403    ok     ok     ok     login  login  login  login
+GET    /inbox/reports/<reference>/photos/<int:photo_id>                        login  ok     403    ok     ok     ok     login  login  login  login
 POST   /inbox/reports/<reference>/photos/<int:photo_id>                        login  ok     403    403    ok     ok     login  login  login  login
+POST   /inbox/reports/<reference>/photos/<int:photo_id>/boxes                  login  ok     403    403    ok     ok     login  login  login  login
+POST   /inbox/reports/<reference>/photos/<int:photo_id>/review                 login  ok     403    403    ok     ok     login  login  login  login
 POST   /inbox/reports/<reference>/reroute                                      login  ok     403    403    ok     ok     login  login  login  login
 POST   /inbox/reports/<reference>/status                                       login  ok     403    403    ok     ok     login  login  login  login
 # --- admin: admins only ---------------------------------------------------------------------------------------------------------------------------
@@ -561,6 +564,14 @@ PARAMS: dict[str, Any] = {
         "reference": w.report_a.reference,
         "photo_id": w.report_a.photo_id,
     },
+    "/inbox/reports/<reference>/photos/<int:photo_id>/boxes": lambda w: {
+        "reference": w.report_a.reference,
+        "photo_id": w.report_a.photo_id,
+    },
+    "/inbox/reports/<reference>/photos/<int:photo_id>/review": lambda w: {
+        "reference": w.report_a.reference,
+        "photo_id": w.report_a.photo_id,
+    },
     "/admin/categories/<int:category_id>": lambda w: {"category_id": w.category.id},
     "/admin/categories/<int:category_id>/questions/new": lambda w: {"category_id": w.category.id},
     "/admin/categories/<int:category_id>/questions/<int:attribute_id>": lambda w: {
@@ -767,6 +778,13 @@ FORMS: dict[str, Any] = {
         "version": w.version(w.report_a.id),
         "public": "0",
     },
+    "POST /inbox/reports/<reference>/photos/<int:photo_id>/boxes": lambda w: {
+        "left": "10",
+        "top": "20",
+        "width": "30",
+        "height": "15",
+    },
+    "POST /inbox/reports/<reference>/photos/<int:photo_id>/review": lambda w: {"publish": "0"},
     "POST /inbox/reports/<reference>/reroute": lambda w: {
         "version": w.version(w.report_a.id),
         "department": "tiefbau",
