@@ -32,6 +32,7 @@ from app.forwarding.messages import ticket
 from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD, REMINDER
 from app.forwarding.senders.ticket_data import department_of
+from app.reports.partner_photos import held_back_note
 from app.reports.models import Report
 from app.routing.models import Department
 
@@ -108,6 +109,8 @@ def _ticket_content(
     count = len(data["photos"])
     if count:
         facts.append((_("Photos"), _("%(n)d attached to this e-mail", n=count)))
+    if data["photos_held_back"]:
+        facts.append((_("Photos held back"), str(held_back_note(data["photos_held_back"], lang))))
     days = current_app.config["PARTNER_LINK_MAX_AGE_DAYS"]
     return MailContent(
         lang=lang,

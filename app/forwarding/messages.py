@@ -69,16 +69,23 @@ def ticket(delivery: Delivery, lang: str = "de") -> dict[str, Any]:
         "status_url": public_url(status_path),
         "partner_url": public_url(link_path),
         "photos": [p.storage_key for p in ticket_photos(delivery)],
+        "photos_held_back": held_back_photos(delivery),
     }
 
 
 def ticket_photos(delivery: Delivery) -> list:
-    """The photos a ticket carries: the report's, without a partner's "after" photo."""
-    from app.reports.partner_photos import partner_photo_ids
+    """The photos a ticket carries: the report's that partners may see (anonymised or checked),
+    without a partner's "after" photo."""
+    from app.reports.partner_photos import photos_for_partners
 
-    report = delivery.report
-    theirs = partner_photo_ids(report.id) if report.photos else set()
-    return [p for p in report.photos if p.id not in theirs]
+    return photos_for_partners(delivery.report)[0]
+
+
+def held_back_photos(delivery: Delivery) -> int:
+    """How many of the report's photos a ticket leaves out until a caseworker checked them."""
+    from app.reports.partner_photos import photos_for_partners
+
+    return photos_for_partners(delivery.report)[1]
 
 
 def resident_target(delivery: Delivery):

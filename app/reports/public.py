@@ -191,7 +191,7 @@ def _photos(report: Report, external: bool) -> tuple[PublicPhoto, ...]:
             height=photo.height,
         )
         for photo in report.photos
-        if photo.is_public
+        if photo.is_public and photo.shareable  # released, and anonymised or checked
     )
 
 

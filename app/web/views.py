@@ -302,7 +302,16 @@ def _has_unreleased_photos(reference: str) -> bool:
         db.session.execute(
             db.select(ReportPhoto.id)
             .join(Report, ReportPhoto.report_id == Report.id)
-            .where(Report.reference == reference.upper(), ReportPhoto.is_public.is_(False))
+            .where(
+                Report.reference == reference.upper(),
+                # not released, or released but held back (anonymisation failed, not checked)
+                db.or_(
+                    ReportPhoto.is_public.is_(False),
+                    db.and_(
+                        ReportPhoto.anonymisation == "failed", ReportPhoto.reviewed_at.is_(None)
+                    ),
+                ),
+            )
             .limit(1)
         ).first()
         is not None
@@ -323,7 +332,7 @@ def public_photo(reference: str, photo_id: int, size: str):
             ReportPhoto.is_public.is_(True),
         )
     ).scalar_one_or_none()
-    if item is None:
+    if item is None or not item.shareable:  # released, and anonymised or checked
         abort(404)
     storage = photo_storage()
     key = item.storage_key if size == "full" else item.thumbnail_key

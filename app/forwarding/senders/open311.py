@@ -13,7 +13,7 @@ Department ``forward_config``::
 The POST is form-encoded as the spec says: ``service_code``, ``lat``, ``long``,
 ``address_string``, ``description`` (our reference, the description, the answers to the
 category's questions and the status page), ``media_url`` (a signed, expiring URL of the
-first photo), plus ``api_key`` and ``jurisdiction_id`` when configured. No personal data of
+first photo partners may see: anonymised, or checked by a caseworker), plus ``api_key`` and ``jurisdiction_id`` when configured. No personal data of
 the resident is sent. The answer's ``service_request_id`` becomes the delivery's remote id;
 a server that creates requests asynchronously answers with a ``token`` instead, stored as
 ``token:<token>``. GeoReport v2 has no idempotency key: an ``Idempotency-Key`` header is sent
@@ -69,6 +69,7 @@ def requests_url(endpoint: str) -> str:
 
 def description(delivery: Delivery, lang: str) -> str:
     from app.forwarding.messages import ticket
+    from app.reports.partner_photos import held_back_note
 
     data = ticket(delivery, lang)
     parts = [f"[{data['reference']}] {data['category']['name']}"]
@@ -77,6 +78,9 @@ def description(delivery: Delivery, lang: str) -> str:
     parts.extend(f"{item['label']}: {item['value']}" for item in data["attributes"])
     if data["address"]:
         parts.append(data["address"])
+    held_back = held_back_note(data["photos_held_back"], lang)
+    if held_back:
+        parts.append(held_back)
     parts.append(data["status_url"])
     text = "\n".join(parts)
     return text[:DESCRIPTION_LIMIT]
@@ -90,6 +94,7 @@ def form(
     api_key: str | None,
 ) -> dict[str, str]:
     from app.forwarding.api import photo_url
+    from app.reports.partner_photos import photos_for_partners
 
     fields = {
         "service_code": service_code,
@@ -99,8 +104,10 @@ def form(
     }
     if report.address:
         fields["address_string"] = report.address
-    if report.photos:
-        fields["media_url"] = photo_url(report.photos[0])
+    # The first photo partners may see (anonymised or checked); a held-back one is not linked.
+    shared, _held_back = photos_for_partners(report)
+    if shared:
+        fields["media_url"] = photo_url(shared[0])
     if config.get("jurisdiction_id"):
         fields["jurisdiction_id"] = str(config["jurisdiction_id"])
     if api_key:

@@ -21,7 +21,9 @@ Request: ``POST url`` with ``Content-Type: application/json`` and
 
 Body: the ticket (``app.forwarding.messages.ticket``) plus ``delivery_id`` and ``purpose``
 (and ``reminder_of`` for reminders), with ``photos`` as signed URLs that expire
-(``PARTNER_PHOTO_MAX_AGE_DAYS``) and ``api`` with the partner API's URLs for this ticket. A
+(``PARTNER_PHOTO_MAX_AGE_DAYS``) — only photos partners may see: anonymised, or checked by a
+caseworker; ``photos_held_back`` counts the others and ``photos_held_back_note`` says so in
+words — and ``api`` with the partner API's URLs for this ticket. A
 resend carries the same key and ticket data; photo URLs, timestamp and signature are fresh.
 A withdrawal notice (event ``withdrawal``: the report left the partner's department) carries
 only which ticket it withdraws and why (``withdrawal_payload``).
@@ -60,6 +62,7 @@ from app.forwarding.senders.http import (
 )
 from app.forwarding.senders.policy import secret_from_env
 from app.forwarding.senders.ticket_data import preload
+from app.reports.partner_photos import held_back_note
 
 if TYPE_CHECKING:
     from app.forwarding.models import Delivery
@@ -126,7 +129,7 @@ def payload(delivery: Delivery, lang: str = "de", report: Report | None = None) 
     withdrawal notice: ``withdrawal_payload``)."""
     from app.forwarding.api import photo_links
     from app.forwarding.links import public_url
-    from app.forwarding.messages import ticket
+    from app.forwarding.messages import ticket, ticket_photos
     from app.forwarding.outbox import WITHDRAWAL
     from app.forwarding.partner_contract import API
 
@@ -139,7 +142,10 @@ def payload(delivery: Delivery, lang: str = "de", report: Report | None = None) 
     body["purpose"] = delivery.purpose
     if delivery.payload.get("original_delivery_id"):
         body["reminder_of"] = delivery.payload["original_delivery_id"]
-    body["photos"] = [photo_links(photo) for photo in report.photos]
+    # Only photos partners may see: anonymised, or checked by a caseworker (a ticket sent after
+    # the check carries it); the others are counted, and said in words, not sent.
+    body["photos"] = [photo_links(photo) for photo in ticket_photos(delivery)]
+    body["photos_held_back_note"] = held_back_note(body["photos_held_back"], lang)
     base = public_url(f"{API}/tickets/{report.reference}")
     body["api"] = {
         "ticket": base,
