@@ -156,12 +156,16 @@ class AttributeForm(CodedForm):
 class DepartmentForm(CodedForm):
     code = TextField(_l("Code"), [Code()])
     name = TextField(
-        _l("Name"),
+        _l("Name (German)"),
         [
             DataRequired(_l("Please enter a name.")),
             Length(max=DEPARTMENT_NAME_MAX, message=TOO_LONG),
         ],
     )
+    # The German name is ``name`` (staff see it); these are what residents read instead.
+    name_en = TextField(_l("Name (English)"), [Length(max=DEPARTMENT_NAME_MAX, message=TOO_LONG)])
+    name_tr = TextField(_l("Name (Turkish)"), [Length(max=DEPARTMENT_NAME_MAX, message=TOO_LONG)])
+    name_ar = TextField(_l("Name (Arabic)"), [Length(max=DEPARTMENT_NAME_MAX, message=TOO_LONG)])
     kind = ChoiceField(
         _l("Kind"),
         [OneOf([k.value for k in DepartmentKind], _l("Please choose internal or external."))],

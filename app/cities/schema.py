@@ -21,6 +21,12 @@ LANGUAGE_TEXTS = {
     "additionalProperties": {"type": "string", "minLength": 1},
     "required": ["de"],
 }
+# A department's names besides its German ``name``: every language but German.
+OTHER_LANGUAGE_TEXTS = {
+    "type": "object",
+    "propertyNames": {"pattern": r"^[a-z]{2}$", "not": {"const": "de"}},
+    "additionalProperties": {"type": "string", "minLength": 1},
+}
 LAT_LON = {
     "type": "array",
     "prefixItems": [
@@ -131,6 +137,15 @@ SCHEMA: dict[str, Any] = _obj(
             "boundary; reports outside are refused. Optional: without it, the districts.",
         ),
         "attribution": _d({"type": "string"}, "Source and licence of the district data."),
+        "translation_review": _d(
+            {
+                "type": "object",
+                "propertyNames": {"pattern": r"^[a-z]{2}$"},
+                "additionalProperties": {"type": "string", "minLength": 1},
+            },
+            "Per language, a note that its texts in this file still need a review by a native "
+            "speaker (optional; remove a language's note once reviewed).",
+        ),
         "holidays": _d(
             _obj(
                 {
@@ -156,7 +171,14 @@ SCHEMA: dict[str, Any] = _obj(
                             CODE, "Code used by rules and `flask users create --department`."
                         ),
                         "name": _d(
-                            {"type": "string", "minLength": 1}, "Name shown to staff and residents."
+                            {"type": "string", "minLength": 1},
+                            "Name in German: what staff see, and what residents see in a "
+                            "language `names` lacks.",
+                        ),
+                        "names": _d(
+                            OTHER_LANGUAGE_TEXTS,
+                            "Name per language for residents (confirmation, status page, "
+                            "e-mails, Open311, open data, the bot); optional.",
                         ),
                         "kind": _d(
                             {"enum": [k.value for k in DepartmentKind]},
@@ -373,6 +395,8 @@ def _type_text(schema: dict[str, Any]) -> str:
         return schema["x-doc-type"]
     if schema is LANGUAGE_TEXTS or schema.get("required") == ["de"]:
         return "{language: text}, `de` required, `en` `tr` `ar` optional"
+    if schema.get("propertyNames") == OTHER_LANGUAGE_TEXTS["propertyNames"]:
+        return "{language: text}, `en` `tr` `ar` (German is `name`)"
     if "enum" in schema:
         return "one of " + ", ".join(f"`{v}`" for v in schema["enum"] if v is not None)
     if schema.get("prefixItems") == LAT_LON["prefixItems"]:

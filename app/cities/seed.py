@@ -171,6 +171,7 @@ def load_city(directory: str | Path, *, update: bool = False) -> SeedSummary:
             {"code": dept["code"]},
             {
                 "name": dept["name"],
+                "names": dict(dept.get("names", {})),
                 "kind": DepartmentKind(dept.get("kind", "internal")),
                 "email": dept.get("email"),
                 "description": dept.get("description"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,8 +59,10 @@ def all_departments() -> list[Department]:
 class DepartmentData:
     """A department as entered: trimmed, the e-mail address normalized (or None)."""
 
-    name: str
+    name: str  # German: what staff see, and the fallback
     kind: DepartmentKind
+    # The name in other languages, for residents ({"en": …, "tr": …, "ar": …}; "de" is ``name``).
+    names: Mapping[str, str] = field(default_factory=dict)
     email: str | None = None
     description: str = ""
     is_active: bool = True
@@ -129,11 +131,12 @@ def save_department(
 
     created = department is None
     if department is None:
-        department = Department(code=code, name=name)
+        department = Department(code=code, name=name, names={})
         db.session.add(department)
     changes = apply_changes(
         department,
         name=name,
+        names={lang: text for lang, text in data.names.items() if text and lang != "de"},
         kind=data.kind,
         email=email,
         description=data.description or None,

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.admin import forms as f
 from app.admin.blueprint import bp, commit, current_admin, form_of, page, show_errors
+from app.admin.fields import LANGS
 from app.auth.decorators import admin_required
 from app.auth.services import accounts_of_department
 from app.core.enums import DepartmentKind, ReportStatus
@@ -29,6 +30,8 @@ from app.routing import departments as departments_service
 from app.routing import rules as routing_rules
 from app.routing.models import Department
 
+# The languages of a department's translated names: German is its ``name``.
+OTHER_LANGS = tuple(lang for lang in LANGS if lang != "de")
 KIND_LABELS = {
     DepartmentKind.INTERNAL: _l("Internal (city office)"),
     DepartmentKind.EXTERNAL: _l("External (gets reports by e-mail)"),
@@ -107,6 +110,7 @@ def _department_data(department: Department | None) -> dict[str, Any]:
     return {
         "code": department.code,
         "name": department.name,
+        **{f"name_{lang}": (department.names or {}).get(lang, "") for lang in OTHER_LANGS},
         "kind": department.kind.value,
         "email": department.email or "",
         "description": department.description or "",
@@ -130,6 +134,11 @@ def _department_page(department: Department | None):
         data = departments_service.DepartmentData(
             code=form.code.data,
             name=form.name.data,
+            names={
+                lang: text
+                for lang in OTHER_LANGS
+                if (text := (form[f"name_{lang}"].data or "").strip())
+            },
             kind=DepartmentKind(form.kind.data),
             email=form.email.data or None,
             description=form.description.data,
