@@ -182,8 +182,11 @@ def _request(kind: str, plan: Plan, rng: random.Random) -> dict[str, Any]:
 
 async def _client(
     base_url: str, plan: Plan, deadline: float, rng: random.Random, out: list[Sample]
-) -> None:
+) -> tuple[int, float]:
+    """Send requests one after another until the deadline; (answers, seconds from the first
+    request's start to the last answer)."""
     kinds, weights = list(plan.mix), list(plan.mix.values())
+    count, first, last = 0, 0.0, 0.0
     async with httpx.AsyncClient(
         base_url=base_url, timeout=60, trust_env=False, follow_redirects=False
     ) as client:
@@ -191,13 +194,17 @@ async def _client(
             kind = rng.choices(kinds, weights)[0]
             request = _request(kind, plan, rng)
             started = time.perf_counter()
+            first = first or started
             try:
                 response = await client.request(**request)
                 await response.aread()
                 status = response.status_code
             except httpx.HTTPError:
                 status = 0
-            out.append(Sample(kind, status, time.perf_counter() - started))
+            last = time.perf_counter()
+            out.append(Sample(kind, status, last - started))
+            count += 1
+    return count, last - first
 
 
 def run_load(
@@ -205,22 +212,30 @@ def run_load(
 ) -> Tally:
     """``clients`` connections sending the mix to ``base_url`` for ``seconds``; every answer
     is one sample (type, status, time). A request still running at the deadline is waited
-    for and counted."""
+    for and counted. The throughput is the sum of each connection's answers per second, from
+    its first request to its last answer (so neither a connection's setup nor the requests
+    left running at the deadline bend it)."""
     samples: list[Sample] = []
 
-    async def main() -> float:
+    async def main() -> tuple[float, list[tuple[int, float]]]:
         started = time.perf_counter()
         deadline = started + seconds
-        await asyncio.gather(
+        per_client = await asyncio.gather(
             *(
                 _client(base_url, plan, deadline, random.Random(seed * 1000 + n), samples)
                 for n in range(clients)
             )
         )
-        return time.perf_counter() - started
+        return time.perf_counter() - started, list(per_client)
 
-    elapsed = asyncio.run(main())
-    return Tally(samples, elapsed)
+    elapsed, per_client = asyncio.run(main())
+    rate = combined_rate(per_client)
+    return Tally(samples, len(samples) / rate if rate else elapsed)
+
+
+def combined_rate(per_client: Sequence[tuple[int, float]]) -> float:
+    """Answers per second of all connections: the sum of each one's (answers, seconds)."""
+    return sum(count / spent for count, spent in per_client if count and spent > 0)
 
 
 # --- processes -----------------------------------------------------------------------------

@@ -118,6 +118,12 @@ def test_percentiles_by_nearest_rank():
     assert percentile([1.0, 2.0, 3.0], 0.5) == 2
 
 
+def test_throughput_adds_each_connections_rate():
+    # One connection answered 10 in 2 s, another 5 in 1 s, a third never got an answer.
+    assert load.combined_rate([(10, 2.0), (5, 1.0), (0, 0.0)]) == 10.0
+    assert load.combined_rate([]) == 0
+
+
 def test_tally_percentiles_are_per_type():
     samples = [Sample("status page", 200, n / 1000) for n in range(1, 101)]
     samples += [Sample("inbox", 500, 5.0), Sample("inbox", 200, 1.0)]
