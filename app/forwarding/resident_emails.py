@@ -25,6 +25,7 @@ from app.forwarding.models import Delivery
 from app.reports.labels import PUBLIC_STATUS_LABELS
 from app.reports.models import Report, ReporterContact, ReportSupporter
 from app.reports.residents import can_be_reopened, reopen_deadline
+from app.routing.names import department_name
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,11 @@ def compose_resident_update(delivery: Delivery) -> EmailMessage | None:
             (
                 _("District"),
                 report.district.name if report.district else _("not within a district"),
+            ),
+            (
+                _("Sent to"),
+                department_name(report.department, lang)
+                or _("the dispatch team, which passes it on to the right office"),
             ),
             (_("Status"), status_text),
         ]

@@ -31,6 +31,7 @@ from app.reports.labels import PUBLIC_STATUS_LABELS
 from app.reports.models import Report, ReportSupporter
 from app.reports.public import public_select
 from app.routing.models import Department
+from app.routing.names import pick_department_name
 
 DEFAULT_BATCH = 1000
 
@@ -61,7 +62,22 @@ FIELDS: tuple[Field, ...] = (
     Field("district_number", "text", _l("Number of the city district (empty if none).")),
     Field("district_name", "text", _l("Name of the city district (empty if none).")),
     Field("department_code", "text", _l("Code of the responsible department (empty: triage).")),
-    Field("department_name", "text", _l("Name of the responsible department (empty: triage).")),
+    Field(
+        "department_name",
+        "text",
+        _l(
+            "Name of the responsible department in German, the same in every language's file "
+            "(empty: triage); see department_name_local."
+        ),
+    ),
+    Field(
+        "department_name_local",
+        "text",
+        _l(
+            "Name of the responsible department in the file's language; the German name where "
+            "it has none (empty: triage)."
+        ),
+    ),
     Field(
         "lat",
         "number",
@@ -174,8 +190,10 @@ def rows(lang: str, batch: int = DEFAULT_BATCH) -> Iterator[dict[str, Any]]:
         for row in db.session.execute(sa.select(District.id, District.number, District.name))
     }
     departments = {
-        row.id: (row.code, row.name)
-        for row in db.session.execute(sa.select(Department.id, Department.code, Department.name))
+        row.id: (row.code, row.name, pick_department_name(row.name, row.names, lang))
+        for row in db.session.execute(
+            sa.select(Department.id, Department.code, Department.name, Department.names)
+        )
     }
     with force_locale(lang):
         status_texts = {status: str(label) for status, label in PUBLIC_STATUS_LABELS.items()}
@@ -183,7 +201,7 @@ def rows(lang: str, batch: int = DEFAULT_BATCH) -> Iterator[dict[str, Any]]:
     result = db.session.execute(_query().execution_options(yield_per=batch))
     for row in result:
         district = districts.get(row.district_id, (None, None))
-        department = departments.get(row.department_id, (None, None))
+        department = departments.get(row.department_id, (None, None, None))
         yield {
             "reference": row.reference,
             "category_code": row.category_code,
@@ -197,6 +215,7 @@ def rows(lang: str, batch: int = DEFAULT_BATCH) -> Iterator[dict[str, Any]]:
             "district_name": district[1],
             "department_code": department[0],
             "department_name": department[1],
+            "department_name_local": department[2],
             "lat": round(row.lat, 6),
             "lon": round(row.lon, 6),
             "is_coarse": bool(row.is_coarse),

@@ -35,6 +35,7 @@ from app.core.events import ReportEvent
 from app.extensions import db
 from app.reports.labels import PUBLIC_STATUS_LABELS
 from app.reports.models import Report, ReportSupporter
+from app.routing.names import department_name
 from app.routing.resolve import describe_rule
 from app.routing.service import load_rules
 
@@ -264,6 +265,7 @@ def _project(
     department = report.department
     category_name = category.name(lang)
     district_name = district.name if district else None
+    responsible = department_name(department, lang)
     return PublicReport(
         reference=report.reference,
         category_code=category.code,
@@ -280,23 +282,26 @@ def _project(
         zipcode=report.zipcode,
         district_name=district_name,
         district_number=district.number if district else None,
-        department_name=department.name if department else None,
+        department_name=responsible,
         department_code=department.code if department else None,
         routing_text=routing_text(
             category_name,
             district_name,
-            department.name if department else None,
+            responsible,
             # Only while the rule still decides: after a re-route by hand, no rule is named.
             rules.get(report.routing_rule_id) if report.routing_rule_id else None,
         ),
         copy_texts=tuple(
             _(
                 "Informed as well: %(department)s (%(rule)s)",
-                department=copy.department.name,
+                department=department_name(copy.department, lang),
                 rule=rules[copy.routing_rule_id],
             )
             if copy.routing_rule_id in rules
-            else _("Informed as well: %(department)s", department=copy.department.name)
+            else _(
+                "Informed as well: %(department)s",
+                department=department_name(copy.department, lang),
+            )
             for copy in report.copies
         ),
         description=report.public_description,

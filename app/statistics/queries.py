@@ -15,6 +15,7 @@ from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
 from app.extensions import db
 from app.geo.models import District
 from app.routing.models import Department
+from app.routing.names import pick_department_name
 from app.statistics.counts import CELL_COLUMNS, CellColumns
 from app.statistics.facts import LIST_TYPES
 from app.statistics.models import NO_DISTRICT, StatCell, StatCellDetail
@@ -123,10 +124,15 @@ class Statistics:
     previous: Period
     groups: list[GroupInfo]
     districts: list[DistrictInfo]
-    departments: dict[str, str]  # code → name
+    departments: dict[str, str]  # code → name (German)
     cells: dict[tuple[str, int, str], Figures]
     monthly: dict[tuple[int, int, str], int]
     attribute_labels: dict[str, Any]
+    # code → the name in other languages (``department_name_in`` picks one, German else).
+    department_names: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def department_name_in(self, code: str, lang: str) -> str:
+        return pick_department_name(self.departments[code], self.department_names.get(code), lang)
 
     def total(
         self,
@@ -329,9 +335,10 @@ def load_statistics(period: Period, today: date) -> Statistics:
         cells[CUR, district_key, group].backlog -= int(closed or 0)
         cells[PREV, district_key, group].backlog -= int(closed_prev or 0)
 
-    departments = dict(
-        db.session.execute(sa.select(Department.code, Department.name)).tuples().all()
-    )
+    department_rows = db.session.execute(
+        sa.select(Department.code, Department.name, Department.names)
+    ).all()
+    departments = {code: name for code, name, _names in department_rows}
     return Statistics(
         period=period,
         previous=previous,
@@ -341,6 +348,7 @@ def load_statistics(period: Period, today: date) -> Statistics:
         cells=dict(cells),
         monthly=dict(monthly),
         attribute_labels=_attribute_labels(groups),
+        department_names={code: names or {} for code, _name, names in department_rows},
     )
 
 

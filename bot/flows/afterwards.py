@@ -23,6 +23,10 @@ def status_lines(item: dict[str, Any], lang: str, link_base: str) -> str:
         f"{item['service_request_id']} · {item.get('service_name') or ''}".strip(" ·"),
         gettext(lang, "Current status: %(status)s", status=status_of(item)),
     ]
+    if item.get("agency_responsible"):  # the backend names it in the language asked for
+        lines.append(
+            gettext(lang, "Sent to: %(department)s", department=item["agency_responsible"])
+        )
     if item.get("status_notes"):
         lines.append(gettext(lang, "Note from the city: “%(note)s”", note=item["status_notes"]))
     lines.append(f"{link_base}/r/{item['service_request_id']}")

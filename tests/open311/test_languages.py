@@ -95,7 +95,9 @@ def test_requests_carry_status_words_and_notices_in_the_language(client, app_ctx
         # the routing notice: where it went, with the rule in words of the language
         rule_word = {"tr": "kural", "ar": "القاعدة"}[lang]
         assert rule_word in item["service_notice"], item["service_notice"]
-        assert "EDG Entsorgung Dortmund GmbH" in item["service_notice"]
+        # the department as the city names it in the language
+        edg = {"tr": "atık toplama ve sokak temizliği", "ar": "جمع النفايات وتنظيف الشوارع"}[lang]
+        assert f"EDG Entsorgung Dortmund ({edg})" in item["service_notice"]
 
 
 def test_errors_in_the_language(client):

@@ -89,6 +89,7 @@ def test_csv_rows_are_the_public_view(client, reports):
         "district_name": litter.district.name,
         "department_code": "edg",
         "department_name": "EDG Entsorgung Dortmund GmbH",
+        "department_name_local": "EDG Entsorgung Dortmund GmbH",  # a German file
         "lat": f"{round(FRIEDENSPLATZ[0], 6)}",
         "lon": f"{round(FRIEDENSPLATZ[1], 6)}",
         "is_coarse": "false",

@@ -256,10 +256,11 @@ def _without_district(scope: Scope, stats: Statistics) -> dict[str, Any]:
     return args
 
 
-def departments(stats: Statistics, scope: Scope) -> Table:
+def departments(stats: Statistics, scope: Scope, lang: str) -> Table:
     cur, prev = stats.totals(district_id=scope.district_id, group=scope.group)
     rows = []
-    for code, name in sorted(stats.departments.items(), key=lambda d: d[1]):
+    names = {code: stats.department_name_in(code, lang) for code in stats.departments}
+    for code, name in sorted(names.items(), key=lambda d: d[1]):
         now = cur.departments.get(code)
         before = prev.departments.get(code)
         if not now and not before:

@@ -23,14 +23,14 @@ def page_tables(stats: Statistics, scope: Scope, lang: str) -> dict[str, Table]:
             months(stats, scope),
             groups(stats, scope, lang),
             districts(stats, scope, lang),
-            departments(stats, scope),
+            departments(stats, scope, lang),
         ]
     else:
         tables = [
             comparison(stats, scope),
             months(stats, scope),
             group_comparison(stats, scope, lang),
-            departments(stats, scope),
+            departments(stats, scope, lang),
         ]
     if show_unsafe_places(stats, scope):
         for code in stats.attribute_labels:
