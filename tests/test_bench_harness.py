@@ -124,6 +124,40 @@ def test_throughput_adds_each_connections_rate():
     assert load.combined_rate([]) == 0
 
 
+def test_sides_take_turns_and_their_turns_add_up():
+    calls: list[tuple] = []
+
+    def side(name: str):
+        def turn(seconds: float, number: int) -> Tally:
+            calls.append((name, number, seconds))
+            return Tally([Sample("inbox", 200, 0.1)] * 3, seconds=seconds)
+
+        return turn
+
+    tallies = load.alternate(
+        {"product": side("product"), "bare": side("bare")},
+        seconds=20,
+        rounds=4,
+        after={"product": lambda: calls.append(("drain",))},
+    )
+    assert calls == [
+        ("product", 1, 5.0),
+        ("drain",),
+        ("bare", 1, 5.0),
+        ("bare", 2, 5.0),
+        ("product", 2, 5.0),
+        ("drain",),
+        ("product", 3, 5.0),
+        ("drain",),
+        ("bare", 3, 5.0),
+        ("bare", 4, 5.0),
+        ("product", 4, 5.0),
+        ("drain",),
+    ]
+    for tally in tallies.values():
+        assert len(tally.samples) == 12 and tally.seconds == 20.0 and tally.throughput == 0.6
+
+
 def test_tally_percentiles_are_per_type():
     samples = [Sample("status page", 200, n / 1000) for n in range(1, 101)]
     samples += [Sample("inbox", 500, 5.0), Sample("inbox", 200, 1.0)]
