@@ -113,7 +113,7 @@ lock:
 		--no-emit-find-links --no-emit-index-url -o requirements-dev.txt requirements-dev.in
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .bench-cache
 
 # After adding or changing UI texts: extract them and update the catalogs, then translate.
 translations-update: $(BIN)/.installed
