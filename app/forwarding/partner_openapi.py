@@ -287,6 +287,9 @@ def document() -> dict[str, Any]:
                         "partner_url": {"type": "string", "format": "uri"},
                         "photos": {
                             "type": "array",
+                            "description": "Only photos partners may see: faces and number "
+                            "plates made unrecognisable automatically, or checked by a "
+                            "caseworker.",
                             "items": {
                                 "type": "object",
                                 "properties": {
@@ -297,6 +300,18 @@ def document() -> dict[str, Any]:
                                     "expires_at": {"type": "string", "format": "date-time"},
                                 },
                             },
+                        },
+                        "photos_held_back": {
+                            "type": "integer",
+                            "description": "Photos of the report not sent: their automatic "
+                            "anonymisation failed and no caseworker has checked them yet (a "
+                            "later ticket or reminder carries them once checked).",
+                        },
+                        "photos_held_back_note": {
+                            "type": "string",
+                            "nullable": True,
+                            "description": 'The same in words ("1 Foto zur Prüfung '
+                            'zurückgehalten"), null when none was held back.',
                         },
                         "api": {
                             "type": "object",
