@@ -103,3 +103,67 @@ def test_the_language_switch_keeps_what_was_typed(browser, live_server, javascri
         db.session.rollback()
     finally:
         context.close()
+
+
+# Where the zoom buttons sit in their map: their centre as a share of the map's width.
+ZOOM_PLACE = """(map) => {
+  const zoom = map.querySelector('.leaflet-control-zoom').getBoundingClientRect();
+  const box = map.getBoundingClientRect();
+  return {share: (zoom.left + zoom.width / 2 - box.left) / box.width, top: zoom.top - box.top};
+}"""
+
+
+@pytest.mark.parametrize(
+    ("path", "map_selector"), [("/karte", "#public-map"), ("/report", "#map")], ids=["map", "form"]
+)
+def test_the_zoom_buttons_sit_at_the_start_of_the_map(browser, live_server, path, map_selector):
+    """Top left on German pages, top right (the start side) on Arabic ones."""
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
+    try:
+        page = context.new_page()
+        for lang, start_side in (("de", "left"), ("ar", "right")):
+            page.goto(f"{live_server}{path}?lang={lang}")
+            zoom_in = page.locator(f"{map_selector} .leaflet-control-zoom-in")
+            zoom_in.wait_for()
+            place = page.locator(map_selector).evaluate(ZOOM_PLACE)
+            assert place["top"] < 40, lang
+            if start_side == "left":
+                assert place["share"] < 0.2, lang
+            else:
+                assert place["share"] > 0.8, lang
+            # the buttons still speak the page's language
+            assert zoom_in.get_attribute("title") == ("Vergrößern" if lang == "de" else "تكبير")
+    finally:
+        context.close()
+
+
+def test_staff_pages_are_mirrored_in_arabic(arabic_desktop, live_server, make_user, make_report):
+    """The inbox and the admin use logical CSS: on an Arabic page the timeline's line and the
+    numbers' alignment are on the mirrored side."""
+    from tests.browser.test_inbox import log_in
+
+    report = make_report("papierkorb-voll")
+    page = arabic_desktop.new_page()
+    log_in(page, live_server, make_user("admin"))
+    page.goto(f"{live_server}/inbox/reports/{report.reference}?lang=ar")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    timeline = page.locator("ol.staff-timeline").evaluate(
+        "e => [getComputedStyle(e).borderRightWidth, getComputedStyle(e).borderLeftWidth,"
+        " getComputedStyle(e).paddingRight, getComputedStyle(e).paddingLeft]"
+    )
+    assert timeline == ["3px", "0px", "16px", "0px"]
+    # an event's dot sits on the line: right of the event's own box
+    dot = page.locator("ol.staff-timeline .event").first.evaluate(
+        "e => [getComputedStyle(e, '::before').right, getComputedStyle(e, '::before').left]"
+    )
+    assert dot[0].startswith("-") and not dot[1].startswith("-")  # beyond the right edge
+
+    page.goto(f"{live_server}/admin/departments?lang=ar")
+    numbers = page.locator(".admin-table td.num").first
+    cell = numbers.evaluate(
+        "e => { const r = document.createRange(); r.selectNodeContents(e);"
+        " const t = r.getBoundingClientRect(), b = e.getBoundingClientRect();"
+        " return [t.left - b.left, b.right - t.right]; }"
+    )
+    # a number is aligned to the end: the left on an Arabic page
+    assert cell[0] < cell[1]

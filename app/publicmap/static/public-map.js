@@ -65,7 +65,7 @@
     scrollWheelZoom: false
   });
   L.control.zoom({
-    position: "topleft",
+    position: QM.zoomPosition,
     zoomInTitle: i18n.zoomIn,
     zoomOutTitle: i18n.zoomOut
   }).addTo(map);

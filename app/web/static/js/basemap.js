@@ -9,13 +9,20 @@
  * (data-zoom-in, data-zoom-out, data-keys; the macro basemap_script renders it), read here
  * before any map is made. QM.keyboardChoice(map, choose) makes a map usable by keyboard: it
  * takes the focus (arrow keys pan, + and − zoom: Leaflet's keyboard handler), shows a cross
- * at its centre while focused, and Enter or Space call choose(latlng) with that centre. */
+ * at its centre while focused, and Enter or Space call choose(latlng) with that centre.
+ *
+ * The zoom buttons sit at the page's start: top left, and top right on right-to-left pages
+ * (<html dir="rtl">). Maps made with Leaflet's own zoom control get that corner by default;
+ * a page adding its own control takes QM.zoomPosition. */
 (function () {
   "use strict";
   var outline = { color: "#1d5a8c", weight: 1.5, opacity: 0.8, fillOpacity: 0.04 };
   var texts = (document.currentScript && document.currentScript.dataset) || {};
+  var rightToLeft = (document.documentElement.getAttribute("dir") || "").toLowerCase() === "rtl";
+  var zoomPosition = rightToLeft ? "topright" : "topleft";
 
   if (window.L) {
+    L.Control.Zoom.mergeOptions({ position: zoomPosition });
     if (texts.zoomIn && texts.zoomOut) {
       L.Control.Zoom.mergeOptions({ zoomInTitle: texts.zoomIn, zoomOutTitle: texts.zoomOut });
     }
@@ -74,6 +81,7 @@
   }
 
   window.QM = window.QM || {};
+  window.QM.zoomPosition = zoomPosition;
   window.QM.districtOutlines = districts;
   window.QM.keyboardChoice = keyboardChoice;
   window.QM.baseLayer = function (map, element, options) {
