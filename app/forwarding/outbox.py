@@ -145,7 +145,6 @@ def on_status_changed(
     **_: Any,
 ) -> None:
     """Every public status change or public note goes to the residents who asked for it."""
-    db.session.flush()  # the event row exists, so the message can point at it
     for method, target, locale in resident_recipients(report, skip_residents):
         add_delivery(
             report,

@@ -199,7 +199,8 @@ def _after_forwarded(delivery: Delivery) -> None:
     report = delivery.report
     if ReportStatus.FORWARDED in TRANSITIONS[report.status]:
         # No note: "forwarded to the responsible office" says it in the resident's language.
-        apply_status(report, ReportStatus.FORWARDED, WORKER, None)
+        # Flushed with the batch's other reports at the commit.
+        apply_status(report, ReportStatus.FORWARDED, WORKER, None, flush=False)
 
 
 def _record(sent: _Sent, *, counted: bool, worker: str) -> None:

@@ -167,6 +167,7 @@ def apply_status(
     public_note: str | None,
     *,
     skip_residents: tuple[str, ...] = (),
+    flush: bool = True,
 ) -> Report:
     """The status change itself (whitelist, event, signal) without a permission check: for
     the system and partners, whose authority was checked by their own channel.
@@ -193,7 +194,8 @@ def apply_status(
         old=old.value,
         new=new_status.value,
     )
-    db.session.flush()
+    if flush:  # False: the caller flushes a batch of changes together (the worker)
+        db.session.flush()
     report_status_changed.send(
         signal_sender(),
         report=report,
