@@ -69,8 +69,10 @@ def create_app(config: Config | None = None) -> Flask:
 
     register_statistics(app)
 
+    from app.cities.cache import install_configuration_hooks
     from app.cities.settings import install_version_check
 
+    install_configuration_hooks()
     install_version_check(app)
     from app.cli import register_cli
 

@@ -15,7 +15,8 @@ def signal_sender() -> Any:
 
 report_submitted = _signals.signal(
     "report-submitted",
-    doc="""A report was created by the intake service (flushed, not yet committed).
+    doc="""A report was created by the intake service (in the session, not yet flushed: the
+    intake flushes once, after the handlers).
 
     Sender: the Flask app. Keyword ``report``: the new Report. Handlers may add rows
     (e.g. outbox deliveries) to the same session; they never commit.

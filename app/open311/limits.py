@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, request
 from flask_limiter import Limiter
 
-from app.open311.keys import find_active_key
-from app.open311.models import ApiKey
+from app.cities.cache import generation
+from app.open311.keys import ActiveKey, find_active_key
 
 DEFAULT_RATE_LIMIT = "2000/minute"
 EXTENSION = "open311_limiter"
@@ -34,14 +34,17 @@ def api_key_token() -> str | None:
     return token or request.args.get(API_KEY_FIELD)
 
 
-def request_api_key() -> ApiKey | None:
-    """The active key of this request (looked up once per request)."""
+def request_api_key() -> ActiveKey | None:
+    """The active key of this request (looked up once per request, and again if the
+    configuration caches were dropped since: the limiter asks before the request's city version
+    check, which may find the key revoked)."""
     # Kept in the WSGI environ, not on ``g``: an app context (and its ``g``) can outlive a request.
+    current = generation()
     cached = request.environ.get(_ENVIRON_KEY, _UNSET)
-    if cached is _UNSET:
-        cached = find_active_key(api_key_token())
+    if cached is _UNSET or cached[0] != current:
+        cached = (current, find_active_key(api_key_token()))
         request.environ[_ENVIRON_KEY] = cached
-    return cached
+    return cached[1]
 
 
 def rate_limit_key() -> str:

@@ -110,8 +110,12 @@ def service_definition(category: Category, lang: str) -> dict[str, Any]:
 
 def service_notice(pub: PublicReport) -> str | None:
     """The routing decision in words made of public facts: where it went, who is informed too."""
-    text = " · ".join(part for part in (pub.routing_text, *pub.copy_texts) if part)
-    return text or None
+    return notice((pub.routing_text, *pub.copy_texts))
+
+
+def notice(texts: Iterable[str]) -> str | None:
+    """Routing texts (``PublicReport.routing_text`` and ``copy_texts``) as one notice."""
+    return " · ".join(part for part in texts if part) or None
 
 
 def history_notes(events: Iterable[PublicEvent]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from app.catalogue.models import Category
+from app.catalogue.snapshot import catalogue
 from app.core.enums import Channel
 from app.core.events import Actor
 from app.core.locale import choose_locale
@@ -215,8 +216,9 @@ def _draft_from_form(code: str) -> ReportDraft:
 def create_request(fmt: str):
     """POST Service Request: through the one intake service, like the web form."""
     key = _require_api_key()
-    code = SERVICE_CODE_FIELD.read()
-    _category(code)
+    code = clean(SERVICE_CODE_FIELD.read())
+    if catalogue().active_category(code) is None:
+        raise Open311Error(404, _l("There is no category “%(code)s”.", code=code[:64]))
     draft = _draft_from_form(code)
     submission = _submission_key(key, draft)
     if submission is not None:
@@ -225,10 +227,10 @@ def create_request(fmt: str):
             return _created(fmt, earlier, [])
     # device_id, account_id and media_url are not stored: no personal identifiers, and
     # no URL is ever fetched.
-    result = submit_report(draft, Actor("api_client", str(key.id), key.name))
-    if result.report.contact is not None:
-        # The contact belongs to this client: only its key finds the chat's reports later.
-        result.report.contact.api_key_id = key.id
+    # A contact belongs to this client: only its key finds the chat's reports later.
+    result = submit_report(
+        draft, Actor("api_client", str(key.id), key.name), contact_api_key_id=key.id
+    )
     if submission is not None:
         idempotency.remember(*submission, result.report)
     try:
@@ -240,7 +242,13 @@ def create_request(fmt: str):
         if earlier is None:
             raise
         return _created(fmt, earlier, [])
-    return _created(fmt, result.report, [str(note) for note in result.notes])
+    # The answer from the intake's result: the committed report is not read again.
+    return _answer(
+        fmt,
+        result.reference,
+        mapping.notice(result.routing_texts(mapping.current_language())),
+        [str(note) for note in result.notes],
+    )
 
 
 def _submission_key(key, draft) -> tuple[str, str, str] | None:
@@ -267,13 +275,18 @@ def _earlier(scope: str, key: str, digest: str):
 
 
 def _created(fmt: str, report, notes: list[str]):
-    """The answer to a POST: the reference and the routing in words (and the intake's notes)."""
+    """The answer to a POST of an earlier report (an Idempotency-Key sent again)."""
     notice = mapping.service_notice(
         public_report(report, mapping.current_language(), external_urls=True)
     )
+    return _answer(fmt, report.reference, notice, notes)
+
+
+def _answer(fmt: str, reference: str, notice: str | None, notes: list[str]):
+    """The answer to a POST: the reference and the routing in words (and the intake's notes)."""
     if notes:
         notice = " ".join([notice or "", *notes]).strip()
-    body = [{"service_request_id": report.reference, "service_notice": notice, "account_id": None}]
+    body = [{"service_request_id": reference, "service_notice": notice, "account_id": None}]
     return respond(fmt, "service_requests", body)
 
 

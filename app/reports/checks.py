@@ -15,14 +15,13 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalogue.models import Category, CategoryAttribute
+from app.catalogue.snapshot import CategorySnapshot, QuestionSnapshot
 from app.cities.examples import coordinates_not_numbers
 from app.cities.settings import city
 from app.core.enums import AttributeType
 from app.core.errors import DraftInvalid, PhotoRejected
-from app.extensions import db
 from app.geo.geocoding import GeocoderUnavailable, Place
 from app.geo.index import is_valid_coordinate
 from app.geo.service import geocoder
@@ -36,17 +35,6 @@ STRING_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 2000
 
 
-def active_category(code: str | None) -> Category | None:
-    """The active category with this code, its questions and group loaded."""
-    if not code:
-        return None
-    return db.session.execute(
-        db.select(Category)
-        .where(Category.code == code.strip(), Category.is_active.is_(True))
-        .options(selectinload(Category.attributes), joinedload(Category.group))
-    ).scalar_one_or_none()
-
-
 def _as_list(raw: Any) -> list[str]:
     if raw is None:
         return []
@@ -54,12 +42,14 @@ def _as_list(raw: Any) -> list[str]:
     return [str(item).strip() for item in items if str(item).strip()]
 
 
-def _attribute_label(attr: CategoryAttribute) -> LazyString:
+def _attribute_label(attr: CategoryAttribute | QuestionSnapshot) -> LazyString:
     """The attribute's label in the language the message is finally shown in."""
     return LazyString(lambda: attr.label(str(get_locale() or "de")))
 
 
-def check_attributes(category: Category, raw: dict[str, Any]) -> tuple[dict[str, Any], dict]:
+def check_attributes(
+    category: Category | CategorySnapshot, raw: dict[str, Any]
+) -> tuple[dict[str, Any], dict]:
     """Typed values of the category's extra questions and errors per ``attribute.<code>``."""
     values: dict[str, Any] = {}
     errors: dict[str, LazyString] = {}

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, utcnow
 from app.core.enums import (
@@ -20,6 +20,7 @@ from app.extensions import Model
 
 if TYPE_CHECKING:
     from app.catalogue.models import Category
+    from app.core.events import ReportEvent
     from app.geo.models import District
     from app.routing.models import Department, RoutingRule
 
@@ -95,8 +96,9 @@ class Report(Model):
     photos: Mapped[list[ReportPhoto]] = relationship(
         back_populates="report", order_by="ReportPhoto.position", cascade="all, delete-orphan"
     )
+    # In the order routing informed them (the intake adds them in rule order).
     copies: Mapped[list[ReportCopy]] = relationship(
-        back_populates="report", cascade="all, delete-orphan"
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportCopy.id"
     )
     contact: Mapped[ReporterContact | None] = relationship(
         back_populates="report", cascade="all, delete-orphan", uselist=False
@@ -105,6 +107,9 @@ class Report(Model):
         back_populates="report", cascade="all, delete-orphan", order_by="ReportSupporter.id"
     )
     duplicate_of: Mapped[Report | None] = relationship(remote_side=[id])
+    # Only to add events with a new report in the same flush (the intake's "submitted"): the
+    # timeline is read by queries, never through this collection.
+    new_events: WriteOnlyMapped[ReportEvent] = relationship(passive_deletes=True)
 
     @property
     def public_description(self) -> str:

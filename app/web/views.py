@@ -151,9 +151,8 @@ def submit():
         return redirect(url_for(".submitted", reference=earlier.reference), 303)
     if held is not None:
         held_photos.drop(form.held_photos)
-    _remember_sent(
-        result.reference, [str(note) for note in result.notes], result.report.contact is not None
-    )
+    # From the intake's result: the committed report is not read again.
+    _remember_sent(result.reference, [str(note) for note in result.notes], result.has_contact)
     return redirect(url_for(".submitted", reference=result.reference), 303)
 
 

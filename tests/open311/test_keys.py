@@ -10,7 +10,7 @@ from limits import parse
 
 from app import create_app
 from app.extensions import db
-from app.open311.keys import find_active_key
+from app.open311.keys import ActiveKey, find_active_key
 from app.open311.models import ApiKey
 from config import TestConfig
 from tests.open311.conftest import API, FRIEDENSPLATZ
@@ -30,7 +30,7 @@ def test_create_prints_the_key_once_and_stores_only_its_hash(app_ctx):
     assert key.name == "telegram-bot"
     assert key.key_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in (key.key_hash, key.prefix)
-    assert find_active_key(token) == key
+    assert find_active_key(token) == ActiveKey(id=key.id, name="telegram-bot")
 
     listed = cli(app_ctx, "api-keys", "list")
     assert "telegram-bot" in listed.output and "active" in listed.output
