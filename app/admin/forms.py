@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from app.admin.fields import (
     TOO_LONG,
@@ -30,6 +30,7 @@ from app.admin.fields import (
 from app.auth.models import Role
 from app.auth.services import MIN_PASSWORD_LENGTH, password_too_short
 from app.catalogue.models import TEXT_TYPES
+from app.catalogue.services import SENSITIVE_AUTO_PUBLISH
 from app.core.enums import AttributeType, DepartmentKind, ReportStatus, RuleAction
 from app.forwarding.senders.configuration import FORWARD_CONFIG_MAX
 from app.routing.departments import DONE_STATUSES
@@ -112,7 +113,14 @@ class CategoryForm(CodedForm):
     is_sensitive = BooleanField(
         _l("Sensitive (unsafe place): coarse location in public, emergency notice")
     )
+    auto_publish_photos = BooleanField(
+        _l("Publish photos automatically once faces and number plates were made unrecognisable")
+    )
     is_active = BooleanField(_l("Active (residents can choose it)"), default=True)
+
+    def validate_auto_publish_photos(self, field: BooleanField) -> None:
+        if field.data and self.is_sensitive.data:
+            raise ValidationError(SENSITIVE_AUTO_PUBLISH)
 
 
 class AttributeForm(CodedForm):

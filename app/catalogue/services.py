@@ -87,6 +87,13 @@ class CategoryData:
     nearby_radius_m: int | None = None
     is_sensitive: bool = False
     is_active: bool = True
+    auto_publish_photos: bool = False
+
+
+SENSITIVE_AUTO_PUBLISH = _l(
+    "Photos of a sensitive category (unsafe places) are never published automatically: a "
+    "caseworker checks each one. Please leave this off."
+)
 
 
 def save_category(admin: User, category: Category | None, data: CategoryData) -> Category:
@@ -108,6 +115,8 @@ def save_category(admin: User, category: Category | None, data: CategoryData) ->
     group = db.session.get(CategoryGroup, data.group_id) if data.group_id else None
     if group is None:
         errors["group"] = _l("Please choose a group.")
+    if data.auto_publish_photos and data.is_sensitive:
+        errors["auto_publish_photos"] = SENSITIVE_AUTO_PUBLISH
     if errors:
         raise Refusal(errors)
     assert group is not None
@@ -128,6 +137,7 @@ def save_category(admin: User, category: Category | None, data: CategoryData) ->
         nearby_radius_m=data.nearby_radius_m,
         is_sensitive=bool(data.is_sensitive),
         is_active=bool(data.is_active),
+        auto_publish_photos=bool(data.auto_publish_photos),
     )
     if old_group != group.code:
         category.group = group

@@ -14,6 +14,10 @@ from typing import Any
 
 from app.cities.schema import SCHEMA
 
+SENSITIVE_AUTO_PUBLISH = (
+    "photos of a sensitive category are never published automatically (set it to false)"
+)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -150,6 +154,8 @@ def check_city(directory: str | Path) -> tuple[CheckedCity | None, list[Problem]
     questions: dict[str, dict[str, dict]] = {}
     for i, cat in enumerate(city["categories"]):
         known(f"$.categories[{i}].group", "category group", cat["group"], groups)
+        if cat.get("auto_publish_photos") and cat.get("sensitive"):
+            problem(f"$.categories[{i}].auto_publish_photos", SENSITIVE_AUTO_PUBLISH)
         questions[cat["code"]] = {}
         for j, attr in enumerate(cat.get("attributes", [])):
             if attr["code"] in questions[cat["code"]]:

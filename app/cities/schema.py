@@ -251,6 +251,12 @@ SCHEMA: dict[str, Any] = _obj(
                             "cell centre, and the form and bot show the emergency number "
                             "(default false).",
                         ),
+                        "auto_publish_photos": _d(
+                            {"type": "boolean"},
+                            "Photos public at intake when their faces and number plates were "
+                            "made unrecognisable automatically (default false; never for a "
+                            "sensitive category).",
+                        ),
                         "nearby_radius_m": _d(
                             {"type": ["integer", "null"], "minimum": 1, "maximum": 5000},
                             'Radius for "already reported nearby" (default: '

@@ -199,6 +199,7 @@ def load_city(directory: str | Path, *, update: bool = False) -> SeedSummary:
                 "keywords": cat.get("keywords"),
                 "position": position,
                 "is_sensitive": bool(cat.get("sensitive", False)),
+                "auto_publish_photos": bool(cat.get("auto_publish_photos", False)),
                 "nearby_radius_m": cat.get("nearby_radius_m"),
                 "target_working_days": cat.get("target_working_days"),
             },

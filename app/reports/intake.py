@@ -14,21 +14,18 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask import current_app
-from flask_babel import LazyString, force_locale, format_decimal
-from flask_babel import gettext as _
+from flask_babel import LazyString, format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.catalogue.models import Category
-from app.catalogue.snapshot import CategorySnapshot, DepartmentSnapshot, attach, catalogue
 from app.cities.settings import city
 from app.core.db import utcnow
 from app.core.enums import LocationSource, ReportStatus
 from app.core.errors import DraftInvalid
-from app.core.events import Actor, ReportEvent
+from app.core.events import Actor, record_event
 from app.core.files import track_new_file
 from app.core.signals import report_submitted, signal_sender
 from app.extensions import db
@@ -37,6 +34,7 @@ from app.geo.service import district_index, geocoder
 from app.photos.pipeline import ProcessedPhoto
 from app.photos.service import photo_storage
 from app.reports.checks import (
+    active_category,
     check_attributes,
     check_contact,
     check_photos,
@@ -48,17 +46,15 @@ from app.reports.drafts import ReportDraft
 from app.reports.due import due_date
 from app.reports.models import ReferenceCounter, Report, ReportCopy, ReporterContact, ReportPhoto
 from app.reports.photo_review import publish_anonymised_photos
-from app.reports.public import routing_text
 from app.routing.models import Department
-from app.routing.names import department_name
-from app.routing.resolve import RoutingDecision, RoutingInput, RuleSpec, describe_rule, resolve
+from app.routing.service import route
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class CheckedDraft:
-    category: CategorySnapshot
+    category: Category
     attributes: dict[str, Any]
     description: str
     lat: float
@@ -76,49 +72,19 @@ class CheckedDraft:
 
 @dataclass
 class IntakeResult:
-    """Everything a channel needs to answer the resident, as plain values: read after the
-    commit, it needs no query (the committed report's attributes expire)."""
+    """Everything a channel needs to answer the resident."""
 
     report: Report
-    reference: str
-    category: CategorySnapshot
     district_name: str | None
-    department: DepartmentSnapshot | None  # None: the triage queue
+    department_name: str | None  # None: the triage queue
     routing_reason: dict[str, str]
-    copies: list[tuple[str, dict[str, str]]]  # each copy's department name and reason
-    # Each copy's department and the rule that informs it.
-    copy_departments: list[tuple[DepartmentSnapshot, RuleSpec | None]]
-    rule: RuleSpec | None  # the rule that chose the department
-    has_contact: bool
+    copies: list[tuple[str, dict[str, str]]]
     # Things the resident should know, e.g. "the address could not be looked up".
     notes: list[LazyString]
 
     @property
-    def department_name(self) -> str | None:
-        return self.department.name if self.department else None
-
-    def routing_texts(self, lang: str) -> tuple[str, ...]:
-        """The routing decision in words of public facts, in ``lang`` — the same words the
-        report's public view (``app.reports.public``) says, made without reading the report."""
-        with force_locale(lang):
-            responsible = department_name(self.department, lang)
-            main = routing_text(
-                self.category.name(lang),
-                self.district_name,
-                responsible,
-                describe_rule(self.rule, lang) if self.rule and responsible else None,
-            )
-            copies = tuple(
-                _(
-                    "Informed as well: %(department)s (%(rule)s)",
-                    department=department_name(dept, lang),
-                    rule=describe_rule(rule, lang),
-                )
-                if rule is not None
-                else _("Informed as well: %(department)s", department=department_name(dept, lang))
-                for dept, rule in self.copy_departments
-            )
-        return (main, *copies)
+    def reference(self) -> str:
+        return self.report.reference
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -130,7 +96,7 @@ def validate_draft(draft: ReportDraft) -> CheckedDraft:
     errors: dict[str, Any] = {}
     status = 422
 
-    category = catalogue().active_category(draft.category_code)
+    category = active_category(draft.category_code)
     attributes: dict[str, Any] = {}
     if category is None:
         errors["category"] = (
@@ -217,25 +183,6 @@ def validate_draft(draft: ReportDraft) -> CheckedDraft:
 # --- references -----------------------------------------------------------------
 
 
-def _next_number_statement(insert: Any) -> Any:
-    return (
-        insert(ReferenceCounter)
-        .values(year=sa.bindparam("year"), last_number=1)
-        .on_conflict_do_update(
-            index_elements=[ReferenceCounter.year],
-            set_={"last_number": ReferenceCounter.last_number + 1},
-        )
-        .returning(ReferenceCounter.last_number)
-    )
-
-
-# Built once: each intake only binds the year (and SQLAlchemy's cache finds the compiled form).
-_NEXT_NUMBER = {
-    "postgresql": _next_number_statement(pg_insert),
-    "sqlite": _next_number_statement(sqlite_insert),
-}
-
-
 def next_reference(now: datetime | None = None) -> str:
     """``DO-2026-00042``: city prefix, local year, a number counted per year.
 
@@ -245,7 +192,14 @@ def next_reference(now: datetime | None = None) -> str:
     settings = city()
     year = (now or utcnow()).astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).year
     dialect = db.session.get_bind().dialect.name
-    number = db.session.execute(_NEXT_NUMBER[dialect], {"year": year}).scalar_one()
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(ReferenceCounter).values(year=year, last_number=1)
+    number = db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ReferenceCounter.year],
+            set_={"last_number": ReferenceCounter.last_number + 1},
+        ).returning(ReferenceCounter.last_number)
+    ).scalar_one()
     return f"{settings.reference_prefix}-{year}-{number:05d}"
 
 
@@ -263,33 +217,10 @@ def _reverse_geocode(lat: float, lon: float) -> Place | None:
         return None
 
 
-def _route(
-    category: CategorySnapshot,
-    district_number: str | None,
-    district_name: str | None,
-    attributes: dict[str, Any],
-) -> RoutingDecision:
-    """Where the report goes: the pure ``resolve`` over the cached active rules."""
-    return resolve(
-        catalogue().rules,
-        RoutingInput(
-            category_code=category.code,
-            category_name=category.names,
-            group_code=category.group.code,
-            district_number=district_number,
-            district_name=district_name,
-            attributes=attributes,
-        ),
-    )
+def submit_report(draft: ReportDraft, actor: Actor) -> IntakeResult:
+    """Validate, place, route and store a new report; flush, write the ``submitted`` event
+    and emit ``report_submitted``. The caller commits.
 
-
-def submit_report(
-    draft: ReportDraft, actor: Actor, *, contact_api_key_id: int | None = None
-) -> IntakeResult:
-    """Validate, place, route and store a new report; write the ``submitted`` event, emit
-    ``report_submitted`` and flush once. The caller commits.
-
-    ``contact_api_key_id``: the API key a contact given through the API belongs to.
     Raises ``DraftInvalid`` (with a message per field) and then has written nothing.
     """
     checked = validate_draft(draft)
@@ -304,22 +235,28 @@ def submit_report(
 
     area = district_index().district_at(checked.lat, checked.lon)
     district_id = area.key if area else None
-    decision = _route(
+    decision = route(
         checked.category,
         area.number if area else None,
         area.name if area else None,
         checked.attributes,
     )
-    snapshot = catalogue()
-    rules = {rule.id: rule for rule in snapshot.rules}
-    assignment = decision.assignment
-    department = snapshot.departments[assignment.department_code] if assignment else None
+    departments = {
+        d.code: d
+        for d in db.session.execute(
+            db.select(Department).where(
+                Department.code.in_(
+                    [a.department_code for a in (decision.assignment, *decision.copies) if a]
+                )
+            )
+        ).scalars()
+    }
     received_at = utcnow()
     report = Report(
         reference=next_reference(received_at),
         created_at=received_at,
         due_at=due_date(checked.category, received_at),
-        category=attach(Category, checked.category),
+        category=checked.category,
         status=ReportStatus.NEW,
         description=checked.description,
         attributes=checked.attributes,
@@ -329,19 +266,18 @@ def submit_report(
         address=address,
         zipcode=zipcode,
         district_id=district_id,
-        department=attach(Department, department) if department else None,
-        routing_rule_id=assignment.rule_id if assignment else None,
+        department=departments[decision.assignment.department_code]
+        if decision.assignment
+        else None,
+        routing_rule_id=decision.assignment.rule_id if decision.assignment else None,
         routing_reason=decision.reason,
         channel=draft.channel,
         locale=draft.locale or "de",
     )
-    copy_departments = []
     for copy in decision.copies:
-        copied = snapshot.departments[copy.department_code]
-        copy_departments.append((copied, rules.get(copy.rule_id) if copy.rule_id else None))
         report.copies.append(
             ReportCopy(
-                department=attach(Department, copied),
+                department=departments[copy.department_code],
                 routing_rule_id=copy.rule_id,
                 reason=copy.reason,
             )
@@ -354,7 +290,6 @@ def submit_report(
             telegram_chat_id=checked.telegram_chat_id,
             locale=draft.locale or "de",
             wants_updates=True,
-            api_key_id=contact_api_key_id,
         )
     storage = photo_storage()
     for position, photo in enumerate(checked.photos):
@@ -370,45 +305,32 @@ def submit_report(
                 thumbnail_key=thumb.key,
                 width=photo.width,
                 height=photo.height,
-                anonymisation=photo.anonymisation,
-                boxes=photo.boxes,
             )
         )
     publish_anonymised_photos(report.photos, checked.category)  # the category's setting
     db.session.add(report)
-    # The event is written with the report, in the same flush (it takes the report's id then).
-    report.new_events.add(
-        ReportEvent(
-            kind="submitted",
-            actor=str(actor),
-            is_public=True,
-            data={
-                "channel": draft.channel.value,
-                "category": checked.category.code,
-                "district": area.number if area else None,
-                "department": assignment.department_code if assignment else None,
-                "copies": [c.department_code for c in decision.copies],
-                "rule_id": assignment.rule_id if assignment else None,
-                "reason": decision.reason,
-                "photos": len(checked.photos),
-            },
-        )
-    )
-    report_submitted.send(signal_sender(), report=report)
     db.session.flush()
+    record_event(
+        report.id,
+        "submitted",
+        actor,
+        is_public=True,
+        channel=draft.channel.value,
+        category=checked.category.code,
+        district=area.number if area else None,
+        department=decision.assignment.department_code if decision.assignment else None,
+        copies=[c.department_code for c in decision.copies],
+        rule_id=decision.assignment.rule_id if decision.assignment else None,
+        reason=decision.reason,
+        photos=len(checked.photos),
+    )
+    db.session.flush()
+    report_submitted.send(signal_sender(), report=report)
     return IntakeResult(
         report=report,
-        reference=report.reference,
-        category=checked.category,
         district_name=area.name if area else None,
-        department=department,
+        department_name=report.department.name if report.department else None,
         routing_reason=decision.reason,
-        copies=[
-            (dept.name, copy.reason)
-            for (dept, _rule), copy in zip(copy_departments, decision.copies, strict=True)
-        ],
-        copy_departments=copy_departments,
-        rule=rules.get(assignment.rule_id) if assignment and assignment.rule_id else None,
-        has_contact=bool(checked.email or checked.telegram_chat_id),
+        copies=[(departments[c.department_code].name, c.reason) for c in decision.copies],
         notes=notes,
     )

@@ -62,6 +62,7 @@ def _category_data(category: Category | None) -> dict[str, Any]:
         "target_working_days": category.target_working_days,
         "nearby_radius_m": category.nearby_radius_m,
         "is_sensitive": category.is_sensitive,
+        "auto_publish_photos": category.auto_publish_photos,
         "is_active": category.is_active,
     }
 
@@ -81,6 +82,7 @@ def _category_page(category: Category | None):
             target_working_days=form.target_working_days.number,
             nearby_radius_m=form.nearby_radius_m.number,
             is_sensitive=form.is_sensitive.data,
+            auto_publish_photos=form.auto_publish_photos.data,
             is_active=form.is_active.data,
         )
         try:
