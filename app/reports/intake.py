@@ -1,0 +1,414 @@
+"""The one intake path: every channel turns its input into a ``ReportDraft`` and calls
+``submit_report``. Nothing else creates a report.
+
+Validation happens completely before anything is written (``validate_draft``, with the checks
+of ``app.reports.checks``); the service flushes, the caller commits once. Photo files written
+here are removed again if that commit never happens.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import LazyString, force_locale, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.catalogue.models import Category
+from app.catalogue.snapshot import CategorySnapshot, DepartmentSnapshot, attach, catalogue
+from app.cities.settings import city
+from app.core.db import utcnow
+from app.core.enums import LocationSource, ReportStatus
+from app.core.errors import DraftInvalid
+from app.core.events import Actor, ReportEvent
+from app.core.files import track_new_file
+from app.core.signals import report_submitted, signal_sender
+from app.extensions import db
+from app.geo.geocoding import GeocoderUnavailable, Place
+from app.geo.service import district_index, geocoder
+from app.photos.pipeline import ProcessedPhoto
+from app.photos.service import photo_storage
+from app.reports.checks import (
+    check_attributes,
+    check_contact,
+    check_photos,
+    cleaned_draft,
+    geocode_address,
+    parse_coordinates,
+)
+from app.reports.drafts import ReportDraft
+from app.reports.due import due_date
+from app.reports.models import ReferenceCounter, Report, ReportCopy, ReporterContact, ReportPhoto
+from app.reports.photo_review import publish_anonymised_photos
+from app.reports.public import routing_text
+from app.routing.models import Department
+from app.routing.names import department_name
+from app.routing.resolve import RoutingDecision, RoutingInput, RuleSpec, describe_rule, resolve
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CheckedDraft:
+    category: CategorySnapshot
+    attributes: dict[str, Any]
+    description: str
+    lat: float
+    lon: float
+    location_source: LocationSource
+    address: str | None
+    zipcode: str | None
+    photos: list[ProcessedPhoto]
+    email: str | None
+    contact_name: str | None
+    phone: str | None
+    telegram_chat_id: str | None
+    notes: list[LazyString] = field(default_factory=list)
+
+
+@dataclass
+class IntakeResult:
+    """Everything a channel needs to answer the resident, as plain values: read after the
+    commit, it needs no query (the committed report's attributes expire)."""
+
+    report: Report
+    reference: str
+    category: CategorySnapshot
+    district_name: str | None
+    department: DepartmentSnapshot | None  # None: the triage queue
+    routing_reason: dict[str, str]
+    copies: list[tuple[str, dict[str, str]]]  # each copy's department name and reason
+    # Each copy's department and the rule that informs it.
+    copy_departments: list[tuple[DepartmentSnapshot, RuleSpec | None]]
+    rule: RuleSpec | None  # the rule that chose the department
+    has_contact: bool
+    # Things the resident should know, e.g. "the address could not be looked up".
+    notes: list[LazyString]
+
+    @property
+    def department_name(self) -> str | None:
+        return self.department.name if self.department else None
+
+    def routing_texts(self, lang: str) -> tuple[str, ...]:
+        """The routing decision in words of public facts, in ``lang`` — the same words the
+        report's public view (``app.reports.public``) says, made without reading the report."""
+        with force_locale(lang):
+            responsible = department_name(self.department, lang)
+            main = routing_text(
+                self.category.name(lang),
+                self.district_name,
+                responsible,
+                describe_rule(self.rule, lang) if self.rule and responsible else None,
+            )
+            copies = tuple(
+                _(
+                    "Informed as well: %(department)s (%(rule)s)",
+                    department=department_name(dept, lang),
+                    rule=describe_rule(rule, lang),
+                )
+                if rule is not None
+                else _("Informed as well: %(department)s", department=department_name(dept, lang))
+                for dept, rule in self.copy_departments
+            )
+        return (main, *copies)
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def validate_draft(draft: ReportDraft) -> CheckedDraft:
+    """Check everything about a draft without writing anything; raise ``DraftInvalid``."""
+    draft = cleaned_draft(draft)
+    errors: dict[str, Any] = {}
+    status = 422
+
+    category = catalogue().active_category(draft.category_code)
+    attributes: dict[str, Any] = {}
+    if category is None:
+        errors["category"] = (
+            _l("Please choose a category.")
+            if not (draft.category_code or "").strip()
+            else _l("There is no category “%(code)s”.", code=draft.category_code)
+        )
+    else:
+        attributes, attr_errors = check_attributes(category, draft.attributes or {})
+        errors.update(attr_errors)
+
+    description = (draft.description or "").strip()
+    max_length = current_app.config["DESCRIPTION_MAX_LENGTH"]
+    if len(description) > max_length:
+        errors["description"] = _l(
+            "The description is too long: %(length)d characters, at most %(max)d.",
+            length=len(description),
+            max=max_length,
+        )
+
+    lat, lon, location_errors = parse_coordinates(draft)
+    errors.update(location_errors)
+
+    photos, photo_error = check_photos(draft)
+    if photo_error is not None:
+        errors.update(photo_error.errors)
+        status = photo_error.status
+
+    contact, contact_errors = check_contact(draft)
+    errors.update(contact_errors)
+
+    source = LocationSource.MAP
+    address = (draft.address or "").strip()[:255] or None
+    zipcode = None
+    notes: list[LazyString] = []
+    if lat is None and not location_errors:
+        gps = next((p.gps for p in photos if p.gps), None)
+        if draft.use_photo_location and gps is not None:
+            lat, lon = gps
+            source = LocationSource.PHOTO
+            notes.append(_l("The location was taken from your photo."))
+        elif address:
+            place, address_errors = geocode_address(address)
+            errors.update(address_errors)
+            if place is not None:
+                lat, lon, address, zipcode = place.lat, place.lon, place.address, place.zipcode
+                source = LocationSource.ADDRESS
+        else:
+            errors["location"] = _l("Please mark the place on the map or enter an address.")
+
+    if lat is not None and lon is not None and not district_index().in_city(lat, lon):
+        km = district_index().distance_outside_m(lat, lon) / 1000
+        field_name = "address" if source == LocationSource.ADDRESS else "location"
+        errors[field_name] = _l(
+            "This place is outside %(city)s (about %(km)s km beyond the city boundary). "
+            "We can only take reports from within %(city)s.",
+            city=city().name,
+            km=LazyString(lambda: format_decimal(km, format="0.0")),
+        )
+
+    if errors:
+        raise DraftInvalid(errors, status)
+    assert category is not None
+    assert lat is not None
+    assert lon is not None
+    return CheckedDraft(
+        category=category,
+        attributes=attributes,
+        description=description,
+        lat=lat,
+        lon=lon,
+        location_source=source,
+        address=address,
+        zipcode=zipcode,
+        photos=photos,
+        email=contact["email"],
+        contact_name=contact["name"],
+        phone=contact["phone"],
+        telegram_chat_id=contact["telegram_chat_id"],
+        notes=notes,
+    )
+
+
+# --- references -----------------------------------------------------------------
+
+
+def _next_number_statement(insert: Any) -> Any:
+    return (
+        insert(ReferenceCounter)
+        .values(year=sa.bindparam("year"), last_number=1)
+        .on_conflict_do_update(
+            index_elements=[ReferenceCounter.year],
+            set_={"last_number": ReferenceCounter.last_number + 1},
+        )
+        .returning(ReferenceCounter.last_number)
+    )
+
+
+# Built once: each intake only binds the year (and SQLAlchemy's cache finds the compiled form).
+_NEXT_NUMBER = {
+    "postgresql": _next_number_statement(pg_insert),
+    "sqlite": _next_number_statement(sqlite_insert),
+}
+
+
+def next_reference(now: datetime | None = None) -> str:
+    """``DO-2026-00042``: city prefix, local year, a number counted per year.
+
+    One upsert on the year's counter row: on PostgreSQL concurrent intakes queue on its row
+    lock instead of handing out one number twice.
+    """
+    settings = city()
+    year = (now or utcnow()).astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).year
+    dialect = db.session.get_bind().dialect.name
+    number = db.session.execute(_NEXT_NUMBER[dialect], {"year": year}).scalar_one()
+    return f"{settings.reference_prefix}-{year}-{number:05d}"
+
+
+# --- the service ----------------------------------------------------------------------------
+
+
+def _reverse_geocode(lat: float, lon: float) -> Place | None:
+    service = geocoder()
+    if service is None:
+        return None
+    try:
+        return service.reverse(lat, lon)
+    except GeocoderUnavailable:
+        log.warning("Geocoder unavailable; report accepted with coordinates only")
+        return None
+
+
+def _route(
+    category: CategorySnapshot,
+    district_number: str | None,
+    district_name: str | None,
+    attributes: dict[str, Any],
+) -> RoutingDecision:
+    """Where the report goes: the pure ``resolve`` over the cached active rules."""
+    return resolve(
+        catalogue().rules,
+        RoutingInput(
+            category_code=category.code,
+            category_name=category.names,
+            group_code=category.group.code,
+            district_number=district_number,
+            district_name=district_name,
+            attributes=attributes,
+        ),
+    )
+
+
+def submit_report(
+    draft: ReportDraft, actor: Actor, *, contact_api_key_id: int | None = None
+) -> IntakeResult:
+    """Validate, place, route and store a new report; write the ``submitted`` event, emit
+    ``report_submitted`` and flush once. The caller commits.
+
+    ``contact_api_key_id``: the API key a contact given through the API belongs to.
+    Raises ``DraftInvalid`` (with a message per field) and then has written nothing.
+    """
+    checked = validate_draft(draft)
+    notes = list(checked.notes)
+    address, zipcode = checked.address, checked.zipcode
+    if checked.location_source != LocationSource.ADDRESS:
+        place = _reverse_geocode(checked.lat, checked.lon)
+        if place is not None:
+            address, zipcode = place.address, place.zipcode
+        elif geocoder() is not None and not address:
+            notes.append(_l("The street address could not be looked up; your map point is saved."))
+
+    area = district_index().district_at(checked.lat, checked.lon)
+    district_id = area.key if area else None
+    decision = _route(
+        checked.category,
+        area.number if area else None,
+        area.name if area else None,
+        checked.attributes,
+    )
+    snapshot = catalogue()
+    rules = {rule.id: rule for rule in snapshot.rules}
+    assignment = decision.assignment
+    department = snapshot.departments[assignment.department_code] if assignment else None
+    received_at = utcnow()
+    report = Report(
+        reference=next_reference(received_at),
+        created_at=received_at,
+        due_at=due_date(checked.category, received_at),
+        category=attach(Category, checked.category),
+        status=ReportStatus.NEW,
+        description=checked.description,
+        attributes=checked.attributes,
+        lat=checked.lat,
+        lon=checked.lon,
+        location_source=checked.location_source,
+        address=address,
+        zipcode=zipcode,
+        district_id=district_id,
+        department=attach(Department, department) if department else None,
+        routing_rule_id=assignment.rule_id if assignment else None,
+        routing_reason=decision.reason,
+        channel=draft.channel,
+        locale=draft.locale or "de",
+    )
+    copy_departments = []
+    for copy in decision.copies:
+        copied = snapshot.departments[copy.department_code]
+        copy_departments.append((copied, rules.get(copy.rule_id) if copy.rule_id else None))
+        report.copies.append(
+            ReportCopy(
+                department=attach(Department, copied),
+                routing_rule_id=copy.rule_id,
+                reason=copy.reason,
+            )
+        )
+    if checked.email or checked.telegram_chat_id:
+        report.contact = ReporterContact(
+            email=checked.email,
+            name=checked.contact_name,
+            phone=checked.phone,
+            telegram_chat_id=checked.telegram_chat_id,
+            locale=draft.locale or "de",
+            wants_updates=True,
+            api_key_id=contact_api_key_id,
+        )
+    storage = photo_storage()
+    for position, photo in enumerate(checked.photos):
+        image = storage.put(photo.image, ".jpg")
+        thumb = storage.put(photo.thumbnail, ".jpg")
+        for stored in (image, thumb):
+            if stored.created:
+                track_new_file(db.session(), storage, stored.key)
+        report.photos.append(
+            ReportPhoto(
+                position=position,
+                storage_key=image.key,
+                thumbnail_key=thumb.key,
+                width=photo.width,
+                height=photo.height,
+                anonymisation=photo.anonymisation,
+                boxes=photo.boxes,
+            )
+        )
+    publish_anonymised_photos(report.photos, checked.category)  # the category's setting
+    db.session.add(report)
+    # The event is written with the report, in the same flush (it takes the report's id then).
+    report.new_events.add(
+        ReportEvent(
+            kind="submitted",
+            actor=str(actor),
+            is_public=True,
+            data={
+                "channel": draft.channel.value,
+                "category": checked.category.code,
+                "district": area.number if area else None,
+                "department": assignment.department_code if assignment else None,
+                "copies": [c.department_code for c in decision.copies],
+                "rule_id": assignment.rule_id if assignment else None,
+                "reason": decision.reason,
+                "photos": len(checked.photos),
+            },
+        )
+    )
+    report_submitted.send(signal_sender(), report=report)
+    db.session.flush()
+    return IntakeResult(
+        report=report,
+        reference=report.reference,
+        category=checked.category,
+        district_name=area.name if area else None,
+        department=department,
+        routing_reason=decision.reason,
+        copies=[
+            (dept.name, copy.reason)
+            for (dept, _rule), copy in zip(copy_departments, decision.copies, strict=True)
+        ],
+        copy_departments=copy_departments,
+        rule=rules.get(assignment.rule_id) if assignment and assignment.rule_id else None,
+        has_contact=bool(checked.email or checked.telegram_chat_id),
+        notes=notes,
+    )
