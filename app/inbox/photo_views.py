@@ -48,7 +48,8 @@ def photo_boxes(photo: ReportPhoto) -> list[dict[str, Any]]:
             x, y, w, h = (int(box[k]) for k in ("x", "y", "w", "h"))
         except (KeyError, TypeError, ValueError):
             continue
-        kind = box.get("kind") if box.get("kind") in BOX_KINDS else "manual"
+        kind = str(box.get("kind") or "")
+        kind = kind if kind in BOX_KINDS else "manual"
         boxes.append(
             {
                 "number": number,

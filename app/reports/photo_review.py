@@ -118,7 +118,9 @@ def add_manual_box(photo: ReportPhoto, box: PercentBox, user: User) -> set[str]:
     try:
         data = storage.open(photo.storage_key)
     except (KeyError, OSError):
-        raise PhotoMissing(_l("The photo's file is missing, so nothing could be changed.")) from None
+        raise PhotoMissing(
+            _l("The photo's file is missing, so nothing could be changed.")
+        ) from None
     with Image.open(io.BytesIO(data)) as stored:
         stored.load()
         image = stored.convert("RGB")
@@ -139,9 +141,7 @@ def add_manual_box(photo: ReportPhoto, box: PercentBox, user: User) -> set[str]:
     entry = {**pixels, "kind": "manual", "score": None}
     photo.boxes = [*(photo.boxes or []), entry]
     photo.reviewed_at = utcnow()
-    record_event(
-        photo.report_id, "photo_box_added", actor_for(user), photo_id=photo.id, box=entry
-    )
+    record_event(photo.report_id, "photo_box_added", actor_for(user), photo_id=photo.id, box=entry)
     db.session.flush()
     return old
 

@@ -115,7 +115,7 @@ def check_by_hand(client, make_user, report, photo) -> ReportPhoto:
 
 
 def forward_again(client, report) -> None:
-    """"Forward the ticket to EDG" on the report page: a new ticket, sent now."""
+    """ "Forward the ticket to EDG" on the report page: a new ticket, sent now."""
     csrf = token(client, f"/inbox/reports/{report.reference}")
     response = client.post(
         f"/inbox/reports/{report.reference}/forward",
@@ -125,7 +125,10 @@ def forward_again(client, report) -> None:
 
 
 def test_an_email_ticket_attaches_only_shareable_photos_and_says_what_it_held_back(
-    client, smtp_server, two_photos, make_user  # noqa: F811
+    client,
+    smtp_server,
+    two_photos,
+    make_user,  # noqa: F811
 ):
     report, done, failed, upload = two_photos()
     done_bytes = photo_storage().open(done.storage_key)

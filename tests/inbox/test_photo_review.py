@@ -180,7 +180,10 @@ def test_a_photo_of_another_report_with_the_same_file_is_never_changed(caseworke
     assert photo.storage_key == theirs.storage_key  # one file, content-addressed
     shared_key, shared_bytes = theirs.storage_key, photo_storage().open(theirs.storage_key)
 
-    assert add_box(caseworker, report, photo, left="0", top="0", width="50", height="50").status_code == 303
+    assert (
+        add_box(caseworker, report, photo, left="0", top="0", width="50", height="50").status_code
+        == 303
+    )
 
     assert photo_row(photo.id).storage_key != shared_key
     untouched = photo_row(theirs.id)
@@ -236,7 +239,7 @@ def test_a_box_that_cannot_be_used_is_refused_and_changes_nothing(
     else:
         expected = de(message)
     assert de("Nothing was saved") in page and expected in page
-    assert 'value="%s"' % fields["left"] in page  # what was typed is kept
+    assert f'value="{fields["left"]}"' in page  # what was typed is kept
     row = photo_row(photo.id)
     assert (row.storage_key, row.boxes, row.reviewed_at) == (key, [], None)
     assert events(report, "photo_box_added") == []
@@ -309,8 +312,16 @@ def test_a_photo_of_another_report_is_not_found_through_this_report(caseworker, 
     other = make_report(photos=[PhotoUpload(checkerboard(cell=12))])
     url = f"/inbox/reports/{report.reference}/photos/{other.photos[0].id}"
     assert caseworker.get(url).status_code == 404
-    assert add_box(caseworker, report, other.photos[0], left="1", top="1", width="5", height="5").status_code == 404
+    assert (
+        add_box(
+            caseworker, report, other.photos[0], left="1", top="1", width="5", height="5"
+        ).status_code
+        == 404
+    )
     db.session.rollback()
-    assert db.session.execute(
-        sa.select(ReportPhoto.boxes).where(ReportPhoto.id == other.photos[0].id)
-    ).scalar_one() == []
+    assert (
+        db.session.execute(
+            sa.select(ReportPhoto.boxes).where(ReportPhoto.id == other.photos[0].id)
+        ).scalar_one()
+        == []
+    )
