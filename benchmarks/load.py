@@ -802,6 +802,8 @@ def _verdicts(ours: Tally, bare: Tally, label: str) -> None:
         f"ok (×{ours.throughput / bare.throughput:.2f})"
         if ours.throughput >= floor
         else f"SLOWER (×{ours.throughput / bare.throughput:.2f})",
+        value=round(ours.throughput, 1),
+        limit_value=round(floor, 1),
     )
     for kind in ours.kinds():
         p50 = ours.percentile(kind, 0.5)
