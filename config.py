@@ -66,6 +66,14 @@ class Config:
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 40 * 1024 * 1024)
         self.MAX_FORM_MEMORY_SIZE = _int("MAX_FORM_MEMORY_SIZE", 1024 * 1024)
         self.PHOTO_STORAGE_DIR = env.get("PHOTO_STORAGE_DIR", str(INSTANCE_DIR / "photos"))
+        # Faces and number plates pixelated at upload, on this machine (README "Photo
+        # anonymisation"); thresholds and the per-photo time budget of the detector.
+        self.ANONYMISE_PHOTOS = _bool("ANONYMISE_PHOTOS", True)
+        self.ANONYMISE_TIME_BUDGET_S = _float("ANONYMISE_TIME_BUDGET_S", 5.0)
+        self.ANONYMISE_DETECT_SIDE = _int("ANONYMISE_DETECT_SIDE", 1024)
+        self.ANONYMISE_FACE_NEIGHBOURS = _int("ANONYMISE_FACE_NEIGHBOURS", 4)
+        self.ANONYMISE_PROFILE_NEIGHBOURS = _int("ANONYMISE_PROFILE_NEIGHBOURS", 5)
+        self.ANONYMISE_PLATE_MIN_WIDTH = _int("ANONYMISE_PLATE_MIN_WIDTH", 40)
         self.DESCRIPTION_MAX_LENGTH = _int("DESCRIPTION_MAX_LENGTH", 2000)
         self.NEARBY_DEFAULT_RADIUS_M = _int("NEARBY_DEFAULT_RADIUS_M", 50)
         # /readyz reports "not ready" when a due delivery has waited longer than this.

@@ -170,6 +170,8 @@ def _attach_photo(delivery: Delivery, data: bytes) -> int:
         thumbnail_key=thumb.key,
         width=processed.width,
         height=processed.height,
+        anonymisation=processed.anonymisation,
+        boxes=processed.boxes,
     )
     db.session.add(photo)
     db.session.flush()

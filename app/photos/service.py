@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from app.photos.detect import DetectSettings
 from app.photos.pipeline import PhotoLimits
 from app.photos.storage import FileSystemStorage, PhotoStorage
 
@@ -17,6 +18,27 @@ def photo_storage() -> PhotoStorage:
     return cached[1]
 
 
-def photo_limits() -> PhotoLimits:
+def photo_limits(anonymise: bool = True) -> PhotoLimits:
+    """The configured limits; with ``ANONYMISE_PHOTOS`` (and ``anonymise``) faces and plates
+    are pixelated. ``anonymise=False`` for a photo that is read and not kept (its location)."""
     cfg = current_app.config
-    return PhotoLimits(max_bytes=cfg["PHOTO_MAX_BYTES"], max_pixels=cfg["PHOTO_MAX_PIXELS"])
+    return PhotoLimits(
+        max_bytes=cfg["PHOTO_MAX_BYTES"],
+        max_pixels=cfg["PHOTO_MAX_PIXELS"],
+        anonymise=detect_settings() if anonymise and cfg.get("ANONYMISE_PHOTOS", True) else None,
+    )
+
+
+def detect_settings() -> DetectSettings:
+    """The detector's thresholds and time budget (``ANONYMISE_*``)."""
+    cfg = current_app.config
+    defaults = DetectSettings()
+    return DetectSettings(
+        detect_side=int(cfg.get("ANONYMISE_DETECT_SIDE", defaults.detect_side)),
+        face_neighbours=int(cfg.get("ANONYMISE_FACE_NEIGHBOURS", defaults.face_neighbours)),
+        profile_neighbours=int(
+            cfg.get("ANONYMISE_PROFILE_NEIGHBOURS", defaults.profile_neighbours)
+        ),
+        plate_min_width_px=int(cfg.get("ANONYMISE_PLATE_MIN_WIDTH", defaults.plate_min_width_px)),
+        time_budget_s=float(cfg.get("ANONYMISE_TIME_BUDGET_S", defaults.time_budget_s)),
+    )

@@ -214,6 +214,8 @@ def _attach_photo(report: Report, data: bytes) -> ReportPhoto:
         thumbnail_key=thumb.key,
         width=processed.width,
         height=processed.height,
+        anonymisation=processed.anonymisation,
+        boxes=processed.boxes,
     )
     db.session.add(photo)
     db.session.flush()

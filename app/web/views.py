@@ -183,7 +183,7 @@ def photo_location():
         return jsonify({"error": _("Please choose a photo.")}), 400
     data = upload.stream.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
     try:
-        photo = process_photo(data, photo_limits())
+        photo = process_photo(data, photo_limits(anonymise=False))  # read, not kept
     except PhotoRejected as refused:
         return jsonify({"error": str(refused.errors["photos"])}), refused.status
     if photo.gps is None:
