@@ -78,9 +78,11 @@ def line(
     unit: str | None = None,
     limit_value: float | None = None,
     engine: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
     """Print one figure beside its limit and record it in ``RESULTS``. The value, unit, limit
-    value and engine are read from the texts unless given."""
+    value and engine are read from the texts unless given; ``details`` (JSON-able) is recorded
+    as it is."""
     print(f"{name:<44} {ours:>22}   limit {limit:<34} {verdict}")
     parsed_value, parsed_unit = first_number(ours)
     RESULTS.append(
@@ -94,6 +96,7 @@ def line(
             "verdict": verdict,
             "ok": verdict.lower().startswith("ok"),
             "engine": _engine(name) if engine is None else engine,
+            **({"details": details} if details is not None else {}),
         }
     )
 

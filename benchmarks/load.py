@@ -133,6 +133,26 @@ class Tally:
     def percentile(self, kind: str, q: float) -> float:
         return percentile([s.seconds for s in self.of(kind)], q)
 
+    def summary(self) -> dict[str, Any]:
+        """Requests, seconds, throughput, errors, and per type n, p50/p95/p99 (ms), errors."""
+        return {
+            "requests": len(self.samples),
+            "seconds": round(self.seconds, 3),
+            "throughput": round(self.throughput, 2),
+            "errors": self.errors,
+            "types": {
+                kind: {
+                    "n": len(self.of(kind)),
+                    **{
+                        f"p{round(q * 100)}_ms": round(self.percentile(kind, q) * 1000, 2)
+                        for q in (0.5, 0.95, 0.99)
+                    },
+                    "errors": sum(not s.ok for s in self.of(kind)),
+                }
+                for kind in self.kinds()
+            },
+        }
+
     def error_statuses(self) -> dict[str, int]:
         found: dict[str, int] = {}
         for s in self.samples:
@@ -804,6 +824,7 @@ def _verdicts(ours: Tally, bare: Tally, label: str) -> None:
         else f"SLOWER (×{ours.throughput / bare.throughput:.2f})",
         value=round(ours.throughput, 1),
         limit_value=round(floor, 1),
+        details={"product": ours.summary(), "bare": bare.summary()},
     )
     for kind in ours.kinds():
         p50 = ours.percentile(kind, 0.5)

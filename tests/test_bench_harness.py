@@ -168,6 +168,17 @@ def test_tally_percentiles_are_per_type():
     assert tally.errors == 1
     assert tally.error_statuses() == {"inbox 500": 1}
     assert tally.throughput == 102 / 4.0
+    summary = tally.summary()
+    assert summary["requests"] == 102 and summary["errors"] == 1
+    assert summary["types"]["status page"] == {
+        "n": 100,
+        "p50_ms": 50.0,
+        "p95_ms": 95.0,
+        "p99_ms": 99.0,
+        "errors": 0,
+    }
+    assert summary["types"]["inbox"]["errors"] == 1
+    json.dumps(summary)  # as it goes into the JSON result
 
 
 def test_verdicts_compare_with_the_bare_app(results):
@@ -180,6 +191,7 @@ def test_verdicts_compare_with_the_bare_app(results):
     by_name = {r["name"]: r for r in results}
     throughput = by_name[f"load: mixed traffic, {load.CLIENTS} clients (PostgreSQL)"]
     assert throughput["ok"] and throughput["value"] == 80 and throughput["limit_value"] == 70
+    assert throughput["details"]["bare"]["types"]["status page"]["p50_ms"] == 10.0
     status = by_name["load: status page, p50 (PostgreSQL)"]
     assert not status["ok"] and status["verdict"].startswith("SLOWER")
     assert status["value"] == 30 and status["limit_value"] == 20
