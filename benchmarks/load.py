@@ -527,6 +527,7 @@ def prepare(database_url: str, sink_url: str, reports: int = REPORTS) -> Prepare
     reports (kept between runs), point every department's forwarding at the sink, and add a
     staff account and a fresh API key."""
     import sqlalchemy as sa
+    from alembic.util.exc import CommandError
     from flask_migrate import upgrade
 
     from app import create_app
@@ -542,7 +543,17 @@ def prepare(database_url: str, sink_url: str, reports: int = REPORTS) -> Prepare
     config.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)
     app = create_app(config)
     with app.app_context():
-        upgrade()
+        try:
+            upgrade()
+        except (CommandError, SystemExit):
+            # The database was migrated by code that is gone (a migration renamed or removed
+            # since; Flask-Migrate logs it and exits): start it afresh rather than fail.
+            print("  (load database: its migration is unknown to this code; filled afresh)")
+            db.session.rollback()
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+            upgrade()
         if not db.session.execute(sa.text("SELECT count(*) FROM category")).scalar():
             load_city(app.config["CITY_DIR"])
             db.session.commit()
