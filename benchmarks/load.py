@@ -808,7 +808,7 @@ def mixed_load(database_url: str | None = None) -> None:
         for name in ("web", "worker", "bare"):
             error = processes.first_error(name)
             if error:
-                print(f"  (first error in the {name} process's log:)\n{error}")
+                print(f"  (first traceback in the {name} process's log:)\n{error}")
     ours, bare = tallies["product"], tallies["bare"]
     _table("product", ours)
     _table("bare app", bare)
