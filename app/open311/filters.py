@@ -1,5 +1,6 @@
 """The filters of GET requests, read together: ``service_request_id`` overrides the others,
-and the date window is at most 90 days (GeoReport v2)."""
+and the date window is at most 90 days (GeoReport v2; by default the 90 days before the
+current full hour)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,24 @@ class RequestFilter:
     page_size: int
     extensions: bool
 
+    def key(self) -> str:
+        """The question asked, in one canonical string (part of the answer's ETag)."""
+        return repr(
+            (
+                self.ids,
+                sorted(self.service_codes),
+                self.start.isoformat() if self.start else None,
+                self.end.isoformat() if self.end else None,
+                self.updated_after.isoformat() if self.updated_after else None,
+                self.updated_before.isoformat() if self.updated_before else None,
+                sorted(self.statuses),
+                self.bbox,
+                self.page,
+                self.page_size,
+                self.extensions,
+            )
+        )
+
 
 def _check_order(start: datetime, end: datetime, start_name: str, end_name: str) -> None:
     if end < start:
@@ -67,8 +86,10 @@ def _date_window(updated_given: bool) -> tuple[datetime | None, datetime | None]
         return end - MAX_RANGE, end
     if updated_given:
         return None, None
-    now = utcnow()
-    return now - MAX_RANGE, None
+    # Counted from the full hour, so that the same question asks the same for an hour: its
+    # answer can be revalidated (ETag) instead of changing with every second.
+    hour = utcnow().replace(minute=0, second=0, microsecond=0)
+    return hour - MAX_RANGE, None
 
 
 def request_filter() -> RequestFilter:

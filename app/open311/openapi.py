@@ -18,10 +18,18 @@ from sqlalchemy.orm import selectinload
 from app.catalogue.models import Category
 from app.cities.settings import city
 from app.extensions import db
+from app.open311.caching import REQUESTS_MAX_AGE
 from app.open311.limits import rate_limit_value
-from app.open311.openapi_schemas import NEEDS_KEY, SECURITY_SCHEMES, errors, ok, schemas
+from app.open311.openapi_schemas import (
+    NEEDS_KEY,
+    SECURITY_SCHEMES,
+    cached_ok,
+    errors,
+    ok,
+    schemas,
+)
 from app.open311.param import IN_BODY, Catalogue
-from app.open311.params import OPERATIONS
+from app.open311.params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, OPERATIONS, TOTAL_COUNT_CAP
 
 DESCRIPTION = """\
 Open311 **GeoReport v2** of the Quartiersmelder: residents' reports of dirt and litter, lighting
@@ -67,7 +75,8 @@ same photo pipeline as the web form (all metadata removed).
 **Extensions** (following the GeoReport v2 extensions page and Mark-a-Spot):
 `extended_attributes` on each request (always on `requests/{id}`, on lists with
 `extensions=true`) with the detailed status, district, department and the public history in
-`notes`; `page`/`page_size`, `bbox`, `updated_after`/`updated_before` on `GET requests`; and
+`notes`; `page`/`page_size` (a page of 50 by default, at most 200; `X-Total-Count` and `Link`),
+`bbox`, `updated_after`/`updated_before` on `GET requests`; and
 `GET requests/nearby` for reporting clients (open reports of one category near a point).
 Requests are created synchronously, so `GET tokens/{token}` answers 404 for every token.
 
@@ -192,14 +201,17 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "get": op(
                     "getServices",
                     summary="GET Service List: one service per category",
-                    responses={**ok("Services", "The categories."), **errors(404, 429)},
+                    responses={**cached_ok("Services", "The categories."), **errors(404, 429)},
                 )
             },
             "/v2/services/{service_code}.{format}": {
                 "get": op(
                     "getServiceDefinition",
                     summary="GET Service Definition: the category's extra questions",
-                    responses={**ok("ServiceDefinition", "The attributes."), **errors(404, 429)},
+                    responses={
+                        **cached_ok("ServiceDefinition", "The attributes."),
+                        **errors(404, 429),
+                    },
                 )
             },
             "/v2/requests.{format}": {
@@ -220,8 +232,19 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 ),
                 "get": op(
                     "getServiceRequests",
-                    summary="GET Service Requests, newest first",
-                    responses={**ok("ServiceRequests", "The requests."), **errors(400, 404, 429)},
+                    summary="GET Service Requests, newest first, one page at a time",
+                    description=(
+                        "By default the requests of the 90 days before the current full hour, "
+                        f"{DEFAULT_PAGE_SIZE} per page (page_size up to {MAX_PAGE_SIZE}). "
+                        "X-Total-Count gives the number of matching requests up to "
+                        f"{TOTAL_COUNT_CAP} (left out above), Link the first, previous, next "
+                        f"and last pages. Cacheable for {REQUESTS_MAX_AGE} s; with the ETag in "
+                        "If-None-Match the answer is 304 while nothing changed."
+                    ),
+                    responses={
+                        **cached_ok("ServiceRequests", "The requests.", paged=True),
+                        **errors(400, 404, 429),
+                    },
                 ),
             },
             "/v2/requests/nearby.{format}": {
@@ -247,7 +270,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "getServiceRequest",
                     summary="GET Service Request, with extended_attributes",
                     responses={
-                        **ok("ServiceRequests", "A list holding the one request."),
+                        **cached_ok("ServiceRequests", "A list holding the one request."),
                         **errors(404, 429),
                     },
                 )

@@ -11,7 +11,7 @@ from app.cities.examples import example_reference
 from app.cities.settings import city
 from app.core.enums import AttributeType, ReportStatus
 from app.open311.limits import API_KEY_FIELD, API_KEY_HEADER
-from app.open311.params import NOTIFICATION_LANGUAGES
+from app.open311.params import NOTIFICATION_LANGUAGES, TOTAL_COUNT_CAP
 
 JSON = "application/json"
 XML = "text/xml"
@@ -65,6 +65,38 @@ def ok(schema_ref: str, description: str, status: int = 200) -> dict[str, Any]:
             },
         }
     }
+
+
+def cached_ok(schema_ref: str, description: str, *, paged: bool = False) -> dict[str, Any]:
+    """A public read: 200 with its caching headers (and on a list the paging headers), or
+    304 when the client's ``If-None-Match`` holds the current ETag."""
+    integer = {"type": "integer", "minimum": 0}
+    headers: dict[str, Any] = {
+        "ETag": {
+            "description": "Send it back in If-None-Match to get 304 while it is current "
+            "(weak on lists: made from the reports' state, not the bytes).",
+            "schema": {"type": "string"},
+        },
+        "Cache-Control": {"description": "public, max-age=…", "schema": {"type": "string"}},
+    }
+    if paged:
+        headers["X-Total-Count"] = {
+            "description": f"How many requests match, when at most {TOTAL_COUNT_CAP} (left "
+            "out above: counting stops there).",
+            "schema": integer,
+        }
+        headers["Link"] = {
+            "description": 'RFC 8288: rel="first", "prev", "next", and "last" when the total '
+            "is known.",
+            "schema": {"type": "string"},
+        }
+    responses = ok(schema_ref, description)
+    responses["200"]["headers"] = headers
+    responses["304"] = {
+        "description": "Not modified: the ETag in If-None-Match is current (no body).",
+        "headers": {k: v for k, v in headers.items() if k in ("ETag", "Cache-Control")},
+    }
+    return responses
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:

@@ -20,9 +20,14 @@ from app.open311.render import FORMATS
 from app.reports.drafts import PhotoUpload
 from app.reports.idempotency import KEY_PATTERN
 
-DEFAULT_PAGE_SIZE = 1000
-MAX_PAGE_SIZE = 1000
+# GET requests: a page small enough to answer fast at a million reports (as Mark-a-Spot's
+# page_size); clients that want more ask for it, up to MAX_PAGE_SIZE, or page on.
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
 MAX_PAGE = 1_000_000
+# X-Total-Count is counted up to this many requests and left out above it (as GitLab does with
+# its x-total over 10,000): counting stops there, so its cost does not grow with history.
+TOTAL_COUNT_CAP = 10_000
 RESIDENT_LIST_DEFAULT = 20
 RESIDENT_LIST_MAX = 100
 ADDRESS_MAX_LENGTH = 255
@@ -114,6 +119,13 @@ IDEMPOTENCY_KEY = Param(
     ),
     pattern=KEY_PATTERN.pattern,
 )
+IF_NONE_MATCH = Param(
+    "If-None-Match",
+    "header",
+    parser=readers.entity_tags,
+    description="The ETag of an answer this client holds: 304 without a body while it is "
+    "still current.",
+)
 CHAT_HEADER = Param(
     "X-Telegram-Chat-Id",
     "header",
@@ -197,7 +209,8 @@ PAGE = Param(
     "page",
     "query",
     parser=readers.whole_number,
-    description="Extension: page number.",
+    description="Extension: page number (Link headers name the first, previous, next and "
+    "last pages).",
     type="integer",
     minimum=1,
     maximum=MAX_PAGE,
@@ -207,7 +220,8 @@ PAGE_SIZE = Param(
     "page_size",
     "query",
     parser=readers.whole_number,
-    description=f"Extension: requests per page (default {DEFAULT_PAGE_SIZE}).",
+    description=f"Extension: requests per page (default {DEFAULT_PAGE_SIZE}, at most "
+    f"{MAX_PAGE_SIZE}).",
     type="integer",
     minimum=1,
     maximum=MAX_PAGE_SIZE,
@@ -399,8 +413,8 @@ COMMON = (FORMAT, LANGUAGE, RESPONSE_LOCALE, JURISDICTION)
 MESSENGER_FIELDS = (TELEGRAM_CHAT_ID, UPDATES, LOCALE)
 OPERATIONS: dict[str, tuple[Param[Any], ...]] = {
     "discovery": (FORMAT, LANGUAGE, RESPONSE_LOCALE),
-    "getServices": COMMON,
-    "getServiceDefinition": (SERVICE_CODE_PATH, *COMMON),
+    "getServices": (*COMMON, IF_NONE_MATCH),
+    "getServiceDefinition": (SERVICE_CODE_PATH, *COMMON, IF_NONE_MATCH),
     "postServiceRequest": (
         *COMMON,
         IDEMPOTENCY_KEY,
@@ -436,9 +450,10 @@ OPERATIONS: dict[str, tuple[Param[Any], ...]] = {
         PAGE,
         PAGE_SIZE,
         EXTENSIONS,
+        IF_NONE_MATCH,
     ),
     "getNearbyRequests": (*COMMON, CHAT_HEADER, SERVICE_CODE, LAT, LONG),
-    "getServiceRequest": (SERVICE_REQUEST_ID_PATH, *COMMON),
+    "getServiceRequest": (SERVICE_REQUEST_ID_PATH, *COMMON, IF_NONE_MATCH),
     "geocode": (*COMMON, ADDRESS),
     "checkLocation": (*COMMON, LAT, LONG),
     "addSupporter": (SERVICE_REQUEST_ID_PATH, *COMMON, API_KEY, *MESSENGER_FIELDS),

@@ -1,22 +1,46 @@
-"""Read-side queries of the API: the filtered, paged request list."""
+"""Read-side queries of the API: the filtered, paged request list, its capped total, and the
+few indexed aggregates its ETag is made from."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from app.catalogue.models import Category
+from app.cities.models import CityState
 from app.core.enums import OPEN_STATUSES
+from app.core.events import ReportEvent
 from app.extensions import db
 from app.open311.filters import RequestFilter
+from app.open311.params import TOTAL_COUNT_CAP
 from app.reports.models import Report, ReportCopy
 
 
+@dataclass(frozen=True)
+class RequestPage:
+    """One page of the list: its reports, whether a next page exists, and the number of all
+    matching reports (None when there are more than ``TOTAL_COUNT_CAP``)."""
+
+    reports: list[Report]
+    has_next: bool
+    total: int | None
+
+
 def _load_options():
+    """Names in the same query (many-to-one joins), the lists in one query each. What the
+    public view never shows is not even loaded (and reading it would raise): the exact point,
+    the answers to the category's questions and the stored routing reason."""
     return (
-        selectinload(Report.category).selectinload(Category.group),
-        selectinload(Report.district),
-        selectinload(Report.department),
+        *(
+            defer(column, raiseload=True)
+            for column in (Report.lat, Report.lon, Report.attributes, Report.routing_reason)
+        ),
+        joinedload(Report.category).joinedload(Category.group),
+        joinedload(Report.district),
+        joinedload(Report.department),
         selectinload(Report.copies).selectinload(ReportCopy.department),
         selectinload(Report.photos),
     )
@@ -35,10 +59,17 @@ def reports_by_references(references: list[str]) -> list[Report]:
     return [found[ref] for ref in references if ref in found]
 
 
-def _conditions(f: RequestFilter) -> list[sa.ColumnElement[bool]]:
+def _category_ids(codes: list[str]) -> list[int]:
+    found = db.session.execute(sa.select(Category.id).where(Category.code.in_(codes)))
+    return list(found.scalars())
+
+
+def _conditions(f: RequestFilter, category_ids: list[int] | None) -> list[sa.ColumnElement[bool]]:
+    """The filters on ``report`` alone (service codes as category ids: no join needed, so the
+    index on created_at, id, status, category_id answers both the page and the count)."""
     conditions: list[sa.ColumnElement[bool]] = []
-    if f.service_codes:
-        conditions.append(Category.code.in_(f.service_codes))
+    if category_ids is not None:
+        conditions.append(Report.category_id.in_(category_ids))
     if f.start is not None:
         conditions.append(Report.created_at >= f.start)
     if f.end is not None:
@@ -52,6 +83,8 @@ def _conditions(f: RequestFilter) -> list[sa.ColumnElement[bool]]:
         conditions.append(Report.status.in_(OPEN_STATUSES))
     elif wanted == {"closed"}:
         conditions.append(Report.status.not_in(OPEN_STATUSES))
+    if f.bbox is not None:
+        conditions.append(_bbox_condition(f.bbox))
     return conditions
 
 
@@ -63,23 +96,66 @@ def _bbox_condition(bbox: tuple[float, float, float, float]) -> sa.ColumnElement
     )
 
 
-def find_requests(f: RequestFilter) -> list[Report]:
-    """One page of reports matching ``f``, newest first."""
+def capped_count(conditions: list[sa.ColumnElement[bool]]) -> int | None:
+    """How many reports match, counted up to ``TOTAL_COUNT_CAP``; None above it. Selects a
+    constant, not a column, so that PostgreSQL can count from the index alone."""
+    matching = (
+        sa.select(sa.literal_column("1"))
+        .select_from(Report)
+        .where(*conditions)
+        .limit(TOTAL_COUNT_CAP + 1)
+        .subquery()
+    )
+    count = db.session.execute(sa.select(sa.func.count()).select_from(matching)).scalar_one()
+    return count if count <= TOTAL_COUNT_CAP else None
+
+
+def find_requests(f: RequestFilter) -> RequestPage:
+    """One page of reports matching ``f``, newest first, and the total."""
     if f.ids:
-        return reports_by_references(f.ids)
-    conditions = _conditions(f)
-    order = (Report.created_at.desc(), Report.id.desc())
+        found = reports_by_references(f.ids)
+        return RequestPage(found, False, len(found))
+    category_ids = _category_ids(f.service_codes) if f.service_codes else None
+    if category_ids == []:
+        return RequestPage([], False, 0)
+    conditions = _conditions(f, category_ids)
     offset = (f.page - 1) * f.page_size
-    if f.bbox is not None:
-        conditions.append(_bbox_condition(f.bbox))
-    return list(
+    rows = list(
         db.session.execute(
             db.select(Report)
-            .join(Category, Report.category_id == Category.id)
             .where(*conditions)
-            .order_by(*order)
+            .order_by(Report.created_at.desc(), Report.id.desc())
             .offset(offset)
-            .limit(f.page_size)
+            .limit(f.page_size + 1)  # one more tells whether there is a next page
             .options(*_load_options())
         ).scalars()
     )
+    has_next = len(rows) > f.page_size
+    reports = rows[: f.page_size]
+    if not has_next and (reports or offset == 0):
+        total: int | None = offset + len(reports)  # the last page: nothing left to count
+    else:
+        total = capped_count(conditions)
+    return RequestPage(reports, has_next, total)
+
+
+# --- what the answers are made of, cheaply --------------------------------------------------
+
+# Each a scalar subquery with one aggregate: SQLite and PostgreSQL read a lone max() from an
+# index (SQLite would scan the table for two aggregates in one SELECT).
+_STATE = sa.select(
+    sa.select(sa.func.max(Report.id)).scalar_subquery(),
+    sa.select(sa.func.max(Report.updated_at)).scalar_subquery(),
+    sa.select(sa.func.max(ReportEvent.id)).scalar_subquery(),
+    sa.select(CityState.version).where(CityState.id == 1).scalar_subquery(),
+)
+
+
+def reports_state() -> tuple[Any, ...]:
+    """What changes whenever a public answer about reports may change, in one statement of
+    index lookups: the newest report, the latest change of a report, the latest event — every
+    public change (a status, a moderated text, a released photo, a supporter joining or
+    leaving) records one — and the city version, which every change of a category, group,
+    district, department or routing rule raises (``app.cities.cache``): their names are shown."""
+    newest, updated, last_event, city_version = db.session.execute(_STATE).one()
+    return newest, str(updated), last_event, city_version

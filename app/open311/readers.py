@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import ETags
+from werkzeug.http import parse_etags
 
 from app.cities.examples import coordinates_not_numbers
 from app.core.locale import chosen_locale
@@ -301,6 +303,13 @@ def idempotency_key(source: Source, param: Param[str | None]) -> str | None:
             ),
         )
     return given
+
+
+def entity_tags(source: Source, param: Param[ETags]) -> ETags:
+    """The entity tags of ``If-None-Match`` (``*`` included); none when not sent. A malformed
+    header matches nothing, so the full answer is sent (RFC 9110: a condition the server
+    cannot read is ignored)."""
+    return parse_etags(source.get(param.name))
 
 
 def attributes(source: Source, param: Param[Any]) -> dict[str, str | list[str]]:

@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import math
+from urllib.parse import urlencode
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -17,10 +20,10 @@ from app.core.enums import Channel
 from app.core.events import Actor
 from app.core.locale import choose_locale
 from app.extensions import db
-from app.open311 import mapping
+from app.open311 import caching, mapping
 from app.open311.errors import Open311Error, request_format
 from app.open311.errors import install as install_error_handlers
-from app.open311.filters import request_filter
+from app.open311.filters import RequestFilter, request_filter
 from app.open311.limits import api_key_token, request_api_key
 from app.open311.params import (
     ADDRESS_STRING,
@@ -44,7 +47,12 @@ from app.open311.params import (
     TELEGRAM_CHAT_ID,
     UPDATES,
 )
-from app.open311.queries import find_requests, reports_by_references
+from app.open311.queries import (
+    RequestPage,
+    find_requests,
+    reports_by_references,
+    reports_state,
+)
 from app.open311.readers import clean, coordinates
 from app.open311.render import FORMATS, respond
 from app.reports import idempotency
@@ -163,15 +171,17 @@ def services(fmt: str):
         .order_by(Category.position, Category.id)
         .options(selectinload(Category.attributes), selectinload(Category.group))
     ).scalars()
-    return respond(fmt, "services", [mapping.service(c, lang) for c in categories])
+    response = respond(fmt, "services", [mapping.service(c, lang) for c in categories])
+    return caching.body_tagged(response, max_age=caching.SERVICES_MAX_AGE)
 
 
 @bp.get("/v2/services/<service_code>.<fmt>")
 def service_definition(service_code: str, fmt: str):
     category = _category(service_code)
-    return respond(
+    response = respond(
         fmt, "service_definition", mapping.service_definition(category, mapping.current_language())
     )
+    return caching.body_tagged(response, max_age=caching.SERVICES_MAX_AGE)
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -292,9 +302,43 @@ def _answer(fmt: str, reference: str, notice: str | None, notes: list[str]):
 
 @bp.get("/v2/requests.<fmt>")
 def list_requests(fmt: str):
+    """One page of requests, newest first, with ``X-Total-Count`` (up to the cap), ``Link``
+    headers to the other pages and a weak ETag from the question and the reports' state: a
+    client that has the page gets 304 after a few index lookups."""
     f = request_filter()
-    body = mapping.service_requests(find_requests(f), extensions=f.extensions)
-    return respond(fmt, "service_requests", body)
+    tag = caching.state_tag(CHANGESET, fmt, f.key(), *reports_state())
+    weak, max_age = True, caching.REQUESTS_MAX_AGE
+    if caching.is_current(tag):
+        return caching.not_modified(tag, weak=weak, max_age=max_age)
+    page = find_requests(f)
+    body = mapping.service_requests(page.reports, extensions=f.extensions)
+    response = respond(fmt, "service_requests", body)
+    if page.total is not None:
+        response.headers["X-Total-Count"] = str(page.total)
+    if not f.ids:
+        response.headers["Link"] = _page_links(f, page)
+    return caching.with_tag(response, tag, weak=weak, max_age=max_age)
+
+
+def _page_links(f: RequestFilter, page: RequestPage) -> str:
+    """RFC 8288 links to the first, previous, next and (when the total is known) last page,
+    with the same parameters otherwise (an ``api_key`` is never repeated in a URL)."""
+    base = _base_url() + request.path
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "api_key")]
+
+    def link(number: int, rel: str) -> str:
+        return f'<{base}?{urlencode([*kept, ("page", str(number))])}>; rel="{rel}"'
+
+    last = None if page.total is None else max(1, math.ceil(page.total / f.page_size))
+    links = [link(1, "first")]
+    if f.page > 1:
+        # Past the end, "prev" is the last page there is.
+        links.append(link(f.page - 1 if last is None else min(f.page - 1, last), "prev"))
+    if page.has_next:
+        links.append(link(f.page + 1, "next"))
+    if last is not None:
+        links.append(link(last, "last"))
+    return ", ".join(links)
 
 
 @bp.get("/v2/requests/nearby.<fmt>")
@@ -332,7 +376,8 @@ def get_request(service_request_id: str, fmt: str):
             _l("There is no request “%(id)s”.", id=service_request_id),
         )
     body = mapping.service_requests([report], extensions=True)
-    return respond(fmt, "service_requests", body)
+    response = respond(fmt, "service_requests", body)
+    return caching.body_tagged(response, max_age=caching.REQUESTS_MAX_AGE)
 
 
 @bp.get("/v2/tokens/<token>.<fmt>")

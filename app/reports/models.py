@@ -40,6 +40,10 @@ class Report(Model):
             "created_at",
         ),
         sa.Index("ix_report_created_at", "created_at"),
+        # The Open311 list: its pages (newest first) and its capped total, from the index alone.
+        sa.Index(
+            "ix_report_created_id_status_category", "created_at", "id", "status", "category_id"
+        ),
         # Open data: Last-Modified and ETag read max(updated_at).
         sa.Index("ix_report_updated_at", "updated_at"),
         # The public map's bounding-box queries.

@@ -1,0 +1,80 @@
+"""Conditional GET for the public reads (services, a service's definition, the request list,
+one request): an ``ETag`` on every answer, ``If-None-Match`` answered with 304 and no body
+while it is current, ``Cache-Control: public`` for a short time, and ``Vary: Accept-Language``
+(the language of the texts follows it; format and ``locale`` are in the URL).
+
+Two kinds of tags. Small answers (services, one request) are built and their body hashed: a
+strong tag, exact by construction. The request list is the one that grows with history, so
+its tag is weak and made without building it: the question (filters, page, format, language,
+host) and ``queries.reports_state()`` — the newest report, the latest change, the latest event
+and the city version — so a revalidation costs one statement of index lookups, not the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import Response, current_app, request
+
+from app.open311.mapping import current_language
+from app.open311.params import IF_NONE_MATCH
+
+REQUESTS_MAX_AGE = 30  # seconds: new reports and status changes show within half a minute
+SERVICES_MAX_AGE = 300  # the categories change by an admin's edit only
+
+
+@cache
+def _catalogue_digest(translations: str) -> str:
+    """The compiled translations: a deployment with new words answers new tags."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(translations).glob("*/LC_MESSAGES/*.mo")):
+        digest.update(path.parent.parent.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def state_tag(*parts: object) -> str:
+    """A tag from what the answer is made of (plus the language, host and translations, which
+    every answer depends on)."""
+    translations = str(Path(current_app.root_path) / "translations")
+    key = "\x1f".join(
+        str(part)
+        for part in (
+            _catalogue_digest(translations),
+            current_language(),
+            request.host_url,
+            *parts,
+        )
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _cache_headers(response: Response, tag: str, *, weak: bool, max_age: int) -> Response:
+    response.set_etag(tag, weak=weak)
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.vary.add("Accept-Language")
+    return response
+
+
+def is_current(tag: str) -> bool:
+    """Whether the client's ``If-None-Match`` holds this tag (weak comparison, ``*`` too)."""
+    return IF_NONE_MATCH.read().contains_weak(tag)
+
+
+def not_modified(tag: str, *, weak: bool, max_age: int) -> Response:
+    """304: the client's copy is current (with the headers a 200 would have for caching)."""
+    return _cache_headers(Response(status=304), tag, weak=weak, max_age=max_age)
+
+
+def with_tag(response: Response, tag: str, *, weak: bool, max_age: int) -> Response:
+    return _cache_headers(response, tag, weak=weak, max_age=max_age)
+
+
+def body_tagged(response: Response, *, max_age: int) -> Response:
+    """A built answer with a strong tag from its body; 304 instead when the client has it."""
+    tag = hashlib.sha256(response.get_data()).hexdigest()[:32]
+    if is_current(tag):
+        return not_modified(tag, weak=False, max_age=max_age)
+    return with_tag(response, tag, weak=False, max_age=max_age)
