@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from datetime import UTC, datetime
 
 from benchmarks import bot, geo_photos, inbox, intake_http, load, outbox, public_map, statistics
@@ -70,8 +71,15 @@ def run(sections: list[str]) -> None:
         load.shared_limits()
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     logging.disable(logging.WARNING)
+    # Stopped from outside (kill, a timeout): still write the results so far, stop the child
+    # processes and remove the temporary directories.
+    signal.signal(signal.SIGTERM, _stop)
     sections = selected_sections()
     started = datetime.now(UTC)
     print("Quartiersmelder benchmarks (figure, then the limit measured in this run)")

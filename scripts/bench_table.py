@@ -28,7 +28,12 @@ def load_runs(paths: list[Path]) -> list[dict[str, Any]]:
         document = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(document, dict) or not isinstance(document.get("results"), list):
             raise SystemExit(f"{path}: not a result file of make bench (no 'results' list)")
-        runs.append(document)
+        if document["results"]:
+            runs.append(document)
+        else:
+            print(f"{path}: no figures (a run stopped early?), left out", file=sys.stderr)
+    if not runs:
+        raise SystemExit("no figures in the files given")
     return runs
 
 

@@ -282,6 +282,17 @@ def test_table_of_three_runs_shows_min_and_median(tmp_path):
     assert refused.returncode != 0 and "markers" in refused.stderr
 
 
+def test_table_leaves_out_a_run_without_figures(tmp_path):
+    full, empty = tmp_path / "full.json", tmp_path / "empty.json"
+    result = {"name": "x", "value": 1.0, "unit": "ms", "text": "1 ms", "limit": "2 ms"}
+    full.write_text(json.dumps({"results": [{**result, "limit_value": 2.0, "verdict": "ok"}]}))
+    empty.write_text(json.dumps({"results": []}))
+    answer = _bench_table(full, empty)
+    assert answer.returncode == 0 and "| x | 1 ms | 2 ms | ok |" in answer.stdout
+    assert "empty.json: no figures" in answer.stderr
+    assert _bench_table(empty).returncode != 0
+
+
 def test_table_refuses_a_file_that_is_not_a_result(tmp_path):
     path = tmp_path / "other.json"
     path.write_text(json.dumps({"something": 1}))
