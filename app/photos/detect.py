@@ -34,6 +34,7 @@ class DetectSettings:
     detect_side: int = 1024  # long side of the copy the detectors see
     face_min_px: int = 24  # smallest frontal face, in pixels of the detection copy
     face_neighbours: int = 4  # Haar minNeighbors: higher = fewer false faces, fewer found
+    face_scale_step: float = 1.15  # Haar scaleFactor: smaller = finer sizes, slower
     profile_side: int = 640  # profiles are looked for on a smaller copy still (cost)
     profile_neighbours: int = 5
     plate_min_width_px: int = 40  # smallest plate width in the detection copy
@@ -86,7 +87,9 @@ def detect_faces(
     equalised = cv2.equalizeHist(grey)
     size = (settings.face_min_px, settings.face_min_px)
     found: list[dict[str, Any]] = []
-    for x, y, w, h in _run(_cascade("frontal"), equalised, settings.face_neighbours, size, 1.15):
+    for x, y, w, h in _run(
+        _cascade("frontal"), equalised, settings.face_neighbours, size, settings.face_scale_step
+    ):
         found.append(_box(x, y, w, h, "face"))
     _check(deadline)
     # Profiles: on a smaller copy, and on its mirror image (the cascade knows one side only).

@@ -302,6 +302,33 @@ def test_exif_orientation_is_applied():
 # --- sizes ------------------------------------------------------------------------------
 
 
+def test_a_12_megapixel_phone_jpeg_is_decoded_at_half_scale(monkeypatch):
+    """4032 × 3024 halves to 2016 × 1512 in the decoder (no full decode), then is resized to
+    the kept 2000 px; upright, and still without metadata."""
+    from PIL import JpegImagePlugin
+
+    decoded_sizes = []
+    draft = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):
+        result = draft(self, mode, size)
+        decoded_sizes.append(self.size)
+        return result
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    img = Image.new("RGB", (4032, 3024), (40, 90, 160))
+    img.paste(RED, (0, 0, 2016, 3024))  # left half red
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6  # held in portrait: "rotate 90 CW to display"
+
+    photo = process_photo(encode(img, "JPEG", exif=exif))
+
+    assert decoded_sizes == [(2016, 1512)]
+    assert (photo.width, photo.height) == (1500, 2000)
+    out = assert_clean_jpeg(photo.image)
+    assert approx_colour(out.getpixel((750, 400)), RED)  # the left half is on top now
+
+
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
 def test_large_image_is_downscaled(fmt):
     img = Image.new("RGB", (5000, 3000), (40, 90, 160))
