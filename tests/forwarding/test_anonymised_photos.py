@@ -98,6 +98,7 @@ def two_photos(make_report):
         done, failed = report.photos
         done.anonymisation = "done"
         failed.anonymisation = "failed"  # as the intake records a detector that raised
+        failed.is_public = False
         db.session.commit()
         return report, done, failed, second
 

@@ -53,7 +53,10 @@ def photo_row(photo_id: int) -> ReportPhoto:
 
 
 def set_state(photo: ReportPhoto, **values) -> None:
-    """What the intake's detector recorded (its own tests are in tests/photos)."""
+    """What the intake's detector recorded (its own tests are in tests/photos); a photo whose
+    anonymisation failed is never public at intake."""
+    if values.get("anonymisation") == "failed":
+        values.setdefault("is_public", False)
     for name, value in values.items():
         setattr(photo, name, value)
     db.session.commit()

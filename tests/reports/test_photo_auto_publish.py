@@ -52,3 +52,52 @@ def test_the_intakes_snapshot_of_a_category_reads_the_same(app_ctx):
     assert auto_publish(snapshot["laterne-aus"]) is True
     assert auto_publish(snapshot["unsicherer-ort"]) is False
     assert auto_publish(snapshot["baum"]) is False
+
+
+# --- through the intake, with the photo pipeline's real detector --------------------------------
+
+
+def _public_photo_paths(client, report) -> list[str]:
+    """The photo thumbnails the report's public status page shows."""
+    page = client.get(f"/r/{report.reference}").get_data(as_text=True)
+    paths = [f"/r/{report.reference}/photos/{p.id}/thumb" for p in report.photos]
+    return [path for path in paths if path in page]
+
+
+def test_a_litter_bin_photo_is_public_at_intake_once_anonymised(client, make_report):
+    from app.reports.drafts import PhotoUpload
+    from tests.images import jpeg
+
+    report = make_report("papierkorb-voll", photos=[PhotoUpload(jpeg(size=(640, 480)), "a.jpg")])
+    [photo] = report.photos
+    assert photo.anonymisation == "done" and photo.is_public
+    assert _public_photo_paths(client, report) == [f"/r/{report.reference}/photos/{photo.id}/thumb"]
+    assert client.get(f"/r/{report.reference}/photos/{photo.id}/full").status_code == 200
+
+
+@pytest.mark.parametrize("code", ["unsicherer-ort", "baum"])
+def test_other_categories_wait_for_a_caseworker(client, make_report, code):
+    from app.reports.drafts import PhotoUpload
+    from tests.images import jpeg
+
+    point = (51.5235, 7.4837)
+    report = make_report(code, point, photos=[PhotoUpload(jpeg(size=(640, 480)), "a.jpg")])
+    [photo] = report.photos
+    assert photo.anonymisation == "done" and not photo.is_public
+    assert _public_photo_paths(client, report) == []
+
+
+def test_a_photo_whose_anonymisation_failed_is_not_published(client, make_report, monkeypatch):
+    import app.photos.pipeline as pipeline
+    from app.reports.drafts import PhotoUpload
+    from tests.images import jpeg
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("detector broke")
+
+    monkeypatch.setattr(pipeline, "detect", broken)
+    report = make_report("papierkorb-voll", photos=[PhotoUpload(jpeg(size=(640, 480)), "a.jpg")])
+    [photo] = report.photos
+    assert photo.anonymisation == "failed" and not photo.is_public  # the report is kept
+    assert _public_photo_paths(client, report) == []
+    assert client.get(f"/r/{report.reference}/photos/{photo.id}/thumb").status_code == 404

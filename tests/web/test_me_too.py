@@ -293,8 +293,11 @@ def test_a_released_photo_is_on_the_card(client, make_report, make_user):
         photos=[PhotoUpload(jpeg())],
     )
     query = {"category": "papierkorb-voll", "lat": RATHAUS[0], "lon": RATHAUS[1]}
+    dispatcher = make_user("dispatcher")
+    workflow.set_photo_public(report.photos[0], False, dispatcher)  # litter bins publish at once
+    db.session.commit()
     assert "/photos/" not in page_text(client.get("/report/nearby/cards", query_string=query))
-    workflow.set_photo_public(report.photos[0], True, make_user("dispatcher"))
+    workflow.set_photo_public(report.photos[0], True, dispatcher)
     db.session.commit()
     body = page_text(client.get("/report/nearby/cards", query_string=query))
     assert f"/r/{report.reference}/photos/{report.photos[0].id}/thumb" in body

@@ -56,6 +56,8 @@ def test_status_page_of_an_ordinary_report(client, geocoder_on):
         photos=[(io.BytesIO(jpeg(size=(640, 480))), "korb.jpg")],
     )
     assert report.address.startswith("Friedensplatz 1")
+    report.photos[0].is_public = False  # not released (litter bins' anonymised photos would be)
+    db.session.commit()
     response = client.get(f"/r/{report.reference}")
     assert response.status_code == 200
     body = page_text(response)
