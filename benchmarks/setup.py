@@ -40,10 +40,13 @@ def ensure_postgres_database(url: str) -> bool:
         return False
 
 
-def bench_app(database_url: str | None = None):
+def bench_app(database_url: str | None = None, **settings):
     """An app on a fresh database (SQLite file in a temp dir unless a URL is given); the temp
-    dir (database file, photos) is removed when the run ends."""
+    dir (database file, photos) is removed when the run ends. ``settings`` override the
+    test configuration (e.g. ``RATELIMIT_ENABLED=True``)."""
     config = TestConfig()
+    for name, value in settings.items():
+        setattr(config, name, value)
     workdir = temp_dir()
     config.SQLALCHEMY_DATABASE_URI = normalise_database_url(
         database_url or f"sqlite:///{workdir / 'bench.sqlite'}"

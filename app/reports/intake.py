@@ -19,8 +19,6 @@ from flask import current_app
 from flask_babel import LazyString, force_locale, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.catalogue.models import Category
 from app.catalogue.snapshot import CategorySnapshot, DepartmentSnapshot, attach, catalogue
@@ -46,7 +44,7 @@ from app.reports.checks import (
 )
 from app.reports.drafts import ReportDraft
 from app.reports.due import due_date
-from app.reports.models import ReferenceCounter, Report, ReportCopy, ReporterContact, ReportPhoto
+from app.reports.models import Report, ReportCopy, ReporterContact, ReportPhoto
 from app.reports.photo_review import publish_anonymised_photos
 from app.reports.public import routing_text
 from app.routing.models import Department
@@ -217,23 +215,14 @@ def validate_draft(draft: ReportDraft) -> CheckedDraft:
 # --- references -----------------------------------------------------------------
 
 
-def _next_number_statement(insert: Any) -> Any:
-    return (
-        insert(ReferenceCounter)
-        .values(year=sa.bindparam("year"), last_number=1)
-        .on_conflict_do_update(
-            index_elements=[ReferenceCounter.year],
-            set_={"last_number": ReferenceCounter.last_number + 1},
-        )
-        .returning(ReferenceCounter.last_number)
-    )
-
-
-# Built once: each intake only binds the year (and SQLAlchemy's cache finds the compiled form).
-_NEXT_NUMBER = {
-    "postgresql": _next_number_statement(pg_insert),
-    "sqlite": _next_number_statement(sqlite_insert),
-}
+# One statement for both databases (PostgreSQL, and SQLite from 3.35), written out once: the
+# dialects' ``insert … on_conflict_do_update`` has no cache key, so SQLAlchemy compiled it anew
+# for every report; a text statement is compiled once and only binds the year.
+_NEXT_NUMBER = sa.text(
+    "INSERT INTO reference_counter (year, last_number) VALUES (:year, 1) "
+    "ON CONFLICT (year) DO UPDATE SET last_number = reference_counter.last_number + 1 "
+    "RETURNING last_number"
+).columns(last_number=sa.Integer)
 
 
 def next_reference(now: datetime | None = None) -> str:
@@ -244,8 +233,7 @@ def next_reference(now: datetime | None = None) -> str:
     """
     settings = city()
     year = (now or utcnow()).astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).year
-    dialect = db.session.get_bind().dialect.name
-    number = db.session.execute(_NEXT_NUMBER[dialect], {"year": year}).scalar_one()
+    number = db.session.execute(_NEXT_NUMBER, {"year": year}).scalar_one()
     return f"{settings.reference_prefix}-{year}-{number:05d}"
 
 
