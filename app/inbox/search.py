@@ -43,7 +43,7 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def text_condition(text: str) -> ColumnElement[bool]:
+def text_condition(text: str) -> ColumnElement[bool] | sa.TextClause:
     """Reports whose reference, address or description contains ``text`` (any case)."""
     pattern = _like_pattern(text)
     if len(text) < MIN_INDEXED:
