@@ -207,3 +207,60 @@ def test_a_photo_link_signed_before_the_box_shows_nothing_after_it(
 
     # The old file is gone and the link named it: the partner cannot fetch the upload any more.
     assert client.get(link["url"].removeprefix(base)).status_code == 404
+
+
+# --- with the intake's real detector --------------------------------------------------------------
+
+
+def test_the_detectors_anonymised_photo_is_what_the_email_and_the_webhook_carry(
+    client,
+    smtp_server,  # noqa: F811
+    make_report,
+    webhook_sink,  # noqa: F811
+    keep_departments,  # noqa: F811
+    monkeypatch,
+):
+    """The astronaut's portrait (scikit-image, public domain) and a rendered German plate go
+    through the intake: the detector's boxes are pixelated in what the partners get."""
+    from tests.photos import scenes
+
+    portrait, street = scenes.astronaut(), scenes.plate_scene(seed=7, plate_width=300)
+    uploads = [encode(s.image, "JPEG", quality=92) for s in (portrait, street)]
+    report = make_report(
+        "wilder-muell",
+        FRIEDENSPLATZ,
+        photos=[PhotoUpload(data, f"{i}.jpg") for i, data in enumerate(uploads)],
+    )
+    face_photo, plate_photo = report.photos
+    assert (face_photo.anonymisation, plate_photo.anonymisation) == ("done", "done")
+    face = next(b for b in face_photo.boxes if b["kind"] == "face")
+    plate = next(b for b in plate_photo.boxes if b["kind"] == "plate")
+
+    deliver_due()
+    [message] = smtp_server.messages_to(EDG_ADDRESS)
+    attached = [data for _name, data in jpeg_attachments(message)]
+    assert len(attached) == 2 and HELD_BACK not in text_part(message)
+    for sent, upload, box in ((attached[0], uploads[0], face), (attached[1], uploads[1], plate)):
+        original, received = decoded(upload), decoded(sent)
+        region = (box["x"], box["y"], box["x"] + box["w"], box["y"] + box["h"])
+        shrunk = original.resize(received.size)  # the pipeline keeps at most 2000 px
+        assert difference(shrunk, received, region) > 10  # the face, the plate: gone
+        assert spread(received, region) < spread(shrunk, region)
+
+    # The same photos by webhook: the links open the anonymised files, not the uploads.
+    from tests.forwarding.partner_helpers import SECRET, SECRET_ENV, configure
+
+    load_all()
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    configure("edg", "webhook", {"url": f"{webhook_sink.url}/hooks", "secret_env": SECRET_ENV})
+    second = make_report(
+        "wilder-muell", FRIEDENSPLATZ, photos=[PhotoUpload(uploads[0], "again.jpg")]
+    )
+    deliver_due()
+    [received] = webhook_sink.received
+    body = received.json()
+    assert body["reference"] == second.reference and body["photos_held_back"] == 0
+    base = client.application.config["PUBLIC_BASE_URL"]
+    served = client.get(body["photos"][0]["url"].removeprefix(base)).data
+    assert served == attached[0]  # the same anonymised file (content-addressed)
+    assert served != uploads[0]
