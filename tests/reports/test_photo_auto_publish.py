@@ -11,6 +11,7 @@ from app.catalogue.snapshot import catalogue
 from app.extensions import db
 from app.reports.models import ReportPhoto
 from app.reports.photo_review import auto_publish, publish_anonymised_photos
+from tests.web.support import de
 
 
 def photos(*states: str) -> list[ReportPhoto]:
@@ -101,3 +102,30 @@ def test_a_photo_whose_anonymisation_failed_is_not_published(client, make_report
     assert photo.anonymisation == "failed" and not photo.is_public  # the report is kept
     assert _public_photo_paths(client, report) == []
     assert client.get(f"/r/{report.reference}/photos/{photo.id}/thumb").status_code == 404
+
+
+def test_a_released_photo_that_may_not_be_shared_is_nowhere_in_public(client, make_report):
+    """Released (``is_public``) but its anonymisation failed and nobody has checked it: the
+    status page, the photo URL and Open311 leave it out, and the page says photos wait."""
+    from app.reports.drafts import PhotoUpload
+    from tests.images import jpeg
+
+    report = make_report("papierkorb-voll", photos=[PhotoUpload(jpeg(size=(640, 480)), "a.jpg")])
+    [photo] = report.photos
+    photo.anonymisation, photo.is_public, photo.reviewed_at = "failed", True, None
+    db.session.commit()
+    assert _public_photo_paths(client, report) == []
+    page = client.get(f"/r/{report.reference}").get_data(as_text=True)
+    assert de("Photos will be published after review.") in page
+    for size in ("thumb", "full"):
+        assert client.get(f"/r/{report.reference}/photos/{photo.id}/{size}").status_code == 404
+    [item] = client.get(f"/open311/v2/requests/{report.reference}.json").get_json()
+    assert "media_url" not in item and item["extended_attributes"]["media_urls"] == []
+
+    from app.core.db import utcnow
+
+    photo.reviewed_at = utcnow()  # a caseworker checked it
+    db.session.commit()
+    assert _public_photo_paths(client, report) == [f"/r/{report.reference}/photos/{photo.id}/thumb"]
+    [item] = client.get(f"/open311/v2/requests/{report.reference}.json").get_json()
+    assert item["media_url"].endswith(f"/r/{report.reference}/photos/{photo.id}/full")
