@@ -339,8 +339,11 @@ def public_photo(reference: str, photo_id: int, size: str):
         response = Response(storage.open(key), mimetype="image/jpeg")
     except (KeyError, FileNotFoundError):
         abort(404)
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    # Revalidated on every view (a 304 while the file is the same): an area a caseworker makes
+    # unrecognisable later is another file, and no cache may keep showing the old one.
+    response.set_etag(key.partition(".")[0])
+    response.headers["Cache-Control"] = "public, no-cache"
+    return response.make_conditional(request)
 
 
 @bp.get("/about")

@@ -129,3 +129,29 @@ def test_a_released_photo_that_may_not_be_shared_is_nowhere_in_public(client, ma
     assert _public_photo_paths(client, report) == [f"/r/{report.reference}/photos/{photo.id}/thumb"]
     [item] = client.get(f"/open311/v2/requests/{report.reference}.json").get_json()
     assert item["media_url"].endswith(f"/r/{report.reference}/photos/{photo.id}/full")
+
+
+def test_a_public_photo_is_revalidated_so_a_box_added_later_reaches_every_viewer(
+    client, make_report, make_user
+):
+    from app.reports.drafts import PhotoUpload
+    from tests.images import jpeg
+    from tests.inbox.support import login, token
+
+    report = make_report("papierkorb-voll", photos=[PhotoUpload(jpeg(size=(640, 480)), "a.jpg")])
+    [photo] = report.photos
+    url = f"/r/{report.reference}/photos/{photo.id}/full"
+    first = client.get(url)
+    assert first.status_code == 200 and "no-cache" in first.headers["Cache-Control"]
+    tag = first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+
+    login(client, make_user("caseworker", ("edg",)))
+    page = f"/inbox/reports/{report.reference}/photos/{photo.id}"
+    box = {"left": "10", "top": "10", "width": "20", "height": "20"}
+    response = client.post(f"{page}/boxes", data={"csrf_token": token(client, page), **box})
+    assert response.status_code == 303
+
+    again = client.get(url, headers={"If-None-Match": tag})
+    assert again.status_code == 200 and again.headers["ETag"] != tag
+    assert again.data != first.data
