@@ -14,7 +14,17 @@ import os
 import signal
 from datetime import UTC, datetime
 
-from benchmarks import bot, geo_photos, inbox, intake_http, load, outbox, public_map, statistics
+from benchmarks import (
+    bot,
+    geo_photos,
+    inbox,
+    intake_http,
+    load,
+    open311_lists,
+    outbox,
+    public_map,
+    statistics,
+)
 from benchmarks.common import remove_temp_dirs, write_results
 from benchmarks.setup import POSTGRES_URL, postgres_available
 
@@ -28,6 +38,7 @@ def city_scale(label: str, database_url: str | None = None) -> None:
     inbox.inbox_at_scale(database_url, label)
     with inbox.scratch_copy(inbox.REPORTS, database_url) as app:
         public_map.cluster_endpoint(app, label)
+        open311_lists.requests_list(app, label)
         statistics.statistics_page(app, label)
 
 

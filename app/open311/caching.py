@@ -3,6 +3,11 @@ one request): an ``ETag`` on every answer, ``If-None-Match`` answered with 304 a
 while it is current, ``Cache-Control: public`` for a short time, and ``Vary: Accept-Language``
 (the language of the texts follows it; format and ``locale`` are in the URL).
 
+The list's answers are also kept in this process for their tag (``remembered`` /
+``remember``, the last ``KEPT_ANSWERS``): the tag covers everything the body is made of, so a
+client asking the same page again without a tag of its own gets the kept bytes after the same
+one statement, until a report, an event or the city changes.
+
 Two kinds of tags. Small answers (services, one request) are built and their body hashed: a
 strong tag, exact by construction. The request list is the one that grows with history, so
 its tag is weak and made without building it: the question (filters, page, format, language,
@@ -13,6 +18,8 @@ and the city version — so a revalidation costs one statement of index lookups,
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +30,9 @@ from app.open311.params import IF_NONE_MATCH
 
 REQUESTS_MAX_AGE = 30  # seconds: new reports and status changes show within half a minute
 SERVICES_MAX_AGE = 300  # the categories change by an admin's edit only
+KEPT_ANSWERS = 64  # list answers kept per process (a page of 200 requests is ~200 kB)
+_KEPT = "qm_open311_kept_answers"
+_lock = threading.Lock()
 
 
 @cache
@@ -78,3 +88,36 @@ def body_tagged(response: Response, *, max_age: int) -> Response:
     if is_current(tag):
         return not_modified(tag, weak=False, max_age=max_age)
     return with_tag(response, tag, weak=False, max_age=max_age)
+
+
+def _kept() -> OrderedDict[str, tuple[bytes, dict[str, str]]]:
+    return current_app.extensions.setdefault(_KEPT, OrderedDict())
+
+
+def remembered(tag: str) -> Response | None:
+    """The list answer kept for this tag, as a new response; None when there is none."""
+    with _lock:
+        kept = _kept()
+        entry = kept.get(tag)
+        if entry is None:
+            return None
+        kept.move_to_end(tag)
+    body, headers = entry
+    return Response(body, headers=headers)
+
+
+def remember(tag: str, response: Response) -> None:
+    """Keep a built list answer (body and headers) for its tag, the oldest dropped first."""
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    with _lock:
+        kept = _kept()
+        kept[tag] = (response.get_data(), headers)
+        kept.move_to_end(tag)
+        while len(kept) > KEPT_ANSWERS:
+            kept.popitem(last=False)
+
+
+def forget_answers() -> None:
+    """Drop the kept list answers of this process (the benchmark measures building them)."""
+    with _lock:
+        _kept().clear()

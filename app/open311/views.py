@@ -304,12 +304,16 @@ def _answer(fmt: str, reference: str, notice: str | None, notes: list[str]):
 def list_requests(fmt: str):
     """One page of requests, newest first, with ``X-Total-Count`` (up to the cap), ``Link``
     headers to the other pages and a weak ETag from the question and the reports' state: a
-    client that has the page gets 304 after a few index lookups."""
+    client that has the page gets 304 after one statement of index lookups, and the same page
+    asked again is answered from this process's kept answers (``caching.remember``)."""
     f = request_filter()
     tag = caching.state_tag(CHANGESET, fmt, f.key(), *reports_state())
     weak, max_age = True, caching.REQUESTS_MAX_AGE
     if caching.is_current(tag):
         return caching.not_modified(tag, weak=weak, max_age=max_age)
+    kept = caching.remembered(tag)
+    if kept is not None:
+        return kept
     page = find_requests(f)
     body = mapping.service_requests(page.reports, extensions=f.extensions)
     response = respond(fmt, "service_requests", body)
@@ -317,7 +321,9 @@ def list_requests(fmt: str):
         response.headers["X-Total-Count"] = str(page.total)
     if not f.ids:
         response.headers["Link"] = _page_links(f, page)
-    return caching.with_tag(response, tag, weak=weak, max_age=max_age)
+    response = caching.with_tag(response, tag, weak=weak, max_age=max_age)
+    caching.remember(tag, response)
+    return response
 
 
 def _page_links(f: RequestFilter, page: RequestPage) -> str:

@@ -231,6 +231,21 @@ def test_the_list_tag_changes_with_a_supporter_and_a_renamed_category(client, fi
     assert response.get_json()[0]["service_name"] == "Mülleimer voll"
 
 
+def test_a_page_asked_again_is_the_same_until_something_changes(client, five):
+    first = get(client, page_size=2, extensions="true")
+    again = get(client, page_size=2, extensions="true")
+    assert again.data == first.data
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Link"] == first.headers["Link"]
+    assert again.headers["X-Total-Count"] == "5"
+    report = db.session.execute(db.select(queries.Report).filter_by(reference=five[0])).scalar_one()
+    apply_status(report, ReportStatus.IN_PROGRESS, Actor("user", "1"), "Wir kümmern uns.")
+    db.session.commit()
+    changed = get(client, page_size=2, extensions="true")
+    assert changed.headers["ETag"] != first.headers["ETag"]
+    assert changed.get_json()[0]["status_notes"] == "Wir kümmern uns."
+
+
 def test_one_request_answers_304_until_it_changes(client, five):
     path = f"/requests/{five[0]}.json"
     first = client.get(API + path)
