@@ -109,6 +109,8 @@ def test_the_photo_page_draws_the_detectors_boxes_over_the_photo(caseworker, mak
     report_page = text(caseworker.get(f"/inbox/reports/{report.reference}"))
     assert f"/inbox/reports/{report.reference}/photos/{photo.id}" in report_page
     assert "Automatisch unkenntlich gemacht: 2 Bereiche" in report_page
+    # Litter bins publish anonymised photos at once: the hint says so.
+    assert "Fotos dieser Kategorie sind öffentlich, sobald Gesichter" in report_page
 
 
 def test_a_failed_anonymisation_is_announced_on_the_photo_and_the_report(caseworker, make_report):
