@@ -72,6 +72,25 @@ MIX: dict[str, int] = {
     "map clusters": 20,
     "inbox": 20,
 }
+
+
+def parse_mix(text: str) -> dict[str, int]:
+    """``BENCH_LOAD_MIX``: "status page=1,inbox=1" sends those types only, in those shares
+    (to see one type without the others' cost); empty: the whole mix."""
+    if not text.strip():
+        return dict(MIX)
+    mix: dict[str, int] = {}
+    for part in text.split(","):
+        kind, _, weight = part.partition("=")
+        kind = kind.strip()
+        if kind not in MIX or not weight.strip().isdigit() or int(weight) < 1:
+            raise SystemExit(
+                f"BENCH_LOAD_MIX: {part.strip()!r} is not type=weight (types: {', '.join(MIX)})"
+            )
+        mix[kind] = int(weight)
+    return mix
+
+
 SECRET_ENV = "QM_SENDER_BENCH_WEBHOOK_SECRET"  # noqa: S105 - the name of a variable
 STAFF_EMAIL = "bench-load@example.invalid"
 STAFF_PASSWORD = "a long bench password"  # noqa: S105 - a bench account on a bench database
@@ -91,7 +110,9 @@ class Plan:
     references: Sequence[str]
     inbox_cookie: str
     photo: bytes
-    mix: dict[str, int] = field(default_factory=lambda: dict(MIX))
+    mix: dict[str, int] = field(
+        default_factory=lambda: parse_mix(os.environ.get("BENCH_LOAD_MIX", ""))
+    )
 
 
 @dataclass
@@ -787,7 +808,8 @@ def mixed_load(database_url: str | None = None) -> None:
         print(
             f"  (mixed load: {CLIENTS} clients, {SECONDS:g} s per side in {ROUNDS} turns each, "
             f"{len(prepared.references):,} reports stored, gunicorn {WEB_WORKERS} workers × "
-            f"{WEB_THREADS} threads; load average before {os.getloadavg()[0]:.2f})"
+            f"{WEB_THREADS} threads; load average before {os.getloadavg()[0]:.2f}; "
+            f"mix {plans['product'].mix})"
         )
         drained: list[bool] = []
 
@@ -824,10 +846,16 @@ def mixed_load(database_url: str | None = None) -> None:
     )
 
 
+def _mix_name() -> str:
+    """ "mixed traffic" for the whole mix; "only status page + inbox" for a part of it."""
+    kinds = parse_mix(os.environ.get("BENCH_LOAD_MIX", ""))
+    return "mixed traffic" if kinds == MIX else "only " + " + ".join(kinds)
+
+
 def _verdicts(ours: Tally, bare: Tally, label: str) -> None:
     floor = 0.7 * bare.throughput
     line(
-        f"load: mixed traffic, {CLIENTS} clients ({label})",
+        f"load: {_mix_name()}, {CLIENTS} clients ({label})",
         f"{ours.throughput:.0f} requests/s",
         f"bare app {bare.throughput:.0f}/s (×0.7 = {floor:.0f}/s)",
         f"ok (×{ours.throughput / bare.throughput:.2f})"

@@ -108,6 +108,14 @@ def test_a_server_that_is_not_there_is_an_error_not_a_crash():
     assert tally.errors == len(tally.samples)
 
 
+def test_a_mix_of_some_types_only():
+    assert load.parse_mix("") == load.MIX
+    assert load.parse_mix("status page=3, inbox=1") == {"status page": 3, "inbox": 1}
+    for wrong in ("status=1", "inbox", "inbox=0", "inbox=x"):
+        with pytest.raises(SystemExit, match="BENCH_LOAD_MIX"):
+            load.parse_mix(wrong)
+
+
 def test_percentiles_by_nearest_rank():
     values = [float(v) for v in range(100, 0, -1)]  # 100 … 1, unsorted on purpose
     assert percentile(values, 0.5) == 50
