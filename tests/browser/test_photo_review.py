@@ -62,7 +62,7 @@ def test_the_boxes_are_drawn_over_the_photo_where_they_are(
     page = desktop.new_page()
     log_in(page, live_server, make_user("caseworker", ("edg",)))
     page.goto(f"{live_server}/inbox/reports/{report.reference}")
-    page.locator(f"#photo-1-review").click()
+    page.locator("#photo-1-review").click()
     page.wait_for_url(f"**/photos/{photo_id}")
 
     image = page.locator("#photo-image")
@@ -132,3 +132,31 @@ def test_a_box_is_added_with_the_keyboard_alone(desktop, live_server, make_user,
         assert ImageStat.Stat(inside).stddev[0] < 15  # the pattern is gone there
     expect(page.locator("#photo-boxes g.box")).to_have_count(3)
     expect(page.locator("#photo-boxes g.box text").nth(2)).to_have_text("3 von Hand")
+
+
+def test_dragging_over_the_photo_fills_in_the_box(desktop, live_server, make_user, photo_report):
+    report, photo_id = photo_report
+    page = desktop.new_page()
+    log_in(page, live_server, make_user("caseworker", ("edg",)))
+    page.goto(f"{live_server}/inbox/reports/{report.reference}/photos/{photo_id}")
+    page.wait_for_function("() => document.getElementById('photo-image').complete")
+    shown = page.locator("#photo-image").bounding_box()
+
+    def at(x: float, y: float) -> tuple[float, float]:  # per cent of the photo → screen
+        return shown["x"] + shown["width"] * x / 100, shown["y"] + shown["height"] * y / 100
+
+    page.mouse.move(*at(20, 30))
+    page.mouse.down()
+    page.mouse.move(*at(35, 40), steps=5)
+    page.mouse.move(*at(50, 70), steps=5)
+    page.mouse.up()
+
+    values = [
+        float(page.input_value(f"#box-{name}")) for name in ("left", "top", "width", "height")
+    ]
+    for got, want in zip(values, (20, 30, 30, 40), strict=True):
+        assert abs(got - want) <= 0.5
+    expect(page.locator("#box-draft")).to_have_class("box-draft is-drawn")
+    page.locator("#box-submit").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    assert row(photo_id).boxes[-1]["kind"] == "manual"

@@ -1,5 +1,5 @@
 /* Quartiersmelder inbox – a photo's review page: drag a box over the photo with the mouse (or a
- * finger) to fill in the form's left/top/width/height in per cent. Only an aid: the form works
+ * pen) to fill in the form's left/top/width/height in per cent. Only an aid: the form works
  * with the keyboard and without this script, and the server pixelates what the form says. */
 (function () {
   "use strict";
@@ -60,7 +60,8 @@
   }
 
   frame.addEventListener("pointerdown", function (event) {
-    if (event.button !== 0) {
+    // Mouse and pen only: a finger on the photo scrolls the page (the fields are for touch).
+    if (event.button !== 0 || event.pointerType === "touch") {
       return;
     }
     event.preventDefault();
