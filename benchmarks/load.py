@@ -9,12 +9,12 @@ ticket to a local webhook sink — on a PostgreSQL database holding ``BENCH_LOAD
 (``benchmarks/bare_app.py``) under the same gunicorn settings on the same database. An async
 client with ``BENCH_LOAD_CLIENTS`` (8) connections sends the same mix to both: Open311 report
 POSTs with an API key (some with a photo), public status pages, the Open311 list, the public
-map's clusters and the inbox page logged in. The sides take turns (A/B/A/B…,
-``BENCH_LOAD_ROUNDS`` turns each, ``BENCH_LOAD_SECONDS`` (20) seconds per side in all), so the
-machine's noise hits both; after each turn of the product the outbox is drained before the
-bare app's turn starts. Printed: throughput, p50/p95/p99 per request type and errors for both;
-verdicts **≥ 0.7 × the bare throughput, p50 ≤ 2 × the bare p50 per type, 0 errors**, and every
-ticket of the run delivered exactly once.
+map's clusters and the inbox page logged in (``BENCH_LOAD_MIX`` for some types only). The
+sides take turns (A/B, B/A, …, ``BENCH_LOAD_ROUNDS`` turns each, ``BENCH_LOAD_SECONDS`` (20)
+seconds per side in all), so the machine's noise hits both; after each turn of the product
+the outbox is drained before the bare app's turn starts. Printed: throughput, p50/p95/p99 per
+request type and errors for both; verdicts **≥ 0.7 × the bare throughput, p50 ≤ 2 × the bare
+p50 per type, 0 errors**, and every ticket of the run delivered exactly once.
 
 **Two of each** (``shared_limits``): two gunicorn web processes on different ports and two
 workers on the same PostgreSQL and Redis. The web form's rate limit is counted across both
