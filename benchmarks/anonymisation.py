@@ -34,8 +34,8 @@ def twelve_megapixel_photo() -> bytes:
 def pillow_full_decode_and_resize(data: bytes, max_side: int) -> None:
     """Pillow's bare way: decode every pixel, then resize to the kept size."""
     with Image.open(io.BytesIO(data)) as im:
-        im = im.convert("RGB")
-        im.thumbnail((max_side, max_side))
+        rgb = im.convert("RGB")
+        rgb.thumbnail((max_side, max_side))
 
 
 def run(data: bytes, t_pillow: float) -> None:

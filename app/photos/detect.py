@@ -15,9 +15,9 @@ detection size), so the caller can store the photo as "failed" rather than wait.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import cv2
@@ -49,12 +49,20 @@ _CASCADES = {
 }
 
 
-@cache
+# A classifier keeps working buffers between calls, so each thread (a web server's threads,
+# the bot's) loads its own; loading one takes a few milliseconds.
+_loaded = threading.local()
+
+
 def _cascade(name: str) -> cv2.CascadeClassifier:
-    path = cv2.data.haarcascades + _CASCADES[name]  # type: ignore[attr-defined]
-    classifier = cv2.CascadeClassifier(path)
-    if classifier.empty():
-        raise RuntimeError(f"OpenCV cascade {path} could not be loaded")
+    classifiers: dict[str, cv2.CascadeClassifier] = _loaded.__dict__.setdefault("cascades", {})
+    classifier = classifiers.get(name)
+    if classifier is None:
+        path = cv2.data.haarcascades + _CASCADES[name]  # type: ignore[attr-defined]
+        classifier = cv2.CascadeClassifier(path)
+        if classifier.empty():
+            raise RuntimeError(f"OpenCV cascade {path} could not be loaded")
+        classifiers[name] = classifier
     return classifier
 
 
@@ -95,9 +103,10 @@ def detect_faces(
     # Profiles: on a smaller copy, and on its mirror image (the cascade knows one side only).
     height, width = grey.shape
     f = min(1.0, settings.profile_side / max(width, height))
-    small = equalised
+    small: Any = equalised
     if f < 1.0:
-        small = cv2.resize(equalised, (round(width * f), round(height * f)), cv2.INTER_AREA)
+        size_small = (round(width * f), round(height * f))
+        small = cv2.resize(equalised, size_small, interpolation=cv2.INTER_AREA)
     small_width = small.shape[1]
     for mirrored in (False, True):
         view = cv2.flip(small, 1) if mirrored else small
@@ -139,9 +148,10 @@ def _bright_plates(
         mask = ((grey.astype(np.int16) > local.astype(np.int16) + offset) | (grey > 200)) & (
             low_saturation
         )
-        mask_u8 = mask.astype(np.uint8) * 255
-        mask_u8 = cv2.morphologyEx(mask_u8, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-        count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(mask_u8, 8)
+        opened = cv2.morphologyEx(
+            mask.astype(np.uint8) * 255, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)
+        )
+        count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(opened, connectivity=8)
         for label in range(1, count):
             x, y, w, h, area = (int(v) for v in stats[label])
             if w < settings.plate_min_width_px or h < 8:
@@ -162,7 +172,7 @@ def _glyph_row(crop: np.ndarray) -> bool:
         return False
     h, w = crop.shape
     _t, dark = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    count, _labels, stats, centroids = cv2.connectedComponentsWithStats(dark, 8)
+    count, _labels, stats, centroids = cv2.connectedComponentsWithStats(dark, connectivity=8)
     glyphs: list[tuple[float, float]] = []
     for label in range(1, count):
         gx, gy, gw, gh, area = (int(v) for v in stats[label])

@@ -121,7 +121,7 @@ def process_photo(data: bytes, limits: PhotoLimits = PhotoLimits()) -> Processed
             raise _corrupt() from exc
         # After the re-encode's normalisation (upright, sRGB, no metadata), before encoding:
         # the image and the thumbnail made from it carry only the pixelated version.
-        anonymisation, boxes = "off", []
+        anonymisation, boxes = "off", list[dict[str, Any]]()
         if limits.anonymise is not None:
             anonymisation, boxes, clean = _anonymise(clean, limits.anonymise)
         try:
