@@ -330,3 +330,17 @@ def test_a_photo_of_another_report_is_not_found_through_this_report(caseworker, 
         ).scalar_one()
         == []
     )
+
+
+def test_a_photo_whose_file_is_gone_is_refused_with_a_message(caseworker, make_report):
+    report = make_report(photos=[PhotoUpload(checkerboard(), "a.jpg")])
+    photo = report.photos[0]
+    photo_storage().delete(photo.storage_key)
+
+    response = add_box(caseworker, report, photo, left="10", top="10", width="10", height="10")
+
+    assert response.status_code == 409
+    assert de("The photo's file is missing, so nothing could be changed.") in text(response)
+    row = photo_row(photo.id)
+    assert (row.storage_key, row.boxes, row.reviewed_at) == (photo.storage_key, [], None)
+    assert events(report, "photo_box_added") == []
