@@ -2,8 +2,9 @@
 retries with exponential backoff and jitter, and marks a delivery dead after the last attempt.
 
 A round is one transaction: claim up to ``CLAIM_BATCH`` due deliveries, load what their
-messages need in a few queries, send them one after another, then record every attempt and
-status change and commit once. On PostgreSQL the claim is one ``UPDATE … WHERE id IN (SELECT
+messages need in a few queries, send them one after another (no further one after
+``ROUND_SECONDS``: the rest stay due for the next round), then record every attempt and status
+change and commit once. On PostgreSQL the claim is one ``UPDATE … WHERE id IN (SELECT
 … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING`` that also counts the attempt; the rows stay
 locked until the commit, so several workers never send one delivery twice, and a partner
 answering a ticket that is being sent is told to retry. A worker killed before the commit
@@ -41,9 +42,12 @@ from app.forwarding.withdrawal import stale_reason, withdraw, withdrawn_while_se
 log = logging.getLogger(__name__)
 WORKER = Actor("system", "worker")
 JOBS_INTERVAL_SECONDS = 60.0
-# Deliveries claimed, sent and recorded in one transaction. More: fewer statements per
-# delivery; fewer: shorter row locks and fewer resends after a crash.
-CLAIM_BATCH = 20
+# Deliveries claimed, sent and recorded in one transaction (a round). More: fewer statements
+# per delivery; fewer: shorter row locks and fewer resends after a crash.
+CLAIM_BATCH = 50
+# A round sends no further delivery after this long (a slow partner ends it early); the
+# deliveries it claimed but did not try stay due, their claim undone, for the next round.
+ROUND_SECONDS = 5.0
 
 
 def worker_name() -> str:
@@ -281,8 +285,17 @@ def deliver_batch(size: int = CLAIM_BATCH) -> int:
         return 0
     loaded = _load_for_sending(batch)
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's object; typed as Flask
-    sent = [_send(delivery, app) for delivery in batch]
+    sent: list[_Sent] = []
+    deadline = time.monotonic() + ROUND_SECONDS
+    for delivery in batch:
+        if sent and time.monotonic() > deadline:
+            break
+        sent.append(_send(delivery, app))
     postgres = _on_postgresql()
+    if postgres:
+        for delivery in batch[len(sent) :]:
+            delivery.attempts -= 1  # not tried: the claim's count is undone, it stays due
+    batch = batch[: len(sent)]
     if not postgres:
         _reread_deliveries(batch)
     _reload_reports(sent)
@@ -295,7 +308,7 @@ def deliver_batch(size: int = CLAIM_BATCH) -> int:
             _after_forwarded(item.delivery)
     db.session.commit()
     del loaded
-    return len(batch)
+    return len(sent)
 
 
 def deliver_one() -> bool:

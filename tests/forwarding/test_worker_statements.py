@@ -103,3 +103,29 @@ def test_a_forwarded_ticket_costs_a_bounded_number_of_statements(edg_webhook, ma
         )
         assert [u.payload["new"] for u in updates] == ["forwarded"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DeliveryAttempt)) == TICKETS
+
+
+def test_a_round_that_runs_out_of_time_leaves_the_untried_deliveries_due(
+    edg_webhook, make_report, app_ctx, monkeypatch
+):  # noqa: F811
+    """A slow partner ends a round early: what it claimed but did not try is not counted as an
+    attempt and goes out in the next round."""
+    from app.forwarding import worker
+
+    _reports_with_residents(make_report, 3)
+    monkeypatch.setattr(worker, "ROUND_SECONDS", -1.0)  # every send overruns the round
+    assert worker.deliver_batch(3) == 1
+    db.session.expire_all()
+    tickets = forward_deliveries()
+    assert [(t.status, t.attempts) for t in tickets] == [
+        (DeliveryStatus.SENT, 1),
+        (DeliveryStatus.PENDING, 0),
+        (DeliveryStatus.PENDING, 0),
+    ]
+    assert [len(t.attempt_log) for t in tickets] == [1, 0, 0]
+    assert len(edg_webhook.received) == 1
+
+    assert worker.deliver_due(limit=2) == 2  # one per round
+    db.session.expire_all()
+    assert [(t.status, t.attempts) for t in forward_deliveries()] == [(DeliveryStatus.SENT, 1)] * 3
+    assert len({r.idempotency_key for r in edg_webhook.received}) == 3
