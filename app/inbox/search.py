@@ -20,8 +20,8 @@ from app.reports.models import Report
 
 MIN_INDEXED = 3  # trigrams
 # Exactly the expression of PostgreSQL's index ix_report_search_trgm.
-SEARCH_PG = (
-    "(report.reference || chr(10) || coalesce(report.address, '') || chr(10) || report.description)"
+SEARCH_FOUND = (
+    "(found.reference || chr(10) || coalesce(found.address, '') || chr(10) || found.description)"
 )
 
 # Schema objects made by migration 0018 outside the models: FTS5's table and its shadow tables
@@ -53,9 +53,14 @@ def text_condition(text: str) -> ColumnElement[bool] | sa.TextClause:
             Report.address.ilike(pattern, escape="\\"),
         )
     if db.engine.dialect.name == "postgresql":
-        return sa.text(f"{SEARCH_PG} ILIKE :search_pattern ESCAPE '\\'").bindparams(
-            search_pattern=pattern
-        )
+        # The matches first (an InitPlan), then the other filters on them by primary key: as a
+        # plain condition the planner, which cannot tell how few rows a pattern matches, would
+        # walk the newest reports or AND a department's whole index with it, both as long as
+        # the history.
+        return sa.text(
+            f"report.id = ANY(ARRAY(SELECT found.id FROM report AS found WHERE {SEARCH_FOUND}"  # noqa: S608 (constant; the text is a parameter)
+            " ILIKE :search_pattern ESCAPE '\\'))"
+        ).bindparams(search_pattern=pattern)
     phrase = '"' + text.replace('"', '""') + '"'
     found = sa.text("SELECT rowid FROM report_search WHERE report_search MATCH :search_phrase")
     return Report.id.in_(
