@@ -721,6 +721,8 @@ QUERIES: dict[str, Any] = {
     },
     "GET /karte/nearby.json": lambda w: {"lat": w.report_a.point[0], "lon": w.report_a.point[1]},
     "GET /karte/clusters.json": lambda w: {"bbox": "7.30,51.41,7.64,51.60", "zoom": "12"},
+    # Newest first in pages of 50; the cells before this one make more reports than that.
+    "GET /open311/v2/requests.<fmt>": lambda w: {"page_size": "200"},
     "GET /open311/v2/requests/nearby.<fmt>": lambda w: {
         "service_code": "papierkorb-voll",
         "lat": w.report_a.point[0],
