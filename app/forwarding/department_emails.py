@@ -32,8 +32,8 @@ from app.forwarding.messages import ticket
 from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD, REMINDER
 from app.forwarding.senders.ticket_data import department_of
-from app.reports.partner_photos import held_back_note
 from app.reports.models import Report
+from app.reports.partner_photos import held_back_note
 from app.routing.models import Department
 
 log = logging.getLogger(__name__)

@@ -12,12 +12,14 @@ Department ``forward_config``::
 
 The POST is form-encoded as the spec says: ``service_code``, ``lat``, ``long``,
 ``address_string``, ``description`` (our reference, the description, the answers to the
-category's questions and the status page), ``media_url`` (a signed, expiring URL of the
-first photo partners may see: anonymised, or checked by a caseworker), plus ``api_key`` and ``jurisdiction_id`` when configured. No personal data of
-the resident is sent. The answer's ``service_request_id`` becomes the delivery's remote id;
-a server that creates requests asynchronously answers with a ``token`` instead, stored as
-``token:<token>``. GeoReport v2 has no idempotency key: an ``Idempotency-Key`` header is sent
-anyway, and the description starts with our reference so a duplicate can be recognised.
+category's questions and the status page; how many photos were held back for review),
+``media_url`` (a signed, expiring URL of the first photo partners may see: anonymised, or
+checked by a caseworker), plus ``api_key`` and ``jurisdiction_id`` when configured. No
+personal data of the resident is sent. The answer's ``service_request_id`` becomes the
+delivery's remote id; a server that creates requests asynchronously answers with a ``token``
+instead, stored as ``token:<token>``. GeoReport v2 has no idempotency key: an
+``Idempotency-Key`` header is sent anyway, and the description starts with our reference so a
+duplicate can be recognised.
 
 Errors: 5xx, 408/409/425/429, timeouts and connection errors are retried; other 4xx (a
 wrong api_key, an unknown service code) and unmapped categories make the delivery dead at
