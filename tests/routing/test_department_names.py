@@ -27,6 +27,7 @@ from app.reports.workflow import apply_status
 from app.routing.models import Department
 from app.routing.names import department_name
 from tests.admin.conftest import admin, as_admin, fresh, log_in  # noqa: F401  (fixtures)
+from tests.cities.test_no_dortmund import musterstadt  # noqa: F401  (module fixture)
 from tests.fakes.smtp import smtp_server  # noqa: F401  (fixture)
 from tests.forwarding.email_support import text_part
 from tests.web.support import RATHAUS, csrf_token, page_text
@@ -241,3 +242,29 @@ def test_public_statistics_name_departments_in_the_language(client, make_report,
     make_report("laterne-aus", RATHAUS_POINT)
     page = page_text(client.get(f"/statistik?lang={lang}"))
     assert {"tr": LIGHTING_TR, "ar": LIGHTING_AR}[lang] in page
+
+
+def test_another_city_names_its_departments_in_the_languages_it_gives(musterstadt):  # noqa: F811
+    """Musterstadt names its Bauhof in English and Turkish only: Arabic reads German."""
+    from app.core.enums import Channel
+    from app.reports.drafts import ReportDraft
+    from app.reports.intake import submit_report
+
+    with musterstadt.app_context():
+        report = submit_report(
+            ReportDraft(channel=Channel.WEB, category_code="muellhaufen", lat=48.095, lon=10.995),
+            Actor("resident", "test"),
+        ).report
+        db.session.commit()
+        client = musterstadt.test_client()
+        for lang, expected in (
+            ("tr", "Musterstadt Belediye Hizmetleri"),
+            ("en", "Musterstadt Municipal Works"),
+            ("ar", "Bauhof Musterstadt"),
+            ("de", "Bauhof Musterstadt"),
+        ):
+            item = client.get(
+                f"{API}/requests/{report.reference}.json", query_string={"locale": lang}
+            ).get_json()[0]
+            assert item["agency_responsible"] == expected, lang
+        db.session.rollback()
