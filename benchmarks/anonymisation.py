@@ -6,6 +6,7 @@ plates, and scenes without either)."""
 from __future__ import annotations
 
 import io
+import time
 
 from PIL import Image, ImageStat
 
@@ -43,10 +44,14 @@ def run(data: bytes, t_pillow: float) -> None:
     full decode + resize, measured in this run), then recall and false positives."""
     anonymised = PhotoLimits(anonymise=SETTINGS)
     t_anon = best_of(lambda: process_photo(data, anonymised), repeat=3)
+    # CPU time beside the wall time: on a machine busy with other work the two part ways.
+    cpu = time.process_time()
+    process_photo(data, anonymised)
+    cpu = time.process_time() - cpu
     line(
         "photo pipeline + anonymisation, 12 MP JPEG",
-        f"{t_anon * 1000:.0f} ms",
-        f"{TARGET_S * 1000:.0f} ms (Pillow full decode {t_pillow * 1000:.0f} ms)",
+        f"{t_anon * 1000:.0f} ms (CPU {cpu * 1000:.0f} ms)",
+        f"{TARGET_S * 1000:.0f} ms (Pillow full decode+resize {t_pillow * 1000:.0f} ms)",
         "ok" if t_anon <= TARGET_S else "SLOWER",
     )
     detector_quality()

@@ -34,8 +34,8 @@ class DetectSettings:
     detect_side: int = 1024  # long side of the copy the detectors see
     face_min_px: int = 24  # smallest frontal face, in pixels of the detection copy
     face_neighbours: int = 4  # Haar minNeighbors: higher = fewer false faces, fewer found
-    face_scale_step: float = 1.15  # Haar scaleFactor: smaller = finer sizes, slower
-    profile_side: int = 640  # profiles are looked for on a smaller copy still (cost)
+    face_scale_step: float = 1.2  # Haar scaleFactor: smaller = finer sizes, slower
+    profile_side: int = 480  # profiles are looked for on a smaller copy still (cost)
     profile_neighbours: int = 5
     plate_min_width_px: int = 40  # smallest plate width in the detection copy
     plate_cascade_neighbours: int = 6
