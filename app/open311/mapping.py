@@ -137,9 +137,11 @@ def service_requests(
     *,
     extensions: bool,
     extras: dict[str, dict[str, Any]] | None = None,
+    supporters: dict[int, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Reports as GeoReport v2 requests, read through the one public view."""
-    views = public_reports(reports, current_language(), external_urls=True)
+    """Reports as GeoReport v2 requests, read through the one public view (``supporters``:
+    the counts by report id when they were read with the reports)."""
+    views = public_reports(reports, current_language(), external_urls=True, supporters=supporters)
     return [
         service_request(pub, extensions=extensions, extra=(extras or {}).get(pub.reference))
         for pub in views

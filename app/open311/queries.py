@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import defer, selectinload
 
-from app.catalogue.models import Category
+from app.catalogue.snapshot import catalogue
 from app.cities.models import CityState
 from app.core.enums import OPEN_STATUSES
 from app.core.events import ReportEvent
 from app.extensions import db
 from app.open311.filters import RequestFilter
 from app.open311.params import TOTAL_COUNT_CAP
-from app.reports.models import Report, ReportCopy
+from app.reports.models import Report, ReportSupporter
 
 
 @dataclass(frozen=True)
@@ -27,23 +27,31 @@ class RequestPage:
     reports: list[Report]
     has_next: bool
     total: int | None
+    supporters: dict[int, int] | None = None  # by report id, read with the page (else None)
 
 
 def _load_options():
-    """Names in the same query (many-to-one joins), the lists in one query each. What the
-    public view never shows is not even loaded (and reading it would raise): the exact point,
-    the answers to the category's questions and the stored routing reason."""
+    """The lists in one query each; category, group, district and department are not joined:
+    the public view reads them from the process's caches. What the public view never shows
+    is not even loaded (and reading it would raise): the exact point, the answers to the
+    category's questions and the stored routing reason."""
     return (
         *(
             defer(column, raiseload=True)
             for column in (Report.lat, Report.lon, Report.attributes, Report.routing_reason)
         ),
-        joinedload(Report.category).joinedload(Category.group),
-        joinedload(Report.district),
-        joinedload(Report.department),
-        selectinload(Report.copies).selectinload(ReportCopy.department),
+        selectinload(Report.copies),
         selectinload(Report.photos),
     )
+
+
+# How many residents support a report, read with it (an index lookup per report of the page).
+_SUPPORTERS = (
+    sa.select(sa.func.count(ReportSupporter.id))
+    .where(ReportSupporter.report_id == Report.id)
+    .correlate(Report)
+    .scalar_subquery()
+)
 
 
 def reports_by_references(references: list[str]) -> list[Report]:
@@ -60,8 +68,9 @@ def reports_by_references(references: list[str]) -> list[Report]:
 
 
 def _category_ids(codes: list[str]) -> list[int]:
-    found = db.session.execute(sa.select(Category.id).where(Category.code.in_(codes)))
-    return list(found.scalars())
+    """The ids of these categories (active or not), from the process's cached snapshot."""
+    categories = catalogue().categories
+    return sorted({categories[code].id for code in codes if code in categories})
 
 
 def _conditions(f: RequestFilter, category_ids: list[int] | None) -> list[sa.ColumnElement[bool]]:
@@ -120,23 +129,22 @@ def find_requests(f: RequestFilter) -> RequestPage:
         return RequestPage([], False, 0)
     conditions = _conditions(f, category_ids)
     offset = (f.page - 1) * f.page_size
-    rows = list(
-        db.session.execute(
-            db.select(Report)
-            .where(*conditions)
-            .order_by(Report.created_at.desc(), Report.id.desc())
-            .offset(offset)
-            .limit(f.page_size + 1)  # one more tells whether there is a next page
-            .options(*_load_options())
-        ).scalars()
-    )
+    rows = db.session.execute(
+        db.select(Report, _SUPPORTERS)
+        .where(*conditions)
+        .order_by(Report.created_at.desc(), Report.id.desc())
+        .offset(offset)
+        .limit(f.page_size + 1)  # one more tells whether there is a next page
+        .options(*_load_options())
+    ).all()
     has_next = len(rows) > f.page_size
-    reports = rows[: f.page_size]
+    reports = [report for report, _n in rows[: f.page_size]]
+    supporters = {report.id: n for report, n in rows[: f.page_size]}
     if not has_next and (reports or offset == 0):
         total: int | None = offset + len(reports)  # the last page: nothing left to count
     else:
         total = capped_count(conditions)
-    return RequestPage(reports, has_next, total)
+    return RequestPage(reports, has_next, total, supporters)
 
 
 # --- what the answers are made of, cheaply --------------------------------------------------

@@ -59,8 +59,7 @@ from app.reports import idempotency
 from app.reports.drafts import ContactDraft, ReportDraft
 from app.reports.intake import submit_report
 from app.reports.nearby import find_nearby_open_reports
-from app.reports.public import public_report
-from app.reports.queries import report_by_reference
+from app.reports.public import public_report, public_report_by_reference
 from app.reports.residents import own_references
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
@@ -315,7 +314,9 @@ def list_requests(fmt: str):
     if kept is not None:
         return kept
     page = find_requests(f)
-    body = mapping.service_requests(page.reports, extensions=f.extensions)
+    body = mapping.service_requests(
+        page.reports, extensions=f.extensions, supporters=page.supporters
+    )
     response = respond(fmt, "service_requests", body)
     if page.total is not None:
         response.headers["X-Total-Count"] = str(page.total)
@@ -375,13 +376,15 @@ def nearby_requests(fmt: str):
 @bp.get("/v2/requests/<service_request_id>.<fmt>")
 def get_request(service_request_id: str, fmt: str):
     service_request_id = clean(service_request_id)[:40]
-    report = report_by_reference(service_request_id)
-    if report is None:
+    pub = public_report_by_reference(
+        service_request_id, mapping.current_language(), external_urls=True
+    )
+    if pub is None:
         raise Open311Error(
             404,
             _l("There is no request “%(id)s”.", id=service_request_id),
         )
-    body = mapping.service_requests([report], extensions=True)
+    body = [mapping.service_request(pub, extensions=True)]
     response = respond(fmt, "service_requests", body)
     return caching.body_tagged(response, max_age=caching.REQUESTS_MAX_AGE)
 

@@ -28,11 +28,13 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import orm
 
 from app.catalogue.models import Category, CategoryGroup
 from app.core.enums import ReportStatus
 from app.core.events import ReportEvent
 from app.extensions import db
+from app.reports.cached import Lookups, give_cached_relations, lookups
 from app.reports.labels import PUBLIC_STATUS_LABELS
 from app.reports.models import Report, ReportSupporter
 from app.routing.names import department_name
@@ -135,6 +137,8 @@ class PublicReport:
     duplicate_of: str | None
     supporters: int
     photos: tuple[PublicPhoto, ...] = ()
+    # Some photo is not public (yet): the status page says photos wait for a check.
+    photos_held: bool = False
     events: tuple[PublicEvent, ...] = field(default=())
 
     @property
@@ -196,6 +200,15 @@ def _photos(report: Report, external: bool) -> tuple[PublicPhoto, ...]:
     )
 
 
+def _photos_held(report: Report) -> bool:
+    """Whether a photo is not public (yet): not released, or released but held back because
+    its anonymisation failed and nobody has checked it."""
+    return any(
+        not photo.is_public or (photo.anonymisation == "failed" and photo.reviewed_at is None)
+        for photo in report.photos
+    )
+
+
 def _supporter_counts(report_ids: list[int]) -> dict[int, int]:
     if not report_ids:
         return {}
@@ -210,30 +223,53 @@ def _supporter_counts(report_ids: list[int]) -> dict[int, int]:
     )
 
 
-def public_reports(
-    reports: list[Report], lang: str, *, with_events: bool = True, external_urls: bool = False
-) -> list[PublicReport]:
-    """The public views of several reports (events and supporter counts in one query each)."""
-    ids = [report.id for report in reports]
-    events = public_events(ids) if with_events else {}
-    supporters = _supporter_counts(ids)
-    duplicate_refs: dict[int, str] = {}
-    wanted = {r.duplicate_of_id for r in reports if r.duplicate_of_id}
-    if wanted:
-        duplicate_refs = dict(
-            db.session.execute(db.select(Report.id, Report.reference).where(Report.id.in_(wanted)))
-            .tuples()
-            .all()
-        )
+def _rule_texts(reports: list[Report], found: Lookups, lang: str) -> dict[int, str]:
+    """The words of the rules that routed these reports and their copies: the active ones
+    from the cached snapshot, the others (switched off since) read in one query."""
     rule_ids = {r.routing_rule_id for r in reports if r.routing_rule_id}
     rule_ids |= {c.routing_rule_id for r in reports for c in r.copies if c.routing_rule_id}
-    rules = (
-        {spec.id: describe_rule(spec, lang) for spec in load_rules(rule_ids)} if rule_ids else {}
-    )
+    specs = [found.rules[i] for i in rule_ids if i in found.rules]
+    missing = [i for i in rule_ids if i not in found.rules]
+    if missing:
+        specs += load_rules(missing)
+    return {spec.id: describe_rule(spec, lang) for spec in specs}
+
+
+def public_reports(
+    reports: list[Report],
+    lang: str,
+    *,
+    with_events: bool = True,
+    external_urls: bool = False,
+    supporters: dict[int, int] | None = None,
+    duplicate_refs: dict[int, str] | None = None,
+) -> list[PublicReport]:
+    """The public views of several reports (events and supporter counts in one query each,
+    unless ``supporters`` were read with the reports already; the category, its group, the
+    department and the district from the process's caches)."""
+    ids = [report.id for report in reports]
+    events = public_events(ids) if with_events else {}
+    if supporters is None:
+        supporters = _supporter_counts(ids)
+    if duplicate_refs is None:
+        duplicate_refs = {}
+        wanted = {r.duplicate_of_id for r in reports if r.duplicate_of_id}
+        if wanted:
+            duplicate_refs = dict(
+                db.session.execute(
+                    db.select(Report.id, Report.reference).where(Report.id.in_(wanted))
+                )
+                .tuples()
+                .all()
+            )
+    found = lookups()
+    give_cached_relations(reports)
+    rules = _rule_texts(reports, found, lang)
     with force_locale(lang):
         return [
             _project(
                 report,
+                found,
                 events.get(report.id, []),
                 supporters.get(report.id, 0),
                 duplicate_refs.get(report.duplicate_of_id) if report.duplicate_of_id else None,
@@ -248,8 +284,48 @@ def public_report(report: Report, lang: str, *, external_urls: bool = False) -> 
     return public_reports([report], lang, external_urls=external_urls)[0]
 
 
+def public_report_by_reference(
+    reference: str, lang: str, *, external_urls: bool = False
+) -> PublicReport | None:
+    """The public view of the report with this reference (None when there is none): the
+    report, its photos and copies, its supporters and the reference of the report it
+    duplicates in one query, its public events in a second; names from the caches."""
+    reference = reference.strip().upper()
+    if not reference or len(reference) > 32:
+        return None
+    original = orm.aliased(Report)
+    rows = (
+        db.session.execute(
+            sa.select(
+                Report,
+                sa.select(sa.func.count(ReportSupporter.id))
+                .where(ReportSupporter.report_id == Report.id)
+                .scalar_subquery(),
+                sa.select(original.reference)
+                .where(original.id == Report.duplicate_of_id)
+                .scalar_subquery(),
+            )
+            .where(Report.reference == reference)
+            .options(orm.joinedload(Report.photos), orm.joinedload(Report.copies))
+        )
+        .unique()
+        .all()
+    )
+    if not rows:
+        return None
+    report, supporters, duplicate_of = rows[0]
+    return public_reports(
+        [report],
+        lang,
+        external_urls=external_urls,
+        supporters={report.id: supporters},
+        duplicate_refs={report.duplicate_of_id: duplicate_of} if duplicate_of else {},
+    )[0]
+
+
 def _project(
     report: Report,
+    found: Lookups,
     events: list[PublicEvent],
     supporters: int,
     duplicate_of: str | None,
@@ -259,10 +335,17 @@ def _project(
     from flask_babel import get_locale
 
     lang = str(get_locale() or "de")
-    category = report.category
+    # From the caches; a row newer than this process's snapshot is read through the report.
+    category: Any = found.category(report.category_id) or report.category
+    district: Any = (
+        found.district(report.district_id) or report.district if report.district_id else None
+    )
+    department: Any = (
+        found.department(report.department_id) or report.department
+        if report.department_id
+        else None
+    )
     sensitive = bool(category.is_sensitive)
-    district = report.district
-    department = report.department
     category_name = category.name(lang)
     district_name = district.name if district else None
     responsible = department_name(department, lang)
@@ -294,15 +377,16 @@ def _project(
         copy_texts=tuple(
             _(
                 "Informed as well: %(department)s (%(rule)s)",
-                department=department_name(copy.department, lang),
+                department=department_name(copied, lang),
                 rule=rules[copy.routing_rule_id],
             )
             if copy.routing_rule_id in rules
             else _(
                 "Informed as well: %(department)s",
-                department=department_name(copy.department, lang),
+                department=department_name(copied, lang),
             )
             for copy in report.copies
+            for copied in [found.department(copy.department_id) or copy.department]
         ),
         description=report.public_description,
         created_at=report.created_at,
@@ -313,6 +397,7 @@ def _project(
         duplicate_of=duplicate_of,
         supporters=supporters,
         photos=_photos(report, external_urls),
+        photos_held=_photos_held(report),
         events=tuple(events),
     )
 

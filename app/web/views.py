@@ -38,8 +38,7 @@ from app.reports.intake import submit_report
 from app.reports.labels import public_status
 from app.reports.models import Report, ReportPhoto
 from app.reports.nearby import find_nearby_open_reports
-from app.reports.public import public_report
-from app.reports.queries import report_by_reference
+from app.reports.public import PublicReport, public_report_by_reference
 from app.web import held_photos
 from app.web.errors import register_error_pages
 from app.web.form_page import category_groups, render_form
@@ -240,20 +239,21 @@ def districts_geojson():
 # --- after sending: confirmation and public status ------------------------------------------
 
 
-def _report_or_404(reference: str) -> Report:
-    report = report_by_reference(reference) if len(reference) <= 32 else None
-    if report is None:
+def _public_or_404(reference: str) -> PublicReport:
+    """The report's public view, read in two statements (names from the process's caches)."""
+    pub = public_report_by_reference(reference, current_lang())
+    if pub is None:
         abort(404)
-    return report
+    return pub
 
 
 @bp.get("/report/<reference>/submitted")
 def submitted(reference: str):
-    report = _report_or_404(reference)
-    mine = (session.get(_SESSION_SENT) or {}).get(report.reference) or {}
+    pub = _public_or_404(reference)
+    mine = (session.get(_SESSION_SENT) or {}).get(pub.reference) or {}
     return render_template(
         "submitted.html",
-        pub=public_report(report, current_lang()),
+        pub=pub,
         notes=mine.get("notes", []),
         updates=mine.get("updates", False),
     )
@@ -277,7 +277,7 @@ def find_report():
 
 @bp.get("/r/<reference>")
 def status(reference: str):
-    pub = public_report(_report_or_404(reference), current_lang())
+    pub = _public_or_404(reference)
     history = [
         {"when": when(e.created_at), "text": _event_text(e), "note": e.note} for e in pub.events
     ]
@@ -289,31 +289,10 @@ def status(reference: str):
             round(pub.lat, 4 if pub.is_coarse else 5),
             round(pub.lon, 4 if pub.is_coarse else 5),
         ),
-        unreleased_photos=_has_unreleased_photos(reference),
+        unreleased_photos=pub.photos_held,
         history=history,
         tiles_url=current_app.config.get("MAP_TILES_URL") or "",
         tiles_attribution=current_app.config.get("MAP_TILES_ATTRIBUTION") or "",
-    )
-
-
-def _has_unreleased_photos(reference: str) -> bool:
-    return (
-        db.session.execute(
-            db.select(ReportPhoto.id)
-            .join(Report, ReportPhoto.report_id == Report.id)
-            .where(
-                Report.reference == reference.upper(),
-                # not released, or released but held back (anonymisation failed, not checked)
-                db.or_(
-                    ReportPhoto.is_public.is_(False),
-                    db.and_(
-                        ReportPhoto.anonymisation == "failed", ReportPhoto.reviewed_at.is_(None)
-                    ),
-                ),
-            )
-            .limit(1)
-        ).first()
-        is not None
     )
 
 
