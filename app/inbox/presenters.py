@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
 from app.catalogue.models import Category
+from app.catalogue.snapshot import catalogue
 from app.core.db import utcnow
 from app.core.enums import Channel, ReportStatus
 from app.core.events import ReportEvent
@@ -199,13 +200,14 @@ class TimelineEntry:
 
 
 def _names_by_code(model, codes: set[str], lang: str) -> dict[str, str]:
+    """Names of categories or departments by code, from the process's cached snapshot."""
     codes = {c for c in codes if c}
     if not codes:
         return {}
-    rows = db.session.execute(db.select(model).where(model.code.in_(codes))).scalars()
+    snapshot = catalogue()
     if model is Category:
-        return {c.code: c.name(lang) for c in rows}
-    return {d.code: d.name for d in rows}
+        return {c: snapshot.categories[c].name(lang) for c in codes if c in snapshot.categories}
+    return {c: snapshot.departments[c].name for c in codes if c in snapshot.departments}
 
 
 _FORWARDING_WORDS = {

@@ -20,15 +20,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
-from app.catalogue.models import CategoryGroup
+from app.catalogue.snapshot import CategorySnapshot, DepartmentSnapshot, GroupSnapshot
 from app.core.db import utcnow
 from app.core.enums import OPEN_STATUSES, ReportStatus
 from app.extensions import db
-from app.geo.models import District
 from app.inbox.counts import counted_status, open_condition
 from app.inbox.search import text_condition
+from app.reports.cached import give_cached_relations, lookups
 from app.reports.models import Report, ReportCopy
-from app.routing.models import Department
 
 PAGE_SIZE = 50
 
@@ -171,26 +170,16 @@ def queue_page(
         order = (Report.created_at.asc(), Report.id.asc())
         if after:
             query = query.where(sa.tuple_(Report.created_at, Report.id) > sa.tuple_(*after))
-    rows = list(
-        db.session.execute(
-            query.order_by(*order)
-            .limit(page_size + 1)
-            .options(
-                selectinload(Report.category),
-                selectinload(Report.district),
-                selectinload(Report.department),
-            )
-        ).scalars()
-    )
+    rows = list(db.session.execute(query.order_by(*order).limit(page_size + 1)).scalars())
+    # Category, district and department from the process's caches, not a query each.
+    give_cached_relations(rows)
     next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
     counts = status_counts(user, f, tz) if with_counts else {}
     total = sum(n for s, n in counts.items() if not f.statuses or s in f.statuses)
     return QueuePage(reports=rows[:page_size], next_cursor=next_cursor, counts=counts, total=total)
 
 
-def status_counts(
-    user: User, f: QueueFilter, tz: str = "Europe/Berlin"
-) -> dict[ReportStatus, int]:
+def status_counts(user: User, f: QueueFilter, tz: str = "Europe/Berlin") -> dict[ReportStatus, int]:
     """The reports of the filter, without its status choice, per status."""
     known = _counted_by_counters(user, f)
     if known is not None:
@@ -237,32 +226,53 @@ def nearby_open_reports(report: Report, limit: int = 5) -> list[tuple[Report, fl
 
 
 # --- the lists a filter or a form chooses from ----------------------------------------------
+# From the process's caches of the city configuration (``app.reports.cached``), not a query
+# each: they are dropped when an admin changes a category, group, district or department.
 
 
-def category_groups() -> list[CategoryGroup]:
+@dataclass(frozen=True)
+class GroupChoice:
+    """A category group with its categories (active or not) in their order."""
+
+    group: GroupSnapshot
+    categories: tuple[CategorySnapshot, ...]
+
+    @property
+    def id(self) -> int:
+        return self.group.id
+
+    @property
+    def code(self) -> str:
+        return self.group.code
+
+    def name(self, locale: str = "de") -> str:
+        return self.group.name(locale)
+
+
+def category_groups() -> list[GroupChoice]:
     """Category groups in their order, each with its categories."""
-    return list(
-        db.session.execute(
-            db.select(CategoryGroup)
-            .order_by(CategoryGroup.position, CategoryGroup.id)
-            .options(selectinload(CategoryGroup.categories))
-        ).scalars()
+    categories = sorted(
+        lookups().categories.values(), key=lambda c: (c.columns.get("position") or 0, c.id)
     )
+    groups = {c.group.id: c.group for c in categories}
+    return [
+        GroupChoice(group, tuple(c for c in categories if c.group.id == group.id))
+        for group in sorted(groups.values(), key=lambda g: (g.position, g.id))
+    ]
 
 
-def active_departments() -> list[Department]:
-    return list(
-        db.session.execute(
-            db.select(Department).where(Department.is_active.is_(True)).order_by(Department.name)
-        ).scalars()
+def active_departments() -> list[DepartmentSnapshot]:
+    return sorted(
+        (d for d in lookups().departments.values() if d.is_active), key=lambda d: (d.name, d.id)
     )
 
 
 def filter_choices() -> dict[str, Any]:
     """What the queue's and the map's filter offer: groups, districts and departments."""
-    districts = db.session.execute(db.select(District).order_by(District.number)).scalars().all()
+    from app.geo.service import district_index
+
     return {
         "groups": category_groups(),
-        "districts": districts,
+        "districts": sorted(district_index().districts, key=lambda d: d.number),
         "departments": active_departments(),
     }
