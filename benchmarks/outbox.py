@@ -7,8 +7,13 @@ the ticket from the report, records the attempt, moves the report to "forwarded"
 event, and writes the residents' notifications.
 
 PostgreSQL (``BENCH_POSTGRES_URL``) when reachable, with 1 and 2 workers; otherwise SQLite
-with 1 worker (SQLite runs one worker). Processes start, connect and warm up first; the clock
-runs from a common "go" until the last one has finished.
+with 1 worker (SQLite runs one worker). ``BENCH_DELIVERIES`` (default 2,000) per measurement,
+``BENCH_OUTBOX_ROUNDS`` (default 3) rounds; each round measures ours and the bare loop with 1
+and 2 processes in turn (the order alternating between rounds), on one database prepared once
+with a fresh slice of due deliveries per measurement, and the figures are the medians over the
+rounds (the ratios' range printed beside them). Processes start, connect and warm up first;
+the clock runs from a common "go" until the last one has finished. The database's temporary
+directory is removed at the end.
 
 ``python -m benchmarks.outbox`` runs just this benchmark.
 """
@@ -23,13 +28,14 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from benchmarks.common import line
 
-DELIVERIES = int(os.environ.get("BENCH_DELIVERIES", "400"))
-SECRET_ENV = "QM_BENCH_WEBHOOK_SECRET"  # noqa: S105 - the name of a variable
+DELIVERIES = int(os.environ.get("BENCH_DELIVERIES", "2000"))
+SECRET_ENV = "QM_SENDER_BENCH_WEBHOOK_SECRET"  # noqa: S105 - the name of a variable
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -226,10 +232,16 @@ def _env() -> dict[str, str]:
 
 # --- the benchmark -----------------------------------------------------------------------------
 
+ROUNDS = int(os.environ.get("BENCH_OUTBOX_ROUNDS", "3"))
+NOT_YET = datetime(2999, 1, 1, tzinfo=UTC)  # a slice waits until its measurement makes it due
 
-def _prepare(database_url: str | None, sink_url: str, count: int) -> tuple[str, str, bytes]:
-    """A fresh database with ``count`` EDG tickets due by webhook, and the bare loop's table
-    with as many pre-built bodies; returns (database URL, photo dir, one ticket's body)."""
+
+def _prepare(
+    database_url: str | None, sink_url: str, slices: int, count: int
+) -> tuple[str, str, bytes]:
+    """A fresh database with ``slices`` × ``count`` EDG tickets by webhook (not yet due), and
+    the bare loop's table with as many pre-built bodies (waiting); returns (database URL,
+    the temporary directory to remove, one ticket's body)."""
     import sqlalchemy as sa
 
     from app.core.enums import Channel
@@ -262,7 +274,7 @@ def _prepare(database_url: str | None, sink_url: str, count: int) -> tuple[str, 
             Actor("resident", "bench"),
         ).report
         db.session.commit()
-        for number in range(count - 1):  # copies: intake is measured elsewhere
+        for number in range(slices * count - 1):  # copies: intake is measured elsewhere
             report = Report(
                 reference=f"BM-{number:07d}",
                 category_id=template.category_id,
@@ -279,97 +291,186 @@ def _prepare(database_url: str | None, sink_url: str, count: int) -> tuple[str, 
             )
             db.session.add(report)
             add_delivery(report, "webhook", "edg", FORWARD, department=edg)
+            if number % 1000 == 999:
+                db.session.flush()
         db.session.commit()
         delivery = db.session.execute(
             sa.select(Delivery).where(Delivery.report_id == template.id)
         ).scalar_one()
         body = json.dumps(payload(delivery), ensure_ascii=False, separators=(",", ":"))
         db.session.rollback()
-        bare = sa.Table(
-            "bare_outbox",
-            sa.MetaData(),
-            sa.Column("id", sa.Integer, primary_key=True),
-            sa.Column("idempotency_key", sa.String(80), unique=True),
-            sa.Column("body", sa.Text),
-            sa.Column("status", sa.String(20)),
-            sa.Column("remote_id", sa.String(120)),
-            sa.Index("ix_bare_outbox_status", "status"),
-        )
-        bare.create(db.engine)
         with db.engine.begin() as conn:
+            conn.execute(sa.update(Delivery).values(next_attempt_at=NOT_YET))
             conn.execute(
-                bare.insert(),
-                [
-                    {"idempotency_key": f"bare-{n}", "body": body, "status": "pending"}
-                    for n in range(count)
-                ],
+                sa.text(
+                    "CREATE TABLE bare_outbox (id INTEGER PRIMARY KEY, idempotency_key "
+                    "VARCHAR(80) UNIQUE, body TEXT, status VARCHAR(20), remote_id VARCHAR(120))"
+                )
             )
+            conn.execute(sa.text("CREATE INDEX ix_bare_outbox_status ON bare_outbox (status)"))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO bare_outbox (id, idempotency_key, body, status) "
+                    "VALUES (:id, :key, :body, 'waiting')"
+                ),
+                [{"id": n, "key": f"bare-{n}", "body": body} for n in range(slices * count)],
+            )
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                    sa.text("VACUUM ANALYZE")
+                )
         url = db.engine.url.render_as_string(hide_password=False)
-        photo_dir = app.config["PHOTO_STORAGE_DIR"]
+        workdir = str(Path(app.config["PHOTO_STORAGE_DIR"]).parent)
         db.session.remove()
         db.engine.dispose()
-    return url, photo_dir, body.encode("utf-8")
+    return url, workdir, body.encode("utf-8")
 
 
-def _measure(database_url: str | None, workers: int, count: int) -> dict[str, float]:
-    """Per second with ``workers`` processes: our worker, the bare loop, plain POSTs."""
-    rates = {}
+def _make_due(url: str, table: str, number: int, count: int) -> None:
+    """Slice ``number`` of ``table`` becomes due (ours: by its time; the bare loop: pending)."""
+    import sqlalchemy as sa
+
+    from app.forwarding.models import Delivery
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            if table == "delivery":
+                ids = (
+                    sa.select(Delivery.id)
+                    .order_by(Delivery.id)
+                    .limit(count)
+                    .offset(number * count)
+                    .scalar_subquery()
+                )
+                conn.execute(
+                    sa.update(Delivery)
+                    .where(Delivery.id.in_(ids))
+                    .values(next_attempt_at=datetime(2000, 1, 1, tzinfo=UTC))
+                )
+            else:
+                conn.execute(
+                    sa.text("UPDATE bare_outbox SET status = 'pending' WHERE id >= :a AND id < :b"),
+                    {"a": number * count, "b": (number + 1) * count},
+                )
+    finally:
+        engine.dispose()
+
+
+def _ours(url: str, workdir: str, workers: int, count: int, sink: _Sink) -> float:
+    before_count, before_keys = sink.count, len(sink.keys)
+    me = [sys.executable, "-m", "benchmarks.outbox"]
+    elapsed, sent = _run_children(
+        [[*me, "--worker", url, str(Path(workdir) / "photos")] for _ in range(workers)], _env()
+    )
+    requests, keys = sink.count - before_count, len(sink.keys) - before_keys
+    if sent != count or keys != count or requests != count:
+        raise RuntimeError(
+            f"{sent} delivered, sink saw {requests} requests with {keys} new keys, "
+            f"for {count} deliveries"
+        )
+    return count / elapsed
+
+
+def _bare(url: str, workers: int, count: int, sink: _Sink) -> float:
+    me = [sys.executable, "-m", "benchmarks.outbox"]
+    elapsed, sent = _run_children([[*me, "--bare", url, sink.url] for _ in range(workers)], _env())
+    if sent != count:
+        raise RuntimeError(f"bare loop sent {sent} of {count}")
+    return count / elapsed
+
+
+def _plain(workers: int, count: int, sink: _Sink, body: bytes) -> float:
+    me = [sys.executable, "-m", "benchmarks.outbox"]
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        handle.write(body)
+    try:
+        share = count // workers
+        elapsed, sent = _run_children(
+            [[*me, "--client", sink.url, str(share), handle.name] for _ in range(workers)], _env()
+        )
+    finally:
+        os.unlink(handle.name)
+    return sent / elapsed
+
+
+def _median(values: list[float]) -> float:
+    import statistics
+
+    return statistics.median(values)
+
+
+def _measure(
+    database_url: str | None, worker_counts: tuple[int, ...], count: int, rounds: int
+) -> dict[int, dict[str, list[float]]]:
+    """Per second, per round and number of processes: our worker, the bare loop, plain POSTs."""
+    import shutil
+
+    rates: dict[int, dict[str, list[float]]] = {
+        w: {"ours": [], "bare": [], "plain": []} for w in worker_counts
+    }
     with _Sink() as sink:
         thread = threading.Thread(target=sink.serve_forever, args=(0.05,), daemon=True)
         thread.start()
+        workdir = None
         try:
-            url, photo_dir, body = _prepare(database_url, sink.url, count)
-            env = _env()
-            me = [sys.executable, "-m", "benchmarks.outbox"]
-            elapsed, sent = _run_children(
-                [[*me, "--worker", url, photo_dir] for _ in range(workers)], env
-            )
-            if sent != count or len(sink.keys) != count or sink.count != count:
-                raise RuntimeError(
-                    f"{sent} delivered, sink saw {sink.count} requests with "
-                    f"{len(sink.keys)} keys, for {count} deliveries"
-                )
-            rates["ours"] = count / elapsed
-            elapsed, sent = _run_children(
-                [[*me, "--bare", url, sink.url] for _ in range(workers)], env
-            )
-            if sent != count:
-                raise RuntimeError(f"bare loop sent {sent} of {count}")
-            rates["bare"] = count / elapsed
-            with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
-                handle.write(body)
-            try:
-                share = count // workers
-                elapsed, sent = _run_children(
-                    [[*me, "--client", sink.url, str(share), handle.name] for _ in range(workers)],
-                    env,
-                )
-            finally:
-                os.unlink(handle.name)
-            rates["plain"] = sent / elapsed
+            slices = rounds * len(worker_counts)
+            url, workdir, body = _prepare(database_url, sink.url, slices, count)
+            measurement = 0
+            for number in range(rounds):
+                for workers in worker_counts:
+                    first_ours = (number + workers) % 2 == 0  # alternate the order
+                    for side in ("ours", "bare") if first_ours else ("bare", "ours"):
+                        table = "delivery" if side == "ours" else "bare_outbox"
+                        _make_due(url, table, measurement, count)
+                        if side == "ours":
+                            rates[workers]["ours"].append(_ours(url, workdir, workers, count, sink))
+                        else:
+                            rates[workers]["bare"].append(_bare(url, workers, count, sink))
+                    measurement += 1
+                    if number == 0:
+                        rates[workers]["plain"].append(_plain(workers, count, sink, body))
         finally:
             sink.shutdown()
+            if workdir is not None:
+                shutil.rmtree(workdir, ignore_errors=True)
     return rates
 
 
 def deliveries_per_second() -> None:
     from benchmarks.setup import POSTGRES_URL, postgres_available
 
+    worker_counts: tuple[int, ...]
     if postgres_available():
-        runs = [(POSTGRES_URL, "PostgreSQL", 1), (POSTGRES_URL, "PostgreSQL", 2)]
+        database_url, label, worker_counts = POSTGRES_URL, "PostgreSQL", (1, 2)
     else:
         print(f"PostgreSQL at {POSTGRES_URL} not reachable: outbox on SQLite with 1 worker only")
-        runs = [(None, "SQLite", 1)]
-    for database_url, label, workers in runs:
-        rates = _measure(database_url, workers, DELIVERIES)
-        ours, bare, plain = rates["ours"], rates["bare"], rates["plain"]
-        ratio = bare / ours
+        database_url, label, worker_counts = None, "SQLite", (1,)
+    rates = _measure(database_url, worker_counts, DELIVERIES, ROUNDS)
+    medians = {}
+    for workers in worker_counts:
+        ours, bare = rates[workers]["ours"], rates[workers]["bare"]
+        shares = [o / b for o, b in zip(ours, bare, strict=True)]
+        share = _median(shares)
+        medians[workers] = _median(ours)
         noun = "worker" if workers == 1 else "workers"
         line(
             f"webhook deliveries, {workers} {noun} ({label})",
-            f"{ours:.0f} deliveries/s",
-            f"bare outbox loop {bare:.0f}/s (÷4 = {bare / 4:.0f}/s; plain POSTs {plain:.0f}/s)",
-            f"ok (÷{ratio:.1f})" if ours >= bare / 4 else f"SLOWER (÷{ratio:.1f})",
+            f"{_median(ours):.0f} deliveries/s",
+            f"bare outbox loop {_median(bare):.0f}/s (½ = {_median(bare) / 2:.0f}/s; "
+            f"plain POSTs {_median(rates[workers]['plain']):.0f}/s)",
+            f"{'ok' if share >= 0.5 else 'SLOWER'} (×{share:.2f} of bare, "
+            f"{len(shares)} rounds ×{min(shares):.2f}–{max(shares):.2f})",
+        )
+    if 2 in medians:
+        scale = medians[2] / medians[1]
+        bare_scale = _median(rates[2]["bare"]) / _median(rates[1]["bare"])
+        line(
+            f"webhook deliveries, 2 workers vs 1 ({label})",
+            f"×{scale:.2f}",
+            f"×1.6 (bare loop ×{bare_scale:.2f})",
+            "ok" if scale >= 1.6 else "SLOWER",
         )
 
 
