@@ -259,3 +259,15 @@ def test_a_department_renamed_in_another_process_shows_on_the_next_page(
     assert "Entsorgung Dortmund (neu)" in text(client.get(f"/r/{litter}"))
     answer = client.get(f"{API}/requests/{litter}.json").get_json()[0]
     assert answer["agency_responsible"] == "Entsorgung Dortmund (neu)"
+
+
+def test_a_duplicate_names_its_original_read_with_it(client, api_key, make_user, litter):
+    duplicate = post(client, api_key, (FRIEDENSPLATZ[0] + 1e-4, FRIEDENSPLATZ[1]))
+    db.session.rollback()
+    workflow.mark_duplicate(stored(duplicate), stored(litter), make_user("dispatcher"))
+    db.session.commit()
+    response, statements = counted(client, f"{API}/requests/{duplicate}.json")
+    assert len(statements) <= OPEN311_ONE, "\n".join(statements)
+    [answer] = response.get_json()
+    assert answer["status"] == "closed"
+    assert answer["extended_attributes"]["duplicate_of"] == litter
