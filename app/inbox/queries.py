@@ -73,10 +73,21 @@ def _local_bounds(day: date, tz: str, end: bool) -> datetime:
     return moment
 
 
+def open_only(f: QueueFilter) -> bool:
+    """Whether the filter can only match open reports (its statuses all open, or "overdue")."""
+    return f.overdue or (bool(f.statuses) and set(f.statuses) <= OPEN_STATUSES)
+
+
 def filtered(
-    user: User, f: QueueFilter, tz: str = "Europe/Berlin", *, with_status: bool = True
+    user: User,
+    f: QueueFilter,
+    tz: str = "Europe/Berlin",
+    *,
+    with_status: bool = True,
+    only_open: bool = False,
 ) -> sa.Select:
-    """The filter as a SELECT of Report (no ordering, no paging)."""
+    """The filter as a SELECT of Report (no ordering, no paging); ``only_open`` restricts it
+    to the open reports."""
     query = sa.select(Report)
     scope = f.scope if f.scope in allowed_scopes(user) else Scope.MINE
     mine = sorted(user.department_ids)
@@ -103,11 +114,16 @@ def filtered(
     if f.overdue:
         query = query.where(Report.due_at < utcnow(), open_condition())
     text = f.text.strip()
+    only_open = only_open or (with_status and open_only(f))
+    if only_open and text and not f.overdue:
+        query = query.where(open_condition())
     if text:
         if text.upper().count("-") == 2 and len(text) <= 32:
             query = query.where(Report.reference == text.upper())
         else:
-            query = query.where(text_condition(text))
+            # The open reports' own index when only open reports can match: it costs the
+            # backlog, not the history (app/inbox/search.py).
+            query = query.where(text_condition(text, open_only=only_open))
     return query
 
 
@@ -184,8 +200,10 @@ def status_counts(user: User, f: QueueFilter, tz: str = "Europe/Berlin") -> dict
     known = _counted_by_counters(user, f)
     if known is not None:
         return known
+    # A text search within the open statuses counts the open reports only (from their own
+    # index): counting the closed ones too would read the whole history's index.
     base = (
-        filtered(user, f, tz, with_status=False)
+        filtered(user, f, tz, with_status=False, only_open=bool(f.text.strip()) and open_only(f))
         .with_only_columns(Report.status, sa.func.count(Report.id))
         .group_by(Report.status)
     )

@@ -6,6 +6,12 @@ break (which the search box cannot send, so no match spans two texts); SQLite by
 external-content FTS5 table with the trigram tokenizer, whose phrase query finds the same
 substrings. Both need three characters; a shorter text is looked for without the index.
 
+A second index holds only the open reports (migration 0020): a search whose status filter lies
+within the open statuses (or "overdue") reads it, so it costs the backlog, not the history; on
+PostgreSQL a partial trigram index whose condition the query repeats literally, on SQLite the
+FTS5 table ``report_search_open``, kept by triggers on every status change. Other searches read
+the whole-history index, whose cost grows with the reports that share the text's trigrams.
+
 "Straße" finds "Lindenstraße" and "STRASSE" finds "Strasse", but "strasse" does not find
 "Straße": letters are compared by case only, as the search always did.
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.core.enums import OPEN_STATUSES
 from app.extensions import db
 from app.reports.models import Report
 
@@ -27,8 +34,15 @@ SEARCH_FOUND = (
 # Schema objects made by migration 0018 outside the models: FTS5's table and its shadow tables
 # on SQLite, the partial and trigram indexes. Autogenerate and the schema check leave them be.
 DERIVED_INDEXES = frozenset(
-    {"ix_report_open_due", "ix_report_open_department_due", "ix_report_search_trgm"}
+    {
+        "ix_report_open_due",
+        "ix_report_open_department_due",
+        "ix_report_search_trgm",
+        "ix_report_open_search_trgm",
+    }
 )
+# The open statuses exactly as the partial index ix_report_open_search_trgm says them.
+FOUND_OPEN = "found.status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)))
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
@@ -43,26 +57,34 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def text_condition(text: str) -> ColumnElement[bool] | sa.TextClause:
-    """Reports whose reference, address or description contains ``text`` (any case)."""
+def text_condition(text: str, open_only: bool = False) -> ColumnElement[bool] | sa.TextClause:
+    """Reports whose reference, address or description contains ``text`` (any case); with
+    ``open_only`` open reports only, found through the index of the open reports."""
     pattern = _like_pattern(text)
     if len(text) < MIN_INDEXED:
-        return sa.or_(
-            Report.reference.ilike(pattern, escape="\\"),
-            Report.description.ilike(pattern, escape="\\"),
-            Report.address.ilike(pattern, escape="\\"),
+        only = Report.status.in_(sorted(OPEN_STATUSES)) if open_only else sa.true()
+        return sa.and_(
+            only,
+            sa.or_(
+                Report.reference.ilike(pattern, escape="\\"),
+                Report.description.ilike(pattern, escape="\\"),
+                Report.address.ilike(pattern, escape="\\"),
+            ),
         )
     if db.engine.dialect.name == "postgresql":
         # The matches first (an InitPlan), then the other filters on them by primary key: as a
         # plain condition the planner, which cannot tell how few rows a pattern matches, would
         # walk the newest reports or AND a department's whole index with it, both as long as
         # the history.
+        # Open only: the open condition as the partial index says it, so the planner takes it.
+        open_sql = f" AND {FOUND_OPEN}" if open_only else ""
         return sa.text(
             f"report.id = ANY(ARRAY(SELECT found.id FROM report AS found WHERE {SEARCH_FOUND}"  # noqa: S608 (constant; the text is a parameter)
-            " ILIKE :search_pattern ESCAPE '\\'))"
+            f" ILIKE :search_pattern ESCAPE '\\'{open_sql}))"
         ).bindparams(search_pattern=pattern)
     phrase = '"' + text.replace('"', '""') + '"'
-    found = sa.text("SELECT rowid FROM report_search WHERE report_search MATCH :search_phrase")
+    table = "report_search_open" if open_only else "report_search"
+    found = sa.text(f"SELECT rowid FROM {table} WHERE {table} MATCH :search_phrase")  # noqa: S608 (constant)
     return Report.id.in_(
         found.bindparams(search_phrase=phrase).columns(sa.column("rowid", sa.Integer))
     )
