@@ -114,6 +114,8 @@ class RollupContext:
     lighting_attribute: str
     lighting_value: str
     lighting_departments: frozenset[int]
+    # department id → code (counting a report from the session's objects)
+    department_codes: dict[int, str] = field(default_factory=dict)
 
     @property
     def answer_codes(self) -> list[str]:
@@ -212,6 +214,26 @@ def unflatten(flat: dict[str, int]) -> CellCounts:
             measure, _sep, key = name.partition("|")
             counts.details[measure, key] += n
     return counts
+
+
+def trail_of(counts: CellCounts) -> Trail:
+    """The trail a report's stored counts were made from, as far as counting it again needs
+    it while its department, category, answers and trail stay as they were (a status or date
+    change): its supporters, the departments per measure, and whether it had a lighting check
+    (the "lighting" detail is there exactly when its copy and answer made one)."""
+    trail = Trail(supporters=counts.supporters)
+    by_measure = {
+        "reached": trail.reached,
+        "passed_on": trail.passed_on,
+        "returned": trail.returned,
+        "ticket": trail.tickets,
+    }
+    for (measure, key), n in counts.details.items():
+        if n and measure in by_measure:
+            by_measure[measure].add(key)
+        elif n and measure == "lighting":
+            trail.lighting_copy = True
+    return trail
 
 
 def add_counts(total: CellCounts, other: CellCounts, sign: int = 1) -> None:

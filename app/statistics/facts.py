@@ -104,6 +104,7 @@ def _read_context(session: orm.Session) -> RollupContext:
         lighting_attribute=str(lighting["attribute"]),
         lighting_value=str(lighting["value"]),
         lighting_departments=frozenset(lighting_departments),
+        department_codes={id_: code for code, id_ in departments.items()},
     )
 
 
@@ -152,6 +153,67 @@ def _facts(
     return result
 
 
+# What counting a report from its object in the session needs loaded.
+REPORT_ATTRIBUTES = (
+    "id",
+    "category_id",
+    "district_id",
+    "department_id",
+    "status",
+    "created_at",
+    "closed_at",
+    "updated_at",
+    "due_at",
+    "attributes",
+)
+
+
+def facts_of(report: Report, ctx: RollupContext, *, born: bool = False) -> ReportFacts | None:
+    """The facts of a report object in the session, as ``_facts`` would read them — or None
+    where that needs the database (an attribute not loaded, a department not in the context).
+    A report ``born`` in this transaction was inserted with NULL for the attributes never set
+    (they read as None without a query); one given a value by the database is expired."""
+    state = sa.inspect(report)
+    missing = state.expired_attributes if born else state.unloaded
+    if state.deleted or state.detached or not missing.isdisjoint(REPORT_ATTRIBUTES):
+        return None
+    department_code = None
+    if report.department_id is not None:
+        department_code = ctx.department_codes.get(report.department_id)
+        if department_code is None:
+            return None
+    attributes = report.attributes or {}
+    return ReportFacts(
+        category_id=report.category_id,
+        district_id=report.district_id,
+        department_code=department_code,
+        status=ReportStatus(report.status),
+        created_at=report.created_at,
+        closed_at=report.closed_at,
+        updated_at=report.updated_at,
+        due_at=report.due_at,
+        answers={code: attributes[code] for code in ctx.answer_codes if attributes.get(code)},
+    )
+
+
+def add_event(trail: Trail, kind: str, actor: str, department: Any, old: Any, new: Any) -> None:
+    """Add one event of the log (of ``EVENT_KINDS``) to a report's trail."""
+    if kind == "supporter_added":
+        trail.supporters += 1
+    elif kind == "rerouted":
+        if old:
+            trail.passed_on.add(old)
+        if new:
+            trail.reached.add(new)
+    elif kind == "partner_returned":
+        code = _partner_code(actor)
+        if code:
+            trail.returned.add(code)
+            trail.reached.add(code)
+    elif department:
+        trail.reached.add(department)
+
+
 def _partner_code(actor: str) -> str | None:
     kind, _sep, ident = actor.partition(":")
     return ident if kind == "partner" and ident else None
@@ -173,21 +235,7 @@ def _trails(
         ).where(reports(ReportEvent.report_id), ReportEvent.kind.in_(EVENT_KINDS))
     )
     for report_id, kind, actor, department, old, new in events:
-        trail = trails.setdefault(report_id, Trail())
-        if kind == "supporter_added":
-            trail.supporters += 1
-        elif kind == "rerouted":
-            if old:
-                trail.passed_on.add(old)
-            if new:
-                trail.reached.add(new)
-        elif kind == "partner_returned":
-            code = _partner_code(actor)
-            if code:
-                trail.returned.add(code)
-                trail.reached.add(code)
-        elif department:
-            trail.reached.add(department)
+        add_event(trails.setdefault(report_id, Trail()), kind, actor, department, old, new)
     tickets = session.execute(
         sa.select(Delivery.report_id, Department.code)
         .join(Department, Department.id == Delivery.department_id)

@@ -20,21 +20,34 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import orm
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core.events import ReportEvent
 from app.forwarding.models import Delivery
 from app.reports.models import Report, ReportCopy
-from app.statistics.counts import CELL_COLUMNS, CellCounts, CellKey, add_counts, flatten, unflatten
+from app.statistics.counts import (
+    CellCounts,
+    CellKey,
+    RollupContext,
+    Trail,
+    add_counts,
+    cell_of,
+    count_report,
+    flatten,
+    trail_of,
+    unflatten,
+)
 from app.statistics.facts import (
     CONFIGURATION,
     EVENT_KINDS,
     FORWARD,
+    add_event,
     contributions,
+    facts_of,
     forget_context,
     load_context,
 )
@@ -47,7 +60,7 @@ CELLS = cast(sa.Table, StatCell.__table__)
 DETAILS = cast(sa.Table, StatCellDetail.__table__)
 REPORTS = cast(sa.Table, StatReport.__table__)
 
-_REPORTS = "qm_statistics_reports"
+_NOTED = "qm_statistics_noted"
 # A change to one of these makes a report count differently.
 _COUNTED = (
     "status",
@@ -62,23 +75,54 @@ _COUNTED = (
     "attributes",
     "created_at",
 )
+# A report whose only counted changes are these keeps its cell, department, answers and trail:
+# counting it again needs its object and its stored counts, not the event log.
+_STATUS_ONLY = frozenset({"status", "closed_at", "due_at"})
+
+
+@dataclass
+class _Noted:
+    """What this transaction's flushes changed, as far as the statistics see it."""
+
+    ids: set[int] = field(default_factory=set)  # every report to count anew
+    born: dict[int, Report] = field(default_factory=dict)  # inserted in this transaction
+    status_changed: dict[int, Report] = field(default_factory=dict)  # see _STATUS_ONLY
+    # What the event log, tickets and copies gained, per report, from this transaction's objects
+    events: dict[int, list[tuple[str, str, Any, Any, Any]]] = field(default_factory=dict)
+    tickets: dict[int, set[int]] = field(default_factory=dict)  # department ids
+    copies: dict[int, set[int]] = field(default_factory=dict)  # department ids
+    read: set[int] = field(default_factory=set)  # changed in a way only the database knows
+
+    def trail_changed(self, report_id: int) -> bool:
+        return any(report_id in part for part in (self.events, self.tickets, self.copies))
+
+    def trail_of_born(self, report_id: int, ctx: RollupContext) -> Trail | None:
+        """The trail of a report inserted in this transaction: all of it is in the objects
+        flushed with it (None if a ticket's department is not in the context)."""
+        trail = Trail()
+        for event in self.events.get(report_id, ()):
+            add_event(trail, *event)
+        for department_id in self.tickets.get(report_id, ()):
+            code = ctx.department_codes.get(department_id)
+            if code is None:
+                return None
+            trail.tickets.add(code)
+        trail.lighting_copy = not ctx.lighting_departments.isdisjoint(
+            self.copies.get(report_id, ())
+        )
+        return trail
+
+
+def _text(value: Any) -> str | None:
+    """A JSON value as ``…["x"].as_string()`` reads it, for the codes the trail keeps."""
+    if value is None or isinstance(value, dict | list):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 # --- writing ----------------------------------------------------------------------------------
-
-
-def _insert(session: orm.Session) -> Callable[[sa.Table], Any]:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
-
-
-def _cell_filter(table: sa.Table, key: CellKey) -> list[Any]:
-    return [
-        table.c.month == key.month,
-        table.c.district_id == key.district_id,
-        table.c.category_id == key.category_id,
-    ]
 
 
 def _detail_rows(key: CellKey, counts: CellCounts) -> list[dict[str, Any]]:
@@ -103,50 +147,67 @@ def _insert_all(session: orm.Session, table: sa.Table, rows: list[dict[str, Any]
         session.execute(sa.insert(table), rows[start : start + 5000])
 
 
-_UPSERTS: dict[str, tuple[Any, Any]] = {}
+# "Add to the row, creating it": one statement for both databases (PostgreSQL, and SQLite from
+# 3.35), written out once. The dialects' ``insert … on_conflict_do_update`` has no cache key,
+# so SQLAlchemy compiled it anew for every commit; a text statement is compiled once.
+CELL_UPSERT = sa.text(
+    "INSERT INTO stat_cell (month, district_id, category_id, version, received, with_target, "
+    "target_closed, open_with_target, resolved_in_time, resolved, closed, supporters) "
+    "VALUES (:month, :district_id, :category_id, :version, :received, :with_target, "
+    ":target_closed, :open_with_target, :resolved_in_time, :resolved, :closed, :supporters) "
+    "ON CONFLICT (month, district_id, category_id) DO UPDATE SET "
+    "version = stat_cell.version + 1, "
+    "received = stat_cell.received + excluded.received, "
+    "with_target = stat_cell.with_target + excluded.with_target, "
+    "target_closed = stat_cell.target_closed + excluded.target_closed, "
+    "open_with_target = stat_cell.open_with_target + excluded.open_with_target, "
+    "resolved_in_time = stat_cell.resolved_in_time + excluded.resolved_in_time, "
+    "resolved = stat_cell.resolved + excluded.resolved, "
+    "closed = stat_cell.closed + excluded.closed, "
+    "supporters = stat_cell.supporters + excluded.supporters"
+)
+DETAIL_UPSERT = sa.text(
+    "INSERT INTO stat_cell_detail (month, district_id, category_id, measure, key, n) "
+    "VALUES (:month, :district_id, :category_id, :measure, :key, :n) "
+    "ON CONFLICT (month, district_id, category_id, measure, key) DO UPDATE SET "
+    "n = stat_cell_detail.n + excluded.n"
+)
 
 
-def _upserts(session: orm.Session) -> tuple[Any, Any]:
-    """The two "add to the row, creating it" statements, built once per dialect."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in _UPSERTS:
-        insert = _insert(session)
-        cells, details = CELLS, DETAILS
-        cell = insert(cells)
-        cell = cell.on_conflict_do_update(
-            index_elements=[cells.c.month, cells.c.district_id, cells.c.category_id],
-            set_={
-                "version": cells.c.version + 1,
-                **{name: cells.c[name] + cell.excluded[name] for name in CELL_COLUMNS},
-            },
-        )
-        detail = insert(details)
-        detail = detail.on_conflict_do_update(
-            index_elements=[
-                details.c.month,
-                details.c.district_id,
-                details.c.category_id,
-                details.c.measure,
-                details.c.key,
-            ],
-            set_={"n": details.c.n + detail.excluded.n},
-        )
-        _UPSERTS[dialect] = (cell, detail)
-    return _UPSERTS[dialect]
+def _at_key(table: sa.Table) -> list[Any]:
+    return [table.c[name] == sa.bindparam(name) for name in ("month", "district_id", "category_id")]
+
+
+# Rows that a negative difference brought to zero go (per cell, in one executemany).
+EMPTY_DETAILS_DELETE = sa.delete(DETAILS).where(*_at_key(DETAILS), DETAILS.c.n == 0)
+EMPTY_CELL_DELETE = sa.delete(CELLS).where(*_at_key(CELLS), CELLS.c.received == 0)
+
+
+def add_to_cells(session: orm.Session, deltas: dict[CellKey, CellCounts]) -> None:
+    """Add each delta (which may be negative) to its cell, one executemany per table, in key
+    order (so no two transactions wait for each other in a circle); rows that reach zero go."""
+    keys = [
+        key
+        for key in sorted(deltas)
+        if any(deltas[key].columns().values()) or any(deltas[key].details.values())
+    ]
+    if not keys:
+        return
+    session.execute(CELL_UPSERT, [_cell_row(key, deltas[key]) for key in keys])
+    detail_rows = [row for key in keys for row in _detail_rows(key, deltas[key])]
+    if detail_rows:
+        session.execute(DETAIL_UPSERT, detail_rows)
+    emptied = [key.columns() for key in keys if any(n < 0 for n in deltas[key].details.values())]
+    if emptied:
+        session.execute(EMPTY_DETAILS_DELETE, emptied)
+    gone = [key.columns() for key in keys if deltas[key].received < 0]
+    if gone:
+        session.execute(EMPTY_CELL_DELETE, gone)
 
 
 def add_to_cell(session: orm.Session, key: CellKey, delta: CellCounts) -> None:
     """Add ``delta`` (which may be negative) to the cell; rows that reach zero go."""
-    cell_upsert, detail_upsert = _upserts(session)
-    cells, details = CELLS, DETAILS
-    session.execute(cell_upsert, _cell_row(key, delta))
-    rows = _detail_rows(key, delta)
-    if rows:
-        session.execute(detail_upsert, rows)
-    if any(n < 0 for n in delta.details.values()):
-        session.execute(sa.delete(details).where(*_cell_filter(details, key), details.c.n == 0))
-    if delta.received < 0:
-        session.execute(sa.delete(cells).where(*_cell_filter(cells, key), cells.c.received == 0))
+    add_to_cells(session, {key: delta})
 
 
 def _ids_in(ids: list[int]) -> Callable[[Any], Any]:
@@ -158,11 +219,49 @@ def _ids_between(first: int, last: int) -> Callable[[Any], Any]:
     return lambda column: column.between(first, last)
 
 
-def count_reports(session: orm.Session, report_ids: Iterable[int]) -> int:
+def _from_session(
+    noted: _Noted | None,
+    report_id: int,
+    old: CellCounts | None,
+    ctx: RollupContext,
+) -> tuple[CellKey, CellCounts] | None:
+    """What a report adds to its cell, from the objects in the session where they hold all
+    of it: a report inserted in this transaction (its events, tickets and copies came with
+    it), or one loaded whose status or dates alone changed (its trail is in its stored
+    counts). None where the database must be read."""
+    if noted is None or report_id in noted.read:
+        return None
+    trail: Trail | None
+    if report_id in noted.born:
+        report = noted.born[report_id]
+        trail = noted.trail_of_born(report_id, ctx)
+    elif report_id in noted.status_changed and old is not None:
+        if noted.trail_changed(report_id):
+            return None
+        report = noted.status_changed[report_id]
+        trail = trail_of(old)
+    else:
+        return None
+    born = report_id in noted.born
+    facts = facts_of(report, ctx, born=born) if trail is not None else None
+    if facts is None or trail is None:
+        return None
+    counts = CellCounts()
+    count_report(counts, facts, trail, ctx)
+    return cell_of(facts, ctx.tz), counts
+
+
+def count_reports(
+    session: orm.Session, report_ids: Iterable[int], noted: _Noted | None = None
+) -> int:
     """Count these reports anew and add the differences to their cells (reports that no
     longer exist are taken out). Their ``stat_report`` rows are locked first, so two
     transactions changing one report take turns and the second starts from the first's counts;
-    cells are written in key order, so no two transactions wait for each other in a circle."""
+    cells are written in key order, so no two transactions wait for each other in a circle.
+
+    ``noted`` (what this transaction's flushes changed) lets reports be counted from their
+    objects in the session instead of reading them back; the rest are read, one query per kind
+    for all of them."""
     ids = sorted(set(report_ids))
     if not ids:
         return 0
@@ -175,25 +274,36 @@ def count_reports(session: orm.Session, report_ids: Iterable[int]) -> int:
 
     for start in range(0, len(ids), 500):
         part = ids[start : start + 500]
-        old = session.execute(
+        old_rows = session.execute(
             sa.select(table)
             .where(table.c.report_id.in_(part))
             .order_by(table.c.report_id)
             .with_for_update()
         ).all()
-        new = contributions(session, ctx, [Report.id.in_(part)], _ids_in(part))
-        for row in old:
-            add_counts(
-                delta_of(CellKey(row.month, row.district_id, row.category_id)),
+        old = {
+            row.report_id: (
+                CellKey(row.month, row.district_id, row.category_id),
                 unflatten(row.counts),
-                -1,
             )
+            for row in old_rows
+        }
+        new: dict[int, tuple[CellKey, CellCounts]] = {}
+        unread = []
+        for report_id in part:
+            found = _from_session(noted, report_id, old.get(report_id, (None, None))[1], ctx)
+
+            if found is None:
+                unread.append(report_id)
+            else:
+                new[report_id] = found
+        if unread:
+            new.update(contributions(session, ctx, [Report.id.in_(unread)], _ids_in(unread)))
+        for key, counts in old.values():
+            add_counts(delta_of(key), counts, -1)
         for key, counts in new.values():
             add_counts(delta_of(key), counts)
         if old:
-            session.execute(
-                sa.delete(table).where(table.c.report_id.in_([row.report_id for row in old]))
-            )
+            session.execute(sa.delete(table).where(table.c.report_id.in_(list(old))))
         if new:
             session.execute(
                 sa.insert(table),
@@ -202,10 +312,7 @@ def count_reports(session: orm.Session, report_ids: Iterable[int]) -> int:
                     for report_id, (key, counts) in sorted(new.items())
                 ],
             )
-    for key in sorted(deltas):
-        delta = deltas[key]
-        if any(delta.columns().values()) or any(delta.details.values()):
-            add_to_cell(session, key, delta)
+    add_to_cells(session, deltas)
     return len(ids)
 
 
@@ -258,27 +365,53 @@ def _changed(obj: Any, names: Iterable[str]) -> bool:
 
 
 def _after_flush(session: orm.Session, _context: Any) -> None:
-    """Note the reports whose statistics this flush changed."""
-    ids: set[int] = session.info.setdefault(_REPORTS, set())
+    """Note the reports whose statistics this flush changed, and what of it the session's
+    objects tell (see ``_from_session``)."""
+    noted: _Noted = session.info.setdefault(_NOTED, _Noted())
+    ids = noted.ids
     for obj in session.new:
         if isinstance(obj, Report):
             ids.add(obj.id)
+            noted.born[obj.id] = obj
         elif isinstance(obj, ReportEvent):
             if obj.kind in EVENT_KINDS:
                 ids.add(obj.report_id)
+                data = obj.data if isinstance(obj.data, dict) else {}
+                noted.events.setdefault(obj.report_id, []).append(
+                    (
+                        obj.kind,
+                        obj.actor,
+                        _text(data.get("department")),
+                        _text(data.get("old")),
+                        _text(data.get("new")),
+                    )
+                )
         elif isinstance(obj, Delivery):
             if obj.purpose == FORWARD:
                 ids.add(obj.report_id)
+                tickets = noted.tickets.setdefault(obj.report_id, set())
+                if obj.department_id is not None:  # (the read joins the department)
+                    tickets.add(obj.department_id)
         elif isinstance(obj, ReportCopy):
             ids.add(obj.report_id)
+            noted.copies.setdefault(obj.report_id, set()).add(obj.department_id)
     for obj in session.dirty:
-        if isinstance(obj, Report) and _changed(obj, _COUNTED):
-            ids.add(obj.id)
+        if isinstance(obj, Report):
+            changed = {name for name in _COUNTED if _changed(obj, (name,))}
+            if changed:
+                ids.add(obj.id)
+                if changed <= _STATUS_ONLY:
+                    noted.status_changed[obj.id] = obj
+                elif obj.id not in noted.born:
+                    noted.read.add(obj.id)
         elif isinstance(obj, ReportCopy) and _changed(obj, ("department_id", "department")):
             ids.add(obj.report_id)
+            noted.read.add(obj.report_id)
     for obj in session.deleted:
         if isinstance(obj, Report | ReportCopy):
-            ids.add(obj.id if isinstance(obj, Report) else obj.report_id)
+            report_id = obj.id if isinstance(obj, Report) else obj.report_id
+            ids.add(report_id)
+            noted.read.add(report_id)
     ids.discard(None)  # type: ignore[arg-type]
     if any(
         isinstance(obj, CONFIGURATION) for obj in (*session.new, *session.dirty, *session.deleted)
@@ -289,17 +422,20 @@ def _after_flush(session: orm.Session, _context: Any) -> None:
 def _before_commit(session: orm.Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # what the commit would flush next: its changes are noted now
-    ids = session.info.pop(_REPORTS, None)
-    if ids:
-        count_reports(session, ids)
+    noted = session.info.pop(_NOTED, None)
+    if noted and noted.ids:
+        count_reports(session, noted.ids, noted)
 
 
 def _forget(session: orm.Session, transaction: orm.SessionTransaction) -> None:
     """A rolled-back transaction changed nothing. After a rolled-back savepoint the noted
     reports stay noted: some may have changed outside it, and counting an unchanged report
-    anew adds nothing."""
+    anew adds nothing — but they are read back, as the objects may hold what was undone."""
     if transaction.parent is None and not transaction.nested:
-        session.info.pop(_REPORTS, None)
+        session.info.pop(_NOTED, None)
+    elif _NOTED in session.info:
+        noted: _Noted = session.info[_NOTED]
+        session.info[_NOTED] = _Noted(ids=noted.ids, read=set(noted.ids))
 
 
 _HOOKS = (

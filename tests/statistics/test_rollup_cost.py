@@ -1,0 +1,104 @@
+"""What keeping the statistics current costs a commit, counted (never timed): a batch of
+status changes is counted from the objects in the session and written in one executemany per
+table, so its statements do not grow with the number of reports; and what it writes is what
+a rebuild counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.core.enums import Channel, ReportStatus
+from app.core.events import Actor
+from app.extensions import db
+from app.reports.drafts import ReportDraft
+from app.reports.intake import submit_report
+from app.reports.models import Report
+from app.statistics.rollup import rebuild
+from tests.statistics.test_units import _rollup
+
+# The statistics' part of a commit of status changes: lock and read the reports' rows, delete
+# and insert them, add to the cells and their details — whatever the number of reports.
+ROLLUP_STATEMENTS = 6
+
+
+def _reports(count: int) -> list[int]:
+    """``count`` reports, each received in another month (so each has its own cell)."""
+    ids = []
+    for i in range(count):
+        report = submit_report(
+            ReportDraft(
+                channel=Channel.WEB, category_code="papierkorb-voll", lat=51.5136, lon=7.4653
+            ),
+            Actor("resident", "test"),
+        ).report
+        report.created_at = datetime(2024, 1, 15, 10, tzinfo=UTC) + timedelta(days=31 * i)
+        db.session.commit()
+        ids.append(report.id)
+    db.session.remove()
+    return ids
+
+
+def _resolve_all(ids: list[int]) -> list[str]:
+    """Resolve the reports in one transaction; the statistics' statements of its commit."""
+    reports = db.session.execute(sa.select(Report).where(Report.id.in_(ids))).scalars().all()
+    for report in reports:
+        report.status = ReportStatus.RESOLVED
+        report.closed_at = report.created_at + timedelta(days=2)
+    seen: list[str] = []
+
+    def statement(conn, cursor, sql, parameters, context, executemany):
+        seen.append(sql)
+
+    sa.event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        db.session.commit()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", statement)
+    db.session.remove()
+    return [sql for sql in seen if not sql.lstrip().startswith("UPDATE report ")]
+
+
+def test_a_batch_of_status_changes_costs_the_statistics_the_same_statements_for_3_or_15(
+    app_ctx,
+):
+    few = _resolve_all(_reports(3))
+    many = _resolve_all(_reports(15))
+    assert len(many) == len(few) <= ROLLUP_STATEMENTS, "\n".join(many)
+    # Counted from the objects: neither the reports nor their event log are read back.
+    assert not [sql for sql in many if "FROM report" in sql], "\n".join(many)
+
+    # … and what the commits kept is what counting every report anew gives.
+    kept = _rollup()
+    rebuild(db.session)
+    assert _rollup() == kept
+    db.session.rollback()
+
+
+def test_a_report_whose_object_lacks_a_fact_is_read_back(app_ctx):
+    """Of two reports resolved together, one has an attribute expired: it is read from the
+    database, the other counted from its object — and both are counted as a rebuild does."""
+    ids = _reports(2)
+    reports = db.session.execute(sa.select(Report).where(Report.id.in_(ids))).scalars().all()
+    for report in reports:
+        report.status = ReportStatus.RESOLVED
+        report.closed_at = report.created_at + timedelta(days=1)
+    db.session.flush()
+    db.session.expire(reports[0], ["due_at"])
+    seen: list[str] = []
+
+    def statement(conn, cursor, sql, parameters, context, executemany):
+        seen.append(sql)
+
+    sa.event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        db.session.commit()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", statement)
+    assert [sql for sql in seen if "FROM report " in sql]  # the read-back happened
+    kept = _rollup()
+    assert sum(dict(cell)["resolved"] for cell in kept[0]) == 2
+    rebuild(db.session)
+    assert _rollup() == kept
+    db.session.rollback()
