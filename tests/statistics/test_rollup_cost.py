@@ -19,7 +19,8 @@ from app.statistics.rollup import rebuild
 from tests.statistics.test_units import _rollup
 
 # The statistics' part of a commit of status changes: lock and read the reports' rows, delete
-# and insert them, add to the cells and their details — whatever the number of reports.
+# and insert them, add to the cells and their details, remove the details that reached zero —
+# whatever the number of reports (6 on both databases, measured).
 ROLLUP_STATEMENTS = 6
 
 
