@@ -298,6 +298,10 @@ def count_reports(
                 new[report_id] = found
         if unread:
             new.update(contributions(session, ctx, [Report.id.in_(unread)], _ids_in(unread)))
+        for report_id in [i for i in old if i in new]:
+            (old_key, old_counts), (new_key, new_counts) = old[report_id], new[report_id]
+            if old_key == new_key and flatten(old_counts) == flatten(new_counts):
+                del old[report_id], new[report_id]  # counts as before (e.g. still open)
         for key, counts in old.values():
             add_counts(delta_of(key), counts, -1)
         for key, counts in new.values():
