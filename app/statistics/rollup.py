@@ -2,14 +2,16 @@
 
 Session hooks note which reports changed in a way the statistics see (a new report, a status
 or place or category or department change, a re-route, a partner's "not ours", a ticket, a
-routing copy, a "me too"); just before the commit each of them is counted anew from the
-database, and the difference to what it added before (``stat_report``) is added to its cell —
-to both cells when it moved. Counting the changed report anew, rather than adjusting a count
-by what the code path did, keeps the rollup right whatever path changed a report; adding the
-difference keeps the work per change small however full its cell is. ``rebuild`` counts
-everything (``flask statistics rebuild``, after a bulk import that bypassed the ORM).
-What a report adds is worked out by ``counts.py`` from what ``facts.py`` reads; this module
-writes it and holds the hooks.
+routing copy, a "me too"); just before the commit each of them is counted anew — from its
+objects in the session where they hold all it needs (a report created in the transaction; a
+loaded one whose status or dates alone changed), from the database otherwise, one query per
+kind for all of them — and the difference to what it added before (``stat_report``) is added
+to its cell — to both cells when it moved —, one executemany per table. Counting the changed
+report anew, rather than adjusting a count by what the code path did, keeps the rollup right
+whatever path changed a report; adding the difference keeps the work per change small however
+full its cell is. ``rebuild`` counts everything (``flask statistics rebuild``, after a bulk
+import that bypassed the ORM). What a report adds is worked out by ``counts.py`` from what
+``facts.py`` reads; this module writes it and holds the hooks.
 
 Only non-personal columns are read: the report's category, district, department, status and
 times, the answers to list questions of sensitive categories, and from the event log the kinds
@@ -290,8 +292,8 @@ def count_reports(
         new: dict[int, tuple[CellKey, CellCounts]] = {}
         unread = []
         for report_id in part:
-            found = _from_session(noted, report_id, old.get(report_id, (None, None))[1], ctx)
-
+            old_counts = old[report_id][1] if report_id in old else None
+            found = _from_session(noted, report_id, old_counts, ctx)
             if found is None:
                 unread.append(report_id)
             else:
