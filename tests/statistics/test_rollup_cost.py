@@ -110,3 +110,24 @@ def test_a_report_whose_object_lacks_a_fact_is_read_back(app_ctx):
     rebuild(db.session)
     assert _rollup() == kept
     db.session.rollback()
+
+
+def test_a_change_undone_by_a_savepoint_is_not_counted(app_ctx):
+    """A report resolved inside a savepoint that is rolled back counts as open: what the
+    session's objects held inside the savepoint is not what is committed."""
+    report = submit_report(
+        ReportDraft(channel=Channel.WEB, category_code="papierkorb-voll", lat=51.5136, lon=7.4653),
+        Actor("resident", "test"),
+    ).report
+    savepoint = db.session.begin_nested()
+    report.status = ReportStatus.RESOLVED
+    report.closed_at = report.created_at + timedelta(days=1)
+    db.session.flush()
+    savepoint.rollback()
+    db.session.commit()
+    kept = _rollup()
+    cell = dict(kept[0][0])
+    assert (cell["received"], cell["resolved"], cell["closed"]) == (1, 0, 0)
+    rebuild(db.session)
+    assert _rollup() == kept
+    db.session.rollback()
