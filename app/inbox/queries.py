@@ -60,6 +60,9 @@ class QueuePage:
     next_cursor: str | None
     counts: dict[ReportStatus, int]
     total: int
+    # A text search within the open statuses counts the open reports only (the closed ones
+    # would cost the whole history's index): then there is no count of "all".
+    counts_open_only: bool = False
 
 
 def allowed_scopes(user: User) -> list[str]:
@@ -192,7 +195,13 @@ def queue_page(
     next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
     counts = status_counts(user, f, tz) if with_counts else {}
     total = sum(n for s, n in counts.items() if not f.statuses or s in f.statuses)
-    return QueuePage(reports=rows[:page_size], next_cursor=next_cursor, counts=counts, total=total)
+    return QueuePage(
+        reports=rows[:page_size],
+        next_cursor=next_cursor,
+        counts=counts,
+        total=total,
+        counts_open_only=with_counts and bool(f.text.strip()) and open_only(f),
+    )
 
 
 def status_counts(user: User, f: QueueFilter, tz: str = "Europe/Berlin") -> dict[ReportStatus, int]:

@@ -5,6 +5,7 @@ same rows finds, however the reports changed — for the open view and for all s
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -138,7 +139,14 @@ def test_the_queue_page_finds_an_open_report_by_street_in_the_open_view(client, 
     query = {"scope": "all", "q": "straße", "status": [s.value for s in OPEN]}
     page = client.get("/inbox/", query_string=query).get_data(as_text=True)
     assert open_one.reference in page and closed.reference not in page
+    # The open reports are counted per status; "All" has no count (the closed are not counted).
+    counts = dict(
+        re.findall(r'class="status-(\w+)[^"]*">[^<]+<span class="count">(\d+)</span>', page)
+    )
+    assert counts == {s.value: "1" if s == S.NEW else "0" for s in OPEN}
+    assert re.search(r'>All <span class="count">|>Alle <span class="count">', page) is None
     page = client.get("/inbox/", query_string={"scope": "all", "q": "straße"}).get_data(
         as_text=True
     )
     assert open_one.reference in page and closed.reference in page
+    assert re.search(r'>(All|Alle) <span class="count">2</span>', page)  # both
