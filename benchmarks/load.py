@@ -42,17 +42,20 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from benchmarks.common import ROOT, line, temp_dir
+
+T = TypeVar("T")
 
 CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "8"))
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "20"))
@@ -248,6 +251,13 @@ async def _client(
     return count, last - first
 
 
+def run_async(coroutine_function: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to its end on an event loop of its own thread, so the load generator
+    works from any caller, also one whose thread already runs an event loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine_function())).result()
+
+
 def run_load(
     base_url: str, plan: Plan, seconds: float, clients: int = CLIENTS, seed: int = 1
 ) -> Tally:
@@ -269,7 +279,7 @@ def run_load(
         )
         return time.perf_counter() - started, list(per_client)
 
-    elapsed, per_client = asyncio.run(main())
+    elapsed, per_client = run_async(main)
     rate = combined_rate(per_client)
     return Tally(samples, len(samples) / rate if rate else elapsed)
 
@@ -994,7 +1004,7 @@ def shared_limits(database_url: str | None = None) -> None:
 
                 return await asyncio.gather(*(one(n) for n in range(BURST)))
 
-        statuses = asyncio.run(burst())
+        statuses = run_async(burst)
         drained = drain(prepared.database_url, prepared.delivery_mark)
         total, once, more = exactly_once(sink, prepared.database_url, prepared.delivery_mark)
         workers = workers_of_run(prepared.database_url, prepared.delivery_mark)
