@@ -42,7 +42,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -251,7 +251,7 @@ async def _client(
     return count, last - first
 
 
-def run_async(coroutine_function: Callable[[], Awaitable[T]]) -> T:
+def run_async(coroutine_function: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a coroutine to its end on an event loop of its own thread, so the load generator
     works from any caller, also one whose thread already runs an event loop."""
     with ThreadPoolExecutor(max_workers=1) as pool:
