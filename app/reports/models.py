@@ -131,6 +131,8 @@ class Report(Model):
 
 class ReportPhoto(Model):
     __tablename__ = "report_photo"
+    # The photo runner's claim query (app/photos/jobs.py): the pending photos, oldest first.
+    __table_args__ = (sa.Index("ix_report_photo_anonymisation_id", "anonymisation", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(
@@ -145,10 +147,16 @@ class ReportPhoto(Model):
     is_public: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Faces and number plates pixelated on our own machine (app/photos/anonymise.py):
+    # "pending" (stored re-encoded, without metadata, but not blurred yet: the photo runner,
+    # app/photos/jobs.py, has still to run; never shown to partners or the public),
     # "done" (detector ran, boxes applied to image and thumbnail), "failed" (detector raised or
     # timed out: stored re-encoded but not blurred, held back until a caseworker reviewed it),
     # "off" (anonymisation disabled by configuration; also photos stored before it existed).
     anonymisation: Mapped[str] = mapped_column(sa.String(16), default="off", server_default="off")
+    # A photo runner's claim of a pending photo (a lease: expired, another runner retries it) and
+    # how many runners have claimed it (a photo that keeps killing its runner ends as "failed").
+    anonymise_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymise_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     # [{"x", "y", "w", "h": full-image pixels, "kind": "face"|"plate"|"manual", "score"}]
     boxes: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list, server_default="[]")
     # When a caseworker reviewed (released) it; a "failed" photo is shareable only after that.
@@ -158,7 +166,10 @@ class ReportPhoto(Model):
 
     @property
     def shareable(self) -> bool:
-        """Partners (and, with ``is_public``, the public) may see it."""
+        """Partners (and, with ``is_public``, the public) may see it. Never while its
+        anonymisation is pending, not even after a caseworker's check: the file is unblurred."""
+        if self.anonymisation == "pending":
+            return False
         return self.anonymisation in ("done", "off") or self.reviewed_at is not None
 
 
