@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # One dict per printed figure, in the order printed.
 RESULTS: list[dict[str, Any]] = []
 
-_NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
+# A number on its own, not the digits of a word such as "p95", "z11" or "0018".
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?")
 _ENGINES = ("SQLite", "PostgreSQL")
 
 
@@ -46,21 +47,23 @@ def best_of(fn: Callable[[], object], repeat: int = 5, number: int = 1) -> float
 
 def first_number(text: str) -> tuple[float | None, str]:
     """The first number in ``text`` and the word after it (its unit): "p95 12.5 ms" →
-    (12.5, "ms"), "1,204 reports/s" → (1204.0, "reports/s"); (None, "") without a number."""
-    match = _NUMBER.search(text)
+    (12.5, "ms"), "1,204 reports/s" → (1204.0, "reports/s"), "93/100 = 93%" → (93.0, "%");
+    (None, "") without a number. Digits inside a word ("p95") are no number; when the text
+    shows its arithmetic, the result after the last "=" counts."""
+    return _parsed(text)[1:]
+
+
+def _parsed(text: str) -> tuple[str, float | None, str]:
+    """(the words before the number, the number, its unit) as ``first_number`` reads them."""
+    part = text.rsplit("=", 1)[1] if "=" in text else text
+    match = _NUMBER.search(part)
     if match is None:
-        return None, ""
+        return "", None, ""
     value = float(match.group().replace(",", ""))
-    rest = text[match.end() :].split()
+    rest = part[match.end() :].split()
     unit = rest[0].rstrip(";,)") if rest else ""
-    return value, unit
-
-
-def _limit_value(limit: str) -> float | None:
-    """The number the verdict compares against: after the last "=" when the limit shows its
-    arithmetic ("raw SQL 8.5 ms (×2+5 ms = 22.0 ms)"), else the limit's first number."""
-    part = limit.rsplit("=", 1)[1] if "=" in limit else limit
-    return first_number(part)[0]
+    prefix = "" if "=" in text else part[: match.start()].strip()
+    return prefix, value, unit
 
 
 def _engine(name: str) -> str | None:
@@ -77,22 +80,27 @@ def line(
     value: float | None = None,
     unit: str | None = None,
     limit_value: float | None = None,
+    limit_unit: str | None = None,
     engine: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
     """Print one figure beside its limit and record it in ``RESULTS``. The value, unit, limit
-    value and engine are read from the texts unless given; ``details`` (JSON-able) is recorded
-    as it is."""
+    value and its unit and engine are read from the texts unless given (the words before the
+    value, such as "p95", are kept as its ``prefix``); ``details`` (JSON-able) is recorded as
+    it is."""
     print(f"{name:<44} {ours:>22}   limit {limit:<34} {verdict}")
-    parsed_value, parsed_unit = first_number(ours)
+    prefix, parsed_value, parsed_unit = _parsed(ours)
+    _, parsed_limit, parsed_limit_unit = _parsed(limit)
     RESULTS.append(
         {
             "name": name,
+            "prefix": prefix if value is None else "",
             "value": parsed_value if value is None else value,
             "unit": parsed_unit if unit is None else unit,
             "text": ours,
             "limit": limit,
-            "limit_value": _limit_value(limit) if limit_value is None else limit_value,
+            "limit_value": parsed_limit if limit_value is None else limit_value,
+            "limit_unit": parsed_limit_unit if limit_unit is None else limit_unit,
             "verdict": verdict,
             "ok": verdict.lower().startswith("ok"),
             "engine": _engine(name) if engine is None else engine,

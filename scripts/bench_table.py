@@ -5,7 +5,11 @@
 
 One file: each figure as measured, its limit and verdict. Several (e.g. three runs): per figure
 the minimum and median of the measured values and of the limits, and how many runs met the
-limit. Figures missing from a run (a partial run, ``BENCH_ONLY``) count the runs they are in.
+limit. A figure missing from some runs (a partial run, ``BENCH_ONLY``) is summarised over the
+runs it is in, and its last column says in how many of the runs given it is ("2 of 2, in 2 of 3
+runs"). Each figure keeps the words before its value ("p95 0.5 / 0.6 ms") and the unit of its
+limit ("50 / 50 ms"); files of older runs, which recorded the "95" of "p95" as the value, are
+read again from their texts.
 ``--readme`` replaces the table between ``<!-- bench-table -->`` and ``<!-- /bench-table -->``
 in that file instead of printing.
 """
@@ -14,10 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import _parsed  # noqa: E402 (after the path)
 
 START, END = "<!-- bench-table -->", "<!-- /bench-table -->"
 
@@ -43,6 +52,40 @@ def _number(value: float) -> str:
     if abs(value) >= 10:
         return f"{value:.1f}"
     return f"{value:.3g}"
+
+
+_OLD_NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
+
+
+def _old_reading(text: str) -> float | None:
+    """The number older runs read from a text: the first digits, also those of "p95"."""
+    part = text.rsplit("=", 1)[1] if "=" in text else text
+    match = _OLD_NUMBER.search(part)
+    return float(match.group().replace(",", "")) if match else None
+
+
+def _figure(result: dict[str, Any]) -> dict[str, Any]:
+    """The result with prefix, value, unit, limit value and limit unit. A result of an older
+    run (no ``prefix`` recorded) is read again from its texts where its numbers were read
+    from them; numbers the benchmark gave of its own are kept."""
+    if "prefix" in result:
+        return result
+    mended = dict(result, prefix="", limit_unit="")
+    text, limit = str(result.get("text", "")), str(result.get("limit", ""))
+    if result.get("value") is not None and result["value"] == _old_reading(text):
+        prefix, value, unit = _parsed(text)
+        mended.update(prefix=prefix, value=value, unit=unit)
+    if result.get("limit_value") is not None and result["limit_value"] == _old_reading(limit):
+        _, limit_value, limit_unit = _parsed(limit)
+        mended.update(limit_value=limit_value, limit_unit=limit_unit)
+    return mended
+
+
+def _range(values: list[float], unit: str, prefix: str = "") -> str:
+    if not values:
+        return "–"
+    text = f"{prefix} {_number(min(values))} / {_number(statistics.median(values))} {unit}"
+    return text.strip()
 
 
 def _cell(text: str) -> str:
@@ -75,18 +118,19 @@ def table(runs: list[dict[str, Any]]) -> str:
         "|---|---|---|---|",
     ]
     for name in order:
-        results = by_name[name]
+        results = [_figure(r) for r in by_name[name]]
         values = [r["value"] for r in results if r.get("value") is not None]
         limits = [r["limit_value"] for r in results if r.get("limit_value") is not None]
         unit = next((r["unit"] for r in results if r.get("unit")), "")
-        measured = (
-            f"{_number(min(values))} / {_number(statistics.median(values))} {unit}".rstrip()
-            if values
-            else "–"
-        )
-        limit = f"{_number(min(limits))} / {_number(statistics.median(limits))}" if limits else "–"
+        prefix = next((r["prefix"] for r in results if r.get("prefix")), "")
+        limit_unit = next((r["limit_unit"] for r in results if r.get("limit_unit")), "")
+        measured = _range(values, unit, prefix)
+        limit = _range(limits, limit_unit)
         met = sum(1 for r in results if r.get("ok"))
-        lines.append(f"| {_cell(name)} | {measured} | {limit} | {met} of {len(results)} |")
+        present = f"{met} of {len(results)}"
+        if len(results) < len(runs):
+            present += f", in {len(results)} of {len(runs)} runs"
+        lines.append(f"| {_cell(name)} | {_cell(measured)} | {_cell(limit)} | {present} |")
     return "\n".join(lines)
 
 

@@ -276,8 +276,10 @@ def test_table_of_three_runs_shows_min_and_median(tmp_path):
     answer = _bench_table(*paths)
     assert answer.returncode == 0, answer.stderr
     assert "min / median of 3 runs" in answer.stdout
-    assert "| map clusters (PostgreSQL) | 12.0 / 14.0 ms | 20.0 / 21.0 | 2 of 3 |" in answer.stdout
-    assert "| bot step | 5 / 5 ms | 9 / 9 | 1 of 1 |" in answer.stdout
+    assert (
+        "| map clusters (PostgreSQL) | 12.0 / 14.0 ms | 20.0 / 21.0 ms | 2 of 3 |" in answer.stdout
+    )
+    assert "| bot step | 5 / 5 ms | 9 / 9 | 1 of 1, in 1 of 3 runs |" in answer.stdout
 
     readme = tmp_path / "README.md"
     readme.write_text("# P\n\n<!-- bench-table -->\nold\n<!-- /bench-table -->\n\nafter\n")
