@@ -74,6 +74,15 @@ class Config:
         self.ANONYMISE_FACE_NEIGHBOURS = _int("ANONYMISE_FACE_NEIGHBOURS", 4)
         self.ANONYMISE_PROFILE_NEIGHBOURS = _int("ANONYMISE_PROFILE_NEIGHBOURS", 5)
         self.ANONYMISE_PLATE_MIN_WIDTH = _int("ANONYMISE_PLATE_MIN_WIDTH", 40)
+        # Not in the web request but by the photo runner (`flask photos work`, Procfile
+        # "photos"): the photo is stored "pending" and held back until it has run; tickets of
+        # a report with pending photos wait for it up to ANONYMISE_HOLD_TICKETS_S, then go
+        # without them. The runner's claim of a photo expires after ANONYMISE_LEASE_S (a runner
+        # that died); it runs at the nice level ANONYMISE_NICE (below the web processes).
+        self.ANONYMISE_IN_BACKGROUND = _bool("ANONYMISE_IN_BACKGROUND", True)
+        self.ANONYMISE_HOLD_TICKETS_S = _float("ANONYMISE_HOLD_TICKETS_S", 600.0)
+        self.ANONYMISE_LEASE_S = _float("ANONYMISE_LEASE_S", 120.0)
+        self.ANONYMISE_NICE = _int("ANONYMISE_NICE", 10)
         self.DESCRIPTION_MAX_LENGTH = _int("DESCRIPTION_MAX_LENGTH", 2000)
         self.NEARBY_DEFAULT_RADIUS_M = _int("NEARBY_DEFAULT_RADIUS_M", 50)
         # /readyz reports "not ready" when a due delivery has waited longer than this.
@@ -179,6 +188,9 @@ class TestConfig(Config):
         # Tests never depend on the machine's speed: the detector always gets to finish
         # (tests of the time budget set it to 0).
         self.ANONYMISE_TIME_BUDGET_S = _float("ANONYMISE_TIME_BUDGET_S", 300.0)
+        # In the request, so a test's photo is anonymised when its report is stored; the tests
+        # of the photo runner (tests/photos/test_jobs.py) switch the background mode on.
+        self.ANONYMISE_IN_BACKGROUND = False
 
 
 class ProductionConfig(Config):

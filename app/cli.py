@@ -13,8 +13,10 @@ from app.extensions import db
 
 def register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli
+    from app.photos.cli import photos_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(photos_cli)
 
     @app.cli.command("seed")
     @click.option(

@@ -59,10 +59,12 @@ def add_delivery(
 
 
 def forward_to(report: Report, department: Department, *, manual: bool = False) -> Delivery | None:
-    """A ticket to ``department`` by its forwarding method (None when it has none)."""
+    """A ticket to ``department`` by its forwarding method (None when it has none). While a
+    photo of the report waits for its anonymisation the ticket waits too (app/photos/jobs.py:
+    released when the photos are done, else sent without them after the hold)."""
     if not department.forward_method:
         return None
-    return add_delivery(
+    delivery = add_delivery(
         report,
         department.forward_method,
         department.code,
@@ -70,6 +72,10 @@ def forward_to(report: Report, department: Department, *, manual: bool = False) 
         department=department,
         payload={"manual": manual},
     )
+    from app.photos.jobs import hold_tickets
+
+    hold_tickets(report, [delivery])
+    return delivery
 
 
 def notify_department(

@@ -352,6 +352,17 @@ def timeline(report: Report, lang: str, report_url) -> list[TimelineEntry]:
         elif e.kind == "photo_box_added":
             number = photo_numbers.get(data.get("photo_id"), "?")
             entry.what = _("An area of photo %(n)s made unrecognisable by hand", n=number)
+        elif e.kind == "photo_anonymised":
+            number = photo_numbers.get(data.get("photo_id"), "?")
+            if data.get("result") == "done":
+                entry.what = _("Photo %(n)s anonymised automatically", n=number)
+                entry.details.append(
+                    _("Areas made unrecognisable: %(count)d", count=int(data.get("boxes") or 0))
+                )
+                if data.get("published"):
+                    entry.details.append(_("Published: the category's setting"))
+            else:
+                entry.what = _("Automatic anonymisation of photo %(n)s failed", n=number)
         entries.append(entry)
     return entries
 

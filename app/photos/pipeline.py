@@ -28,7 +28,7 @@ from app.photos.detect import DetectSettings, detect
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ALLOWED_FORMATS", "PhotoLimits", "ProcessedPhoto", "process_photo"]
+__all__ = ["ALLOWED_FORMATS", "PhotoLimits", "ProcessedPhoto", "anonymise_image", "process_photo"]
 
 # Registering is global to Pillow and idempotent; doing it at import makes HEIC (iPhone
 # default) readable everywhere the pipeline is used.
@@ -66,6 +66,9 @@ class PhotoLimits:
     jpeg_quality: int = 85
     # Faces and number plates pixelated (app/photos/detect.py, anonymise.py); None: off.
     anonymise: DetectSettings | None = None
+    # With ``anonymise``: not here but later, by the photo runner (app/photos/jobs.py); the
+    # photo comes out "pending", re-encoded without metadata but not blurred yet.
+    anonymise_later: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ class ProcessedPhoto:
     original_format: str  # "JPEG" | "PNG" | "WEBP" | "HEIF"
     gps: tuple[float, float] | None  # (lat, lon) from EXIF before stripping
     # "done" (boxes pixelated in image and thumbnail), "failed" (detector raised or ran out of
-    # time: stored unblurred, to be held back until reviewed) or "off" (not asked for).
+    # time: stored unblurred, to be held back until reviewed), "pending" (asked for later:
+    # ``PhotoLimits.anonymise_later``) or "off" (not asked for).
     anonymisation: str = "off"
     boxes: list[dict[str, Any]] = field(default_factory=list)  # in `image`'s pixels
 
@@ -122,8 +126,10 @@ def process_photo(data: bytes, limits: PhotoLimits = PhotoLimits()) -> Processed
         # After the re-encode's normalisation (upright, sRGB, no metadata), before encoding:
         # the image and the thumbnail made from it carry only the pixelated version.
         anonymisation, boxes = "off", list[dict[str, Any]]()
-        if limits.anonymise is not None:
-            anonymisation, boxes, clean = _anonymise(clean, limits.anonymise)
+        if limits.anonymise is not None and limits.anonymise_later:
+            anonymisation = "pending"
+        elif limits.anonymise is not None:
+            anonymisation, boxes, clean = anonymise_image(clean, limits.anonymise)
         try:
             image = _encode_jpeg(clean, limits.jpeg_quality)
             thumb = clean.copy()
@@ -148,7 +154,7 @@ def process_photo(data: bytes, limits: PhotoLimits = PhotoLimits()) -> Processed
     )
 
 
-def _anonymise(
+def anonymise_image(
     img: Image.Image, settings: DetectSettings
 ) -> tuple[str, list[dict[str, Any]], Image.Image]:
     """("done", boxes, pixelated image), or ("failed", [], image) if the detector failed.

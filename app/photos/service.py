@@ -20,12 +20,15 @@ def photo_storage() -> PhotoStorage:
 
 def photo_limits(anonymise: bool = True) -> PhotoLimits:
     """The configured limits; with ``ANONYMISE_PHOTOS`` (and ``anonymise``) faces and plates
-    are pixelated. ``anonymise=False`` for a photo that is read and not kept (its location)."""
+    are pixelated: at once, or with ``ANONYMISE_IN_BACKGROUND`` later by the photo runner
+    (the photo is stored "pending"). ``anonymise=False`` for a photo that is read and not kept
+    (its location)."""
     cfg = current_app.config
     return PhotoLimits(
         max_bytes=cfg["PHOTO_MAX_BYTES"],
         max_pixels=cfg["PHOTO_MAX_PIXELS"],
         anonymise=detect_settings() if anonymise and cfg.get("ANONYMISE_PHOTOS", True) else None,
+        anonymise_later=bool(cfg.get("ANONYMISE_IN_BACKGROUND", False)),
     )
 
 
