@@ -38,10 +38,10 @@ db: setup
 run: db
 	@echo "Quartiersmelder: http://127.0.0.1:$(PORT)/report  (inbox: /login — create staff with .venv/bin/flask users create)"
 	@if [ -n "$$TELEGRAM_BOT_TOKEN" ]; then \
-		$(BIN)/flask api-keys ensure telegram-bot --file instance/bot-api-key && procs="web worker bot"; \
+		$(BIN)/flask api-keys ensure telegram-bot --file instance/bot-api-key && procs="web worker photos bot"; \
 	else \
 		echo "Telegram bot not started: get a token from @BotFather and run TELEGRAM_BOT_TOKEN=… make run (see README)."; \
-		procs="web worker"; \
+		procs="web worker photos"; \
 	fi; \
 	PATH="$(CURDIR)/$(BIN):$$PATH" BACKEND_URL="http://127.0.0.1:$(PORT)" \
 		BACKEND_API_KEY_FILE="$(CURDIR)/instance/bot-api-key" PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}" \
