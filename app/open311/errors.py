@@ -10,13 +10,10 @@ and 503 (the geocoder is not available, with Retry-After).
 from __future__ import annotations
 
 import logging
-import math
-import time
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from app.core.errors import (
@@ -28,6 +25,7 @@ from app.core.errors import (
     is_database_unavailable,
 )
 from app.extensions import db
+from app.open311.limits import ApiRateLimitExceeded, retry_after_seconds
 from app.open311.render import FORMATS, respond
 
 log = logging.getLogger(__name__)
@@ -86,14 +84,6 @@ def draft_errors(error: DraftInvalid) -> Open311Error:
     return Open311Error(status, *error.errors.values())
 
 
-def _retry_after() -> str:
-    limiter = current_app.extensions.get("open311_limiter")
-    limit = limiter.current_limit if limiter is not None else None
-    if limit is None:
-        return "60"
-    return str(max(1, math.ceil(limit.reset_at - time.time())))
-
-
 def install(bp: Blueprint) -> None:
     @bp.errorhandler(Open311Error)
     def _open311_error(error: Open311Error):
@@ -107,8 +97,10 @@ def install(bp: Blueprint) -> None:
 
     def _http_error(error: HTTPException):
         status = error.code or 500
-        if isinstance(error, RateLimitExceeded):
-            return error_response(429, [GENERIC_MESSAGES[429]], {"Retry-After": _retry_after()})
+        if isinstance(error, ApiRateLimitExceeded):
+            return error_response(
+                429, [GENERIC_MESSAGES[429]], {"Retry-After": str(retry_after_seconds())}
+            )
         if status >= 500:
             log.error("Open311 request failed: %s", error)
         message = GENERIC_MESSAGES.get(status) or GENERIC_MESSAGES[400 if status < 500 else 500]

@@ -53,8 +53,25 @@ def init_web_limits(app: Flask) -> Limiter:
         # Flask-Limiter's decorator is typed for sync and async views alike; these are sync.
         app.view_functions[endpoint] = limit(view)  # type: ignore[assignment]
     limiter.init_app(app)
+    _check_limited_endpoints_only(app, limiter)
     app.extensions[EXTENSION] = limiter
     return limiter
+
+
+def _check_limited_endpoints_only(app: Flask, limiter: Limiter) -> None:
+    """Flask-Limiter checks every request of the app before its view (for default limits,
+    which this limiter has none of); let it do so only for the endpoints above, so that other
+    requests (the API above all) pay nothing for it. The limits themselves sit on the views."""
+    hooks = app.before_request_funcs.get(None, [])
+    for index, hook in enumerate(hooks):
+        if getattr(hook, "__self__", None) is limiter:
+
+            def check_limited(check=hook):
+                if request.endpoint in LIMITED_ENDPOINTS:
+                    return check()
+                return None
+
+            hooks[index] = check_limited
 
 
 def retry_after_seconds() -> int:
