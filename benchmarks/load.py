@@ -11,16 +11,21 @@ client with ``BENCH_LOAD_CLIENTS`` (8) connections sends the same mix to both: O
 POSTs with an API key (some with a photo), public status pages, the Open311 list, the public
 map's clusters and the inbox page logged in (``BENCH_LOAD_MIX`` for some types only). The
 sides take turns (A/B, B/A, …, ``BENCH_LOAD_ROUNDS`` turns each, ``BENCH_LOAD_SECONDS`` (20)
-seconds per side in all), so the machine's noise hits both; after each turn of the product
-the outbox is drained before the bare app's turn starts. Printed: throughput, p50/p95/p99 per
-request type and errors for both; verdicts **≥ 0.7 × the bare throughput, p50 ≤ 2 × the bare
-p50 per type, 0 errors**, and every ticket of the run delivered exactly once.
+seconds per side in all), so the machine's noise hits both. The product's photos are
+anonymised by the photo runner (``flask photos work``, niced as the Procfile runs it) beside the
+web and the worker, not in the request; after each turn of the product the photos left pending
+are anonymised and then the outbox is drained (its tickets wait for their photos) before the
+bare app's turn starts — how long that took is printed and recorded ("anonymised after the
+turns"). Printed: throughput, p50/p95/p99 per request type and errors for both; verdicts
+**≥ 0.7 × the bare throughput, p50 ≤ 2 × the bare p50 per type, 0 errors**, and every ticket of
+the run delivered exactly once.
 
-**Two of each** (``shared_limits``): two gunicorn web processes on different ports and two
-workers on the same PostgreSQL and Redis. The web form's rate limit is counted across both
-ports (the request after the limit is refused with 429 on the other port), failed log-ins are
-throttled across both, and a burst of reports sent through both ports is delivered exactly once
-by the two workers.
+**Two of each** (``shared_limits``): two gunicorn web processes on different ports, two
+workers and two photo runners on the same PostgreSQL and Redis. The web form's rate limit is
+counted across both ports (the request after the limit is refused with 429 on the other port),
+failed log-ins are throttled across both, and a burst of reports sent through both ports is
+delivered exactly once by the two workers; the burst's photos are anonymised once each by the
+two photo runners.
 
 ``python -m benchmarks.load`` runs both; ``benchmarks.load.run_load()`` is the generator
 (used by the tests against the bare app on SQLite).
@@ -704,6 +709,52 @@ def workers_of_run(database_url: str, mark: int) -> int:
         engine.dispose()
 
 
+def pending_photos(database_url: str) -> int:
+    """Photos still waiting for the photo runner."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.text("SELECT count(*) FROM report_photo WHERE anonymisation = 'pending'")
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class PhotoDrain:
+    """Photos the runner anonymised after the product's turns, and the seconds it took."""
+
+    photos: int = 0
+    seconds: float = 0.0
+    complete: bool = True
+
+    def add(self, photos: int, seconds: float, complete: bool) -> None:
+        self.photos += photos
+        self.seconds += seconds
+        self.complete = self.complete and complete
+
+
+def drain_photos(database_url: str, timeout: float = 600) -> tuple[int, float, bool]:
+    """Wait until the photo runner(s) have anonymised every pending photo: (photos pending at
+    the start, seconds until none was, whether it got there within ``timeout``)."""
+    started = time.perf_counter()
+    first = left = pending_photos(database_url)
+    while left and time.perf_counter() - started < timeout:
+        time.sleep(0.2)
+        left = pending_photos(database_url)
+    return first, time.perf_counter() - started if first else 0.0, left == 0
+
+
+def photo_runner(*extra: str) -> list[str]:
+    """The Procfile's ``photos`` process (it lowers its own priority: ANONYMISE_NICE)."""
+    return [sys.executable, "-m", "flask", "--app", "wsgi", "photos", "work", *extra]
+
+
 def drain(database_url: str, mark: int, timeout: float = 120) -> bool:
     """Wait until the worker has sent every delivery of this run."""
     deadline = time.monotonic() + timeout
@@ -786,6 +837,7 @@ def mixed_load(database_url: str | None = None) -> None:
         env = product_env(prepared.database_url, work / "photos")
         processes.start("web", gunicorn("wsgi:app", ours_port), env)
         processes.start("worker", [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env)
+        processes.start("photos", photo_runner(), env)
         ours_url = f"http://127.0.0.1:{ours_port}"
         wait_until_up(f"{ours_url}/healthz", processes, "web")
         # The bare app lists as many reports as the product does by default.
@@ -814,6 +866,7 @@ def mixed_load(database_url: str | None = None) -> None:
         urls = {"product": ours_url, "bare": bare_url}
         for name in urls:  # warm up: every worker process connects and fills its caches
             run_load(urls[name], plans[name], 2.0, CLIENTS, seed=0)
+        drain_photos(prepared.database_url)
         drain(prepared.database_url, prepared.delivery_mark)
         print(
             f"  (mixed load: {CLIENTS} clients, {SECONDS:g} s per side in {ROUNDS} turns each, "
@@ -822,22 +875,24 @@ def mixed_load(database_url: str | None = None) -> None:
             f"mix {plans['product'].mix})"
         )
         drained: list[bool] = []
+        photos = PhotoDrain()
 
         def side(name: str) -> Callable[[float, int], Tally]:
             return lambda seconds, turn: run_load(urls[name], plans[name], seconds, CLIENTS, turn)
+
+        def after_product() -> None:
+            # The photos first: the tickets of reports with photos wait for them.
+            photos.add(*drain_photos(prepared.database_url))
+            drained.append(drain(prepared.database_url, prepared.delivery_mark))
 
         tallies = alternate(
             {name: side(name) for name in urls},
             SECONDS,
             ROUNDS,
-            after={
-                "product": lambda: drained.append(
-                    drain(prepared.database_url, prepared.delivery_mark)
-                )
-            },
+            after={"product": after_product},
         )
         total, once, more = exactly_once(sink, prepared.database_url, prepared.delivery_mark)
-        for name in ("web", "worker", "bare"):
+        for name in ("web", "worker", "photos", "bare"):
             error = processes.first_error(name)
             if error:
                 print(f"  (first traceback in the {name} process's log:)\n{error}")
@@ -845,6 +900,26 @@ def mixed_load(database_url: str | None = None) -> None:
     _table("product", ours)
     _table("bare app", bare)
     _verdicts(ours, bare, label)
+    photos_sent = len(ours.of("report+photo"))
+    line(
+        f"load: anonymised after the turns ({label})",
+        f"{photos.photos} photos in {photos.seconds:.1f} s",
+        f"all pending ones ({photos_sent} photos sent in the turns)",
+        "ok" if photos.complete else "NOT DRAINED",
+        value=photos.photos,
+        unit="photos",
+        details={
+            "photos": photos.photos,
+            "seconds": round(photos.seconds, 2),
+            "per_photo_s": round(photos.seconds / photos.photos, 3) if photos.photos else None,
+            "photos_sent": photos_sent,
+        },
+    )
+    print(
+        f"  anonymised after the turns: {photos.photos} photos in {photos.seconds:.1f} s "
+        f"({photos_sent - photos.photos} of the {photos_sent} photos sent were done during the "
+        "turns, by the runner at low priority)"
+    )
     line(
         f"load: tickets delivered exactly once ({label})",
         f"{once} of {total}",
@@ -900,6 +975,42 @@ def _verdicts(ours: Tally, bare: Tally, label: str) -> None:
 # --- two web processes, two workers ----------------------------------------------------------
 
 
+def _max_photo_id(database_url: str) -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(sa.text("SELECT coalesce(max(id), 0) FROM report_photo")).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+def photo_events_once(database_url: str, mark: int) -> tuple[int, int, int]:
+    """(photos stored after ``mark``, those with exactly one "photo_anonymised" event, those
+    anonymised: done or failed)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT p.id, p.anonymisation, count(e.id) FROM report_photo p "
+                    "LEFT JOIN report_event e ON e.report_id = p.report_id "
+                    "AND e.kind = 'photo_anonymised' WHERE p.id > :m GROUP BY p.id"
+                ),
+                {"m": mark},
+            ).all()
+    finally:
+        engine.dispose()
+    single = sum(1 for _id, _state, events in rows if events == 1)
+    done = sum(1 for _id, state, _events in rows if state in ("done", "failed"))
+    return len(rows), single, done
+
+
 def _first_limit(setting: str) -> int:
     from limits import parse_many
 
@@ -935,6 +1046,7 @@ def shared_limits(database_url: str | None = None) -> None:
                 [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--interval", "0.5"],
                 env,
             )
+            processes.start(f"photos{n}", photo_runner("--interval", "0.5"), env)
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         for n, base in enumerate(urls):
             wait_until_up(f"{base}/healthz", processes, f"web{n}")
@@ -983,7 +1095,11 @@ def shared_limits(database_url: str | None = None) -> None:
             limit_value=429,
         )
 
-        # A burst of reports through both ports, delivered by both workers.
+        # A burst of reports through both ports (every tenth with a photo), delivered by both
+        # workers once the two photo runners have anonymised the photos.
+        photo = phone_photo((1024, 768))
+        photo_mark = _max_photo_id(prepared.database_url)
+
         async def burst() -> list[int]:
             async with httpx.AsyncClient(trust_env=False, timeout=60) as client:
                 gate = asyncio.Semaphore(CLIENTS)
@@ -999,13 +1115,18 @@ def shared_limits(database_url: str | None = None) -> None:
                                 "long": "7.4653",
                                 "description": f"Lasttest {n}",
                             },
+                            files={"media": ("photo.jpg", photo, "image/jpeg")}
+                            if n % 10 == 0
+                            else None,
                         )
                         return answer.status_code
 
                 return await asyncio.gather(*(one(n) for n in range(BURST)))
 
         statuses = run_async(burst)
+        _photos, _seconds, photos_drained = drain_photos(prepared.database_url)
         drained = drain(prepared.database_url, prepared.delivery_mark)
+        photos_once = photo_events_once(prepared.database_url, photo_mark)
         total, once, more = exactly_once(sink, prepared.database_url, prepared.delivery_mark)
         workers = workers_of_run(prepared.database_url, prepared.delivery_mark)
         created = sum(1 for s in statuses if 200 <= s < 300)
@@ -1016,6 +1137,16 @@ def shared_limits(database_url: str | None = None) -> None:
         verdict = f"NOT SHOWN (attempts by {workers} worker)"
     else:
         verdict = "ok"
+    photo_count, single, done = photos_once
+    line(
+        f"photos by 2 photo runners, {photo_count} photos ({label})",
+        f"{single} of {photo_count} anonymised once",
+        "every photo exactly once",
+        "ok" if photos_drained and single == photo_count == done else "MISSED",
+        value=single,
+        unit="photos",
+        limit_value=photo_count,
+    )
     line(
         f"deliveries by 2 workers, {BURST} reports over 2 ports ({label})",
         f"{once} of {total} once, by {workers} workers",
