@@ -185,6 +185,20 @@ EMPTY_DETAILS_DELETE = sa.delete(DETAILS).where(*_at_key(DETAILS), DETAILS.c.n =
 EMPTY_CELL_DELETE = sa.delete(CELLS).where(*_at_key(CELLS), CELLS.c.received == 0)
 
 
+# What the reports added before (locked: see ``count_reports``), and its replacement; built
+# once, the ids bound per call.
+_COUNTED_BEFORE = (
+    sa.select(REPORTS)
+    .where(REPORTS.c.report_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(REPORTS.c.report_id)
+    .with_for_update()
+)
+_COUNTS_DELETE = sa.delete(REPORTS).where(
+    REPORTS.c.report_id.in_(sa.bindparam("ids", expanding=True))
+)
+_COUNTS_INSERT = sa.insert(REPORTS)
+
+
 def add_to_cells(session: orm.Session, deltas: dict[CellKey, CellCounts]) -> None:
     """Add each delta (which may be negative) to its cell, one executemany per table, in key
     order (so no two transactions wait for each other in a circle); rows that reach zero go."""
@@ -195,16 +209,17 @@ def add_to_cells(session: orm.Session, deltas: dict[CellKey, CellCounts]) -> Non
     ]
     if not keys:
         return
-    session.execute(CELL_UPSERT, [_cell_row(key, deltas[key]) for key in keys])
+    connection = session.connection()  # Core statements on the session's transaction
+    connection.execute(CELL_UPSERT, [_cell_row(key, deltas[key]) for key in keys])
     detail_rows = [row for key in keys for row in _detail_rows(key, deltas[key])]
     if detail_rows:
-        session.execute(DETAIL_UPSERT, detail_rows)
+        connection.execute(DETAIL_UPSERT, detail_rows)
     emptied = [key.columns() for key in keys if any(n < 0 for n in deltas[key].details.values())]
     if emptied:
-        session.execute(EMPTY_DETAILS_DELETE, emptied)
+        connection.execute(EMPTY_DETAILS_DELETE, emptied)
     gone = [key.columns() for key in keys if deltas[key].received < 0]
     if gone:
-        session.execute(EMPTY_CELL_DELETE, gone)
+        connection.execute(EMPTY_CELL_DELETE, gone)
 
 
 def add_to_cell(session: orm.Session, key: CellKey, delta: CellCounts) -> None:
@@ -267,7 +282,7 @@ def count_reports(
     ids = sorted(set(report_ids))
     if not ids:
         return 0
-    table = REPORTS
+    connection = session.connection()  # Core statements on the session's transaction
     ctx = load_context(session)
     deltas: dict[CellKey, CellCounts] = {}
 
@@ -276,12 +291,7 @@ def count_reports(
 
     for start in range(0, len(ids), 500):
         part = ids[start : start + 500]
-        old_rows = session.execute(
-            sa.select(table)
-            .where(table.c.report_id.in_(part))
-            .order_by(table.c.report_id)
-            .with_for_update()
-        ).all()
+        old_rows = connection.execute(_COUNTED_BEFORE, {"ids": part}).all()
         old = {
             row.report_id: (
                 CellKey(row.month, row.district_id, row.category_id),
@@ -309,10 +319,10 @@ def count_reports(
         for key, counts in new.values():
             add_counts(delta_of(key), counts)
         if old:
-            session.execute(sa.delete(table).where(table.c.report_id.in_(list(old))))
+            connection.execute(_COUNTS_DELETE, {"ids": list(old)})
         if new:
-            session.execute(
-                sa.insert(table),
+            connection.execute(
+                _COUNTS_INSERT,
                 [
                     _report_row(report_id, key, counts)
                     for report_id, (key, counts) in sorted(new.items())
@@ -370,6 +380,32 @@ def _changed(obj: Any, names: Iterable[str]) -> bool:
     return any(attrs[name].history.has_changes() for name in names)
 
 
+def _note_event(noted: _Noted, event: ReportEvent) -> None:
+    if event.kind in EVENT_KINDS:
+        noted.ids.add(event.report_id)
+        data = event.data if isinstance(event.data, dict) else {}
+        noted.events.setdefault(event.report_id, []).append(
+            (
+                event.kind,
+                event.actor,
+                _text(data.get("department")),
+                _text(data.get("old")),
+                _text(data.get("new")),
+            )
+        )
+
+
+def note_new_report(session: orm.Session, report: Report, events: Iterable[ReportEvent]) -> None:
+    """A new report and its events, written past the ORM's flush (the intake inserts them
+    itself, ``app.reports.intake``): noted as a flush would note them, so the commit counts the
+    report from its objects like any other new one."""
+    noted: _Noted = session.info.setdefault(_NOTED, _Noted())
+    noted.ids.add(report.id)
+    noted.born[report.id] = report
+    for event in events:
+        _note_event(noted, event)
+
+
 def _after_flush(session: orm.Session, _context: Any) -> None:
     """Note the reports whose statistics this flush changed, and what of it the session's
     objects tell (see ``_from_session``)."""
@@ -380,18 +416,7 @@ def _after_flush(session: orm.Session, _context: Any) -> None:
             ids.add(obj.id)
             noted.born[obj.id] = obj
         elif isinstance(obj, ReportEvent):
-            if obj.kind in EVENT_KINDS:
-                ids.add(obj.report_id)
-                data = obj.data if isinstance(obj.data, dict) else {}
-                noted.events.setdefault(obj.report_id, []).append(
-                    (
-                        obj.kind,
-                        obj.actor,
-                        _text(data.get("department")),
-                        _text(data.get("old")),
-                        _text(data.get("new")),
-                    )
-                )
+            _note_event(noted, obj)
         elif isinstance(obj, Delivery):
             if obj.purpose == FORWARD:
                 ids.add(obj.report_id)
