@@ -4,8 +4,10 @@ and carry no personal data."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -26,13 +28,33 @@ class LinkInvalid(Exception):
         super().__init__("expired" if expired else "invalid")
 
 
+@functools.lru_cache(maxsize=16)
+def _cached_serializer(secret_key: str | bytes, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=salt)
+
+
 def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    # One per key and salt: the worker signs a partner link for every ticket.
+    return _cached_serializer(current_app.config["SECRET_KEY"], salt)
 
 
 def public_url(path: str) -> str:
     """An absolute URL for e-mails and API answers (``PUBLIC_BASE_URL`` + path)."""
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def app_path(endpoint: str, **values: Any) -> str:
+    """What ``url_for(endpoint, **values)`` gives inside a request (the path, with the
+    application root), without one: the worker builds two paths per ticket, and a test
+    request context per ticket cost more than the rest of the ticket. The URL map is bound
+    once per app, as ``test_request_context()`` binds it."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's object; typed as Flask
+    adapter = app.extensions.get("qm_path_adapter")
+    if adapter is None:
+        with app.test_request_context() as ctx:
+            adapter = app.extensions["qm_path_adapter"] = ctx.url_adapter
+    app.inject_url_defaults(endpoint, values)
+    return str(adapter.build(endpoint, values))
 
 
 def partner_token(delivery: Delivery) -> str:

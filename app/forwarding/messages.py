@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app, url_for
 
-from app.forwarding.links import partner_token, public_url
+from app.forwarding.links import app_path, partner_token, public_url
 from app.forwarding.models import Delivery
 from app.reports.models import Report
 
@@ -40,9 +40,8 @@ def ticket(delivery: Delivery, lang: str = "de") -> dict[str, Any]:
     """Everything about the report a partner needs, as plain data (JSON-ready)."""
     report = delivery.report
     token = partner_token(_answerable(delivery))
-    with current_app.test_request_context():  # url_for outside a request (the worker)
-        status_path = url_for("web.status", reference=report.reference)
-        link_path = url_for("partner.link", token=token)
+    status_path = app_path("web.status", reference=report.reference)
+    link_path = app_path("partner.link", token=token)
     return {
         "reference": report.reference,
         "idempotency_key": delivery.idempotency_key,

@@ -37,6 +37,7 @@ from app.extensions import db
 from app.forwarding.models import Delivery, DeliveryAttempt
 from app.forwarding.outbox import FORWARD
 from app.forwarding.senders import SendResult, load_all, sender_for
+from app.forwarding.senders.http import close_clients
 from app.forwarding.withdrawal import stale_reason, withdraw, withdrawn_while_sending
 
 log = logging.getLogger(__name__)
@@ -317,13 +318,17 @@ def deliver_one() -> bool:
 
 
 def deliver_due(limit: int = 1000, batch: int = CLAIM_BATCH) -> int:
-    """Send due deliveries until none is left (or ``limit``); returns how many were processed."""
+    """Send due deliveries until none is left (or ``limit``); returns how many were processed.
+    The senders' connections (kept open from one delivery to the next) are closed at the end."""
     count = 0
-    while count < limit:
-        done = deliver_batch(min(batch, limit - count))
-        if not done:
-            break
-        count += done
+    try:
+        while count < limit:
+            done = deliver_batch(min(batch, limit - count))
+            if not done:
+                break
+            count += done
+    finally:
+        close_clients()
     return count
 
 

@@ -9,7 +9,7 @@ import httpx
 from app.forwarding.messages import resident_target, resident_update_text
 from app.forwarding.outbox import RESIDENT_UPDATE
 from app.forwarding.senders.base import Sender, SendResult, register_sender
-from app.forwarding.senders.http import http_client
+from app.forwarding.senders.http import pooled_client
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,9 @@ class TelegramSender(Sender):
             "disable_web_page_preview": True,
         }
         try:
-            with http_client(self.timeout) as client:
-                response = client.post(f"{api}/bot{token}/sendMessage", json=body)
+            response = pooled_client(self.timeout, api).post(
+                f"{api}/bot{token}/sendMessage", json=body
+            )
         except httpx.HTTPError as exc:
             return SendResult.failure(f"Telegram not reachable: {exc!r}")
         try:

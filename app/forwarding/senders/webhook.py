@@ -56,7 +56,7 @@ from app.forwarding.senders.http import (
     USER_AGENT,
     checked_destination,
     classify_status,
-    http_client,
+    pooled_client,
     short_text,
     transport_failure,
 )
@@ -214,10 +214,9 @@ class WebhookSender(Sender):
             **target.headers,
         }
         try:
-            with http_client(self.timeout) as client:
-                response = client.post(
-                    target.url, content=body, headers=headers, extensions=target.extensions
-                )
+            response = pooled_client(self.timeout, str(url)).post(
+                target.url, content=body, headers=headers, extensions=target.extensions
+            )
         except Exception as exc:  # noqa: BLE001 - every failure becomes a result
             return transport_failure(exc, self.timeout)
         if not response.is_success:
