@@ -191,7 +191,14 @@ def attach(model: type[M], snapshot: CategorySnapshot | DepartmentSnapshot) -> M
     existing = session.identity_map.get(key)
     if existing is not None:
         return existing
-    row = model(**{k: copy.deepcopy(v) for k, v in snapshot.columns.items()})
+    # A copy of what is mutable (JSON columns), so the session's row never shares it with the
+    # snapshot; plain values as they are.
+    row = model(
+        **{
+            k: copy.deepcopy(v) if isinstance(v, dict | list) else v
+            for k, v in snapshot.columns.items()
+        }
+    )
     orm.make_transient_to_detached(row)
     session.add(row)
     return row

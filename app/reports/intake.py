@@ -21,7 +21,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
-from app.catalogue.models import Category
 from app.catalogue.snapshot import CategorySnapshot, DepartmentSnapshot, attach, catalogue
 from app.cities.settings import city
 from app.core.db import utcnow
@@ -283,9 +282,8 @@ _REPORT_DEFAULTS: dict[str, Any] = {
     "closed_at": None,
     "version": 1,
 }
-# Its relationships that the intake fills (or leaves empty) and handlers read.
+# Its collections that the intake fills (or leaves empty) and handlers read.
 _COLLECTIONS = ("photos", "copies", "supporters")
-_RELATED = (*_COLLECTIONS, "contact", "category", "department")
 _REPORTS = cast(sa.Table, Report.__table__)
 _REPORT_COLUMNS = tuple(column.key for column in _REPORTS.columns)
 _REPORT_INSERT = _REPORTS.insert()
@@ -300,15 +298,16 @@ def _insert_report(report: Report, category: CategorySnapshot, event: ReportEven
     done on the way is done here: the public point (``public_point``) and the statistics'
     note of a new report with its event (``app.statistics.rollup``)."""
     session = db.session()
-    related = {name: getattr(report, name) for name in _RELATED}
-    related = {
-        name: list(value) if name in _COLLECTIONS else value for name, value in related.items()
-    }
     state = report.__dict__
+    # What it holds (pending children) or holds not (empty), so reading it needs no query.
+    related: dict[str, Any] = {name: list(state.get(name, ())) for name in _COLLECTIONS}
+    related["contact"] = state.get("contact")
+    if "department" in state:
+        related["department"] = state["department"]
     values = {key: state[key] for key in _REPORT_COLUMNS if key in state}
     values.update(_REPORT_DEFAULTS)
-    values["category_id"] = report.category.id
-    values["department_id"] = report.department.id if report.department is not None else None
+    department = state.get("department")
+    values["department_id"] = department.id if department is not None else None
     values["updated_at"] = values["created_at"]
     values["public_lat"], values["public_lon"] = public_point_of(
         report.lat, report.lon, sensitive=category.is_sensitive
@@ -322,7 +321,7 @@ def _insert_report(report: Report, category: CategorySnapshot, event: ReportEven
             setattr(report, key, value)
     report.id = report_id
     orm.make_transient_to_detached(report)  # its state now is what the database holds
-    for name, value in related.items():  # loaded: reading them needs no query
+    for name, value in related.items():
         orm.attributes.set_committed_value(report, name, value)
     session.add(report)  # persistent; the pending children cascade into the session
     event.report_id = report_id
@@ -378,7 +377,7 @@ def submit_report(
         reference=next_reference(received_at),
         created_at=received_at,
         due_at=due_date(checked.category, received_at),
-        category=attach(Category, checked.category),
+        category_id=checked.category.id,
         status=ReportStatus.NEW,
         description=checked.description,
         attributes=checked.attributes,
