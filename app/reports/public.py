@@ -202,11 +202,8 @@ def _photos(report: Report, external: bool) -> tuple[PublicPhoto, ...]:
 
 def _photos_held(report: Report) -> bool:
     """Whether a photo is not public (yet): not released, or released but held back because
-    its anonymisation failed and nobody has checked it."""
-    return any(
-        not photo.is_public or (photo.anonymisation == "failed" and photo.reviewed_at is None)
-        for photo in report.photos
-    )
+    its anonymisation is still pending, or failed and nobody has checked it."""
+    return any(not photo.is_public or not photo.shareable for photo in report.photos)
 
 
 def _supporter_counts(report_ids: list[int]) -> dict[int, int]:

@@ -38,7 +38,7 @@ from tests.forwarding.email_support import (
 from tests.inbox.support import login
 from tests.photos import scenes
 from tests.photos.test_anonymisation import coverage, decoded, difference, jpeg, kinds, xyxy
-from tests.web.support import RATHAUS, csrf_token, page_text
+from tests.web.support import RATHAUS, csrf_token, de, page_text
 
 
 @pytest.fixture
@@ -200,7 +200,9 @@ def test_a_pending_photo_is_never_served_publicly_even_when_released(
     assert not photo.shareable
     for size in ("full", "thumb"):
         assert client.get(f"/r/{report.reference}/photos/{photo.id}/{size}").status_code == 404
-    assert f"/photos/{photo.id}/" not in client.get(f"/r/{report.reference}").get_data(as_text=True)
+    status_page = client.get(f"/r/{report.reference}").get_data(as_text=True)
+    assert f"/photos/{photo.id}/" not in status_page
+    assert de("Photos will be published after review.") in status_page
     [listed] = client.get(f"/open311/v2/requests/{report.reference}.json").get_json()
     assert "media_url" not in listed and listed["extended_attributes"]["media_urls"] == []
 
