@@ -4,7 +4,9 @@ retries with exponential backoff and jitter, and marks a delivery dead after the
 A round is one transaction: claim up to ``CLAIM_BATCH`` due deliveries, load what their
 messages need in a few queries, send them one after another (no further one after
 ``ROUND_SECONDS``: the rest stay due for the next round), then record every attempt and status
-change and commit once. On PostgreSQL the claim is one ``UPDATE … WHERE id IN (SELECT
+change (PostgreSQL: in one statement for the round) and commit once. The senders keep one
+connection per partner open from one delivery to the next, closed when ``deliver_due`` has
+sent what was due. On PostgreSQL the claim is one ``UPDATE … WHERE id IN (SELECT
 … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING`` that also counts the attempt; the rows stay
 locked until the commit, so several workers never send one delivery twice, and a partner
 answering a ticket that is being sent is told to retry. A worker killed before the commit
@@ -208,24 +210,71 @@ def _after_forwarded(delivery: Delivery) -> None:
         apply_status(report, ReportStatus.FORWARDED, WORKER, None, flush=False)
 
 
-def _record(sent: _Sent, *, counted: bool, worker: str) -> None:
-    """The attempt and what it changed; ``counted``: the claim already counted the attempt."""
+# PostgreSQL: a round's attempts and their deliveries' new states in one statement (the
+# ORM would send one INSERT and an UPDATE per delivery, and spend more CPU on them than the
+# ticket); the arrays hold one element per attempt, in the same order.
+_RECORD_ROUND = sa.text(
+    """
+    WITH sent AS (
+        SELECT * FROM unnest(
+            CAST(:id AS INTEGER[]), CAST(:number AS INTEGER[]),
+            CAST(:started_at AS TIMESTAMPTZ[]), CAST(:finished_at AS TIMESTAMPTZ[]),
+            CAST(:is_success AS BOOLEAN[]), CAST(:error AS TEXT[]),
+            CAST(:status AS VARCHAR[]), CAST(:sent_at AS TIMESTAMPTZ[]),
+            CAST(:remote_id AS VARCHAR[]), CAST(:last_error AS TEXT[]),
+            CAST(:next_attempt_at AS TIMESTAMPTZ[])
+        ) AS s(id, number, started_at, finished_at, is_success, error, status, sent_at,
+               remote_id, last_error, next_attempt_at)
+    ), changed AS (
+        UPDATE delivery SET status = sent.status, sent_at = sent.sent_at,
+            remote_id = sent.remote_id, last_error = sent.last_error,
+            next_attempt_at = sent.next_attempt_at, updated_at = :now
+        FROM sent WHERE delivery.id = sent.id
+    )
+    INSERT INTO delivery_attempt
+        (delivery_id, number, worker, started_at, finished_at, is_success, error)
+    SELECT id, number, :worker, started_at, finished_at, is_success, error FROM sent
+    """
+)
+_Row = tuple[Delivery, dict[str, Any]]  # a delivery, and what _RECORD_ROUND writes of it
+_ROUND_COLUMNS = (
+    "id",
+    "number",
+    "started_at",
+    "finished_at",
+    "is_success",
+    "error",
+    "status",
+    "sent_at",
+    "remote_id",
+    "last_error",
+    "next_attempt_at",
+)
+
+
+def _record(sent: _Sent, *, counted: bool, worker: str, rows: list[_Row] | None = None) -> None:
+    """The attempt and what it changed; ``counted``: the claim already counted the attempt.
+    ``rows`` (PostgreSQL): the attempt and the delivery's new state are added there, for one
+    statement for the round (``_RECORD_ROUND``), and the delivery object takes them as
+    stored; a withdrawn ticket's attempt goes through the ORM (its withdrawal changes more)."""
     delivery, result, now = sent.delivery, sent.result, sent.finished
     config = current_app.config
     if not counted:
         delivery.attempts += 1
-    db.session.add(
-        DeliveryAttempt(
-            delivery_id=delivery.id,
-            number=delivery.attempts,
-            worker=worker,
-            started_at=sent.started,
-            finished_at=now,
-            is_success=result.ok,
-            error=result.error,
+    withdrawn = delivery.status == DeliveryStatus.WITHDRAWN
+    if rows is None or withdrawn:
+        db.session.add(
+            DeliveryAttempt(
+                delivery_id=delivery.id,
+                number=delivery.attempts,
+                worker=worker,
+                started_at=sent.started,
+                finished_at=now,
+                is_success=result.ok,
+                error=result.error,
+            )
         )
-    )
-    if delivery.status == DeliveryStatus.WITHDRAWN:
+    if withdrawn:
         # It stays withdrawn, sent or not; the attempt is on record.
         delivery.last_error = result.error
         if result.ok:
@@ -233,15 +282,16 @@ def _record(sent: _Sent, *, counted: bool, worker: str) -> None:
             delivery.remote_id = result.remote_id or delivery.remote_id
             withdrawn_while_sending(delivery, first_attempt=delivery.attempts == 1)
         return
+    changes: dict[str, Any] = {}
     if result.ok:
         if delivery.status == DeliveryStatus.PENDING:
-            delivery.status = DeliveryStatus.SENT
-        delivery.sent_at = delivery.sent_at or now
-        delivery.remote_id = result.remote_id or delivery.remote_id
-        delivery.last_error = None
+            changes["status"] = DeliveryStatus.SENT
+        changes["sent_at"] = delivery.sent_at or now
+        changes["remote_id"] = result.remote_id or delivery.remote_id
+        changes["last_error"] = None
     elif not result.retryable or delivery.attempts >= config["DELIVERY_MAX_ATTEMPTS"]:
-        delivery.status = DeliveryStatus.DEAD
-        delivery.last_error = result.error
+        changes["status"] = DeliveryStatus.DEAD
+        changes["last_error"] = result.error
         record_event(
             delivery.report_id,
             "delivery_dead",
@@ -258,8 +308,8 @@ def _record(sent: _Sent, *, counted: bool, worker: str) -> None:
             result.error,
         )
     else:
-        delivery.last_error = result.error
-        delivery.next_attempt_at = now + timedelta(
+        changes["last_error"] = result.error
+        changes["next_attempt_at"] = now + timedelta(
             seconds=backoff_seconds(
                 delivery.attempts,
                 config["DELIVERY_BACKOFF_SECONDS"],
@@ -272,9 +322,44 @@ def _record(sent: _Sent, *, counted: bool, worker: str) -> None:
             delivery.method,
             delivery.target,
             delivery.attempts,
-            delivery.next_attempt_at.isoformat(timespec="seconds"),
+            changes["next_attempt_at"].isoformat(timespec="seconds"),
             result.error,
         )
+    if rows is None:
+        for key, value in changes.items():
+            setattr(delivery, key, value)
+        return
+    for key, value in changes.items():
+        set_committed_value(delivery, key, value)  # written by _RECORD_ROUND
+    rows.append(
+        (
+            delivery,
+            {
+                "id": delivery.id,
+                "number": delivery.attempts,
+                "started_at": sent.started,
+                "finished_at": now,
+                "is_success": result.ok,
+                "error": result.error,
+                "status": delivery.status.value,
+                "sent_at": delivery.sent_at,
+                "remote_id": delivery.remote_id,
+                "last_error": delivery.last_error,
+                "next_attempt_at": delivery.next_attempt_at,
+            },
+        )
+    )
+
+
+def _record_round(rows: list[_Row], worker: str) -> None:
+    """The attempts and deliveries collected by ``_record``, in one statement (PostgreSQL)."""
+    if not rows:
+        return
+    now = utcnow()
+    params: dict[str, Any] = {key: [row[key] for _, row in rows] for key in _ROUND_COLUMNS}
+    db.session.execute(_RECORD_ROUND, {**params, "worker": worker, "now": now})
+    for delivery, _ in rows:
+        set_committed_value(delivery, "updated_at", now)
 
 
 def deliver_batch(size: int = CLAIM_BATCH) -> int:
@@ -301,8 +386,11 @@ def deliver_batch(size: int = CLAIM_BATCH) -> int:
         _reread_deliveries(batch)
     _reload_reports(sent)
     worker = worker_name()
+    rows: list[_Row] | None = [] if postgres else None
     for item in sent:
-        _record(item, counted=postgres, worker=worker)
+        _record(item, counted=postgres, worker=worker, rows=rows)
+    if rows is not None:
+        _record_round(rows, worker)
     db.session.flush()  # the attempts and deliveries in a few statements, before the reports
     for item in sent:
         if item.result.ok and item.delivery.status != DeliveryStatus.WITHDRAWN:
