@@ -25,11 +25,17 @@ from app.core.db import utcnow
 from app.core.enums import OPEN_STATUSES, ReportStatus
 from app.extensions import db
 from app.inbox.counts import counted_status, open_condition
-from app.inbox.search import text_condition
+from app.inbox.search import MIN_INDEXED, Window, found_sample, text_condition, window_condition
 from app.reports.cached import give_cached_relations, lookups
 from app.reports.models import Report, ReportCopy
 
 PAGE_SIZE = 50
+# A text search over the history counts its reports up to this many ("more than 1,000" beyond).
+SEARCH_CAP = 1000
+# A broad search is paged through the newest reports this many at a time (×4 each further
+# window, up to SEARCH_WINDOW_MAX; then the rest of the history in one).
+SEARCH_WINDOW = 2_500
+SEARCH_WINDOW_MAX = 160_000
 
 
 class Scope:
@@ -63,6 +69,10 @@ class QueuePage:
     # A text search within the open statuses counts the open reports only (the closed ones
     # would cost the whole history's index): then there is no count of "all".
     counts_open_only: bool = False
+    # A text search over the history that found more than SEARCH_CAP reports: ``total`` is
+    # SEARCH_CAP + 1 ("more than 1,000"), the open statuses are counted (each up to the cap)
+    # and the closed ones not.
+    capped: bool = False
 
 
 def allowed_scopes(user: User) -> list[str]:
@@ -171,6 +181,31 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         return None  # a mangled cursor starts from the first page
 
 
+def _history_search(f: QueueFilter) -> bool:
+    """Whether the filter is a text search through the whole history's index."""
+    text = f.text.strip()
+    return (
+        len(text) >= MIN_INDEXED
+        and not (text.upper().count("-") == 2 and len(text) <= 32)
+        and not open_only(f)
+    )
+
+
+def _order(f: QueueFilter) -> tuple[Any, ...]:
+    if f.newest_first:
+        return (Report.created_at.desc(), Report.id.desc())
+    return (Report.created_at.asc(), Report.id.asc())
+
+
+def _after(query: sa.Select, f: QueueFilter, position: tuple[Any, ...] | None) -> sa.Select:
+    if position is None:
+        return query
+    here = sa.tuple_(Report.created_at, Report.id)
+    return query.where(
+        here < sa.tuple_(*position) if f.newest_first else here > sa.tuple_(*position)
+    )
+
+
 def queue_page(
     user: User,
     f: QueueFilter,
@@ -179,17 +214,10 @@ def queue_page(
     with_counts: bool = True,
 ) -> QueuePage:
     """One page of the queue, the cursor of the next page, and the count per status."""
-    query = filtered(user, f, tz)
-    after: tuple[Any, ...] | None = decode_cursor(f.cursor)
-    if f.newest_first:
-        order = (Report.created_at.desc(), Report.id.desc())
-        if after:
-            query = query.where(sa.tuple_(Report.created_at, Report.id) < sa.tuple_(*after))
-    else:
-        order = (Report.created_at.asc(), Report.id.asc())
-        if after:
-            query = query.where(sa.tuple_(Report.created_at, Report.id) > sa.tuple_(*after))
-    rows = list(db.session.execute(query.order_by(*order).limit(page_size + 1)).scalars())
+    if _history_search(f):
+        return _search_page(user, f, tz, page_size, with_counts)
+    query = _after(filtered(user, f, tz), f, decode_cursor(f.cursor))
+    rows = list(db.session.execute(query.order_by(*_order(f)).limit(page_size + 1)).scalars())
     # Category, district and department from the process's caches, not a query each.
     give_cached_relations(rows)
     next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
@@ -201,6 +229,126 @@ def queue_page(
         counts=counts,
         total=total,
         counts_open_only=with_counts and bool(f.text.strip()) and open_only(f),
+    )
+
+
+def _search_page(
+    user: User, f: QueueFilter, tz: str, page_size: int, with_counts: bool
+) -> QueuePage:
+    """A text search through the whole history's index that reads what the page needs: up to
+    SEARCH_CAP + 1 reports found (all of them when there are no more: sorted and counted
+    here), else the page from the newest reports window by window."""
+    text = f.text.strip()
+    unsearched = replace(f, text="", cursor=None)
+    sample = found_sample(filtered(user, unsearched, tz, with_status=False), text, SEARCH_CAP + 1)
+    position: tuple[Any, ...] | None = decode_cursor(f.cursor)
+    if len(sample) <= SEARCH_CAP:
+        # All found: the page from them (at most SEARCH_CAP reports by their primary key).
+        ids = [row.id for row in sample if not f.statuses or ReportStatus(row.status) in f.statuses]
+        page = _after(sa.select(Report).where(Report.id.in_(ids)), f, position)
+        # Sorted by an expression no index has: read by primary key and sorted (at most
+        # SEARCH_CAP rows), never by walking the received-time index through the history.
+        received = sa.func.coalesce(Report.created_at, Report.created_at)
+        order = (
+            (received.desc(), Report.id.desc())
+            if f.newest_first
+            else (received.asc(), Report.id.asc())
+        )
+        rows = list(db.session.execute(page.order_by(*order).limit(page_size + 1)).scalars())
+        counts: dict[ReportStatus, int] = {}
+        for row in sample:
+            counts[ReportStatus(row.status)] = counts.get(ReportStatus(row.status), 0) + 1
+        capped = False
+    else:
+        rows = _windowed(
+            filtered(user, replace(f, text="", cursor=None), tz), f, position, page_size + 1
+        )
+        counts = _open_counts(user, f, tz) if with_counts else {}
+        capped = True
+    give_cached_relations(rows)
+    next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
+    if not with_counts:
+        counts = {}
+    total = (
+        SEARCH_CAP + 1
+        if capped
+        else sum(n for s, n in counts.items() if not f.statuses or s in f.statuses)
+    )
+    if capped and f.statuses:
+        # Only statuses counted here can say how many of them there are.
+        known = [counts.get(s, 0) for s in f.statuses if s in OPEN_STATUSES]
+        total = sum(known) if len(known) == len(f.statuses) else SEARCH_CAP + 1
+    return QueuePage(
+        reports=rows[:page_size],
+        next_cursor=next_cursor,
+        counts=counts,
+        total=min(total, SEARCH_CAP + 1),
+        capped=capped,
+    )
+
+
+def _open_counts(user: User, f: QueueFilter, tz: str) -> dict[ReportStatus, int]:
+    """The open reports a text search finds, per status, through the open reports' index (it
+    costs the backlog), each status up to SEARCH_CAP + 1."""
+    found = (
+        filtered(user, replace(f, cursor=None), tz, with_status=False, only_open=True)
+        .with_only_columns(Report.status, sa.func.count(Report.id))
+        .group_by(Report.status)
+    )
+    return {ReportStatus(s): min(n, SEARCH_CAP + 1) for s, n in db.session.execute(found)}
+
+
+def _windowed(
+    query: sa.Select, f: QueueFilter, position: tuple[Any, ...] | None, need: int
+) -> list[Report]:
+    """Up to ``need`` reports of ``query`` after ``position`` in the queue's order whose texts
+    contain the filter's text: looked for among the next SEARCH_WINDOW reports received (in
+    any queue), then four times as many, …, the rest of the history at last. Each window reads
+    the index only for the reports it holds, so a text found often costs what one window
+    does, however long the history."""
+    text = f.text.strip()
+    rows: list[Report] = []
+    size: int | None = SEARCH_WINDOW
+    while len(rows) < need:
+        window = _window_after(f, position, size)
+        found = _after(query, f, position).where(window_condition(text, window))
+        if window.floor is not None:
+            here = sa.tuple_(Report.created_at, Report.id)
+            edge = sa.tuple_(*tuple[Any, ...](window.floor))
+            found = found.where(here >= edge if f.newest_first else here <= edge)
+        rows += db.session.execute(found.order_by(*_order(f)).limit(need - len(rows))).scalars()
+        if window.floor is None:
+            break
+        position = window.floor
+        size = size * 4 if size is not None and size * 4 <= SEARCH_WINDOW_MAX else None
+    return rows
+
+
+def _window_after(f: QueueFilter, position: tuple[Any, ...] | None, size: int | None) -> Window:
+    """The next ``size`` reports (of all queues) after ``position`` in the queue's order (None:
+    all the rest): their last one and their range of ids, read from the index of the received
+    time alone."""
+    here = sa.tuple_(Report.created_at, Report.id)
+    following = sa.select(Report.created_at, Report.id)
+    if position is not None:
+        edge = sa.tuple_(*position)
+        following = following.where(here < edge if f.newest_first else here > edge)
+    following = following.order_by(*_order(f))
+    floor = None
+    if size is not None:
+        last = db.session.execute(following.offset(size - 1).limit(1)).first()
+        floor = (last.created_at, last.id) if last is not None else None
+    low, high = 0, 2**63 - 1
+    if floor is not None and db.engine.dialect.name == "sqlite":
+        # SQLite's FTS5 seeks to a range of ids (PostgreSQL takes the received times instead).
+        inside = following.limit(size).subquery()
+        low, high = db.session.execute(
+            sa.select(sa.func.min(inside.c.id), sa.func.max(inside.c.id))
+        ).one()
+    return Window(
+        floor=floor,
+        low_id=low,
+        high_id=high,
     )
 
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import staff_required
-from app.core.enums import ReportStatus
+from app.core.enums import OPEN_STATUSES, ReportStatus
 from app.extensions import db
+from app.inbox import queries
 from app.inbox.blueprint import bp
 from app.inbox.deliveries import troubled_deliveries
 from app.inbox.filters import local_timezone, parse_filter
@@ -47,6 +49,10 @@ def queue():
         is_later_page=parsed.filter.cursor is not None,
         here=request.full_path.rstrip("?"),
         bulk_targets=[s for s in ReportStatus if s != ReportStatus.NEW],
+        search_cap=queries.SEARCH_CAP,
+        search_cap_shown=format_decimal(queries.SEARCH_CAP, "#,##0"),
+        more_than=_("more than %(n)s", n=format_decimal(queries.SEARCH_CAP, "#,##0")),
+        open_statuses=OPEN_STATUSES,
         **filter_choices(),
     )
 

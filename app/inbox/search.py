@@ -12,11 +12,21 @@ PostgreSQL a partial trigram index whose condition the query repeats literally, 
 FTS5 table ``report_search_open``, kept by triggers on every status change. Other searches read
 the whole-history index, whose cost grows with the reports that share the text's trigrams.
 
+A search over all statuses (the queue's default view) does not read every report it finds
+(``app/inbox/queries.py``): ``found_sample`` takes at most ``SEARCH_CAP + 1`` of them from the
+index, which stops there; only when they are all there are they sorted and counted. A broader
+text is paged window by window: ``window_condition`` restricts the index to the reports
+received in one stretch of time (SQLite by their range of ids, which FTS5 seeks to; PostgreSQL
+by the received time, whose index the planner ANDs with the trigram index).
+
 "Straße" finds "Lindenstraße" and "STRASSE" finds "Strasse", but "strasse" does not find
 "Straße": letters are compared by case only, as the search always did.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -57,6 +67,65 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+@dataclass(frozen=True)
+class Window:
+    """A stretch of the reports in the queue's order: up to and with ``floor`` (created at, id;
+    None: to the end of the history), their ids between ``low_id`` and ``high_id``."""
+
+    floor: tuple[datetime, int] | None
+    low_id: int
+    high_id: int
+
+
+def found_sample(query: sa.Select, text: str, limit: int) -> list[sa.Row]:
+    """Up to ``limit`` reports of ``query`` (the filter without its text) whose texts contain
+    ``text`` (at least ``MIN_INDEXED`` characters), as rows of id and status, in no particular
+    order: the index stops once it has found ``limit`` of them."""
+    columns = (Report.id, Report.status)
+    if db.engine.dialect.name == "postgresql":
+        # The trigram index as a bitmap, the other filters on the rows it finds; the LIMIT
+        # ends the reading of the rows (in the table's order, not the history's).
+        condition = sa.text(
+            f"{SEARCH_FOUND.replace('found.', 'report.')} ILIKE :search_pattern ESCAPE '\\'"
+        ).bindparams(search_pattern=_like_pattern(text))
+        sample = query.with_only_columns(*columns).where(condition).limit(limit)
+        return list(db.session.execute(sample))
+    # SQLite: FTS5 gives the ids it finds one by one and the report is looked up by each, so
+    # the LIMIT ends the reading of the index.
+    search = sa.table("report_search", sa.column("rowid", sa.Integer))
+    sample = (
+        query.with_only_columns(*columns)
+        .where(
+            Report.id == search.c.rowid,
+            sa.text("report_search MATCH :search_phrase").bindparams(search_phrase=_phrase(text)),
+        )
+        .limit(limit)
+    )
+    return list(db.session.execute(sample))
+
+
+def window_condition(text: str, window: Window) -> ColumnElement[bool] | sa.TextClause:
+    """Reports of ``window`` whose texts contain ``text`` (at least ``MIN_INDEXED``
+    characters); the query bounds the window by the received time and reads it in order."""
+    if db.engine.dialect.name == "postgresql":
+        # Tested on each report as the window is read newest first (the query stops at its
+        # LIMIT): the text joined as the trigram index has it, but with "|| ''" so the planner
+        # does not take the index, which would read every report of the history found.
+        return sa.text(
+            f"({SEARCH_FOUND.replace('found.', 'report.')} || '') ILIKE :search_pattern ESCAPE '\\'"
+        ).bindparams(search_pattern=_like_pattern(text))
+    # SQLite: FTS5 reads its lists only within the window's range of ids.
+    found = sa.text(
+        "SELECT rowid FROM report_search WHERE report_search MATCH :search_phrase"
+        " AND rowid BETWEEN :window_low AND :window_high"
+    ).bindparams(search_phrase=_phrase(text), window_low=window.low_id, window_high=window.high_id)
+    return Report.id.in_(found.columns(sa.column("rowid", sa.Integer)))
+
+
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
 def text_condition(text: str, open_only: bool = False) -> ColumnElement[bool] | sa.TextClause:
     """Reports whose reference, address or description contains ``text`` (any case); with
     ``open_only`` open reports only, found through the index of the open reports."""
@@ -82,7 +151,7 @@ def text_condition(text: str, open_only: bool = False) -> ColumnElement[bool] | 
             f"report.id = ANY(ARRAY(SELECT found.id FROM report AS found WHERE {SEARCH_FOUND}"  # noqa: S608 (constant; the text is a parameter)
             f" ILIKE :search_pattern ESCAPE '\\'{open_sql}))"
         ).bindparams(search_pattern=pattern)
-    phrase = '"' + text.replace('"', '""') + '"'
+    phrase = _phrase(text)
     table = "report_search_open" if open_only else "report_search"
     found = sa.text(f"SELECT rowid FROM {table} WHERE {table} MATCH :search_phrase")  # noqa: S608 (constant)
     return Report.id.in_(

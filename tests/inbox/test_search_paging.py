@@ -1,0 +1,169 @@
+"""A text search over all statuses reads no more than its page needs: it counts the reports it
+finds up to a cap ("more than 1,000") and pages through the newest reports window by window.
+Here the cap and the windows are made small, so a few dozen reports go through every path: the
+pages walked one after the other give exactly what a plain substring test over the same reports
+gives, in the queue's order — nothing skipped, nothing twice — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.core.db import utcnow
+from app.core.enums import OPEN_STATUSES, ReportStatus
+from app.extensions import db
+from app.inbox import queries
+from app.inbox.queries import QueueFilter, Scope, queue_page
+from app.reports.models import Report
+from tests.inbox.support import login
+
+S = ReportStatus
+ADDRESSES = ["Lindenstraße 7", "Lindenstraße 12", "LINDENSTRASSE 3", "Am Markt 1", None]
+DESCRIPTIONS = ["Papierkorb quillt über", "Laterne dunkel", "Straßenschild weg"]
+
+
+@pytest.fixture
+def history(make_report):
+    """40 reports whose received times are not in the order of their ids (as after an import),
+    with two pairs received at the same instant, in open and closed statuses."""
+    rng = random.Random(42)  # noqa: S311 (a repeatable sequence, no secret)
+    now = utcnow()
+    made = []
+    for n in range(40):
+        report = make_report(
+            rng.choice(["papierkorb-voll", "laterne-aus"]),
+            address=rng.choice(ADDRESSES),
+            description=rng.choice(DESCRIPTIONS),
+        )
+        made.append(report)
+        received = now - timedelta(hours=rng.randrange(1, 2000))
+        if n in (11, 23):  # same instant as the report before
+            received = made[n - 1].created_at
+        db.session.execute(
+            sa.update(Report)
+            .where(Report.id == report.id)
+            .values(created_at=received, status=rng.choice(list(S)).value)
+        )
+    db.session.commit()
+    db.session.expire_all()
+    return made
+
+
+def plain(text: str, statuses=(), newest_first: bool = True) -> list[str]:
+    """The references a plain case-insensitive substring test finds, in the queue's order."""
+    needle = text.lower()
+    rows = db.session.execute(
+        sa.select(
+            Report.reference,
+            Report.address,
+            Report.description,
+            Report.status,
+            Report.created_at,
+            Report.id,
+        )
+    ).all()
+    hits = [
+        row
+        for row in rows
+        if any(needle in (v or "").lower() for v in (row.reference, row.address, row.description))
+        and (not statuses or S(row.status) in statuses)
+    ]
+    hits.sort(key=lambda row: (row.created_at, row.id), reverse=newest_first)
+    return [row.reference for row in hits]
+
+
+def walked(user, f: QueueFilter, page_size: int = 3) -> list[str]:
+    """Every page of the filter, one after the other, through the cursor of each."""
+    seen: list[str] = []
+    while True:
+        page = queue_page(user, f, page_size=page_size)
+        assert len(page.reports) <= page_size
+        seen += [r.reference for r in page.reports]
+        if page.next_cursor is None:
+            return seen
+        assert len(page.reports) == page_size  # a next page only after a full one
+        f = queries.next_filter(f, page.next_cursor)
+
+
+@pytest.fixture
+def small_cap(monkeypatch):
+    """Cap 5, windows of 4, 16 and then the rest of the history."""
+    monkeypatch.setattr(queries, "SEARCH_CAP", 5)
+    monkeypatch.setattr(queries, "SEARCH_WINDOW", 4)
+    monkeypatch.setattr(queries, "SEARCH_WINDOW_MAX", 16)
+
+
+@pytest.mark.parametrize("capped", [True, False], ids=["more than the cap", "all counted"])
+def test_pages_of_a_search_over_all_statuses_continue_where_the_last_stopped(
+    app_ctx, make_user, history, monkeypatch, capped
+):
+    if capped:
+        monkeypatch.setattr(queries, "SEARCH_CAP", 5)
+        monkeypatch.setattr(queries, "SEARCH_WINDOW", 4)
+        monkeypatch.setattr(queries, "SEARCH_WINDOW_MAX", 16)
+    dispatcher = make_user("dispatcher")
+    texts = ["straße", "STRASSE", "Lindenstraße 7", "über", "korb", "zzz"]
+    assert len(plain("straße")) > 5 and len(plain("zzz")) == 0  # both sides of the cap
+    for text in texts:
+        for newest_first in (True, False):
+            f = QueueFilter(scope=Scope.ALL, text=text, newest_first=newest_first)
+            assert walked(dispatcher, f) == plain(text, newest_first=newest_first), text
+        for statuses in ((S.RESOLVED,), (S.NEW, S.REJECTED), tuple(OPEN_STATUSES)):
+            f = QueueFilter(scope=Scope.ALL, text=text, statuses=statuses)
+            assert walked(dispatcher, f) == plain(text, statuses), (text, statuses)
+    # A caseworker's search stays within the department's queue.
+    caseworker = make_user("caseworker", ("edg",))
+    edg = {r.reference for r in history if r.department and r.department.code == "edg"}
+    found = walked(caseworker, QueueFilter(text="straße"))
+    assert found == [ref for ref in plain("straße") if ref in edg] and found
+
+
+def test_a_search_finding_more_than_the_cap_counts_up_to_it(
+    app_ctx, make_user, history, small_cap, monkeypatch
+):
+    dispatcher = make_user("dispatcher")
+    found = plain("straße")
+    assert len(found) > 5
+    page = queue_page(dispatcher, QueueFilter(scope=Scope.ALL, text="straße"), page_size=3)
+    assert page.capped and page.total == 6  # "more than 5"
+    # The open statuses are counted exactly (from the open reports' index), the closed not.
+    open_found = {s: len(plain("straße", (s,))) for s in OPEN_STATUSES}
+    assert page.counts == {s: n for s, n in open_found.items() if n}
+    assert [r.reference for r in page.reports] == found[:3]
+    # A search that finds no more than the cap counts every status exactly.
+    few = plain("Lindenstraße 7")
+    monkeypatch.setattr(queries, "SEARCH_CAP", len(few))
+    page = queue_page(dispatcher, QueueFilter(scope=Scope.ALL, text="Lindenstraße 7"))
+    assert not page.capped and page.total == len(few)
+    assert page.counts == {
+        s: len(plain("Lindenstraße 7", (s,))) for s in S if plain("Lindenstraße 7", (s,))
+    }
+
+
+def test_the_queue_page_says_more_than_the_cap(client, make_user, history, small_cap, monkeypatch):
+    login(client, make_user("dispatcher"))
+    html = client.get("/inbox/", query_string={"scope": "all", "q": "straße"}).get_data(
+        as_text=True
+    )
+    assert re.search(r">(All|Alle) <span class=\"count\">(more than|mehr als) 5</span>", html)
+    assert re.search(
+        r"(Reports matching this filter|Meldungen zu diesem Filter): (more than|mehr als) 5", html
+    )
+    assert 'id="search-capped"' in html
+    counted = dict(
+        re.findall(r'class="status-(\w+)[^"]*">[^<]+<span class="count">([^<]+)</span>', html)
+    )
+    # Only open statuses carry a count; the closed ones are links without one.
+    assert set(counted) <= {s.value for s in OPEN_STATUSES}
+    assert 'class="status-resolved' in html
+    total = len(plain("Lindenstraße 7"))
+    monkeypatch.setattr(queries, "SEARCH_CAP", total)  # all of them counted
+    html = client.get("/inbox/", query_string={"scope": "all", "q": "Lindenstraße 7"}).get_data(
+        as_text=True
+    )
+    assert re.search(rf">(All|Alle) <span class=\"count\">{total}</span>", html)
+    assert 'id="search-capped"' not in html
