@@ -15,8 +15,9 @@ as the inline path did on the stored image:
 2. :func:`anonymise_photo` reads the stored image, runs the detector outside any transaction,
    then in one transaction (the photo's row locked) stores the pixelated image and thumbnail
    under their content keys, sets ``done`` (or ``failed``: the detector raised or ran out of
-   time) with its boxes, records the ``photo_anonymised`` event, publishes the photo when the
-   category says so (:func:`~app.reports.photo_review.publish_anonymised_photos`) and releases
+   time) with its boxes, records the ``photo_anonymised`` event, publishes a photo of the
+   intake when the category says so (:func:`~app.reports.photo_review.publish_anonymised_photos`;
+   a partner's or resident's later photo waits for a caseworker, as before) and releases
    the report's waiting tickets once none of its photos is pending. After the commit the
    unblurred files are removed (when no other photo uses them). A photo that changed meanwhile
    (a caseworker's box) is left pending and done again from its new file.
@@ -40,7 +41,7 @@ from flask import Flask, current_app
 from PIL import Image
 
 from app.core.db import utcnow
-from app.core.events import Actor, record_event
+from app.core.events import Actor, ReportEvent, record_event
 from app.core.files import track_new_file
 from app.extensions import db
 from app.photos.pipeline import anonymise_image
@@ -192,7 +193,7 @@ def anonymise_photo(photo_id: int, claimed_at: datetime) -> Outcome | None:
     photo.boxes = [*(photo.boxes or []), *boxes]  # a caseworker's boxes stay
     photo.anonymise_claimed_at = None
     published = False
-    if result == "done":
+    if result == "done" and not _added_later(report_id, photo_id):
         from app.reports.photo_review import publish_anonymised_photos
 
         published = bool(publish_anonymised_photos([photo], photo.report.category))
@@ -213,6 +214,23 @@ def anonymise_photo(photo_id: int, claimed_at: datetime) -> Outcome | None:
     discard_unused(stale)
     db.session.commit()
     return Outcome(photo_id, report_id, result, len(boxes), published, released)
+
+
+#: Photos added to a report after its intake, each recorded by one of these events with its id:
+#: a partner's "after" photo and a resident's "not fixed" photo. The category publishes only
+#: the intake's photos; these wait for a caseworker's release (as they did anonymised inline).
+_LATER_PHOTO_EVENTS = ("partner_done", "resident_photo_added")
+
+
+def _added_later(report_id: int, photo_id: int) -> bool:
+    return any(
+        (data or {}).get("photo_id") == photo_id
+        for data in db.session.execute(
+            sa.select(ReportEvent.data).where(
+                ReportEvent.report_id == report_id, ReportEvent.kind.in_(_LATER_PHOTO_EVENTS)
+            )
+        ).scalars()
+    )
 
 
 def _pending_left(report_id: int) -> bool:

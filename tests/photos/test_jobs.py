@@ -322,3 +322,29 @@ def _plain(seed: int = 0) -> Image.Image:
     for x in range(0, 400, 40):
         img.paste((200, 180 - seed * 5, 60), (x, 100, x + 20, 200))
     return img
+
+
+def test_a_residents_later_photo_is_anonymised_but_waits_for_a_caseworker(background, make_report):
+    from app.core.enums import Channel, ReportStatus
+    from app.reports.models import ReporterContact
+    from app.reports.residents import reopen_by_resident
+
+    # Litter publishes the intake's anonymised photos at once; a later photo is not the intake's.
+    report = make_report("wilder-muell", FRIEDENSPLATZ)
+    report.contact = ReporterContact(email="anna@example.invalid", wants_updates=True)
+    report.status, report.closed_at = ReportStatus.RESOLVED, utcnow()
+    db.session.commit()
+    reopen_by_resident(
+        report,
+        "Schon wieder da.",
+        Channel.WEB,
+        email="anna@example.invalid",
+        photo=jpeg(scenes.astronaut().image),
+    )
+    db.session.commit()
+    assert photo_of(report.id).anonymisation == "pending"
+
+    [outcome] = jobs.run_once()
+    photo = photo_of(report.id)
+    assert (outcome.result, outcome.published) == ("done", False)
+    assert photo.anonymisation == "done" and photo.shareable and not photo.is_public
