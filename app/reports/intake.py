@@ -30,6 +30,7 @@ from app.core.events import Actor, ReportEvent
 from app.core.files import track_new_file
 from app.core.signals import report_submitted, signal_sender
 from app.extensions import db
+from app.forwarding.models import Delivery
 from app.geo.geocoding import GeocoderUnavailable, Place
 from app.geo.service import district_index, geocoder
 from app.photos.pipeline import ProcessedPhoto
@@ -51,7 +52,7 @@ from app.reports.public_point import public_point_of
 from app.routing.models import Department
 from app.routing.names import department_name
 from app.routing.resolve import RoutingDecision, RoutingInput, RuleSpec, describe_rule, resolve
-from app.statistics.rollup import note_new_report
+from app.statistics.rollup import note_new_deliveries, note_new_report
 
 log = logging.getLogger(__name__)
 
@@ -304,6 +305,9 @@ def _insert_report(report: Report, category: CategorySnapshot, event: ReportEven
     related["contact"] = state.get("contact")
     if "department" in state:
         related["department"] = state["department"]
+    # The year's counter row is locked from here to the commit (concurrent intakes queue on
+    # it): taken as late as possible, after the photos are stored and the rows are made.
+    report.reference = next_reference(state["created_at"])
     values = {key: state[key] for key in _REPORT_COLUMNS if key in state}
     values.update(_REPORT_DEFAULTS)
     department = state.get("department")
@@ -341,6 +345,58 @@ def _insert_report(report: Report, category: CategorySnapshot, event: ReportEven
     note_new_report(session, report, [event])
 
 
+_DELIVERIES = cast(sa.Table, Delivery.__table__)
+_DELIVERY_INSERT = _DELIVERIES.insert()
+
+
+def _column_values(table: sa.Table, state: dict[str, Any]) -> dict[str, Any]:
+    """A new row's values from an ORM object's state, each missing column at its default (a
+    column the database fills is left out: the object loads it when read)."""
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        key = column.key
+        if key in state:
+            values[key] = state[key]
+        elif column.primary_key or column.server_default is not None:
+            continue
+        elif column.default is None:
+            values[key] = None
+        elif column.default.is_scalar:
+            values[key] = column.default.arg  # type: ignore[attr-defined]
+        elif column.default.is_callable:
+            values[key] = column.default.arg(None)  # type: ignore[attr-defined]
+    return values
+
+
+def _insert_new_deliveries(report: Report) -> None:
+    """The outbox rows the ``report_submitted`` handlers added for the new report, written like
+    the report itself (one INSERT each, past the unit of work) and made persistent, noted for
+    the statistics as a flush would note them."""
+    session = db.session()
+    written = []
+    for delivery in [obj for obj in session.new if type(obj) is Delivery]:
+        state = delivery.__dict__
+        if state.get("report") is not report or state.get("attempt_log"):
+            continue  # not this report's, or more than one row: left to the flush
+        values = _column_values(_DELIVERIES, state)
+        values["report_id"] = report.id
+        department = state.get("department")
+        if department is not None:
+            values["department_id"] = department.id
+        inserted = session.connection().execute(_DELIVERY_INSERT, values).inserted_primary_key
+        assert inserted is not None
+        session.expunge(delivery)
+        for key, value in values.items():
+            if key not in state:
+                setattr(delivery, key, value)
+        delivery.id = inserted[0]
+        orm.make_transient_to_detached(delivery)
+        orm.attributes.set_committed_value(delivery, "attempt_log", [])
+        session.add(delivery)
+        written.append(delivery)
+    note_new_deliveries(session, written)
+
+
 def submit_report(
     draft: ReportDraft, actor: Actor, *, contact_api_key_id: int | None = None
 ) -> IntakeResult:
@@ -374,7 +430,6 @@ def submit_report(
     department = snapshot.departments[assignment.department_code] if assignment else None
     received_at = utcnow()
     report = Report(
-        reference=next_reference(received_at),
         created_at=received_at,
         due_at=due_date(checked.category, received_at),
         category_id=checked.category.id,
@@ -455,7 +510,8 @@ def submit_report(
         ),
     )
     report_submitted.send(signal_sender(), report=report)
-    db.session.flush()
+    _insert_new_deliveries(report)
+    db.session.flush()  # what is left: photos, copies, contact (often nothing)
     return IntakeResult(
         report=report,
         reference=report.reference,

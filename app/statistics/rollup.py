@@ -21,7 +21,7 @@ and department codes — never free text, contact data or a point.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -283,6 +283,10 @@ def count_reports(
     if not ids:
         return 0
     connection = session.connection()  # Core statements on the session's transaction
+    # On PostgreSQL a report's id comes from a sequence and is never handed out again, so a
+    # report inserted in this transaction has no counts stored yet: nothing to read (or lock).
+    # (SQLite may hand out the id of a report removed by hand again: there it is read.)
+    born = noted.born if noted is not None and connection.dialect.name == "postgresql" else None
     ctx = load_context(session)
     deltas: dict[CellKey, CellCounts] = {}
 
@@ -291,7 +295,9 @@ def count_reports(
 
     for start in range(0, len(ids), 500):
         part = ids[start : start + 500]
-        old_rows = connection.execute(_COUNTED_BEFORE, {"ids": part}).all()
+        old_rows: Sequence[Any] = []  # reports inserted in this transaction added nothing yet
+        if not (born is not None and all(report_id in born for report_id in part)):
+            old_rows = connection.execute(_COUNTED_BEFORE, {"ids": part}).all()
         old = {
             row.report_id: (
                 CellKey(row.month, row.district_id, row.category_id),
@@ -395,6 +401,22 @@ def _note_event(noted: _Noted, event: ReportEvent) -> None:
         )
 
 
+def _note_delivery(noted: _Noted, delivery: Delivery) -> None:
+    if delivery.purpose == FORWARD:
+        noted.ids.add(delivery.report_id)
+        tickets = noted.tickets.setdefault(delivery.report_id, set())
+        if delivery.department_id is not None:  # (the read joins the department)
+            tickets.add(delivery.department_id)
+
+
+def note_new_deliveries(session: orm.Session, deliveries: Iterable[Delivery]) -> None:
+    """Outbox rows written past the ORM's flush (the intake's, ``app.reports.intake``): noted
+    as a flush would note them."""
+    noted: _Noted = session.info.setdefault(_NOTED, _Noted())
+    for delivery in deliveries:
+        _note_delivery(noted, delivery)
+
+
 def note_new_report(session: orm.Session, report: Report, events: Iterable[ReportEvent]) -> None:
     """A new report and its events, written past the ORM's flush (the intake inserts them
     itself, ``app.reports.intake``): noted as a flush would note them, so the commit counts the
@@ -418,11 +440,7 @@ def _after_flush(session: orm.Session, _context: Any) -> None:
         elif isinstance(obj, ReportEvent):
             _note_event(noted, obj)
         elif isinstance(obj, Delivery):
-            if obj.purpose == FORWARD:
-                ids.add(obj.report_id)
-                tickets = noted.tickets.setdefault(obj.report_id, set())
-                if obj.department_id is not None:  # (the read joins the department)
-                    tickets.add(obj.department_id)
+            _note_delivery(noted, obj)
         elif isinstance(obj, ReportCopy):
             ids.add(obj.report_id)
             noted.copies.setdefault(obj.report_id, set()).add(obj.department_id)

@@ -88,7 +88,9 @@ def post_open311(client, api_key: str, point=FRIEDENSPLATZ, **form):
     return client.post(f"{API}/requests.json", data=data)
 
 
-def test_an_open311_report_reads_no_configuration_and_flushes_once(client, api_key, app_ctx):
+def test_an_open311_report_reads_no_configuration_and_flushes_at_most_once(
+    client, api_key, app_ctx
+):
     assert post_open311(client, api_key).status_code == 200  # the caches are filled
     with recorded() as seen:
         response = post_open311(client, api_key, point=BORSIGPLATZ)
@@ -97,7 +99,9 @@ def test_an_open311_report_reads_no_configuration_and_flushes_once(client, api_k
         assert seen.reading(table) == [], table
     # one transaction: nothing is read after the commit to answer
     assert seen.commits == 1 and seen.after_commit == []
-    assert seen.flushes == 1
+    # the report, its event and its ticket are written past the unit of work: nothing is left
+    # for a flush here (a report with a contact, copies or photos flushes those, once)
+    assert seen.flushes == 0
     assert len(seen.statements) <= OPEN311_STATEMENTS, "\n".join(seen.statements)
     # …and the answer is the one the report's public view gives
     [answer] = response.get_json()
@@ -139,7 +143,7 @@ def test_answers_in_each_language_match_the_public_view_with_copies(client, api_
         assert " · " in answer["service_notice"]  # the copy is named
 
 
-def test_a_web_report_reads_no_configuration_and_flushes_once(client, app_ctx):
+def test_a_web_report_reads_no_configuration_and_flushes_at_most_once(client, app_ctx):
     def send():
         return client.post(
             "/report",
@@ -174,6 +178,6 @@ def test_a_web_report_reads_no_configuration_and_flushes_once(client, app_ctx):
     for table in ("routing_rule", "department", "district"):
         assert seen.reading(table) == [], table
     assert seen.commits == 1 and seen.after_commit == []
-    assert seen.flushes == 1
+    assert seen.flushes <= 1
     assert len(seen.statements) <= WEB_STATEMENTS, "\n".join(seen.statements)
     assert reference.group(0) in client.get(response.headers["Location"]).get_data(as_text=True)
