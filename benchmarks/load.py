@@ -917,8 +917,8 @@ def mixed_load(database_url: str | None = None) -> None:
     )
     print(
         f"  anonymised after the turns: {photos.photos} photos in {photos.seconds:.1f} s "
-        f"({photos_sent - photos.photos} of the {photos_sent} photos sent were done during the "
-        "turns, by the runner at low priority)"
+        f"(of the {photos_sent} photos sent, {photos_sent - photos.photos} were no longer "
+        "pending when their turn ended)"
     )
     line(
         f"load: tickets delivered exactly once ({label})",
