@@ -72,10 +72,25 @@ def forward_to(report: Report, department: Department, *, manual: bool = False) 
         department=department,
         payload={"manual": manual},
     )
-    from app.photos.jobs import hold_tickets
-
-    hold_tickets(report, [delivery])
+    _hold_for_photos(report, delivery)
     return delivery
+
+
+def _hold_for_photos(report: Report, delivery: Delivery) -> None:
+    """A ticket of a report with photos still pending anonymisation is due only after
+    ``ANONYMISE_HOLD_TICKETS_S`` — or as soon as the photo runner has done them
+    (``app.photos.jobs.release_tickets``). The worker claims due deliveries only, so a held one
+    costs its claim nothing."""
+    if not any(photo.anonymisation == "pending" for photo in report.photos):
+        return
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from app.core.db import utcnow
+
+    hold = float(current_app.config.get("ANONYMISE_HOLD_TICKETS_S", 600.0))
+    delivery.next_attempt_at = utcnow() + timedelta(seconds=hold)
 
 
 def notify_department(

@@ -3,9 +3,9 @@
 With ``ANONYMISE_IN_BACKGROUND`` the intake stores a photo re-encoded and without metadata, but
 not blurred yet: ``anonymisation = "pending"``. Such a photo is never shown to the public or
 sent to partners (``ReportPhoto.shareable``), and a report's tickets wait for it
-(:func:`hold_tickets`, up to ``ANONYMISE_HOLD_TICKETS_S``). ``flask photos work`` (the Procfile's
-``photos`` process, at a lower CPU priority than the web) runs the same detector and pixelation
-as the inline path did on the stored image:
+(``app.forwarding.outbox``, up to ``ANONYMISE_HOLD_TICKETS_S``). ``flask photos work`` (the
+Procfile's ``photos`` process, at a lower CPU priority than the web) runs the same detector and
+pixelation as the inline path did on the stored image:
 
 1. :func:`claim` takes pending photos in one short transaction: it sets ``anonymise_claimed_at``
    (a lease of ``ANONYMISE_LEASE_S``: a runner that died leaves a claim that expires, and the
@@ -68,10 +68,6 @@ class Outcome:
 
 def _lease() -> timedelta:
     return timedelta(seconds=float(current_app.config.get("ANONYMISE_LEASE_S", 120.0)))
-
-
-def hold_seconds() -> float:
-    return float(current_app.config.get("ANONYMISE_HOLD_TICKETS_S", 600.0))
 
 
 def _free(now: datetime) -> sa.ColumnElement[bool]:
@@ -244,18 +240,6 @@ def _pending_left(report_id: int) -> bool:
         ).first()
         is not None
     )
-
-
-def hold_tickets(report: Any, deliveries: list[Any]) -> None:
-    """At intake: tickets of a report with pending photos are due only after the hold
-    (``ANONYMISE_HOLD_TICKETS_S``) — or when the runner has done the photos, whichever is
-    first (:func:`release_tickets`). The worker's claim reads only due deliveries, so a held
-    one costs it nothing."""
-    if not any(p.anonymisation == PENDING for p in report.photos):
-        return
-    until = utcnow() + timedelta(seconds=hold_seconds())
-    for delivery in deliveries:
-        delivery.next_attempt_at = until
 
 
 def release_tickets(report_id: int, now: datetime | None = None) -> int:
