@@ -84,12 +84,33 @@ def found_sample(query: sa.Select, text: str, limit: int) -> list[sa.Row]:
     columns = (Report.id, Report.status)
     if db.engine.dialect.name == "postgresql":
         # The trigram index as a bitmap, the other filters on the rows it finds; the LIMIT
-        # ends the reading of the rows (in the table's order, not the history's).
+        # ends the reading of the rows (in the table's order, not the history's). The planner
+        # cannot tell how many reports a text finds: with the LIMIT it would read the table (or
+        # an index) from one end, testing each report, when it guesses the text common — as
+        # long as the history when it is not. So for this statement (and only this one) it
+        # may use bitmap scans only.
+        old = db.session.execute(
+            sa.text(
+                "SELECT current_setting('enable_seqscan') AS seq,"
+                " current_setting('enable_indexscan') AS idx,"
+                " set_config('enable_seqscan', 'off', true),"
+                " set_config('enable_indexscan', 'off', true)"
+            )
+        ).one()
         condition = sa.text(
             f"{SEARCH_FOUND.replace('found.', 'report.')} ILIKE :search_pattern ESCAPE '\\'"
         ).bindparams(search_pattern=_like_pattern(text))
         sample = query.with_only_columns(*columns).where(condition).limit(limit)
-        return list(db.session.execute(sample))
+        try:
+            return list(db.session.execute(sample))
+        finally:
+            db.session.execute(
+                sa.text(
+                    "SELECT set_config('enable_seqscan', :seq, true),"
+                    " set_config('enable_indexscan', :idx, true)"
+                ),
+                {"seq": old.seq, "idx": old.idx},
+            )
     # SQLite: FTS5 gives the ids it finds one by one and the report is looked up by each, so
     # the LIMIT ends the reading of the index. "+ 0": FTS5 cannot be asked by id, so the
     # planner never reads it once per report of another filter (copies, a district).
