@@ -33,9 +33,9 @@ PAGE_SIZE = 50
 # A text search over the history counts its reports up to this many ("more than 1,000" beyond).
 SEARCH_CAP = 1000
 # A broad search is paged through the newest reports this many at a time (×4 each further
-# window, up to SEARCH_WINDOW_MAX; then the rest of the history in one).
+# window, up to SEARCH_WINDOW_MAX; then the rest of the history through the whole index).
 SEARCH_WINDOW = 2_500
-SEARCH_WINDOW_MAX = 160_000
+SEARCH_WINDOW_MAX = 40_000
 
 
 class Scope:
@@ -303,15 +303,17 @@ def _windowed(
 ) -> list[Report]:
     """Up to ``need`` reports of ``query`` after ``position`` in the queue's order whose texts
     contain the filter's text: looked for among the next SEARCH_WINDOW reports received (in
-    any queue), then four times as many, …, the rest of the history at last. Each window reads
-    the index only for the reports it holds, so a text found often costs what one window
-    does, however long the history."""
+    any queue), then four times as many, up to SEARCH_WINDOW_MAX, then in the rest of the
+    history through the whole index. Each window is searched only for the reports it holds, so
+    a text found often costs what one window does, however long the history."""
     text = f.text.strip()
     rows: list[Report] = []
     size: int | None = SEARCH_WINDOW
     while len(rows) < need:
         window = _window_after(f, position, size)
-        found = _after(query, f, position).where(window_condition(text, window))
+        # The rest of the history (no floor): through the whole history's index, as any search.
+        condition = text_condition(text) if window.floor is None else window_condition(text, window)
+        found = _after(query, f, position).where(condition)
         if window.floor is not None:
             here = sa.tuple_(Report.created_at, Report.id)
             edge = sa.tuple_(*tuple[Any, ...](window.floor))
