@@ -15,7 +15,9 @@ and 2 processes in turn (the order alternating between rounds), on one database 
 with a fresh slice of due deliveries per measurement, and the figures are the medians over the
 rounds (the ratios' range printed beside them). Processes start, connect and warm up first;
 the clock runs from a common "go" until the last one has finished. The database's temporary
-directory is removed at the end.
+directory is removed at the end. Beside each figure: the CPU one delivery costs in our worker
+processes and in the bare loop's (the median over the rounds), which decides how far a second
+process gets on 2 cores better than the rates of a busy machine do.
 
 ``python -m benchmarks.outbox`` runs just this benchmark.
 """
@@ -88,7 +90,8 @@ class _SinkHandler(BaseHTTPRequestHandler):
 
 
 def _child_worker(database_url: str, photo_dir: str) -> None:
-    """Connect, warm up, say "ready", wait for "go", deliver what is due, say "done N"."""
+    """Connect, warm up, say "ready", wait for "go", deliver what is due, say "done N CPU"
+    (the seconds of CPU this process spent on it)."""
     from app import create_app
     from app.extensions import db
     from app.forwarding.senders import load_all
@@ -109,8 +112,10 @@ def _child_worker(database_url: str, photo_dir: str) -> None:
         http_client(1.0).close()  # the TLS context is built once per process
         print("ready", flush=True)
         sys.stdin.readline()
+        cpu = time.process_time()
         count = deliver_due(limit=10**9)
-    print(f"done {count}", flush=True)
+        cpu = time.process_time() - cpu
+    print(f"done {count} {cpu:.6f}", flush=True)
 
 
 def _child_client(url: str, count: int, body_file: str) -> None:
@@ -122,12 +127,14 @@ def _child_client(url: str, count: int, body_file: str) -> None:
     with http_client(10.0) as client:
         print("ready", flush=True)
         sys.stdin.readline()
+        cpu = time.process_time()
         for number in range(count):
             response = client.post(
                 url, content=body, headers=_headers(body, f"plain-{os.getpid()}-{number}")
             )
             response.raise_for_status()
-    print(f"done {count}", flush=True)
+        cpu = time.process_time() - cpu
+    print(f"done {count} {cpu:.6f}", flush=True)
 
 
 def _headers(body: bytes, key: str) -> dict[str, str]:
@@ -166,6 +173,7 @@ def _child_bare(database_url: str, url: str) -> None:
         conn.rollback()
         print("ready", flush=True)
         sys.stdin.readline()
+        cpu = time.process_time()
         count = 0
         while True:
             with conn.begin():
@@ -179,11 +187,13 @@ def _child_bare(database_url: str, url: str) -> None:
                 response.raise_for_status()
                 conn.execute(done, {"id": row.id, "remote": response.json().get("id")})
             count += 1
-    print(f"done {count}", flush=True)
+        cpu = time.process_time() - cpu
+    print(f"done {count} {cpu:.6f}", flush=True)
 
 
-def _run_children(commands: list[list[str]], env: dict[str, str]) -> tuple[float, int]:
-    """Start the children, wait until all are ready, "go", and time until all are done."""
+def _run_children(commands: list[list[str]], env: dict[str, str]) -> tuple[float, int, float]:
+    """Start the children, wait until all are ready, "go", and time until all are done;
+    returns the time, what they did, and the CPU seconds they spent on it together."""
     children = [
         subprocess.Popen(
             command,
@@ -204,18 +214,19 @@ def _run_children(commands: list[list[str]], env: dict[str, str]) -> tuple[float
         for child in children:
             child.stdin.write("go\n")
             child.stdin.flush()
-        total = 0
+        total, cpu = 0, 0.0
         for child in children:
             done = child.stdout.readline().split()
-            if not done or done[0] != "done":
+            if len(done) != 3 or done[0] != "done":
                 raise RuntimeError("benchmark child failed")
             total += int(done[1])
+            cpu += float(done[2])
         elapsed = time.perf_counter() - start
     finally:
         for child in children:
             child.stdin.close()
             child.wait(timeout=60)
-    return elapsed, total
+    return elapsed, total, cpu
 
 
 def _env() -> dict[str, str]:
@@ -363,10 +374,11 @@ def _make_due(url: str, table: str, number: int, count: int) -> None:
         engine.dispose()
 
 
-def _ours(url: str, workdir: str, workers: int, count: int, sink: _Sink) -> float:
+def _ours(url: str, workdir: str, workers: int, count: int, sink: _Sink) -> tuple[float, float]:
+    """Deliveries per second, and ms of CPU per delivery in the worker processes."""
     before_count, before_keys = sink.count, len(sink.keys)
     me = [sys.executable, "-m", "benchmarks.outbox"]
-    elapsed, sent = _run_children(
+    elapsed, sent, cpu = _run_children(
         [[*me, "--worker", url, str(Path(workdir) / "photos")] for _ in range(workers)], _env()
     )
     requests, keys = sink.count - before_count, len(sink.keys) - before_keys
@@ -375,15 +387,18 @@ def _ours(url: str, workdir: str, workers: int, count: int, sink: _Sink) -> floa
             f"{sent} delivered, sink saw {requests} requests with {keys} new keys, "
             f"for {count} deliveries"
         )
-    return count / elapsed
+    return count / elapsed, cpu * 1000 / count
 
 
-def _bare(url: str, workers: int, count: int, sink: _Sink) -> float:
+def _bare(url: str, workers: int, count: int, sink: _Sink) -> tuple[float, float]:
+    """Deliveries per second, and ms of CPU per delivery in the loop's processes."""
     me = [sys.executable, "-m", "benchmarks.outbox"]
-    elapsed, sent = _run_children([[*me, "--bare", url, sink.url] for _ in range(workers)], _env())
+    elapsed, sent, cpu = _run_children(
+        [[*me, "--bare", url, sink.url] for _ in range(workers)], _env()
+    )
     if sent != count:
         raise RuntimeError(f"bare loop sent {sent} of {count}")
-    return count / elapsed
+    return count / elapsed, cpu * 1000 / count
 
 
 def _plain(workers: int, count: int, sink: _Sink, body: bytes) -> float:
@@ -392,7 +407,7 @@ def _plain(workers: int, count: int, sink: _Sink, body: bytes) -> float:
         handle.write(body)
     try:
         share = count // workers
-        elapsed, sent = _run_children(
+        elapsed, sent, _cpu = _run_children(
             [[*me, "--client", sink.url, str(share), handle.name] for _ in range(workers)], _env()
         )
     finally:
@@ -409,11 +424,13 @@ def _median(values: list[float]) -> float:
 def _measure(
     database_url: str | None, worker_counts: tuple[int, ...], count: int, rounds: int
 ) -> dict[int, dict[str, list[float]]]:
-    """Per second, per round and number of processes: our worker, the bare loop, plain POSTs."""
+    """Per second, per round and number of processes: our worker, the bare loop, plain POSTs;
+    and the ms of CPU per delivery in our workers' and the bare loop's processes."""
     import shutil
 
     rates: dict[int, dict[str, list[float]]] = {
-        w: {"ours": [], "bare": [], "plain": []} for w in worker_counts
+        w: {"ours": [], "bare": [], "plain": [], "ours_cpu": [], "bare_cpu": []}
+        for w in worker_counts
     }
     with _Sink() as sink:
         thread = threading.Thread(target=sink.serve_forever, args=(0.05,), daemon=True)
@@ -430,9 +447,11 @@ def _measure(
                         table = "delivery" if side == "ours" else "bare_outbox"
                         _make_due(url, table, measurement, count)
                         if side == "ours":
-                            rates[workers]["ours"].append(_ours(url, workdir, workers, count, sink))
+                            rate, cpu = _ours(url, workdir, workers, count, sink)
                         else:
-                            rates[workers]["bare"].append(_bare(url, workers, count, sink))
+                            rate, cpu = _bare(url, workers, count, sink)
+                        rates[workers][side].append(rate)
+                        rates[workers][f"{side}_cpu"].append(cpu)
                     measurement += 1
                     if number == 0:
                         rates[workers]["plain"].append(_plain(workers, count, sink, body))
@@ -460,6 +479,7 @@ def deliveries_per_second() -> None:
         share = _median(shares)
         medians[workers] = _median(ours)
         noun = "worker" if workers == 1 else "workers"
+        cpu = {side: _median(rates[workers][f"{side}_cpu"]) for side in ("ours", "bare")}
         line(
             f"webhook deliveries, {workers} {noun} ({label})",
             f"{_median(ours):.0f} deliveries/s",
@@ -467,6 +487,12 @@ def deliveries_per_second() -> None:
             f"plain POSTs {_median(rates[workers]['plain']):.0f}/s)",
             f"{'ok' if share >= 0.5 else 'SLOWER'} (×{share:.2f} of bare, "
             f"{len(shares)} rounds ×{min(shares):.2f}–{max(shares):.2f})",
+            details={"cpu_ms_per_delivery": cpu},
+        )
+        # What decides the scaling on 2 cores: the CPU one delivery costs in the processes.
+        print(
+            f"  CPU per delivery, {workers} {'process' if workers == 1 else 'processes'}: "
+            f"ours {cpu['ours']:.2f} ms, bare loop {cpu['bare']:.2f} ms"
         )
     if 2 in medians:
         scale = medians[2] / medians[1]
