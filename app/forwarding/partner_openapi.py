@@ -304,8 +304,9 @@ def document() -> dict[str, Any]:
                         "photos_held_back": {
                             "type": "integer",
                             "description": "Photos of the report not sent: their automatic "
-                            "anonymisation failed and no caseworker has checked them yet (a "
-                            "later ticket or reminder carries them once checked).",
+                            "anonymisation failed and no caseworker has checked them yet, or it "
+                            "had not run yet when the ticket's wait for it ended (a later ticket "
+                            "or reminder carries them once checked or anonymised).",
                         },
                         "photos_held_back_note": {
                             "type": "string",
