@@ -21,12 +21,13 @@ def create_app(config: Config | None = None) -> Flask:
 
     from app import models  # noqa: F401  (registers every table on the metadata)
     from app.extensions import babel, csrf, db, login_manager, migrate
-    from app.web.i18n import select_locale
+    from app.web.i18n import install_template_gettext, select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     login_manager.init_app(app)
     from app.core.edge import install as install_edge
 

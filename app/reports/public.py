@@ -18,6 +18,7 @@ internal notes) or an unreleased photo.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -281,6 +282,26 @@ def public_report(report: Report, lang: str, *, external_urls: bool = False) -> 
     return public_reports([report], lang, external_urls=external_urls)[0]
 
 
+@functools.cache
+def _by_reference_statement() -> sa.Select[Any]:
+    """The statement of :func:`public_report_by_reference`, built once per process (building
+    it, with its aliased subquery, costs more CPU than running it)."""
+    original = orm.aliased(Report)
+    return (
+        sa.select(
+            Report,
+            sa.select(sa.func.count(ReportSupporter.id))
+            .where(ReportSupporter.report_id == Report.id)
+            .scalar_subquery(),
+            sa.select(original.reference)
+            .where(original.id == Report.duplicate_of_id)
+            .scalar_subquery(),
+        )
+        .where(Report.reference == sa.bindparam("reference"))
+        .options(orm.joinedload(Report.photos), orm.joinedload(Report.copies))
+    )
+
+
 def public_report_by_reference(
     reference: str, lang: str, *, external_urls: bool = False
 ) -> PublicReport | None:
@@ -290,24 +311,7 @@ def public_report_by_reference(
     reference = reference.strip().upper()
     if not reference or len(reference) > 32:
         return None
-    original = orm.aliased(Report)
-    rows = (
-        db.session.execute(
-            sa.select(
-                Report,
-                sa.select(sa.func.count(ReportSupporter.id))
-                .where(ReportSupporter.report_id == Report.id)
-                .scalar_subquery(),
-                sa.select(original.reference)
-                .where(original.id == Report.duplicate_of_id)
-                .scalar_subquery(),
-            )
-            .where(Report.reference == reference)
-            .options(orm.joinedload(Report.photos), orm.joinedload(Report.copies))
-        )
-        .unique()
-        .all()
-    )
+    rows = db.session.execute(_by_reference_statement(), {"reference": reference}).unique().all()
     if not rows:
         return None
     report, supporters, duplicate_of = rows[0]

@@ -4,7 +4,11 @@ the browser's (Accept-Language)."""
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from typing import Any
+
+from flask import Flask, current_app, request, session
+from flask.globals import _cv_app
+from flask_babel import get_translations
 
 from app.core.locale import choose_locale, chosen_locale, supported_language
 
@@ -39,3 +43,43 @@ def switch_language(value: str | None) -> str | None:
     session[SESSION_KEY] = code
     choose_locale(code)
     return code
+
+
+def _translations() -> Any:
+    """flask_babel's ``get_translations()``, remembered on the request's Babel context for as
+    long as its locale (and domain) stays the same object — ``force_locale`` and ``refresh``
+    put a new one there, so a forced or switched language is looked up afresh. Templates call
+    gettext dozens of times a page; each of flask_babel's own look-ups walks ``g`` twice."""
+    app_ctx = _cv_app.get(None)
+    space = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    if space is None:
+        return get_translations()
+    locale = getattr(space, "babel_locale", None)
+    domain = getattr(space, "babel_domain", None)
+    remembered = getattr(space, "qm_translations", None)
+    if (
+        locale is not None
+        and remembered is not None
+        and remembered[0] is locale
+        and remembered[1] is domain
+    ):
+        return remembered[2]
+    translations = get_translations()
+    space.qm_translations = (
+        getattr(space, "babel_locale", None),
+        getattr(space, "babel_domain", None),
+        translations,
+    )
+    return translations
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Templates' gettext family through :func:`_translations` (same texts as flask_babel's
+    own callables, which this replaces; call after ``babel.init_app``)."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
