@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from sqlalchemy import orm
 from sqlalchemy.orm.attributes import set_committed_value
@@ -89,27 +90,51 @@ def _unloaded(obj: object, key: str) -> bool:
 def give_cached_relations(reports: Iterable[Report]) -> None:
     """Set each report's ``category``, ``department`` and ``district`` (and the ``department``
     of copies already loaded) from the caches, where they are not loaded yet; what the caches
-    lack (a row made after the snapshot) is left to load as before."""
+    lack (a row made after the snapshot) is left to load as before. Each row is made (or found
+    in the session) once per call, however many reports share it."""
+    from app.geo.service import district_index
+
     found = lookups()
+    districts: Any = None  # the district index, fetched when first needed
+    rows: dict[tuple[type, Any], object] = {}
+
+    def row_of(model: type, snapshot: CategorySnapshot | DepartmentSnapshot) -> object:
+        key = (model, snapshot.id)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = attach(model, snapshot)
+        return row
+
+    def district_row(area: DistrictArea) -> object:
+        key = (District, area.key)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = _district_row(area)
+        return row
+
     for report in reports:
-        if _unloaded(report, "category"):
+        unloaded = orm.attributes.instance_state(report).unloaded
+        if "category" in unloaded:
             category = found.category(report.category_id)
             if category is not None:
-                set_committed_value(report, "category", attach(Category, category))
-        if _unloaded(report, "department"):
+                set_committed_value(report, "category", row_of(Category, category))
+        if "department" in unloaded:
             department = found.department(report.department_id)
             if department is not None or report.department_id is None:
-                row = attach(Department, department) if department is not None else None
+                row = row_of(Department, department) if department is not None else None
                 set_committed_value(report, "department", row)
-        if _unloaded(report, "district"):
-            area = found.district(report.district_id)
-            if area is not None or report.district_id is None:
+        if "district" in unloaded:
+            district_id = report.district_id
+            if district_id is not None and districts is None:
+                districts = district_index()
+            area = None if district_id is None else districts.get(district_id)
+            if area is not None or district_id is None:
                 set_committed_value(
-                    report, "district", _district_row(area) if area is not None else None
+                    report, "district", district_row(area) if area is not None else None
                 )
-        if not _unloaded(report, "copies"):
+        if "copies" not in unloaded:
             for copy in report.copies:
                 if _unloaded(copy, "department"):
                     copied = found.department(copy.department_id)
                     if copied is not None:
-                        set_committed_value(copy, "department", attach(Department, copied))
+                        set_committed_value(copy, "department", row_of(Department, copied))

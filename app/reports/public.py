@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale, get_translations
 from flask_babel import gettext as _
 from sqlalchemy import orm
 
@@ -63,9 +63,16 @@ def status_label(status: ReportStatus) -> str:
 
 
 def routing_text(
-    category: str, district: str | None, department: str | None, rule: str | None = None
+    category: str,
+    district: str | None,
+    department: str | None,
+    rule: str | None = None,
+    *,
+    gettext: Callable[..., str] = _,
 ) -> str:
-    """Where a report went, in words made only from public facts (and the rule's own data)."""
+    """Where a report went, in words made only from public facts (and the rule's own data).
+    ``gettext``: flask_babel's, or the same words looked up once per batch (:class:`_Words`)."""
+    _ = gettext
     place = district or _("outside the districts")
     if department and rule:
         return _(
@@ -148,15 +155,35 @@ class PublicReport:
         return notes[-1] if notes else None
 
 
-def _event_status(event: ReportEvent) -> ReportStatus | None:
-    if event.kind == "submitted":
+def _event_status(kind: str, data: dict[str, Any] | None) -> ReportStatus | None:
+    if kind == "submitted":
         return ReportStatus.NEW
-    data = event.data or {}
+    data = data or {}
     for key in ("new", "to", "status", "new_status"):
         value = data.get(key)
         if value in ReportStatus._value2member_map_:
             return ReportStatus(str(value))
     return None
+
+
+@functools.cache
+def _events_statement() -> sa.Select[Any]:
+    """The statement of :func:`public_events`, built once per process (the ids are given when
+    it runs)."""
+    return (
+        sa.select(
+            ReportEvent.report_id,
+            ReportEvent.created_at,
+            ReportEvent.kind,
+            ReportEvent.data,
+            ReportEvent.public_note,
+        )
+        .where(
+            ReportEvent.report_id.in_(sa.bindparam("ids", expanding=True)),
+            ReportEvent.is_public.is_(True),
+        )
+        .order_by(ReportEvent.created_at, ReportEvent.id)
+    )
 
 
 def public_events(report_ids: Iterable[int]) -> dict[int, list[PublicEvent]]:
@@ -165,17 +192,17 @@ def public_events(report_ids: Iterable[int]) -> dict[int, list[PublicEvent]]:
     events: dict[int, list[PublicEvent]] = {i: [] for i in ids}
     if not ids:
         return events
-    for event in db.session.execute(
-        db.select(ReportEvent)
-        .where(ReportEvent.report_id.in_(ids), ReportEvent.is_public.is_(True))
-        .order_by(ReportEvent.created_at, ReportEvent.id)
-    ).scalars():
-        events[event.report_id].append(
+    # Columns, not entities: the rows are only read (loading them as objects cost more CPU
+    # than the rest of this function).
+    for report_id, created_at, kind, data, note in db.session.execute(
+        _events_statement(), {"ids": ids}
+    ).tuples():
+        events[report_id].append(
             PublicEvent(
-                created_at=event.created_at,
-                kind=event.kind,
-                status=_event_status(event),
-                note=event.public_note or None,
+                created_at=created_at,
+                kind=kind,
+                status=_event_status(kind, data),
+                note=note or None,
             )
         )
     return events
@@ -264,9 +291,11 @@ def public_reports(
     give_cached_relations(reports)
     rules = _rule_texts(reports, found, lang)
     with force_locale(lang):
+        words = _Words()
         return [
             _project(
                 report,
+                words,
                 found,
                 events.get(report.id, []),
                 supporters.get(report.id, 0),
@@ -324,8 +353,30 @@ def public_report_by_reference(
     )[0]
 
 
+class _Words:
+    """The texts of this request's language for a batch of reports: flask_babel's ``gettext``
+    (the same lookup and formatting) with the translations found once instead of on every
+    call, and each status's label read once."""
+
+    def __init__(self) -> None:
+        self.lang = str(get_locale() or "de")
+        self._translations = get_translations()
+        self._status: dict[ReportStatus, str] = {}
+
+    def __call__(self, string: str, **variables: Any) -> str:
+        text: str = self._translations.ugettext(string)
+        return text if not variables else text % variables
+
+    def status(self, status: ReportStatus) -> str:
+        label = self._status.get(status)
+        if label is None:
+            label = self._status[status] = status_label(status)
+        return label
+
+
 def _project(
     report: Report,
+    words: _Words,
     found: Lookups,
     events: list[PublicEvent],
     supporters: int,
@@ -333,9 +384,7 @@ def _project(
     rules: dict[int, str],
     external_urls: bool,
 ) -> PublicReport:
-    from flask_babel import get_locale
-
-    lang = str(get_locale() or "de")
+    lang = words.lang
     # From the caches; a row newer than this process's snapshot is read through the report.
     category: Any = found.category(report.category_id) or report.category
     district: Any = (
@@ -357,7 +406,7 @@ def _project(
         group_code=category.group.code,
         group_name=category.group.name(lang),
         status=report.status,
-        status_text=status_label(report.status),
+        status_text=words.status(report.status),
         is_open=report.status.is_open,
         is_coarse=sensitive,
         lat=report.public_lat,
@@ -374,15 +423,16 @@ def _project(
             responsible,
             # Only while the rule still decides: after a re-route by hand, no rule is named.
             rules.get(report.routing_rule_id) if report.routing_rule_id else None,
+            gettext=words,
         ),
         copy_texts=tuple(
-            _(
+            words(
                 "Informed as well: %(department)s (%(rule)s)",
                 department=department_name(copied, lang),
                 rule=rules[copy.routing_rule_id],
             )
             if copy.routing_rule_id in rules
-            else _(
+            else words(
                 "Informed as well: %(department)s",
                 department=department_name(copied, lang),
             )
