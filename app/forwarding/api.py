@@ -25,7 +25,7 @@ from typing import Any
 
 import click
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, jsonify, request, send_file, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from flask.cli import AppGroup
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
@@ -37,7 +37,7 @@ from app.core.enums import DeliveryStatus
 from app.core.errors import DraftInvalid, Refusal
 from app.extensions import db
 from app.forwarding import partner
-from app.forwarding.links import public_url
+from app.forwarding.links import app_path, public_url
 from app.forwarding.models import Delivery
 from app.forwarding.outbox import FORWARD
 from app.forwarding.partner_contract import API, ERROR_CODES, GENERIC_MESSAGES, NOTE_MAX_LENGTH
@@ -98,9 +98,8 @@ def photo_token(photo: ReportPhoto, *, thumbnail: bool = False) -> str:
 
 
 def photo_url(photo: ReportPhoto, *, thumbnail: bool = False) -> str:
-    with current_app.test_request_context():  # url_for outside a request (the worker)
-        path = url_for("partner_api.photo", token=photo_token(photo, thumbnail=thumbnail))
-    return public_url(path)
+    # The worker builds these per ticket: the URL map bound once, not a test request each time.
+    return public_url(app_path("partner_api.photo", token=photo_token(photo, thumbnail=thumbnail)))
 
 
 def photo_links(photo: ReportPhoto) -> dict[str, Any]:
