@@ -94,13 +94,17 @@ def coordinate(value: float) -> str:
     return format_decimal(round(value, 6), "0.000000")
 
 
+SCOPE_LABELS = {
+    Scope.MINE: _l("My departments"),
+    Scope.COPIES: _l("Copies for my departments"),
+    Scope.TRIAGE: _l("Triage"),
+    Scope.ALL: _l("All reports"),
+}
+
+
 def scope_label(scope: str) -> str:
-    return {
-        Scope.MINE: _("My departments"),
-        Scope.COPIES: _("Copies for my departments"),
-        Scope.TRIAGE: _("Triage"),
-        Scope.ALL: _("All reports"),
-    }.get(scope, scope)
+    label = SCOPE_LABELS.get(scope)
+    return str(label) if label is not None else scope
 
 
 def supporter_counts(report_ids: Iterable[int]) -> dict[int, int]:

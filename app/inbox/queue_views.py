@@ -9,10 +9,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from app.auth.decorators import staff_required
+from app.core.db import utcnow
 from app.core.enums import OPEN_STATUSES, ReportStatus
+from app.core.formatting import PageFormat
 from app.extensions import db
 from app.inbox import queries
 from app.inbox.blueprint import bp
@@ -28,6 +31,7 @@ from app.reports.workflow import can_view
 PAGE_SIZE = 50
 BULK_LIMIT = 200
 BULK_MESSAGES = 10
+_REFERENCE_SLOT = "REFERENCE-SLOT"
 
 
 @bp.get("/")
@@ -37,6 +41,9 @@ def queue():
     page = queue_page(current_user, parsed.filter, local_timezone(), page_size=PAGE_SIZE)
     form = parsed.form
     next_url = url_for(".queue", **form.args(cursor=page.next_cursor)) if page.next_cursor else None
+    # The rows' links and words are worked out once for the page, not once per row (url_for,
+    # translations and Babel's formatters look up the request each time they are called).
+    report_link = url_for(".report", reference=_REFERENCE_SLOT).split(_REFERENCE_SLOT)
     return render_template(
         "inbox/queue.html",
         page=page,
@@ -53,6 +60,13 @@ def queue():
         search_cap_shown=format_decimal(queries.SEARCH_CAP, "#,##0"),
         more_than=_("more than %(n)s", n=format_decimal(queries.SEARCH_CAP, "#,##0")),
         open_statuses=OPEN_STATUSES,
+        fmt=PageFormat(),
+        page_now=utcnow(),
+        # a translation is trusted markup, as the templates' ``_()`` treats it; the reference
+        # put in with ``|format`` is escaped
+        select_label=Markup(_("Select %(reference)s")),  # noqa: S704
+        status_names={s: status_label(s) for s in ReportStatus},
+        report_link=report_link,
         **filter_choices(),
     )
 
