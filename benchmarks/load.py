@@ -653,7 +653,7 @@ def product_env(database_url: str, photo_dir: Path, **extra: str) -> dict[str, s
             "TELEGRAM_API_URL": "",
             "SENDER_ALLOW_PRIVATE_NETWORKS": "1",
             SECRET_ENV: "bench-secret",
-            "MAIL_FROM": "Quartiersmelder <melder@quartiersmelder.de>",
+            "MAIL_FROM": "Quartiersmelder <melder@example.invalid>",
             # The limiter is on and counts in Redis; the Open311 key and the map's address
             # get budgets above what 8 clients from one address send.
             "OPEN311_RATE_LIMIT": "1000000/minute",

@@ -84,13 +84,13 @@ def test_the_language_switch_keeps_what_was_typed(browser, live_server, javascri
         assert page.locator("html").get_attribute("lang") == "de"
         page.locator("#address").fill("Friedensplatz 1")
         page.locator("#description").fill("Der Korb quillt über.\nSeit Tagen.")
-        page.locator("#email").fill("anwohnerin@example.org")
+        page.locator("#email").fill("anwohnerin@example.invalid")
         with page.expect_navigation():
             page.get_by_role("button", name="Türkçe").click()
         assert page.locator("html").get_attribute("lang") == "tr"
         assert page.locator("#address").input_value() == "Friedensplatz 1"
         assert page.locator("#description").input_value() == "Der Korb quillt über.\nSeit Tagen."
-        assert page.locator("#email").input_value() == "anwohnerin@example.org"
+        assert page.locator("#email").input_value() == "anwohnerin@example.invalid"
         with page.expect_navigation():
             page.get_by_role("button", name="العربية").click()
         assert page.locator("html").get_attribute("dir") == "rtl"

@@ -186,7 +186,7 @@ def test_me_too_with_the_script(browser, live_server, full_bin):
         readme_shot(page, "formular-auch-betroffen.png")
 
         page.locator(".me-too-updates > summary").click()
-        page.fill("#me-too-email", "nachbar@example.org")
+        page.fill("#me-too-email", "nachbar@example.invalid")
         page.check("#me-too-consent")
         button.click()
         page.wait_for_url(f"**/report/{full_bin.reference}/supported")
@@ -195,7 +195,7 @@ def test_me_too_with_the_script(browser, live_server, full_bin):
     finally:
         context.close()
     [supporter] = supporters_of(full_bin)
-    assert supporter.email == "nachbar@example.org" and supporter.wants_updates
+    assert supporter.email == "nachbar@example.invalid" and supporter.wants_updates
     assert reports() == 1  # no new report: a supporter instead
 
 

@@ -26,7 +26,7 @@ from app.forwarding.senders.configuration import (
 )
 
 GOOD = {
-    "email": {"to": "tickets@edg.example", "locale": "en"},
+    "email": {"to": "tickets@edg.example.invalid", "locale": "en"},
     "webhook": {
         "url": "https://partner.example/tickets",
         "secret_env": "QM_SENDER_EDG_WEBHOOK_SECRET",
@@ -221,7 +221,7 @@ def test_email_needs_an_address_of_the_department_or_in_to(problems):
     )
     assert problems("email", {}, has_email=False) == [message]
     assert problems("email", {}, has_email=True) == []
-    assert problems("email", {"to": "tickets@edg.example"}, has_email=False) == []
+    assert problems("email", {"to": "tickets@edg.example.invalid"}, has_email=False) == []
 
 
 def test_several_problems_are_all_said(problems):
