@@ -24,6 +24,7 @@ from app.inbox.filters import local_timezone, parse_filter
 from app.inbox.form_input import form_text
 from app.inbox.presenters import partner_returns, status_label, supporter_counts
 from app.inbox.queries import allowed_scopes, filter_choices, queue_page
+from app.inbox.queue_rows import queue_rows
 from app.reports import workflow
 from app.reports.models import Report
 from app.reports.workflow import can_view
@@ -67,6 +68,7 @@ def queue():
         select_label=Markup(_("Select %(reference)s")),  # noqa: S704
         status_names={s: status_label(s) for s in ReportStatus},
         report_link=report_link,
+        queue_rows=queue_rows,
         **filter_choices(),
     )
 

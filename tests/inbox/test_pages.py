@@ -324,3 +324,35 @@ def test_the_timeline_shows_times_in_berlin(client, make_user, make_report):
     login(client, make_user("caseworker", ("edg",)))
     page = text(client.get(f"/inbox/reports/{report.reference}"))
     assert "01.07.2026, 12:30" in page
+
+
+def test_queue_rows_escape_what_people_wrote_and_show_partner_returns(
+    client, make_user, make_report
+):
+    """The rows are built in Python (app/inbox/queue_rows.py): addresses and a partner's
+    reason are shown as text, never as markup; the triage list says who returned a report."""
+    from app.core.events import ReportEvent
+
+    report = make_report("papierkorb-voll", address="Markt <b>3</b> & Co")
+    db.session.execute(sa.update(Report).where(Report.id == report.id).values(department_id=None))
+    db.session.add(
+        ReportEvent(
+            report_id=report.id,
+            kind="partner_returned",
+            actor="partner:x",
+            data={"reason": "<script>nicht unseres</script> & weg"},
+        )
+    )
+    db.session.commit()
+    login(client, make_user("dispatcher"))
+    page = client.get("/inbox/?scope=triage").get_data(as_text=True)
+    assert re.findall(r'name="reference" value="([^"]+)"', page) == [report.reference]
+    assert "Markt &lt;b&gt;3&lt;/b&gt; &amp; Co" in page
+    assert "<script>nicht" not in page
+    assert "&lt;script&gt;nicht unseres&lt;/script&gt; &amp; weg" in page
+    assert 'class="returned-flag"' in page
+    all_reports = client.get("/inbox/?scope=all").get_data(as_text=True)
+    row = all_reports[all_reports.index(f'value="{report.reference}"') :]
+    row = row[: row.index("</tr>")]
+    assert '<td data-label="' + de("Department") + '">' + de("triage") + "</td>" in row
+    assert f'href="/inbox/reports/{report.reference}"' in row
