@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask.globals import _cv_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -46,7 +47,11 @@ def w3c(moment: datetime | None) -> str | None:
     """A W3C date-time with the offset of the city's time zone, e.g. 2026-05-01T20:30:00+02:00."""
     if moment is None:
         return None
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    # The app's config through the context variable, not the ``current_app`` proxy: a page of
+    # requests writes some 150 of these.
+    app_ctx = _cv_app.get(None)
+    config = app_ctx.app.config if app_ctx is not None else current_app.config
+    zone = ZoneInfo(config["BABEL_DEFAULT_TIMEZONE"])
     return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
