@@ -3,6 +3,7 @@ few indexed aggregates its ETag is made from."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,6 +120,26 @@ def capped_count(conditions: list[sa.ColumnElement[bool]]) -> int | None:
     return count if count <= TOTAL_COUNT_CAP else None
 
 
+def _page_statement(conditions: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
+    return (
+        db.select(Report, _SUPPORTERS)
+        .where(*conditions)
+        .order_by(Report.created_at.desc(), Report.id.desc())
+        .options(*_load_options())
+    )
+
+
+@functools.cache
+def _unfiltered_page() -> sa.Select[Any]:
+    """The page statement without filters (the list most clients ask for), built once per
+    process; offset and limit are given when it runs."""
+    return (
+        _page_statement([])
+        .offset(sa.bindparam("page_offset", type_=sa.Integer()))
+        .limit(sa.bindparam("page_limit", type_=sa.Integer()))
+    )
+
+
 def find_requests(f: RequestFilter) -> RequestPage:
     """One page of reports matching ``f``, newest first, and the total."""
     if f.ids:
@@ -129,14 +150,15 @@ def find_requests(f: RequestFilter) -> RequestPage:
         return RequestPage([], False, 0)
     conditions = _conditions(f, category_ids)
     offset = (f.page - 1) * f.page_size
-    rows = db.session.execute(
-        db.select(Report, _SUPPORTERS)
-        .where(*conditions)
-        .order_by(Report.created_at.desc(), Report.id.desc())
-        .offset(offset)
-        .limit(f.page_size + 1)  # one more tells whether there is a next page
-        .options(*_load_options())
-    ).all()
+    # One more than the page tells whether there is a next page.
+    if conditions:
+        rows = db.session.execute(
+            _page_statement(conditions).offset(offset).limit(f.page_size + 1)
+        ).all()
+    else:
+        rows = db.session.execute(
+            _unfiltered_page(), {"page_offset": offset, "page_limit": f.page_size + 1}
+        ).all()
     has_next = len(rows) > f.page_size
     reports = [report for report, _n in rows[: f.page_size]]
     supporters = {report.id: n for report, n in rows[: f.page_size]}
