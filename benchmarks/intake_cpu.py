@@ -24,9 +24,7 @@ from urllib.parse import urlencode
 
 from werkzeug.test import EnvironBuilder
 
-from app.extensions import db
-from benchmarks.intake_http import REDIS_URL, TRUSTED_BOT_LIMIT, _bare_app, _limiter_storage
-from benchmarks.setup import bench_app
+from benchmarks.intake_http import REDIS_URL, _bare_app, limited_app
 
 FORM = {
     "service_code": "papierkorb-voll",
@@ -70,19 +68,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.disable(logging.INFO)
 
-    from app.open311.keys import create_api_key
-
-    storage = _limiter_storage()
-    app = bench_app(
-        args.database_url,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI=storage,
-        OPEN311_RATE_LIMIT=TRUSTED_BOT_LIMIT,
-    )
-    with app.app_context():
-        _, token = create_api_key("bench")
-        db.session.commit()
-        url = db.engine.url.render_as_string(hide_password=False)
+    app, token, url, storage = limited_app(args.database_url)
     ours = _caller(app, "/open311/v2/requests.json", {"api_key": token, **FORM})
     bare = _caller(_bare_app(url), "/insert", {k: FORM[k] for k in ("description", "lat", "long")})
     for _ in range(20):  # warm-up: caches, connections

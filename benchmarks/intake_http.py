@@ -84,7 +84,9 @@ def _bare_app(database_url: str) -> Flask:
     return bare
 
 
-def intake_throughput(database_url: str | None = None, label: str = "SQLite") -> None:
+def limited_app(database_url: str | None) -> tuple[Flask, str, str, str]:
+    """(app with the rate limiter on, an API key for it, its database URL, the limiter's
+    storage) on a fresh database."""
     from app.open311.keys import create_api_key
 
     storage = _limiter_storage()
@@ -98,6 +100,11 @@ def intake_throughput(database_url: str | None = None, label: str = "SQLite") ->
         _, token = create_api_key("bench")
         db.session.commit()
         url = db.engine.url.render_as_string(hide_password=False)
+    return app, token, url, storage
+
+
+def intake_throughput(database_url: str | None = None, label: str = "SQLite") -> None:
+    app, token, url, storage = limited_app(database_url)
     assert app.extensions["open311_limiter"].enabled, "the rate limiter must be on"
     data = {
         "api_key": token,
