@@ -49,6 +49,7 @@ from app.open311.readers import clean, coordinates
 from app.open311.render import respond
 from app.open311.views import _require_api_key, bp
 from app.reports.models import Report
+from app.reports.public_facts import ReportFacts
 from app.reports.queries import report_by_reference
 from app.reports.resident_locale import change_resident_locale
 from app.reports.residents import (
@@ -94,7 +95,7 @@ def _unavailable(message: str | LazyString) -> Open311Error:
     return Open311Error(503, message, headers={"Retry-After": RETRY_AFTER_S})
 
 
-def can_reopen(report: Report) -> bool:
+def can_reopen(report: Report | ReportFacts) -> bool:
     """Resolved within the last 14 days: the resident may still say "not fixed"."""
     return (
         report.status == ReportStatus.RESOLVED

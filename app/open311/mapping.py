@@ -8,7 +8,7 @@ unmoderated free text; no staff free text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from app.core.locale import pick_language
 from app.reports.labels import public_status
 from app.reports.models import Report
 from app.reports.public import PublicEvent, PublicReport, public_reports
+from app.reports.public_facts import ReportFacts
 
 DATATYPE_DESCRIPTIONS = {
     AttributeType.NUMBER: _l("A number, e.g. 3 or 2.5."),
@@ -138,7 +139,7 @@ def history_notes(events: Iterable[PublicEvent]) -> list[dict[str, Any]]:
 
 
 def service_requests(
-    reports: list[Report],
+    reports: Sequence[Report | ReportFacts],
     *,
     extensions: bool,
     extras: dict[str, dict[str, Any]] | None = None,

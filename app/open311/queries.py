@@ -8,16 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer, selectinload
 
 from app.catalogue.snapshot import catalogue
 from app.cities.models import CityState
 from app.core.enums import OPEN_STATUSES
 from app.core.events import ReportEvent
 from app.extensions import db
+from app.inbox.counts import ReportCount
 from app.open311.filters import RequestFilter
 from app.open311.params import TOTAL_COUNT_CAP
 from app.reports.models import Report, ReportSupporter
+from app.reports.public_facts import FACT_COLUMNS, ReportFacts, report_facts
 
 
 @dataclass(frozen=True)
@@ -25,25 +26,10 @@ class RequestPage:
     """One page of the list: its reports, whether a next page exists, and the number of all
     matching reports (None when there are more than ``TOTAL_COUNT_CAP``)."""
 
-    reports: list[Report]
+    reports: list[ReportFacts]
     has_next: bool
     total: int | None
     supporters: dict[int, int] | None = None  # by report id, read with the page (else None)
-
-
-def _load_options():
-    """The lists in one query each; category, group, district and department are not joined:
-    the public view reads them from the process's caches. What the public view never shows
-    is not even loaded (and reading it would raise): the exact point, the answers to the
-    category's questions and the stored routing reason."""
-    return (
-        *(
-            defer(column, raiseload=True)
-            for column in (Report.lat, Report.lon, Report.attributes, Report.routing_reason)
-        ),
-        selectinload(Report.copies),
-        selectinload(Report.photos),
-    )
 
 
 # How many residents support a report, read with it (an index lookup per report of the page).
@@ -55,17 +41,30 @@ _SUPPORTERS = (
 )
 
 
-def reports_by_references(references: list[str]) -> list[Report]:
-    """The reports with these references, in the order asked for (unknown ones left out)."""
+@functools.cache
+def _by_references() -> sa.Select[Any]:
+    return sa.select(*FACT_COLUMNS, _SUPPORTERS).where(
+        Report.reference.in_(sa.bindparam("references", expanding=True))
+    )
+
+
+def _by_references_page(references: list[str]) -> RequestPage:
+    """The reports with these references, in the order asked for (unknown ones left out),
+    with their supporters."""
     if not references:
-        return []
-    found = {
-        report.reference: report
-        for report in db.session.execute(
-            db.select(Report).where(Report.reference.in_(references)).options(*_load_options())
-        ).scalars()
-    }
-    return [found[ref] for ref in references if ref in found]
+        return RequestPage([], False, 0, {})
+    rows = db.session.execute(_by_references(), {"references": references}).all()
+    by_reference = {row.reference: row for row in rows}
+    ordered = [by_reference[ref] for ref in references if ref in by_reference]
+    return RequestPage(
+        report_facts(ordered), False, len(ordered), {row[0]: row[-1] for row in ordered}
+    )
+
+
+def reports_by_references(references: list[str]) -> list[ReportFacts]:
+    """The public facts of the reports with these references, in the order asked for (unknown
+    ones left out)."""
+    return _by_references_page(references).reports
 
 
 def _category_ids(codes: list[str]) -> list[int]:
@@ -120,12 +119,42 @@ def capped_count(conditions: list[sa.ColumnElement[bool]]) -> int | None:
     return count if count <= TOTAL_COUNT_CAP else None
 
 
-def _page_statement(conditions: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
+def _counted(f: RequestFilter, category_ids: list[int] | None) -> int | None:
+    """The total from the inbox's counters (``report_count``, kept by triggers per department,
+    category and status in the same transaction as every change) when the filter asks only
+    for service codes and open or closed: a few hundred rows however long the history, where
+    counting the reports reads up to ``TOTAL_COUNT_CAP`` index entries. None above the cap."""
+    total = sa.select(sa.func.coalesce(sa.func.sum(ReportCount.n), 0))
+    if category_ids is not None:
+        total = total.where(ReportCount.category_id.in_(category_ids))
+    wanted = set(f.statuses)
+    open_values = sorted(s.value for s in OPEN_STATUSES)
+    if wanted == {"open"}:
+        total = total.where(ReportCount.status.in_(open_values))
+    elif wanted == {"closed"}:
+        total = total.where(ReportCount.status.not_in(open_values))
+    count = int(db.session.execute(total).scalar_one())
+    return count if count <= TOTAL_COUNT_CAP else None
+
+
+def _counters_know(f: RequestFilter) -> bool:
+    """Whether the counters answer the filter's total (no dates, no box)."""
     return (
-        db.select(Report, _SUPPORTERS)
+        f.start is None
+        and f.end is None
+        and f.updated_after is None
+        and f.updated_before is None
+        and f.bbox is None
+    )
+
+
+def _page_statement(conditions: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
+    """The page's reports as the public view's facts (plain columns, no ORM objects) and their
+    supporters."""
+    return (
+        sa.select(*FACT_COLUMNS, _SUPPORTERS)
         .where(*conditions)
         .order_by(Report.created_at.desc(), Report.id.desc())
-        .options(*_load_options())
     )
 
 
@@ -143,8 +172,7 @@ def _unfiltered_page() -> sa.Select[Any]:
 def find_requests(f: RequestFilter) -> RequestPage:
     """One page of reports matching ``f``, newest first, and the total."""
     if f.ids:
-        found = reports_by_references(f.ids)
-        return RequestPage(found, False, len(found))
+        return _by_references_page(f.ids)
     category_ids = _category_ids(f.service_codes) if f.service_codes else None
     if category_ids == []:
         return RequestPage([], False, 0)
@@ -160,10 +188,13 @@ def find_requests(f: RequestFilter) -> RequestPage:
             _unfiltered_page(), {"page_offset": offset, "page_limit": f.page_size + 1}
         ).all()
     has_next = len(rows) > f.page_size
-    reports = [report for report, _n in rows[: f.page_size]]
-    supporters = {report.id: n for report, n in rows[: f.page_size]}
+    rows = rows[: f.page_size]
+    reports = report_facts(rows)
+    supporters = {row[0]: row[-1] for row in rows}
     if not has_next and (reports or offset == 0):
         total: int | None = offset + len(reports)  # the last page: nothing left to count
+    elif _counters_know(f):
+        total = _counted(f, category_ids)
     else:
         total = capped_count(conditions)
     return RequestPage(reports, has_next, total, supporters)

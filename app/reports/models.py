@@ -25,6 +25,25 @@ if TYPE_CHECKING:
     from app.routing.models import Department, RoutingRule
 
 
+def public_text(description: str, moderated: str | None, hidden: bool, sensitive: bool) -> str:
+    """What the public may read of a report's text: the moderated text, nothing when hidden,
+    and never the free text of a sensitive (unsafe-place) report before a caseworker
+    moderated it."""
+    if hidden:
+        return ""
+    if moderated is not None:
+        return moderated
+    return "" if sensitive else description
+
+
+def photo_shareable(anonymisation: str, reviewed_at: datetime | None) -> bool:
+    """Whether partners (and, once released, the public) may see a photo. Never while its
+    anonymisation is pending, not even after a caseworker's check: the file is unblurred."""
+    if anonymisation == "pending":
+        return False
+    return anonymisation in ("done", "off") or reviewed_at is not None
+
+
 class Report(Model):
     __tablename__ = "report"
     __table_args__ = (
@@ -117,13 +136,12 @@ class Report(Model):
 
     @property
     def public_description(self) -> str:
-        """What the public may read: the moderated text, nothing when hidden, and never the
-        free text of a sensitive (unsafe-place) report before a caseworker moderated it."""
-        if self.is_description_hidden:
-            return ""
-        if self.description_moderated is not None:
-            return self.description_moderated
-        return "" if self.category.is_sensitive else self.description
+        return public_text(
+            self.description,
+            self.description_moderated,
+            self.is_description_hidden,
+            self.category.is_sensitive,
+        )
 
     def __repr__(self) -> str:
         return f"<Report {self.reference}>"
@@ -166,11 +184,7 @@ class ReportPhoto(Model):
 
     @property
     def shareable(self) -> bool:
-        """Partners (and, with ``is_public``, the public) may see it. Never while its
-        anonymisation is pending, not even after a caseworker's check: the file is unblurred."""
-        if self.anonymisation == "pending":
-            return False
-        return self.anonymisation in ("done", "off") or self.reviewed_at is not None
+        return photo_shareable(self.anonymisation, self.reviewed_at)
 
 
 class ReportCopy(Model):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,6 +38,7 @@ from app.extensions import db
 from app.reports.cached import Lookups, give_cached_relations, lookups
 from app.reports.labels import PUBLIC_STATUS_LABELS
 from app.reports.models import Report, ReportSupporter
+from app.reports.public_facts import ReportFacts
 from app.routing.names import department_name
 from app.routing.resolve import describe_rule
 from app.routing.service import load_rules
@@ -214,7 +215,7 @@ def public_photo_url(reference: str, photo_id: int, size: str, *, external: bool
     )
 
 
-def _photos(report: Report, external: bool) -> tuple[PublicPhoto, ...]:
+def _photos(report: Report | ReportFacts, external: bool) -> tuple[PublicPhoto, ...]:
     return tuple(
         PublicPhoto(
             id=photo.id,
@@ -228,7 +229,7 @@ def _photos(report: Report, external: bool) -> tuple[PublicPhoto, ...]:
     )
 
 
-def _photos_held(report: Report) -> bool:
+def _photos_held(report: Report | ReportFacts) -> bool:
     """Whether a photo is not public (yet): not released, or released but held back because
     its anonymisation is still pending, or failed and nobody has checked it."""
     return any(not photo.is_public or not photo.shareable for photo in report.photos)
@@ -248,7 +249,9 @@ def _supporter_counts(report_ids: list[int]) -> dict[int, int]:
     )
 
 
-def _rule_texts(reports: list[Report], found: Lookups, lang: str) -> dict[int, str]:
+def _rule_texts(
+    reports: Sequence[Report | ReportFacts], found: Lookups, lang: str
+) -> dict[int, str]:
     """The words of the rules that routed these reports and their copies: the active ones
     from the cached snapshot, the others (switched off since) read in one query."""
     rule_ids = {r.routing_rule_id for r in reports if r.routing_rule_id}
@@ -261,7 +264,7 @@ def _rule_texts(reports: list[Report], found: Lookups, lang: str) -> dict[int, s
 
 
 def public_reports(
-    reports: list[Report],
+    reports: Sequence[Report | ReportFacts],
     lang: str,
     *,
     with_events: bool = True,
@@ -269,9 +272,10 @@ def public_reports(
     supporters: dict[int, int] | None = None,
     duplicate_refs: dict[int, str] | None = None,
 ) -> list[PublicReport]:
-    """The public views of several reports (events and supporter counts in one query each,
-    unless ``supporters`` were read with the reports already; the category, its group, the
-    department and the district from the process's caches)."""
+    """The public views of several reports — ORM reports or their facts read as plain rows
+    (``app.reports.public_facts``), projected alike — (events and supporter counts in one
+    query each, unless ``supporters`` were read with the reports already; the category, its
+    group, the department and the district from the process's caches)."""
     ids = [report.id for report in reports]
     events = public_events(ids) if with_events else {}
     if supporters is None:
@@ -288,7 +292,7 @@ def public_reports(
                 .all()
             )
     found = lookups()
-    give_cached_relations(reports)
+    give_cached_relations([r for r in reports if isinstance(r, Report)])
     rules = _rule_texts(reports, found, lang)
     with force_locale(lang):
         words = _Words()
@@ -375,7 +379,7 @@ class _Words:
 
 
 def _project(
-    report: Report,
+    report: Report | ReportFacts,
     words: _Words,
     found: Lookups,
     events: list[PublicEvent],
