@@ -21,7 +21,7 @@ and department codes — never free text, contact data or a point.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -174,6 +174,33 @@ DETAIL_UPSERT = sa.text(
     "ON CONFLICT (month, district_id, category_id, measure, key) DO UPDATE SET "
     "n = stat_cell_detail.n + excluded.n"
 )
+_DETAIL_COLUMNS = ("month", "district_id", "category_id", "measure", "key", "n")
+
+
+def _detail_upsert(rows: int) -> sa.TextClause:
+    """``DETAIL_UPSERT`` for ``rows`` rows in one statement (a new report adds three or four:
+    one statement, not one per row; the values listed in the rows' order, so rows are still
+    locked in key order). The columns of row i are bound as ``month_i``, ``district_id_i``, …"""
+    one = "(:month, :district_id, :category_id, :measure, :key, :n)"
+    values = ", ".join(one.replace(",", f"_{i},").replace(")", f"_{i})") for i in range(rows))
+    # Only the statement's own text with numbered bind parameters: nothing from outside.
+    return sa.text(str(DETAIL_UPSERT.text).replace(one, values))
+
+
+# Up to this many detail rows go as one statement (each written out once, here); more (a
+# rebuild-sized change) as an executemany of ``DETAIL_UPSERT``.
+_DETAIL_UPSERT_MAX_ROWS = 16
+_DETAIL_UPSERTS = {rows: _detail_upsert(rows) for rows in range(1, _DETAIL_UPSERT_MAX_ROWS + 1)}
+
+
+def _upsert_details(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    if len(rows) > _DETAIL_UPSERT_MAX_ROWS:
+        connection.execute(DETAIL_UPSERT, rows)
+        return
+    connection.execute(
+        _DETAIL_UPSERTS[len(rows)],
+        {f"{column}_{i}": row[column] for i, row in enumerate(rows) for column in _DETAIL_COLUMNS},
+    )
 
 
 def _at_key(table: sa.Table) -> list[Any]:
@@ -200,8 +227,9 @@ _COUNTS_INSERT = sa.insert(REPORTS)
 
 
 def add_to_cells(session: orm.Session, deltas: dict[CellKey, CellCounts]) -> None:
-    """Add each delta (which may be negative) to its cell, one executemany per table, in key
-    order (so no two transactions wait for each other in a circle); rows that reach zero go."""
+    """Add each delta (which may be negative) to its cell, one statement per table (an
+    executemany, or for a few detail rows one multi-row upsert), in key order (so no two
+    transactions wait for each other in a circle); rows that reach zero go."""
     keys = [
         key
         for key in sorted(deltas)
@@ -213,7 +241,7 @@ def add_to_cells(session: orm.Session, deltas: dict[CellKey, CellCounts]) -> Non
     connection.execute(CELL_UPSERT, [_cell_row(key, deltas[key]) for key in keys])
     detail_rows = [row for key in keys for row in _detail_rows(key, deltas[key])]
     if detail_rows:
-        connection.execute(DETAIL_UPSERT, detail_rows)
+        _upsert_details(connection, detail_rows)
     emptied = [key.columns() for key in keys if any(n < 0 for n in deltas[key].details.values())]
     if emptied:
         connection.execute(EMPTY_DETAILS_DELETE, emptied)
@@ -387,13 +415,17 @@ def _changed(obj: Any, names: Iterable[str]) -> bool:
 
 
 def _note_event(noted: _Noted, event: ReportEvent) -> None:
-    if event.kind in EVENT_KINDS:
-        noted.ids.add(event.report_id)
-        data = event.data if isinstance(event.data, dict) else {}
-        noted.events.setdefault(event.report_id, []).append(
+    _note_event_values(noted, event.report_id, event.kind, event.actor, event.data)
+
+
+def _note_event_values(noted: _Noted, report_id: int, kind: str, actor: str, data: Any) -> None:
+    if kind in EVENT_KINDS:
+        noted.ids.add(report_id)
+        data = data if isinstance(data, dict) else {}
+        noted.events.setdefault(report_id, []).append(
             (
-                event.kind,
-                event.actor,
+                kind,
+                actor,
                 _text(data.get("department")),
                 _text(data.get("old")),
                 _text(data.get("new")),
@@ -417,15 +449,17 @@ def note_new_deliveries(session: orm.Session, deliveries: Iterable[Delivery]) ->
         _note_delivery(noted, delivery)
 
 
-def note_new_report(session: orm.Session, report: Report, events: Iterable[ReportEvent]) -> None:
-    """A new report and its events, written past the ORM's flush (the intake inserts them
-    itself, ``app.reports.intake``): noted as a flush would note them, so the commit counts the
-    report from its objects like any other new one."""
+def note_new_report(
+    session: orm.Session, report: Report, events: Iterable[Mapping[str, Any]]
+) -> None:
+    """A new report and its events (the ``report_event`` rows' values), written past the ORM's
+    flush (the intake inserts them itself, ``app.reports.intake``): noted as a flush would note
+    them, so the commit counts the report from its objects like any other new one."""
     noted: _Noted = session.info.setdefault(_NOTED, _Noted())
     noted.ids.add(report.id)
     noted.born[report.id] = report
     for event in events:
-        _note_event(noted, event)
+        _note_event_values(noted, report.id, event["kind"], event["actor"], event["data"])
 
 
 def _after_flush(session: orm.Session, _context: Any) -> None:

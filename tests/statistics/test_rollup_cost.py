@@ -71,11 +71,15 @@ def test_a_batch_of_status_changes_costs_the_statistics_the_same_statements_for_
     assert len(many) == len(few) <= ROLLUP_STATEMENTS, listing
     # Counted from the objects: neither the reports nor their event log are read back.
     assert "FROM report" not in listing
-    # The upserts are compiled once, not per commit: both commits send each from one compiled
-    # form (a statement without a cache key would be compiled anew for each).
-    for table in ("stat_cell ", "stat_cell_detail "):
-        forms = [c for sql, c in few + many if sql.startswith(f"INSERT INTO {table}")]
-        assert len(forms) == 2 and forms[0] is forms[1], table
+    # The upserts are compiled once, not per commit: both commits send the cells' from one
+    # compiled form (a statement without a cache key would be compiled anew for each). The
+    # details' go as one statement per commit, written for the number of rows up to a few
+    # (``_DETAIL_UPSERTS``, each compiled once), an executemany beyond.
+    cells = [c for sql, c in few + many if sql.startswith("INSERT INTO stat_cell ")]
+    assert len(cells) == 2 and cells[0] is cells[1]
+    details = [(sql, c) for sql, c in few + many if sql.startswith("INSERT INTO stat_cell_detail ")]
+    assert len(details) == 2
+    assert _resolve_all(_reports(3)) == [(sql, c) for sql, c in few], "compiled again"
 
     # … and what the commits kept is what counting every report anew gives.
     kept = _rollup()
