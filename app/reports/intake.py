@@ -291,13 +291,14 @@ _REPORT_INSERT = _REPORTS.insert()
 _EVENT_INSERT = cast(sa.Table, ReportEvent.__table__).insert()
 
 
-def _insert_report(report: Report, category: CategorySnapshot, event: ReportEvent) -> None:
-    """Write the new ``report`` and its first ``event`` with one INSERT each, past the ORM's
-    unit of work (most of an intake's CPU went there), and make ``report`` persistent in the
-    session as if it had been flushed: every column set, its collections empty or holding the
-    pending photos, copies and contact (the next flush inserts those). What a flush would have
-    done on the way is done here: the public point (``public_point``) and the statistics'
-    note of a new report with its event (``app.statistics.rollup``)."""
+def _insert_report(report: Report, category: CategorySnapshot, event: dict[str, Any]) -> None:
+    """Write the new ``report`` and its first event (the ``report_event`` row's values but the
+    report and the time, no object: nothing in the request reads it) with one INSERT each,
+    past the ORM's unit of work (most of an intake's CPU went there), and make ``report``
+    persistent in the session as if it had been flushed: every column set, its collections
+    empty or holding the pending photos, copies and contact (the next flush inserts those).
+    What a flush would have done on the way is done here: the public point (``public_point``)
+    and the statistics' note of a new report with its event (``app.statistics.rollup``)."""
     session = db.session()
     state = report.__dict__
     # What it holds (pending children) or holds not (empty), so reading it needs no query.
@@ -328,20 +329,9 @@ def _insert_report(report: Report, category: CategorySnapshot, event: ReportEven
     for name, value in related.items():
         orm.attributes.set_committed_value(report, name, value)
     session.add(report)  # persistent; the pending children cascade into the session
-    event.report_id = report_id
-    event.created_at = values["created_at"]
-    connection.execute(
-        _EVENT_INSERT,
-        {
-            "report_id": report_id,
-            "kind": event.kind,
-            "actor": event.actor,
-            "is_public": event.is_public,
-            "public_note": event.public_note,
-            "data": event.data,
-            "created_at": event.created_at,
-        },
-    )
+    event["report_id"] = report_id
+    event["created_at"] = values["created_at"]
+    connection.execute(_EVENT_INSERT, event)
     note_new_report(session, report, [event])
 
 
@@ -349,23 +339,47 @@ _DELIVERIES = cast(sa.Table, Delivery.__table__)
 _DELIVERY_INSERT = _DELIVERIES.insert()
 
 
-def _column_values(table: sa.Table, state: dict[str, Any]) -> dict[str, Any]:
-    """A new row's values from an ORM object's state, each missing column at its default (a
-    column the database fills is left out: the object loads it when read)."""
-    values: dict[str, Any] = {}
+_NO_DEFAULT, _SCALAR, _CALLABLE, _DATABASE = 0, 1, 2, 3
+
+
+def _defaults_of(table: sa.Table) -> tuple[tuple[str, int, Any], ...]:
+    """(key, kind, value or function) of each column of a new row: a column the database fills
+    (the primary key, a server default) is left to it unless set, the object loads it when
+    read. Worked out once per table rather than for every row."""
+    plan = []
     for column in table.columns:
-        key = column.key
+        default = column.default
+        if column.primary_key or column.server_default is not None:
+            plan.append((column.key, _DATABASE, None))
+        elif default is None:
+            plan.append((column.key, _NO_DEFAULT, None))
+        elif default.is_scalar:
+            plan.append((column.key, _SCALAR, default.arg))  # type: ignore[attr-defined]
+        elif default.is_callable:
+            plan.append((column.key, _CALLABLE, default.arg))  # type: ignore[attr-defined]
+        else:  # a SQL expression or sequence: the database's
+            plan.append((column.key, _DATABASE, None))
+    return tuple(plan)
+
+
+def _column_values(plan: tuple[tuple[str, int, Any], ...], state: dict[str, Any]) -> dict[str, Any]:
+    """A new row's values from an ORM object's state, each missing column at its default."""
+    values: dict[str, Any] = {}
+    for key, kind, default in plan:
         if key in state:
             values[key] = state[key]
-        elif column.primary_key or column.server_default is not None:
+        elif kind == _DATABASE:
             continue
-        elif column.default is None:
+        elif kind == _NO_DEFAULT:
             values[key] = None
-        elif column.default.is_scalar:
-            values[key] = column.default.arg  # type: ignore[attr-defined]
-        elif column.default.is_callable:
-            values[key] = column.default.arg(None)  # type: ignore[attr-defined]
+        elif kind == _SCALAR:
+            values[key] = default
+        else:
+            values[key] = default(None)
     return values
+
+
+_DELIVERY_DEFAULTS = _defaults_of(_DELIVERIES)
 
 
 def _insert_new_deliveries(report: Report) -> None:
@@ -378,7 +392,7 @@ def _insert_new_deliveries(report: Report) -> None:
         state = delivery.__dict__
         if state.get("report") is not report or state.get("attempt_log"):
             continue  # not this report's, or more than one row: left to the flush
-        values = _column_values(_DELIVERIES, state)
+        values = _column_values(_DELIVERY_DEFAULTS, state)
         values["report_id"] = report.id
         department = state.get("department")
         if department is not None:
@@ -493,11 +507,12 @@ def submit_report(
     _insert_report(
         report,
         checked.category,
-        ReportEvent(
-            kind="submitted",
-            actor=str(actor),
-            is_public=True,
-            data={
+        {
+            "kind": "submitted",
+            "actor": str(actor),
+            "is_public": True,
+            "public_note": None,
+            "data": {
                 "channel": draft.channel.value,
                 "category": checked.category.code,
                 "district": area.number if area else None,
@@ -507,7 +522,7 @@ def submit_report(
                 "reason": decision.reason,
                 "photos": len(checked.photos),
             },
-        ),
+        },
     )
     report_submitted.send(signal_sender(), report=report)
     _insert_new_deliveries(report)

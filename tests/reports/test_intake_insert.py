@@ -1,0 +1,92 @@
+"""The intake writes a new report with a Core INSERT, past the ORM's unit of work
+(``app.reports.intake._insert_report``): nothing fills in a column's Python-side default for it.
+A column given a Python default (or onupdate) must therefore be given by the intake — set on the
+new report or listed in ``_REPORT_DEFAULTS`` — or the row would get NULL where the model promises
+a value, and the object in the session would not match the row."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+from app.core.enums import Channel
+from app.core.events import Actor
+from app.extensions import db
+from app.reports.drafts import ReportDraft
+from app.reports.intake import submit_report
+from app.reports.models import Report
+
+REPORTS = cast(sa.Table, Report.__table__)
+
+
+def _python_side(column: sa.Column[Any]) -> bool:
+    return column.default is not None or column.onupdate is not None
+
+
+def test_every_report_column_with_a_python_default_is_written_by_the_intake(app_ctx):
+    written: list[dict[str, Any]] = []
+
+    def before_execute(conn, clause, multiparams, params, execution_options):
+        if isinstance(clause, sa.Insert) and clause.table is REPORTS:
+            written.extend(multiparams or [params])
+
+    sa.event.listen(db.engine, "before_execute", before_execute)
+    try:
+        result = submit_report(
+            ReportDraft(
+                channel=Channel.OPEN311,
+                category_code="papierkorb-voll",
+                lat=51.5136,
+                lon=7.4653,
+                description="Papierkorb quillt über",
+            ),
+            Actor("resident", "test"),
+        )
+        db.session.commit()
+    finally:
+        sa.event.remove(db.engine, "before_execute", before_execute)
+
+    [values] = written
+    needed = {column.key for column in REPORTS.columns if _python_side(column)}
+    assert needed, "the model has columns with Python defaults: this test must see them"
+    assert not needed - set(values), (
+        "give these in the intake's INSERT (set them, or add them to _REPORT_DEFAULTS): "
+        f"{sorted(needed - set(values))}"
+    )
+    # …and the stored row holds what the object in the session held.
+    report_id = result.report.id
+    db.session.remove()
+    stored = db.session.get(Report, report_id)
+    assert stored is not None
+    for key in sorted(needed):
+        assert getattr(stored, key) == values[key], key
+
+
+def test_the_check_sees_a_column_the_intake_does_not_give(app_ctx, monkeypatch):
+    """The check above fails for a Python default the INSERT leaves out: here one of
+    ``_REPORT_DEFAULTS`` taken away."""
+    from app.reports import intake
+
+    missing = next(key for key in intake._REPORT_DEFAULTS if _python_side(REPORTS.columns[key]))
+    defaults = {k: v for k, v in intake._REPORT_DEFAULTS.items() if k != missing}
+    monkeypatch.setattr(intake, "_REPORT_DEFAULTS", defaults)
+    written: list[dict[str, Any]] = []
+
+    def before_execute(conn, clause, multiparams, params, execution_options):
+        if isinstance(clause, sa.Insert) and clause.table is REPORTS:
+            written.extend(multiparams or [params])
+
+    sa.event.listen(db.engine, "before_execute", before_execute)
+    try:
+        submit_report(
+            ReportDraft(
+                channel=Channel.OPEN311, category_code="papierkorb-voll", lat=51.5136, lon=7.4653
+            ),
+            Actor("resident", "test"),
+        )
+    finally:
+        sa.event.remove(db.engine, "before_execute", before_execute)
+        db.session.rollback()
+    [values] = written
+    assert missing not in values
