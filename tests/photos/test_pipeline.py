@@ -303,8 +303,8 @@ def test_exif_orientation_is_applied():
 
 
 def test_a_12_megapixel_phone_jpeg_is_decoded_at_half_scale(monkeypatch):
-    """4032 × 3024 halves to 2016 × 1512 in the decoder (no full decode), then is resized to
-    the kept 2000 px; upright, and still without metadata."""
+    """4032 × 3024 halves to 2016 × 1512 in the decoder (no full decode) and is kept at that
+    size, the kept 2016 px, with no resampling; upright, and still without metadata."""
     from PIL import JpegImagePlugin
 
     decoded_sizes = []
@@ -324,23 +324,23 @@ def test_a_12_megapixel_phone_jpeg_is_decoded_at_half_scale(monkeypatch):
     photo = process_photo(encode(img, "JPEG", exif=exif))
 
     assert decoded_sizes == [(2016, 1512)]
-    assert (photo.width, photo.height) == (1500, 2000)
+    assert (photo.width, photo.height) == (1512, 2016)
     out = assert_clean_jpeg(photo.image)
-    assert approx_colour(out.getpixel((750, 400)), RED)  # the left half is on top now
+    assert approx_colour(out.getpixel((756, 400)), RED)  # the left half is on top now
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
 def test_large_image_is_downscaled(fmt):
     img = Image.new("RGB", (5000, 3000), (40, 90, 160))
     photo = process_photo(encode(img, fmt))
-    assert max(photo.width, photo.height) == 2000
-    assert photo.width == 2000 and abs(photo.height - 1200) <= 1
+    assert max(photo.width, photo.height) == 2016
+    assert photo.width == 2016 and abs(photo.height - 1210) <= 1
     out = assert_clean_jpeg(photo.image)
     assert out.size == (photo.width, photo.height)
     thumb = assert_clean_jpeg(photo.thumbnail)
     assert max(thumb.size) <= 320
     assert max(thumb.size) == 320
-    assert approx_colour(out.getpixel((1000, 600)), (40, 90, 160), 12)
+    assert approx_colour(out.getpixel((1008, 605)), (40, 90, 160), 12)
 
 
 def test_small_image_is_not_upscaled():
