@@ -151,6 +151,9 @@ class Config:
         self.TELEGRAM_API_URL = env.get("TELEGRAM_API_URL", "https://api.telegram.org")
         # Retention: contact data of reports closed this many days ago is deleted (0: never).
         self.RETENTION_DAYS = _int("RETENTION_DAYS", 180)
+        # The archive: reports closed this many days ago leave the inbox's default text search
+        # (the worker sets report.archived_at; "Search the archive too" still finds them).
+        self.ARCHIVE_AFTER_DAYS = _int("ARCHIVE_AFTER_DAYS", 120)
         # Signed one-click links for partners (acknowledge / done) stay valid this long.
         self.PARTNER_LINK_MAX_AGE_DAYS = _int("PARTNER_LINK_MAX_AGE_DAYS", 30)
         # Signed photo URLs in webhook payloads and Open311 media_url stay valid this long.

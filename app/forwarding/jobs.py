@@ -121,12 +121,60 @@ def anonymise_closed_reports(now=None) -> int:
     return removed
 
 
+ARCHIVE_BATCH = 1000
+
+
+def archive_closed_reports(now=None) -> int:
+    """The archive: reports closed longer than ``ARCHIVE_AFTER_DAYS`` ago get ``archived_at``
+    (so the inbox's default text search no longer reads them), ``ARCHIVE_BATCH`` per statement
+    until none is left. Neither a change of the report's content nor of its version: its
+    ``updated_at`` stays (public feeds and open data see nothing new)."""
+    from flask import current_app
+
+    from app.core.enums import OPEN_STATUSES
+    from app.reports.models import Report
+
+    days = current_app.config["ARCHIVE_AFTER_DAYS"]
+    if not days or days < 0:
+        return 0
+    moment = now or utcnow()
+    cutoff = moment - timedelta(days=days)
+    # Read from the partial index ix_report_archivable (closed_at, not archived), whose
+    # condition the query implies.
+    due = (
+        sa.select(Report.id)
+        .where(Report.archived_at.is_(None), Report.closed_at < cutoff)
+        .where(Report.status.not_in(sorted(OPEN_STATUSES)))
+        .order_by(Report.closed_at)
+        .limit(ARCHIVE_BATCH)
+    )
+    archived = 0
+    while True:
+        ids = list(db.session.execute(due).scalars())
+        if not ids:
+            break
+        db.session.execute(
+            sa.update(Report)
+            .where(Report.id.in_(ids), Report.archived_at.is_(None))
+            .values(archived_at=moment, updated_at=Report.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        archived += len(ids)
+        if len(ids) < ARCHIVE_BATCH:
+            break
+    if archived:
+        log.info("Archive: %d reports closed longer than %d days ago archived", archived, days)
+    return archived
+
+
 def run_periodic_jobs() -> None:
     from app.forwarding.withdrawal import withdraw_stale_tickets
 
     withdraw_stale_tickets()  # before reminders: no reminder for a ticket that is not theirs
     remind_unacknowledged()
     anonymise_closed_reports()
+    archive_closed_reports()
     forget_submission_keys()
     sweep_held_photos()
 

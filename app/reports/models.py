@@ -105,6 +105,10 @@ class Report(Model):
     )
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The archive: set by the worker (app/forwarding/jobs.py archive_closed_reports) once the
+    # report has been closed ARCHIVE_AFTER_DAYS; NULL while active. The inbox's text search
+    # covers the active reports unless asked for the archive; a trigger clears it on reopening.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Optimistic locking: every UPDATE checks and bumps it, so a concurrent edit is detected.
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,112 @@
+"""The archive: a report closed ``ARCHIVE_AFTER_DAYS`` ago is archived by the worker's job; it
+leaves the inbox's default text search, is found when the search asks for the archive and by
+its exact reference; a report that becomes open again (whoever changes it) is active again —
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.core.db import utcnow
+from app.core.enums import ReportStatus
+from app.extensions import db
+from app.forwarding.jobs import archive_closed_reports
+from app.reports import workflow
+from app.reports.models import Report
+
+S = ReportStatus
+
+
+def _closed(make_report, dispatcher, days_ago: float, **fields) -> Report:
+    report = make_report(**fields)
+    workflow.change_status(report, S.RESOLVED, dispatcher)
+    report.closed_at = utcnow() - timedelta(days=days_ago)
+    db.session.commit()
+    return report
+
+
+def _archived_at(report: Report):
+    return db.session.execute(
+        sa.select(Report.archived_at).where(Report.id == report.id)
+    ).scalar_one()
+
+
+def test_the_job_archives_reports_closed_longer_than_the_setting_ago(
+    app_ctx, make_report, make_user
+):
+    dispatcher = make_user("dispatcher")
+    old = _closed(make_report, dispatcher, 121)
+    recent = _closed(make_report, dispatcher, 119)
+    still_open = make_report()
+    still_open.created_at = utcnow() - timedelta(days=400)
+    db.session.commit()
+    updated = db.session.execute(
+        sa.select(Report.updated_at).where(Report.id == old.id)
+    ).scalar_one()
+
+    assert archive_closed_reports() == 1
+    assert _archived_at(old) is not None
+    assert _archived_at(recent) is None
+    assert _archived_at(still_open) is None
+    # Archiving is no change of the report: its time of last change stays.
+    assert (
+        db.session.execute(sa.select(Report.updated_at).where(Report.id == old.id)).scalar_one()
+        == updated
+    )
+    assert archive_closed_reports() == 0  # nothing left to do
+    # Two days later the other one is due as well; the open one never.
+    assert archive_closed_reports(now=utcnow() + timedelta(days=2)) == 1
+    assert _archived_at(recent) is not None
+    assert archive_closed_reports(now=utcnow() + timedelta(days=4000)) == 0
+    assert _archived_at(still_open) is None
+
+
+def test_the_job_works_in_batches_until_done(app_ctx, make_report, make_user, monkeypatch):
+    from app.forwarding import jobs
+
+    monkeypatch.setattr(jobs, "ARCHIVE_BATCH", 2)
+    dispatcher = make_user("dispatcher")
+    made = [_closed(make_report, dispatcher, 200 + n) for n in range(5)]
+    assert archive_closed_reports() == 5
+    assert all(_archived_at(r) is not None for r in made)
+
+
+def test_the_archive_can_be_switched_off(app_ctx, make_report, make_user, monkeypatch):
+    monkeypatch.setitem(app_ctx.config, "ARCHIVE_AFTER_DAYS", 0)
+    _closed(make_report, make_user("dispatcher"), 3650)
+    assert archive_closed_reports() == 0
+
+
+def test_the_worker_runs_the_archive_job(app_ctx, make_report, make_user):
+    from app.forwarding.jobs import run_periodic_jobs
+
+    report = _closed(make_report, make_user("dispatcher"), 130)
+    run_periodic_jobs()
+    assert _archived_at(report) is not None
+
+
+def test_a_reopened_report_is_active_again_by_the_workflow_and_by_sql(
+    app_ctx, make_report, make_user
+):
+    dispatcher = make_user("dispatcher")
+    by_workflow = _closed(make_report, dispatcher, 200)
+    by_sql = _closed(make_report, dispatcher, 200)
+    stays_closed = _closed(make_report, dispatcher, 200)
+    assert archive_closed_reports() == 3
+    db.session.expire_all()
+
+    workflow.change_status(by_workflow, S.REOPENED, dispatcher)
+    db.session.commit()
+    db.session.execute(
+        sa.update(Report).where(Report.id == by_sql.id).values(status=S.IN_PROGRESS.value)
+    )
+    # A change between closed statuses leaves it in the archive.
+    db.session.execute(
+        sa.update(Report).where(Report.id == stays_closed.id).values(status=S.REJECTED.value)
+    )
+    db.session.commit()
+    assert _archived_at(by_workflow) is None
+    assert _archived_at(by_sql) is None
+    assert _archived_at(stays_closed) is not None
