@@ -4,6 +4,7 @@ few indexed aggregates its ETag is made from."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from app.inbox.counts import ReportCount
 from app.open311.filters import RequestFilter
 from app.open311.params import TOTAL_COUNT_CAP
 from app.reports.models import Report, ReportSupporter
-from app.reports.public_facts import FACT_COLUMNS, ReportFacts, report_facts
+from app.reports.public_facts import FACT_COLUMNS, ReportFacts, related_columns, report_facts
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,19 @@ _SUPPORTERS = (
 )
 
 
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _facts_columns(dialect: str) -> tuple[Any, ...]:
+    """The public view's facts of a report (its columns, its photos, copies and public events),
+    then its supporters: everything a page needs in one statement."""
+    return (*FACT_COLUMNS, *related_columns(dialect), _SUPPORTERS)
+
+
 @functools.cache
-def _by_references() -> sa.Select[Any]:
-    return sa.select(*FACT_COLUMNS, _SUPPORTERS).where(
+def _by_references(dialect: str) -> sa.Select[Any]:
+    return sa.select(*_facts_columns(dialect)).where(
         Report.reference.in_(sa.bindparam("references", expanding=True))
     )
 
@@ -53,7 +64,7 @@ def _by_references_page(references: list[str]) -> RequestPage:
     with their supporters."""
     if not references:
         return RequestPage([], False, 0, {})
-    rows = db.session.execute(_by_references(), {"references": references}).all()
+    rows = db.session.execute(_by_references(_dialect()), {"references": references}).all()
     by_reference = {row.reference: row for row in rows}
     ordered = [by_reference[ref] for ref in references if ref in by_reference]
     return RequestPage(
@@ -105,9 +116,10 @@ def _bbox_condition(bbox: tuple[float, float, float, float]) -> sa.ColumnElement
     )
 
 
-def capped_count(conditions: list[sa.ColumnElement[bool]]) -> int | None:
-    """How many reports match, counted up to ``TOTAL_COUNT_CAP``; None above it. Selects a
-    constant, not a column, so that PostgreSQL can count from the index alone."""
+def _capped(conditions: list[sa.ColumnElement[bool]]) -> sa.ScalarSelect[Any]:
+    """How many reports match, counted up to ``TOTAL_COUNT_CAP + 1``, as a scalar subquery read
+    with the page. Selects a constant, not a column, so that PostgreSQL can count from the
+    index alone."""
     matching = (
         sa.select(sa.literal_column("1"))
         .select_from(Report)
@@ -115,26 +127,31 @@ def capped_count(conditions: list[sa.ColumnElement[bool]]) -> int | None:
         .limit(TOTAL_COUNT_CAP + 1)
         .subquery()
     )
-    count = db.session.execute(sa.select(sa.func.count()).select_from(matching)).scalar_one()
+    return sa.select(sa.func.count()).select_from(matching).scalar_subquery()
+
+
+def capped_count(conditions: list[sa.ColumnElement[bool]]) -> int | None:
+    """How many reports match, counted up to ``TOTAL_COUNT_CAP``; None above it."""
+    count = db.session.execute(sa.select(_capped(conditions))).scalar_one()
     return count if count <= TOTAL_COUNT_CAP else None
 
 
-def _counted(f: RequestFilter, category_ids: list[int] | None) -> int | None:
+def _counted(statuses: Iterable[str], category_ids: list[int] | None) -> sa.ScalarSelect[Any]:
     """The total from the inbox's counters (``report_count``, kept by triggers per department,
     category and status in the same transaction as every change) when the filter asks only
     for service codes and open or closed: a few hundred rows however long the history, where
-    counting the reports reads up to ``TOTAL_COUNT_CAP`` index entries. None above the cap."""
+    counting the reports reads up to ``TOTAL_COUNT_CAP`` index entries. A scalar subquery, read
+    with the page."""
     total = sa.select(sa.func.coalesce(sa.func.sum(ReportCount.n), 0))
     if category_ids is not None:
         total = total.where(ReportCount.category_id.in_(category_ids))
-    wanted = set(f.statuses)
+    wanted = set(statuses)
     open_values = sorted(s.value for s in OPEN_STATUSES)
     if wanted == {"open"}:
         total = total.where(ReportCount.status.in_(open_values))
     elif wanted == {"closed"}:
         total = total.where(ReportCount.status.not_in(open_values))
-    count = int(db.session.execute(total).scalar_one())
-    return count if count <= TOTAL_COUNT_CAP else None
+    return total.scalar_subquery()
 
 
 def _counters_know(f: RequestFilter) -> bool:
@@ -148,22 +165,24 @@ def _counters_know(f: RequestFilter) -> bool:
     )
 
 
-def _page_statement(conditions: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
-    """The page's reports as the public view's facts (plain columns, no ORM objects) and their
-    supporters."""
+def _page_statement(
+    conditions: list[sa.ColumnElement[bool]], total: Any, dialect: str
+) -> sa.Select[Any]:
+    """The page's reports as the public view's facts (plain columns, no ORM objects), their
+    supporters, and ``total`` (of all pages) on every row."""
     return (
-        sa.select(*FACT_COLUMNS, _SUPPORTERS)
+        sa.select(*_facts_columns(dialect), total.label("total"))
         .where(*conditions)
         .order_by(Report.created_at.desc(), Report.id.desc())
     )
 
 
 @functools.cache
-def _unfiltered_page() -> sa.Select[Any]:
+def _unfiltered_page(dialect: str) -> sa.Select[Any]:
     """The page statement without filters (the list most clients ask for), built once per
     process; offset and limit are given when it runs."""
     return (
-        _page_statement([])
+        _page_statement([], _counted((), None), dialect)
         .offset(sa.bindparam("page_offset", type_=sa.Integer()))
         .limit(sa.bindparam("page_limit", type_=sa.Integer()))
     )
@@ -178,25 +197,33 @@ def find_requests(f: RequestFilter) -> RequestPage:
         return RequestPage([], False, 0)
     conditions = _conditions(f, category_ids)
     offset = (f.page - 1) * f.page_size
-    # One more than the page tells whether there is a next page.
+    # One more than the page tells whether there is a next page; the total (from the counters
+    # when they know it, else counted up to the cap) comes with it.
+    counted = _counters_know(f)
     if conditions:
+        total_column = _counted(f.statuses, category_ids) if counted else _capped(conditions)
         rows = db.session.execute(
-            _page_statement(conditions).offset(offset).limit(f.page_size + 1)
+            _page_statement(conditions, total_column, _dialect())
+            .offset(offset)
+            .limit(f.page_size + 1)
         ).all()
     else:
         rows = db.session.execute(
-            _unfiltered_page(), {"page_offset": offset, "page_limit": f.page_size + 1}
+            _unfiltered_page(_dialect()),
+            {"page_offset": offset, "page_limit": f.page_size + 1},
         ).all()
     has_next = len(rows) > f.page_size
     rows = rows[: f.page_size]
     reports = report_facts(rows)
-    supporters = {row[0]: row[-1] for row in rows}
+    supporters = {row[0]: row[-2] for row in rows}
+    total: int | None
     if not has_next and (reports or offset == 0):
-        total: int | None = offset + len(reports)  # the last page: nothing left to count
-    elif _counters_know(f):
-        total = _counted(f, category_ids)
+        total = offset + len(reports)  # the last page: nothing left to count
+    elif rows:
+        total = int(rows[0][-1])  # read with the page
+        total = total if total <= TOTAL_COUNT_CAP else None
     else:
-        total = capped_count(conditions)
+        total = capped_count(conditions)  # beyond the last page
     return RequestPage(reports, has_next, total, supporters)
 
 

@@ -36,12 +36,13 @@ def public_text(description: str, moderated: str | None, hidden: bool, sensitive
     return "" if sensitive else description
 
 
-def photo_shareable(anonymisation: str, reviewed_at: datetime | None) -> bool:
+def photo_shareable(anonymisation: str, reviewed: bool) -> bool:
     """Whether partners (and, once released, the public) may see a photo. Never while its
-    anonymisation is pending, not even after a caseworker's check: the file is unblurred."""
+    anonymisation is pending, not even after a caseworker's check (``reviewed``): the file is
+    unblurred."""
     if anonymisation == "pending":
         return False
-    return anonymisation in ("done", "off") or reviewed_at is not None
+    return anonymisation in ("done", "off") or reviewed
 
 
 class Report(Model):
@@ -188,7 +189,7 @@ class ReportPhoto(Model):
 
     @property
     def shareable(self) -> bool:
-        return photo_shareable(self.anonymisation, self.reviewed_at)
+        return photo_shareable(self.anonymisation, self.reviewed_at is not None)
 
 
 class ReportCopy(Model):

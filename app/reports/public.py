@@ -277,7 +277,22 @@ def public_reports(
     query each, unless ``supporters`` were read with the reports already; the category, its
     group, the department and the district from the process's caches)."""
     ids = [report.id for report in reports]
-    events = public_events(ids) if with_events else {}
+    events: dict[int, list[PublicEvent]] = {}
+    if with_events:
+        # Facts read as rows carry their public events already; ORM reports read them here.
+        events = public_events([r.id for r in reports if isinstance(r, Report)])
+        events.update(
+            {
+                r.id: [
+                    PublicEvent(
+                        e.created_at, e.kind, _event_status(e.kind, e.data), e.public_note or None
+                    )
+                    for e in r.events
+                ]
+                for r in reports
+                if isinstance(r, ReportFacts)
+            }
+        )
     if supporters is None:
         supporters = _supporter_counts(ids)
     if duplicate_refs is None:

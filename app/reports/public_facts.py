@@ -5,7 +5,8 @@ reference, category, district, department, status, public point, street, texts a
 its photos' release state and its copies. For a list (the Open311 request list and its
 searches by reference) loading 50 reports with their photos and copies as ORM objects cost
 more CPU than everything else of the answer; these dataclasses carry the same facts, read in
-three statements of columns (the reports, their photos, their copies), and the public view
+one statement (the reports' columns, their photos, copies and public events as JSON arrays),
+and the public view
 reads them exactly as it reads a :class:`~app.reports.models.Report` — the same attribute
 names, the same ``public_description`` and ``shareable`` rules (the very functions of the
 models). What the public view never shows is not selected at all: the exact point, the
@@ -14,15 +15,18 @@ answers to the category's questions, the stored routing reason, contact data.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from app.catalogue.models import Category
 from app.core.enums import Channel, ReportStatus
+from app.core.events import ReportEvent
 from app.extensions import db
 from app.geo.models import District
 from app.reports.cached import lookups
@@ -43,11 +47,21 @@ class PhotoFacts:
     height: int
     is_public: bool
     anonymisation: str
-    reviewed_at: datetime | None
+    reviewed: bool  # a caseworker checked it (reviewed_at is set)
 
     @property
     def shareable(self) -> bool:
-        return photo_shareable(self.anonymisation, self.reviewed_at)
+        return photo_shareable(self.anonymisation, self.reviewed)
+
+
+@dataclass(frozen=True, slots=True)
+class EventFacts:
+    """A public event (submitted, a status change, a public note)."""
+
+    created_at: datetime
+    kind: str
+    data: dict[str, Any] | None
+    public_note: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +99,7 @@ class ReportFacts:
     due_at: datetime | None
     photos: tuple[PhotoFacts, ...] = ()
     copies: tuple[CopyFacts, ...] = ()
+    events: tuple[EventFacts, ...] = ()  # the public ones, oldest first
 
     @property
     def public_description(self) -> str:
@@ -138,46 +153,121 @@ FACT_COLUMNS: tuple[Any, ...] = (
 )
 _WIDTH = len(FACT_COLUMNS)
 
-_PHOTOS = (
-    sa.select(
-        ReportPhoto.report_id,
-        ReportPhoto.id,
-        ReportPhoto.width,
-        ReportPhoto.height,
-        ReportPhoto.is_public,
-        ReportPhoto.anonymisation,
-        ReportPhoto.reviewed_at,
+
+def _array(dialect: str, *values: Any) -> Any:
+    return (sa.func.json_build_array if dialect == "postgresql" else sa.func.json_array)(*values)
+
+
+def _aggregate(dialect: str, element: Any) -> Any:
+    # PostgreSQL's json_agg is NULL over no rows, SQLite's json_group_array '[]'.
+    return (
+        sa.func.json_agg(element) if dialect == "postgresql" else sa.func.json_group_array(element)
     )
-    .where(ReportPhoto.report_id.in_(sa.bindparam("ids", expanding=True)))
-    .order_by(ReportPhoto.report_id, ReportPhoto.position, ReportPhoto.id)
-)
-_COPIES = (
-    sa.select(ReportCopy.report_id, ReportCopy.department_id, ReportCopy.routing_rule_id)
-    .where(ReportCopy.report_id.in_(sa.bindparam("ids", expanding=True)))
-    .order_by(ReportCopy.id)
-)
+
+
+@functools.cache
+def related_columns(dialect: str) -> tuple[Any, ...]:
+    """A report's photos, copies and public events as three JSON arrays, each a scalar subquery
+    correlated with ``report`` — the facts of a page in the very statement that reads its
+    reports (under load every statement waits its turn at the database). Each element carries
+    its sort keys; :func:`report_facts` orders them (SQLite 3.40 has no ORDER BY inside an
+    aggregate)."""
+    photos = (
+        sa.select(
+            _aggregate(
+                dialect,
+                _array(
+                    dialect,
+                    ReportPhoto.position,
+                    ReportPhoto.id,
+                    ReportPhoto.width,
+                    ReportPhoto.height,
+                    ReportPhoto.is_public,
+                    ReportPhoto.anonymisation,
+                    ReportPhoto.reviewed_at.is_not(None),
+                ),
+            )
+        )
+        .where(ReportPhoto.report_id == Report.id)
+        .correlate(Report)
+        .scalar_subquery()
+    )
+    copies = (
+        sa.select(
+            _aggregate(
+                dialect,
+                _array(
+                    dialect, ReportCopy.id, ReportCopy.department_id, ReportCopy.routing_rule_id
+                ),
+            )
+        )
+        .where(ReportCopy.report_id == Report.id)
+        .correlate(Report)
+        .scalar_subquery()
+    )
+    data = sa.cast(ReportEvent.data, sa.Text) if dialect == "postgresql" else ReportEvent.data
+    events = (
+        sa.select(
+            _aggregate(
+                dialect,
+                _array(
+                    dialect,
+                    ReportEvent.created_at,
+                    ReportEvent.id,
+                    ReportEvent.kind,
+                    data,
+                    ReportEvent.public_note,
+                ),
+            )
+        )
+        .where(ReportEvent.report_id == Report.id, ReportEvent.is_public.is_(True))
+        .correlate(Report)
+        .scalar_subquery()
+    )
+    return (photos, copies, events)
+
+
+def _list(value: Any) -> list[Any]:
+    """A JSON array as psycopg (parsed) or SQLite (text) hands it over; NULL: none."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else json.loads(value)
+
+
+def _moment(text: str) -> datetime:
+    """A time as JSON has it (PostgreSQL: ISO with the session's offset; SQLite: as stored,
+    in UTC without an offset), aware and in UTC as ``UTCDateTime`` reads it."""
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def report_facts(rows: Sequence[Sequence[Any]]) -> list[ReportFacts]:
-    """The facts of reports read as rows starting with :data:`FACT_COLUMNS` (further columns
-    are the caller's), with their photos and copies in one statement each."""
-    ids = [row[0] for row in rows]
-    photos: dict[int, list[PhotoFacts]] = {}
-    copies: dict[int, list[CopyFacts]] = {}
-    if ids:
-        for report_id, photo_id, width, height, public, state, reviewed in db.session.execute(
-            _PHOTOS, {"ids": ids}
-        ).tuples():
-            photos.setdefault(report_id, []).append(
-                PhotoFacts(photo_id, width, height, public, state, reviewed)
+    """The facts of reports read as rows of :data:`FACT_COLUMNS` followed by the three
+    :func:`related_columns` (further columns are the caller's)."""
+    facts = []
+    for row in rows:
+        photos, copies, events = (_list(value) for value in row[_WIDTH : _WIDTH + 3])
+        facts.append(
+            ReportFacts(
+                *row[:_WIDTH],  # type: ignore[misc]  # the columns of FACT_COLUMNS, in order
+                photos=tuple(
+                    PhotoFacts(photo_id, width, height, bool(public), state, bool(reviewed))
+                    for _position, photo_id, width, height, public, state, reviewed in sorted(
+                        photos, key=lambda photo: (photo[0], photo[1])
+                    )
+                ),
+                copies=tuple(
+                    CopyFacts(department_id, rule_id)
+                    for _id, department_id, rule_id in sorted(copies, key=lambda copy: copy[0])
+                ),
+                events=tuple(
+                    EventFacts(
+                        moment, kind, json.loads(data) if isinstance(data, str) else data, note
+                    )
+                    for moment, _id, kind, data, note in sorted(
+                        ((_moment(e[0]), *e[1:]) for e in events), key=lambda e: (e[0], e[1])
+                    )
+                ),
             )
-        for report_id, department_id, rule_id in db.session.execute(_COPIES, {"ids": ids}).tuples():
-            copies.setdefault(report_id, []).append(CopyFacts(department_id, rule_id))
-    return [
-        ReportFacts(
-            *row[:_WIDTH],  # type: ignore[misc]  # the columns of FACT_COLUMNS, in order
-            photos=tuple(photos.get(row[0], ())),
-            copies=tuple(copies.get(row[0], ())),
         )
-        for row in rows
-    ]
+    return facts

@@ -13,11 +13,12 @@ from app.core.db import utcnow
 from app.core.enums import Channel, ReportStatus
 from app.core.events import Actor
 from app.extensions import db
+from app.reports import workflow
 from app.reports.drafts import PhotoUpload, ReportDraft
 from app.reports.intake import submit_report
 from app.reports.models import Report, ReportPhoto, ReportSupporter
 from app.reports.public import public_reports
-from app.reports.public_facts import FACT_COLUMNS, ReportFacts, report_facts
+from app.reports.public_facts import FACT_COLUMNS, ReportFacts, related_columns, report_facts
 from tests.images import jpeg
 
 LITTER = (51.5136, 7.4653)
@@ -44,7 +45,7 @@ def _submit(category, point, description, photos=0, **attributes) -> Report:
 def test_the_facts_hold_the_columns_in_their_order():
     names = [field.name for field in dataclasses.fields(ReportFacts)]
     assert [column.key for column in FACT_COLUMNS] == names[: len(FACT_COLUMNS)]
-    assert names[len(FACT_COLUMNS) :] == ["photos", "copies"]
+    assert names[len(FACT_COLUMNS) :] == ["photos", "copies", "events"]
 
 
 def test_rows_and_orm_reports_give_the_same_public_view(app_ctx, app):
@@ -84,7 +85,15 @@ def test_rows_and_orm_reports_give_the_same_public_view(app_ctx, app):
     assert unsafe.copies, "the Nordstadt's unsafe place should be copied to its Quartiersmanagement"
 
     ids = [r.id for r in reports]
-    rows = db.session.execute(sa.select(*FACT_COLUMNS).where(Report.id.in_(ids))).all()
+    # A status change with a public note (an event the public sees).
+    workflow.apply_status(
+        ordinary, ReportStatus.IN_PROGRESS, Actor("system", "test"), "Wir kümmern uns."
+    )
+    db.session.commit()
+    dialect = db.engine.dialect.name
+    rows = db.session.execute(
+        sa.select(*FACT_COLUMNS, *related_columns(dialect)).where(Report.id.in_(ids))
+    ).all()
     by_id = {row[0]: row for row in rows}
     facts = report_facts([by_id[i] for i in ids])
     db.session.expire_all()
@@ -96,6 +105,7 @@ def test_rows_and_orm_reports_give_the_same_public_view(app_ctx, app):
         assert from_rows == from_orm
     first = from_rows[0]
     assert len(first.photos) == 2 and first.photos_held and first.supporters == 1
+    assert first.latest_note == "Wir kümmern uns." and len(first.events) == 2
     assert from_rows[1].description == "" and from_rows[1].copy_texts
     assert from_rows[2].description == "" and not from_rows[2].photos
     assert from_rows[2].photos_held
