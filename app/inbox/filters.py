@@ -41,6 +41,9 @@ class FilterForm:
     text: str = ""
     overdue: bool = False
     order: str = "newest"
+    # "Search the archive too": a text search reads the whole history, not only the active
+    # reports (``archiv=1``).
+    archive: bool = False
 
     @property
     def is_filtered(self) -> bool:
@@ -68,6 +71,7 @@ class FilterForm:
             "q": self.text,
             "overdue": "1" if self.overdue else "",
             "order": "oldest" if self.order == "oldest" else "",
+            "archiv": "1" if self.archive else "",
         }
         args.update(changes)
         return {k: v for k, v in args.items() if v not in ("", None, [], ())}
@@ -163,6 +167,7 @@ def parse_filter(args: MultiDict, user: User) -> ParsedFilter:
     form.text = " ".join(args.get("q", "").split())[:TEXT_MAX]
     form.overdue = args.get("overdue", "") in {"1", "on", "true", "yes"}
     form.order = "oldest" if args.get("order") == "oldest" else "newest"
+    form.archive = args.get("archiv", "") in {"1", "on", "true", "yes"}
 
     queue_filter = QueueFilter(
         scope=scope,
@@ -175,6 +180,7 @@ def parse_filter(args: MultiDict, user: User) -> ParsedFilter:
         text=form.text,
         overdue=form.overdue,
         newest_first=form.order == "newest",
+        archive=form.archive,
         cursor=valid_cursor(args.get("cursor")),
     )
     return ParsedFilter(filter=queue_filter, form=form, notices=notices)

@@ -5,6 +5,9 @@ stays fast at a million reports. The counts per status come from the counters of
 ``app/inbox/counts.py`` when the filter is one the counters know (scope, department, category),
 "overdue" reads the partial indexes over open reports and the text search its own index
 (``app/inbox/search.py``): none of them reads the closed history (measured by ``make bench``).
+A text search covers the active reports (open, and closed ones not yet archived) through their
+own index; only when the filter asks for the archive too (``archive``) does it read the whole
+history's index, found up to a cap and paged window by window (``_search_page``).
 """
 
 from __future__ import annotations
@@ -58,6 +61,9 @@ class QueueFilter:
     overdue: bool = False
     newest_first: bool = True
     cursor: str | None = None
+    # A text search covers the active reports only (not archived: app/forwarding/jobs.py
+    # archive_closed_reports) unless this asks for the archive too.
+    archive: bool = False
 
 
 @dataclass
@@ -73,6 +79,10 @@ class QueuePage:
     # SEARCH_CAP + 1 ("more than 1,000"), the open statuses are counted (each up to the cap)
     # and the closed ones not.
     capped: bool = False
+    # What a text search went through: "active" (open and not yet archived reports), "archive"
+    # (the whole history), "" when the archive makes no difference (no text, a reference, or
+    # open statuses only).
+    searched: str = ""
 
 
 def allowed_scopes(user: User) -> list[str]:
@@ -131,12 +141,15 @@ def filtered(
     if only_open and text and not f.overdue:
         query = query.where(open_condition())
     if text:
-        if text.upper().count("-") == 2 and len(text) <= 32:
+        if _is_reference(text):
             query = query.where(Report.reference == text.upper())
         else:
             # The open reports' own index when only open reports can match: it costs the
-            # backlog, not the history (app/inbox/search.py).
-            query = query.where(text_condition(text, open_only=only_open))
+            # backlog, not the history; else the active reports' index unless the archive is
+            # asked for (app/inbox/search.py).
+            query = query.where(
+                text_condition(text, open_only=only_open, active_only=not f.archive)
+            )
     return query
 
 
@@ -181,14 +194,23 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         return None  # a mangled cursor starts from the first page
 
 
+def _is_reference(text: str) -> bool:
+    """Whether the text is shaped like a reference (looked up exactly, archive or not)."""
+    return text.upper().count("-") == 2 and len(text) <= 32
+
+
+def searched_scope(f: QueueFilter) -> str:
+    """What the filter's text search goes through: "active", "archive", or "" (no text search
+    the archive could change: none, an exact reference, or open reports only)."""
+    text = f.text.strip()
+    if not text or _is_reference(text) or open_only(f):
+        return ""
+    return "archive" if f.archive else "active"
+
+
 def _history_search(f: QueueFilter) -> bool:
     """Whether the filter is a text search through the whole history's index."""
-    text = f.text.strip()
-    return (
-        len(text) >= MIN_INDEXED
-        and not (text.upper().count("-") == 2 and len(text) <= 32)
-        and not open_only(f)
-    )
+    return len(f.text.strip()) >= MIN_INDEXED and searched_scope(f) == "archive"
 
 
 def _order(f: QueueFilter) -> tuple[Any, ...]:
@@ -215,7 +237,9 @@ def queue_page(
 ) -> QueuePage:
     """One page of the queue, the cursor of the next page, and the count per status."""
     if _history_search(f):
-        return _search_page(user, f, tz, page_size, with_counts)
+        page = _search_page(user, f, tz, page_size, with_counts)
+        page.searched = "archive"
+        return page
     query = _after(filtered(user, f, tz), f, decode_cursor(f.cursor))
     rows = list(db.session.execute(query.order_by(*_order(f)).limit(page_size + 1)).scalars())
     # Category, district and department from the process's caches, not a query each.
@@ -229,15 +253,16 @@ def queue_page(
         counts=counts,
         total=total,
         counts_open_only=with_counts and bool(f.text.strip()) and open_only(f),
+        searched=searched_scope(f),
     )
 
 
 def _search_page(
     user: User, f: QueueFilter, tz: str, page_size: int, with_counts: bool
 ) -> QueuePage:
-    """A text search through the whole history's index that reads what the page needs: up to
-    SEARCH_CAP + 1 reports found (all of them when there are no more: sorted and counted
-    here), else the page from the newest reports window by window."""
+    """A text search with the archive, through the whole history's index, that reads what the
+    page needs: up to SEARCH_CAP + 1 reports found (all of them when there are no more: sorted
+    and counted here), else the page from the newest reports window by window."""
     text = f.text.strip()
     unsearched = replace(f, text="", cursor=None)
     sample = found_sample(filtered(user, unsearched, tz, with_status=False), text, SEARCH_CAP + 1)

@@ -9,10 +9,18 @@ substrings. Both need three characters; a shorter text is looked for without the
 A second index holds only the open reports (migration 0020): a search whose status filter lies
 within the open statuses (or "overdue") reads it, so it costs the backlog, not the history; on
 PostgreSQL a partial trigram index whose condition the query repeats literally, on SQLite the
-FTS5 table ``report_search_open``, kept by triggers on every status change. Other searches read
-the whole-history index, whose cost grows with the reports that share the text's trigrams.
+FTS5 table ``report_search_open``, kept by triggers on every status change. Searches with the
+archive read the whole-history index, whose cost grows with the reports that share the text's
+trigrams.
 
-A search over all statuses (the queue's default view) does not read every report it finds
+A third index holds only the active reports (migration 0022): open ones and closed ones not yet
+archived (``report.archived_at``, set by the worker ``ARCHIVE_AFTER_DAYS`` after closing). Every
+other text search reads it unless the caseworker asks for the archive too, so it costs the
+backlog and the last months' closed reports, not the history: on PostgreSQL a partial trigram
+index ``WHERE archived_at IS NULL`` (the query repeats the condition literally), on SQLite the
+FTS5 table ``report_search_active``, kept by triggers on every change of ``archived_at``.
+
+A search with the archive over all statuses does not read every report it finds
 (``app/inbox/queries.py``): ``found_sample`` takes at most ``SEARCH_CAP + 1`` of them from the
 index, which stops there; only when they are all there are they sorted and counted. A broader
 text is paged window by window: ``window_condition`` restricts the index to the reports
@@ -56,6 +64,8 @@ DERIVED_INDEXES = frozenset(
 )
 # The open statuses exactly as the partial index ix_report_open_search_trgm says them.
 FOUND_OPEN = "found.status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)))
+# The active reports exactly as the partial index ix_report_active_search_trgm says them.
+FOUND_ACTIVE = "found.archived_at IS NULL"
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
@@ -151,12 +161,21 @@ def _phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def text_condition(text: str, open_only: bool = False) -> ColumnElement[bool] | sa.TextClause:
+def text_condition(
+    text: str, open_only: bool = False, active_only: bool = False
+) -> ColumnElement[bool] | sa.TextClause:
     """Reports whose reference, address or description contains ``text`` (any case); with
-    ``open_only`` open reports only, found through the index of the open reports."""
+    ``open_only`` open reports only, found through the index of the open reports; with
+    ``active_only`` the reports not archived, through the index of the active reports (open
+    reports are never archived, so ``open_only`` takes precedence)."""
     pattern = _like_pattern(text)
+    active_only = active_only and not open_only
     if len(text) < MIN_INDEXED:
-        only = Report.status.in_(sorted(OPEN_STATUSES)) if open_only else sa.true()
+        only: ColumnElement[bool] = sa.true()
+        if open_only:
+            only = Report.status.in_(sorted(OPEN_STATUSES))
+        elif active_only:
+            only = Report.archived_at.is_(None)
         return sa.and_(
             only,
             sa.or_(
@@ -170,14 +189,20 @@ def text_condition(text: str, open_only: bool = False) -> ColumnElement[bool] | 
         # plain condition the planner, which cannot tell how few rows a pattern matches, would
         # walk the newest reports or AND a department's whole index with it, both as long as
         # the history.
-        # Open only: the open condition as the partial index says it, so the planner takes it.
-        open_sql = f" AND {FOUND_OPEN}" if open_only else ""
+        # Open or active only: the condition as the partial index says it, so the planner
+        # takes that index.
+        only_sql = f" AND {FOUND_OPEN}" if open_only else ""
+        only_sql = f" AND {FOUND_ACTIVE}" if active_only else only_sql
         return sa.text(
             f"report.id = ANY(ARRAY(SELECT found.id FROM report AS found WHERE {SEARCH_FOUND}"  # noqa: S608 (constant; the text is a parameter)
-            f" ILIKE :search_pattern ESCAPE '\\'{open_sql}))"
+            f" ILIKE :search_pattern ESCAPE '\\'{only_sql}))"
         ).bindparams(search_pattern=pattern)
     phrase = _phrase(text)
-    table = "report_search_open" if open_only else "report_search"
+    table = "report_search"
+    if open_only:
+        table = "report_search_open"
+    elif active_only:
+        table = "report_search_active"
     found = sa.text(f"SELECT rowid FROM {table} WHERE {table} MATCH :search_phrase")  # noqa: S608 (constant)
     return Report.id.in_(
         found.bindparams(search_phrase=phrase).columns(sa.column("rowid", sa.Integer))

@@ -13,6 +13,7 @@ from app.core.db import utcnow
 from app.core.enums import ReportStatus
 from app.extensions import db
 from app.forwarding.jobs import archive_closed_reports
+from app.inbox.queries import QueueFilter, Scope, queue_page
 from app.reports import workflow
 from app.reports.models import Report
 
@@ -110,3 +111,55 @@ def test_a_reopened_report_is_active_again_by_the_workflow_and_by_sql(
     assert _archived_at(by_workflow) is None
     assert _archived_at(by_sql) is None
     assert _archived_at(stays_closed) is not None
+
+
+def _found(user, text: str, archive: bool = False) -> set[str]:
+    page = queue_page(user, QueueFilter(scope=Scope.ALL, text=text, archive=archive), page_size=100)
+    return {r.reference for r in page.reports}
+
+
+def test_an_archived_report_is_found_with_the_archive_and_by_its_reference(
+    app_ctx, make_report, make_user
+):
+    dispatcher = make_user("dispatcher")
+    archived = _closed(make_report, dispatcher, 200, address="Kastanienallee 7")
+    recent = _closed(make_report, dispatcher, 10, address="Kastanienallee 9")
+    waiting = make_report(address="Kastanienallee 11")
+    assert archive_closed_reports() == 1
+    everything = {archived.reference, recent.reference, waiting.reference}
+
+    for text in ("kastanienallee", "Kastanienallee 7", "ee"):  # indexed, and too short for it
+        assert archived.reference not in _found(dispatcher, text)
+        assert archived.reference in _found(dispatcher, text, archive=True)
+    assert _found(dispatcher, "kastanienallee") == {recent.reference, waiting.reference}
+    assert _found(dispatcher, "kastanienallee", archive=True) == everything
+    # Counted exactly, the archived one not by default.
+    page = queue_page(dispatcher, QueueFilter(scope=Scope.ALL, text="kastanienallee"))
+    assert page.total == 2 and page.searched == "active"
+    # The exact reference finds it, archive or not.
+    assert _found(dispatcher, archived.reference) == {archived.reference}
+    assert _found(dispatcher, archived.reference.lower()) == {archived.reference}
+    # Within the open statuses the archive makes no difference (and nothing is said of it).
+    f = QueueFilter(scope=Scope.ALL, text="kastanienallee", statuses=(S.NEW,))
+    assert queue_page(dispatcher, f).searched == ""
+
+    # Reopened, it is found by the default search again (the active index took it back).
+    workflow.change_status(archived, S.REOPENED, dispatcher)
+    db.session.commit()
+    assert _found(dispatcher, "Kastanienallee 7") == {archived.reference}
+    # A text change of an archived report keeps it out of the active index.
+    db.session.execute(
+        sa.update(Report)
+        .where(Report.id == recent.id)
+        .values(archived_at=utcnow(), address="Kastanienallee 99")
+    )
+    db.session.commit()
+    assert _found(dispatcher, "Kastanienallee 99") == set()
+    assert _found(dispatcher, "Kastanienallee 99", archive=True) == {recent.reference}
+    db.session.execute(
+        sa.update(Report).where(Report.id == recent.id).values(address="Kastanienallee 98")
+    )
+    db.session.execute(sa.delete(Report).where(Report.id == waiting.id))
+    db.session.commit()
+    assert _found(dispatcher, "kastanienallee") == {archived.reference}
+    assert _found(dispatcher, "Kastanienallee 98", archive=True) == {recent.reference}

@@ -1,8 +1,11 @@
-"""A text search over all statuses reads no more than its page needs: it counts the reports it
-finds up to a cap ("more than 1,000") and pages through the newest reports window by window.
-Here the cap and the windows are made small, so a few dozen reports go through every path: the
-pages walked one after the other give exactly what a plain substring test over the same reports
-gives, in the queue's order — nothing skipped, nothing twice — on SQLite and PostgreSQL."""
+"""A text search covers the active reports (open, and closed ones not archived) by default and the
+whole history when it asks for the archive too. With the archive over all statuses it reads no
+more than its page needs: it counts the reports it finds up to a cap ("more than 1,000") and
+pages through the newest reports window by window. Here the cap and the windows are made small,
+so a few dozen reports, some of them archived, go through every path: the pages walked one
+after the other give exactly what a plain substring test over the same reports gives (the
+active ones, or all of them with the archive), in the queue's order — nothing skipped, nothing
+twice — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import sqlalchemy as sa
 from app.core.db import utcnow
 from app.core.enums import OPEN_STATUSES, ReportStatus
 from app.extensions import db
+from app.forwarding.jobs import archive_closed_reports
 from app.inbox import queries
 from app.inbox.queries import QueueFilter, Scope, queue_page
 from app.reports.models import Report
@@ -29,7 +33,8 @@ DESCRIPTIONS = ["Papierkorb quillt über", "Laterne dunkel", "Straßenschild weg
 @pytest.fixture
 def history(make_report):
     """40 reports whose received times are not in the order of their ids (as after an import),
-    with two pairs received at the same instant, in open and closed statuses."""
+    with two pairs received at the same instant, in open and closed statuses; about half of
+    the closed ones closed long enough ago to be archived (by the worker's job)."""
     rng = random.Random(42)  # noqa: S311 (a repeatable sequence, no secret)
     now = utcnow()
     made = []
@@ -43,18 +48,22 @@ def history(make_report):
         received = now - timedelta(hours=rng.randrange(1, 2000))
         if n in (11, 23):  # same instant as the report before
             received = made[n - 1].created_at
+        status = rng.choice(list(S))
+        closed = None if status in OPEN_STATUSES else now - timedelta(days=rng.choice([5, 200]))
         db.session.execute(
             sa.update(Report)
             .where(Report.id == report.id)
-            .values(created_at=received, status=rng.choice(list(S)).value)
+            .values(created_at=received, status=status.value, closed_at=closed)
         )
     db.session.commit()
+    assert archive_closed_reports() > 0
     db.session.expire_all()
     return made
 
 
-def plain(text: str, statuses=(), newest_first: bool = True) -> list[str]:
-    """The references a plain case-insensitive substring test finds, in the queue's order."""
+def plain(text: str, statuses=(), newest_first: bool = True, archive: bool = True) -> list[str]:
+    """The references a plain case-insensitive substring test finds (among the active reports
+    only without ``archive``), in the queue's order."""
     needle = text.lower()
     rows = db.session.execute(
         sa.select(
@@ -64,7 +73,7 @@ def plain(text: str, statuses=(), newest_first: bool = True) -> list[str]:
             Report.status,
             Report.created_at,
             Report.id,
-        )
+        ).where(sa.true() if archive else Report.archived_at.is_(None))
     ).all()
     hits = [
         row
@@ -97,29 +106,59 @@ def small_cap(monkeypatch):
     monkeypatch.setattr(queries, "SEARCH_WINDOW_MAX", 16)
 
 
-@pytest.mark.parametrize("capped", [True, False], ids=["more than the cap", "all counted"])
+@pytest.mark.parametrize(
+    ("archive", "capped"),
+    [(True, True), (True, False), (False, True), (False, False)],
+    ids=[
+        "archive, more than the cap",
+        "archive, all counted",
+        "active, small cap",
+        "active, large cap",
+    ],
+)
 def test_pages_of_a_search_over_all_statuses_continue_where_the_last_stopped(
-    app_ctx, make_user, history, monkeypatch, capped
+    app_ctx, make_user, history, monkeypatch, archive, capped
 ):
     if capped:
         monkeypatch.setattr(queries, "SEARCH_CAP", 5)
         monkeypatch.setattr(queries, "SEARCH_WINDOW", 4)
         monkeypatch.setattr(queries, "SEARCH_WINDOW_MAX", 16)
     dispatcher = make_user("dispatcher")
-    texts = ["straße", "STRASSE", "Lindenstraße 7", "über", "korb", "zzz"]
+    texts = ["straße", "STRASSE", "Lindenstraße 7", "über", "korb", "zzz", "ße", "BM"]
     assert len(plain("straße")) > 5 and len(plain("zzz")) == 0  # both sides of the cap
+    # Some reports the search finds are archived: the default leaves them out.
+    assert len(plain("straße", archive=False)) < len(plain("straße"))
     for text in texts:
         for newest_first in (True, False):
-            f = QueueFilter(scope=Scope.ALL, text=text, newest_first=newest_first)
-            assert walked(dispatcher, f) == plain(text, newest_first=newest_first), text
+            f = QueueFilter(scope=Scope.ALL, text=text, newest_first=newest_first, archive=archive)
+            expected = plain(text, newest_first=newest_first, archive=archive)
+            assert walked(dispatcher, f) == expected, text
         for statuses in ((S.RESOLVED,), (S.NEW, S.REJECTED), tuple(OPEN_STATUSES)):
-            f = QueueFilter(scope=Scope.ALL, text=text, statuses=statuses)
-            assert walked(dispatcher, f) == plain(text, statuses), (text, statuses)
+            f = QueueFilter(scope=Scope.ALL, text=text, statuses=statuses, archive=archive)
+            assert walked(dispatcher, f) == plain(text, statuses, archive=archive), (
+                text,
+                statuses,
+            )
     # A caseworker's search stays within the department's queue.
     caseworker = make_user("caseworker", ("edg",))
     edg = {r.reference for r in history if r.department and r.department.code == "edg"}
-    found = walked(caseworker, QueueFilter(text="straße"))
-    assert found == [ref for ref in plain("straße") if ref in edg] and found
+    found = walked(caseworker, QueueFilter(text="straße", archive=archive))
+    assert found == [ref for ref in plain("straße", archive=archive) if ref in edg] and found
+
+
+def test_a_search_of_the_active_reports_counts_them_exactly(app_ctx, make_user, history, small_cap):
+    """The active reports are few (the backlog and the last months): counted without a cap."""
+    dispatcher = make_user("dispatcher")
+    found = plain("straße", archive=False)
+    assert len(found) > 5
+    page = queue_page(dispatcher, QueueFilter(scope=Scope.ALL, text="straße"), page_size=3)
+    assert not page.capped and page.total == len(found)
+    assert page.counts == {
+        s: len(plain("straße", (s,), archive=False))
+        for s in S
+        if plain("straße", (s,), archive=False)
+    }
+    assert page.searched == "active"
 
 
 def test_a_search_finding_more_than_the_cap_counts_up_to_it(
@@ -128,8 +167,11 @@ def test_a_search_finding_more_than_the_cap_counts_up_to_it(
     dispatcher = make_user("dispatcher")
     found = plain("straße")
     assert len(found) > 5
-    page = queue_page(dispatcher, QueueFilter(scope=Scope.ALL, text="straße"), page_size=3)
+    page = queue_page(
+        dispatcher, QueueFilter(scope=Scope.ALL, text="straße", archive=True), page_size=3
+    )
     assert page.capped and page.total == 6  # "more than 5"
+    assert page.searched == "archive"
     # The open statuses are counted exactly (from the open reports' index), the closed not.
     open_found = {s: len(plain("straße", (s,))) for s in OPEN_STATUSES}
     assert page.counts == {s: n for s, n in open_found.items() if n}
@@ -137,7 +179,7 @@ def test_a_search_finding_more_than_the_cap_counts_up_to_it(
     # A search that finds no more than the cap counts every status exactly.
     few = plain("Lindenstraße 7")
     monkeypatch.setattr(queries, "SEARCH_CAP", len(few))
-    page = queue_page(dispatcher, QueueFilter(scope=Scope.ALL, text="Lindenstraße 7"))
+    page = queue_page(dispatcher, QueueFilter(scope=Scope.ALL, text="Lindenstraße 7", archive=True))
     assert not page.capped and page.total == len(few)
     assert page.counts == {
         s: len(plain("Lindenstraße 7", (s,))) for s in S if plain("Lindenstraße 7", (s,))
@@ -146,9 +188,9 @@ def test_a_search_finding_more_than_the_cap_counts_up_to_it(
 
 def test_the_queue_page_says_more_than_the_cap(client, make_user, history, small_cap, monkeypatch):
     login(client, make_user("dispatcher"))
-    html = client.get("/inbox/", query_string={"scope": "all", "q": "straße"}).get_data(
-        as_text=True
-    )
+    html = client.get(
+        "/inbox/", query_string={"scope": "all", "q": "straße", "archiv": "1"}
+    ).get_data(as_text=True)
     assert re.search(r">(All|Alle) <span class=\"count\">(more than|mehr als) 5</span>", html)
     assert re.search(
         r"(Reports matching this filter|Meldungen zu diesem Filter): (more than|mehr als) 5", html
@@ -162,8 +204,8 @@ def test_the_queue_page_says_more_than_the_cap(client, make_user, history, small
     assert 'class="status-resolved' in html
     total = len(plain("Lindenstraße 7"))
     monkeypatch.setattr(queries, "SEARCH_CAP", total)  # all of them counted
-    html = client.get("/inbox/", query_string={"scope": "all", "q": "Lindenstraße 7"}).get_data(
-        as_text=True
-    )
+    html = client.get(
+        "/inbox/", query_string={"scope": "all", "q": "Lindenstraße 7", "archiv": "1"}
+    ).get_data(as_text=True)
     assert re.search(rf">(All|Alle) <span class=\"count\">{total}</span>", html)
     assert 'id="search-capped"' not in html
