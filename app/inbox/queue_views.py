@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -58,6 +58,7 @@ def queue():
         here=request.full_path.rstrip("?"),
         bulk_targets=[s for s in ReportStatus if s != ReportStatus.NEW],
         search_cap=queries.SEARCH_CAP,
+        archive_days=current_app.config["ARCHIVE_AFTER_DAYS"],
         search_cap_shown=format_decimal(queries.SEARCH_CAP, "#,##0"),
         more_than=_("more than %(n)s", n=format_decimal(queries.SEARCH_CAP, "#,##0")),
         open_statuses=OPEN_STATUSES,

@@ -163,3 +163,59 @@ def test_an_archived_report_is_found_with_the_archive_and_by_its_reference(
     db.session.commit()
     assert _found(dispatcher, "kastanienallee") == {archived.reference}
     assert _found(dispatcher, "Kastanienallee 98", archive=True) == {recent.reference}
+
+
+def test_the_queue_says_what_a_search_went_through_and_links_to_the_archive(
+    client, make_report, make_user
+):
+    import re
+
+    from tests.inbox.support import login
+
+    dispatcher = make_user("dispatcher")
+    archived = _closed(make_report, dispatcher, 200, address="Kastanienallee 7")
+    recent = _closed(make_report, dispatcher, 10, address="Kastanienallee 9")
+    archive_closed_reports()
+    login(client, dispatcher)
+
+    html = client.get("/inbox/", query_string={"scope": "all", "q": "Kastanienallee"}).get_data(
+        as_text=True
+    )
+    assert recent.reference in html and archived.reference not in html
+    assert re.search(
+        r"(Durchsucht: offene und in den letzten 120 Tagen geschlossene Meldungen\.|"
+        r"Searched: open reports and those closed in the last 120 days\.)",
+        html,
+    )
+    link = re.search(r'<a href="([^"]+)" id="search-archive">([^<]+)</a>', html)
+    assert link and link.group(2) in ("Auch im Archiv suchen", "Search the archive too")
+    # The filter form offers the same as a checkbox, unticked.
+    assert re.search(r'<input type="checkbox" id="f-archive" name="archiv" value="1">', html)
+
+    # The link keeps the filter and adds the archive.
+    href = link.group(1).replace("&amp;", "&")
+    assert "archiv=1" in href and "q=Kastanienallee" in href and "scope=all" in href
+    html = client.get(href).get_data(as_text=True)
+    assert recent.reference in html and archived.reference in html
+    assert re.search(r"(Mit Archiv durchsucht\.|Searched with the archive\.)", html)
+    back = re.search(r'<a href="([^"]+)" id="search-active">', html)
+    assert back and "archiv" not in back.group(1)
+    assert re.search(r'id="f-archive" name="archiv" value="1" checked>', html)
+
+    # Nothing found: the way to the archive is offered all the same.
+    html = client.get("/inbox/", query_string={"scope": "all", "q": "Kastanienallee 7"}).get_data(
+        as_text=True
+    )
+    assert archived.reference not in html and 'id="search-archive"' in html
+    # No text, an exact reference, or open statuses only: nothing to say about the archive.
+    for query in (
+        {"scope": "all"},
+        {"scope": "all", "q": archived.reference},
+        {"scope": "all", "q": "Kastanienallee", "status": "new"},
+    ):
+        html = client.get("/inbox/", query_string=query).get_data(as_text=True)
+        assert 'id="search-scope"' not in html, query
+    html = client.get("/inbox/", query_string={"scope": "all", "q": archived.reference}).get_data(
+        as_text=True
+    )
+    assert archived.reference in html
