@@ -38,7 +38,7 @@ from app.extensions import db
 from app.reports.cached import Lookups, give_cached_relations, lookups
 from app.reports.labels import PUBLIC_STATUS_LABELS
 from app.reports.models import Report, ReportSupporter
-from app.reports.public_facts import ReportFacts
+from app.reports.public_facts import FACT_COLUMNS, ReportFacts, related_columns, report_facts
 from app.routing.names import department_name
 from app.routing.resolve import describe_rule
 from app.routing.service import load_rules
@@ -331,44 +331,45 @@ def public_report(report: Report, lang: str, *, external_urls: bool = False) -> 
 
 
 @functools.cache
-def _by_reference_statement() -> sa.Select[Any]:
+def _by_reference_statement(dialect: str) -> sa.Select[Any]:
     """The statement of :func:`public_report_by_reference`, built once per process (building
-    it, with its aliased subquery, costs more CPU than running it)."""
+    it, with its subqueries, costs more CPU than running it)."""
     original = orm.aliased(Report)
-    return (
-        sa.select(
-            Report,
-            sa.select(sa.func.count(ReportSupporter.id))
-            .where(ReportSupporter.report_id == Report.id)
-            .scalar_subquery(),
-            sa.select(original.reference)
-            .where(original.id == Report.duplicate_of_id)
-            .scalar_subquery(),
-        )
-        .where(Report.reference == sa.bindparam("reference"))
-        .options(orm.joinedload(Report.photos), orm.joinedload(Report.copies))
-    )
+    return sa.select(
+        *FACT_COLUMNS,
+        *related_columns(dialect),
+        sa.select(sa.func.count(ReportSupporter.id))
+        .where(ReportSupporter.report_id == Report.id)
+        .scalar_subquery(),
+        sa.select(original.reference)
+        .where(original.id == Report.duplicate_of_id)
+        .scalar_subquery(),
+    ).where(Report.reference == sa.bindparam("reference"))
 
 
 def public_report_by_reference(
     reference: str, lang: str, *, external_urls: bool = False
 ) -> PublicReport | None:
-    """The public view of the report with this reference (None when there is none): the
-    report, its photos and copies, its supporters and the reference of the report it
-    duplicates in one query, its public events in a second; names from the caches."""
+    """The public view of the report with this reference (None when there is none): its
+    facts, with its photos, copies, public events, supporters and the reference of the report
+    it duplicates, in one statement (``app.reports.public_facts``); names from the caches."""
     reference = reference.strip().upper()
     if not reference or len(reference) > 32:
         return None
-    rows = db.session.execute(_by_reference_statement(), {"reference": reference}).unique().all()
-    if not rows:
+    dialect = db.session.get_bind().dialect.name
+    row = db.session.execute(_by_reference_statement(dialect), {"reference": reference}).first()
+    if row is None:
         return None
-    report, supporters, duplicate_of = rows[0]
+    (facts,) = report_facts([row])
+    supporters, duplicate_of = row[-2], row[-1]
     return public_reports(
-        [report],
+        [facts],
         lang,
         external_urls=external_urls,
-        supporters={report.id: supporters},
-        duplicate_refs={report.duplicate_of_id: duplicate_of} if duplicate_of else {},
+        supporters={facts.id: supporters},
+        duplicate_refs={facts.duplicate_of_id: duplicate_of}
+        if facts.duplicate_of_id is not None and duplicate_of
+        else {},
     )[0]
 
 
