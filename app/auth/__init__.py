@@ -7,6 +7,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
+    from sqlalchemy.orm import joinedload
 
     from app.auth.models import User
     from app.auth.views import bp
@@ -20,7 +21,8 @@ def register(app: Flask) -> None:
     def load_user(session_id: str) -> User | None:
         user_id, _, stamp = session_id.partition("-")
         try:
-            user = db.session.get(User, int(user_id))
+            # With the departments in the same statement: every staff page reads them.
+            user = db.session.get(User, int(user_id), options=[joinedload(User.departments)])
         except ValueError:
             return None
         # A disabled account's open sessions end with its next request, and so do the
