@@ -45,7 +45,10 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             env.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'quartiersmelder.sqlite'}")
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # No ping before each checkout (a round trip per request): the city version check,
+        # every request's and every background round's first statement, notices a connection
+        # the database closed and retries on a fresh one (app/cities/settings.py).
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
         # City configuration: a directory with city.json and the district/boundary GeoJSON.
         self.CITY_DIR = env.get("CITY_DIR", str(BASE_DIR / "app" / "cities" / "dortmund"))
         # Geocoding (Nominatim-compatible). Empty URL switches geocoding off.

@@ -80,17 +80,31 @@ def refresh_if_changed() -> bool:
     """Drop this process's cached city data if the database's city version changed.
 
     Returns True when the caches were dropped. A database that does not answer is left to the
-    request itself (the caches stay as they are).
+    request itself (the caches stay as they are). Called first in every request (and every
+    round of the worker and the photo runner), it is also where a connection closed by the
+    database is noticed and replaced.
     """
     from app.extensions import db
 
-    try:
-        # A Core statement built once, on the session's connection: the ORM's execution path
-        # cost more than the read itself, and every request makes it.
-        row = db.session.connection().execute(_version_query()).first()
-    except sa.exc.SQLAlchemyError:
-        db.session.rollback()
-        return False
+    row = None
+    for attempt in (1, 2):
+        try:
+            # A Core statement built once, on the session's connection: the ORM's execution
+            # path cost more than the read itself, and every request makes it.
+            row = db.session.connection().execute(_version_query()).first()
+            break
+        except sa.exc.DBAPIError as error:
+            db.session.rollback()
+            # The first statement of a request or a round is also the connection's liveness
+            # check (the pool does not ping before each checkout): a connection the database
+            # closed (a restart) is thrown away with the whole pool, and the read is made
+            # once more on a fresh one.
+            if attempt == 1 and error.connection_invalidated:
+                continue
+            return False
+        except sa.exc.SQLAlchemyError:
+            db.session.rollback()
+            return False
     version, name = row if row is not None else (None, None)
     if _VERSION in current_app.extensions and current_app.extensions[_VERSION] == version:
         return False

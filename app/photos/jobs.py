@@ -303,6 +303,8 @@ def lower_priority(nice: int) -> None:
 def run(app: Flask, *, interval: float = 1.0, once: bool = False) -> int:
     """The runner's loop: anonymise what is pending, sleep ``interval`` when nothing is.
     With ``once``: drain what is pending and return how many photos were done."""
+    from app.cities.settings import refresh_if_changed
+
     with app.app_context():
         lower_priority(int(app.config.get("ANONYMISE_NICE", 10)))
     log.info("Photo runner %s started", os.getpid())
@@ -310,6 +312,7 @@ def run(app: Flask, *, interval: float = 1.0, once: bool = False) -> int:
     while True:
         with app.app_context():
             try:
+                refresh_if_changed()  # also replaces a connection the database closed
                 done = len(run_once(limit=None if once else 10))
             except sa.exc.OperationalError:
                 db.session.rollback()

@@ -204,7 +204,8 @@ def server_error(error: InternalServerError):
 def database_unavailable(error: Exception):
     """The database cannot be reached for a moment: 503 with Retry-After, never a trace. The
     transaction was rolled back, so nothing was half written and no reference was handed out;
-    the next request gets a fresh connection (``pool_pre_ping``)."""
+    the next request gets a fresh connection (its first statement, the city version check,
+    replaces a connection the database closed)."""
     from app.core.errors import (
         DATABASE_RETRY_AFTER,
         database_unavailable_message,

@@ -111,8 +111,9 @@ def proxied(app_ctx, tmp_path):
     config.SQLALCHEMY_DATABASE_URI = urlunsplit(parts._replace(netloc=netloc)).replace(
         "postgresql://", "postgresql+psycopg://", 1
     )
+    # As configured (no ping before each checkout), with a short connect timeout.
     config.SQLALCHEMY_ENGINE_OPTIONS = {
-        "pool_pre_ping": True,
+        **config.SQLALCHEMY_ENGINE_OPTIONS,
         "connect_args": {"connect_timeout": 5},
     }
     config.WTF_CSRF_ENABLED = False
@@ -199,7 +200,8 @@ def test_reports_survive_a_database_outage_and_the_app_recovers(proxied):
         page = http.get(f"{base}/r/{answered[0]}")
         assert page.status_code == 503 and "nicht verfügbar" in page.text
         proxy.restore()
-        # Back without a restart: the pool throws away dead connections (pre-ping).
+        # Back without a restart: the first request's version check finds its connection
+        # dead, the pool is thrown away, and it reads again on a fresh connection.
         send_both()
         send_both()
         assert outcomes[10:] == ["ok"] * 4
@@ -208,6 +210,25 @@ def test_reports_survive_a_database_outage_and_the_app_recovers(proxied):
     stored = set(db.session.execute(sa.select(Report.reference)).scalars())
     assert set(answered) <= stored
     assert len(answered) == 8 and len(stored) == 8
+
+
+def test_a_database_restart_between_requests_costs_no_request(proxied):
+    """The database restarted while the site was idle: every pooled connection is dead, and
+    nobody noticed. The next requests are answered all the same — the first statement of each
+    (the city version check) finds its connection closed and reads again on a fresh one."""
+    import httpx
+
+    proxy, base, token = proxied
+    with httpx.Client(timeout=60) as http:
+        reference = _answered_reference("web", _web_report(http, base))
+        assert reference is not None
+        assert http.get(f"{base}/r/{reference}").status_code == 200
+        proxy.cut()  # every connection dropped …
+        proxy.restore()  # … and the database back before anyone asked
+        for _ in range(3):
+            assert http.get(f"{base}/r/{reference}").status_code == 200
+            assert _answered_reference("open311", _open311_report(http, base, token))
+            assert _answered_reference("web", _web_report(http, base))
 
 
 def test_the_worker_rides_out_a_database_outage_without_a_restart(
