@@ -3,8 +3,11 @@
 
 The database grows the way a city's does: the first 10k reports are the recent months, with the
 open backlog (about 1,800 open reports, most of them overdue); every further report is older
-history, closed. So a figure that stays flat from 10k to 1M does not grow with history, and
-"overdue" and the open counts are as large at 1M as at 10k — as in a city, where the backlog is
+history, closed. A closed report was closed a few days after it came in and is archived (as the
+worker's job ``archive_closed_reports`` would have done) once it has been closed
+``ARCHIVE_AFTER_DAYS`` (120): the whole older history is archived, the recent months are not. So
+a figure that stays flat from 10k to 1M does not grow with history, and "overdue", the open
+counts and the active reports are as large at 1M as at 10k — as in a city, where the backlog is
 the staff's work of the month, not of the decade.
 
 Each case is timed ``SAMPLES`` times (after a warm-up), alternating with its reference: the very
@@ -13,10 +16,13 @@ connection — so both sides run the same query shapes and the difference is the
 Printed: p95 beside the reference's p95 (and both medians: on a busy machine the p95 of a
 sub-millisecond call is the scheduler's), and at the top size the flatness (p95 at the top size
 / p95 at 10k, at most 2×) and p95 against 50 ms. The text search looks for a street and house
-number and a broad text ("straße"), each twice: within the open statuses (the index of the
-open reports: it costs the backlog) and over all statuses (the whole history's index, read up
-to 1,001 reports found and, for a broad text, window by window among the newest; see README).
-``BENCH_INBOX_CASES`` (names separated by ";") runs only the cases named.
+number and a broad text ("straße"), each three times: within the open statuses (the index of
+the open reports: it costs the backlog), over all statuses (the default: the index of the
+active reports, open and not yet archived: it costs the backlog and the last months) and over
+all statuses with the archive ("Search the archive too": the whole history's index, read up to
+1,001 reports found and, for a broad text, window by window among the newest; see README). The
+archive cases grow with the history by design: their growth is shown, but they are judged on
+the 50 ms limit only. ``BENCH_INBOX_CASES`` (names separated by ";") runs only the cases named.
 
 Filling takes minutes, so the filled databases are kept between runs: SQLite files under
 ``.bench-cache/`` (``make clean`` removes them) and PostgreSQL databases ``bench_inbox_<size>``,
@@ -40,6 +46,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app import create_app
 from app.auth.models import Role, User
@@ -63,9 +70,10 @@ TARGET_P95 = 0.050
 FLAT = 2.0
 CACHE = Path(__file__).resolve().parent.parent / ".bench-cache"
 # Raised whenever the fill below changes: cached databases of another fill are made again.
-FILL_VERSION = 2
+FILL_VERSION = 3
 RECENT = 10_000  # the recent months: the open backlog lives here
 RECENT_DAYS = 120
+CLOSED_AFTER_S = (3_600, 5 * 86_400)  # a closed report was closed this long after it came in
 HISTORY_STEP_S = 320  # one older report every ~5 minutes: 1M reports reach ten years back
 BATCH = 5_000  # rows per executemany, sent as INSERTs of 1,000 rows (one trigger run each)
 PASSWORD = "a long bench password"  # noqa: S105 (the bench's own staff)
@@ -328,6 +336,9 @@ def _fill(start: int, stop: int) -> None:
     recent = (list(RECENT_WEIGHTS), list(RECENT_WEIGHTS.values()))
     history = (list(HISTORY_WEIGHTS), list(HISTORY_WEIGHTS.values()))
     now = utcnow()
+    # As the archive job would have set it (the report is inserted archived: archiving 990k
+    # reports afterwards would make SQLite's FTS5 delete each from the active index).
+    archive_after = timedelta(days=current_app.config["ARCHIVE_AFTER_DAYS"])
     table = _report()
     for first in range(start, stop, BATCH):
         rows = []
@@ -346,11 +357,16 @@ def _fill(start: int, stop: int) -> None:
             address = (
                 f"{rng.choice(STREETS)} {rng.randrange(1, 151)}" if rng.random() < 0.7 else None
             )
+            status = rng.choices(statuses, weights)[0]
+            closed = archived = None
+            if status not in OPEN_STATUSES:
+                closed = min(now, created + timedelta(seconds=rng.randrange(*CLOSED_AFTER_S)))
+                archived = closed + archive_after if closed + archive_after <= now else None
             rows.append(
                 {
                     "reference": f"BM-{i:07d}",
                     "category_id": category.id,
-                    "status": rng.choices(statuses, weights)[0].value,
+                    "status": status.value,
                     "description": f"{rng.choice(WORDS)}, seit {rng.randrange(2, 30)} Tagen",
                     "attributes": {},
                     "lat": lat,
@@ -367,6 +383,8 @@ def _fill(start: int, stop: int) -> None:
                     "created_at": created,
                     "updated_at": created,
                     "due_at": created + timedelta(days=14),
+                    "closed_at": closed,
+                    "archived_at": archived,
                     "version": 1,
                     "is_description_hidden": False,
                 }
@@ -501,8 +519,9 @@ def _side_by_side(ours: Callable[[], object]) -> tuple[Figure, int]:
 
 # Caseworker (EDG): counts per status of the department's queue; dispatcher: of all
 # departments, and of the overdue reports; caseworker: the first page and counts of a text
-# search within the open statuses (the open reports' own index) and over all statuses (the
-# whole history's index); caseworker: the whole queue page, logged in, over the test client.
+# search within the open statuses (the open reports' own index), over all statuses (the active
+# reports' index) and with the archive (the whole history's index); caseworker: the whole queue
+# page, logged in, over the test client.
 CASES = (
     "caseworker counts",
     "dispatcher counts",
@@ -511,8 +530,12 @@ CASES = (
     "text search, all statuses",
     "broad text search, open",
     "broad text search, all statuses",
+    "text search, with archive",
+    "broad text search, with archive",
     "/inbox page",
 )
+# Read the whole history on purpose: judged on the 50 ms limit only, their growth shown.
+ARCHIVE_CASES = {"text search, with archive", "broad text search, with archive"}
 OPEN_VIEW = tuple(sorted(OPEN_STATUSES))
 # BENCH_INBOX_CASES="text search, all statuses;broad text search, all statuses": only these.
 ONLY_CASES = {c.strip() for c in os.environ.get("BENCH_INBOX_CASES", "").split(";") if c.strip()}
@@ -532,9 +555,11 @@ def measure(app, size: int, label: str, results: Results) -> None:
 
             return run
 
-        def search(statuses: tuple[ReportStatus, ...], text: str = SEARCH) -> Callable[[], None]:
+        def search(
+            statuses: tuple[ReportStatus, ...], text: str = SEARCH, archive: bool = False
+        ) -> Callable[[], None]:
             def run() -> None:
-                queue_page(caseworker, QueueFilter(text=text, statuses=statuses))
+                queue_page(caseworker, QueueFilter(text=text, statuses=statuses, archive=archive))
 
             return run
 
@@ -551,6 +576,8 @@ def measure(app, size: int, label: str, results: Results) -> None:
             "text search, all statuses": search(()),
             "broad text search, open": search(OPEN_VIEW, SEARCH_BROAD),
             "broad text search, all statuses": search((), SEARCH_BROAD),
+            "text search, with archive": search((), archive=True),
+            "broad text search, with archive": search((), SEARCH_BROAD, archive=True),
             "/inbox page": whole_page,
         }
         overdue = sum(
@@ -558,17 +585,27 @@ def measure(app, size: int, label: str, results: Results) -> None:
         )
         found = {}
         for text in (SEARCH, SEARCH_BROAD):
-            every = queue_page(caseworker, QueueFilter(text=text))
-            # The search counts up to its cap: "more than 1,000" beyond.
+            every = queue_page(caseworker, QueueFilter(text=text, archive=True))
+            # The search with the archive counts up to its cap: "more than 1,000" beyond.
             shown = f"more than {every.total - 1:,}" if every.capped else f"{every.total:,}"
             found[text] = (
                 shown,
+                queue_page(caseworker, QueueFilter(text=text)).total,
                 queue_page(caseworker, QueueFilter(text=text, statuses=OPEN_VIEW)).total,
             )
+        active = db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(_report())
+            .where(_report().c.archived_at.is_(None))
+        ).scalar()
         db.session.rollback()
         print(
-            f"  ({label}, {size:,} reports: {overdue:,} overdue; for the caseworker "
-            + ", ".join(f"{n} found by “{t}”, {o:,} of them open" for t, (n, o) in found.items())
+            f"  ({label}, {size:,} reports, {active:,} of them active: {overdue:,} overdue;"
+            " for the caseworker "
+            + ", ".join(
+                f"{n} found by “{t}” with the archive, {a:,} active, {o:,} open"
+                for t, (n, a, o) in found.items()
+            )
             + ")"
         )
         for name in CASES:
@@ -590,9 +627,15 @@ def _print(name: str, size: int, label: str, results: Results) -> None:
     smallest = results.figures.get((name, SIZES[0]))
     if size == SIZES[-1] and smallest is not None and len(SIZES) > 1:
         ratio = figure.ours / smallest.ours if smallest.ours else float("inf")
-        limit += f"; ×{ratio:.1f} of {_label_of(SIZES[0])} (≤ ×{FLAT:g})"
-        if ratio > FLAT:
-            verdict = "GROWS" if figure.ours <= TARGET_P95 else "SLOWER, GROWS"
+        if name in ARCHIVE_CASES:
+            # The whole history's index: its growth is shown, the 50 ms limit judged.
+            limit += (
+                f"; ×{ratio:.1f} of {_label_of(SIZES[0])} (archive: grows with history by design)"
+            )
+        else:
+            limit += f"; ×{ratio:.1f} of {_label_of(SIZES[0])} (≤ ×{FLAT:g})"
+            if ratio > FLAT:
+                verdict = "GROWS" if figure.ours <= TARGET_P95 else "SLOWER, GROWS"
     line(
         f"inbox {name}, {_label_of(size)} ({label})",
         f"p95 {figure.ours * 1000:.1f} ms",
