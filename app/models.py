@@ -8,6 +8,7 @@ from app.forwarding.models import Delivery, DeliveryAttempt
 from app.geo.models import CityBoundary, District
 from app.inbox.counts import ReportCount
 from app.open311.models import ApiKey
+from app.reports.day_counts import ReportDayCount
 from app.reports.idempotency import SubmissionKey
 from app.reports.models import (
     ReferenceCounter,
@@ -36,6 +37,7 @@ __all__ = [
     "Report",
     "ReportCopy",
     "ReportCount",
+    "ReportDayCount",
     "ReportEvent",
     "ReportPhoto",
     "ReportSupporter",

@@ -4,7 +4,6 @@ few indexed aggregates its ETag is made from."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,9 +14,9 @@ from app.cities.models import CityState
 from app.core.enums import OPEN_STATUSES
 from app.core.events import ReportEvent
 from app.extensions import db
-from app.inbox.counts import ReportCount
 from app.open311.filters import RequestFilter
 from app.open311.params import TOTAL_COUNT_CAP
+from app.reports.day_counts import window_total
 from app.reports.models import Report, ReportSupporter
 from app.reports.public_facts import FACT_COLUMNS, ReportFacts, related_columns, report_facts
 
@@ -136,33 +135,10 @@ def capped_count(conditions: list[sa.ColumnElement[bool]]) -> int | None:
     return count if count <= TOTAL_COUNT_CAP else None
 
 
-def _counted(statuses: Iterable[str], category_ids: list[int] | None) -> sa.ScalarSelect[Any]:
-    """The total from the inbox's counters (``report_count``, kept by triggers per department,
-    category and status in the same transaction as every change) when the filter asks only
-    for service codes and open or closed: a few hundred rows however long the history, where
-    counting the reports reads up to ``TOTAL_COUNT_CAP`` index entries. A scalar subquery, read
-    with the page."""
-    total = sa.select(sa.func.coalesce(sa.func.sum(ReportCount.n), 0))
-    if category_ids is not None:
-        total = total.where(ReportCount.category_id.in_(category_ids))
-    wanted = set(statuses)
-    open_values = sorted(s.value for s in OPEN_STATUSES)
-    if wanted == {"open"}:
-        total = total.where(ReportCount.status.in_(open_values))
-    elif wanted == {"closed"}:
-        total = total.where(ReportCount.status.not_in(open_values))
-    return total.scalar_subquery()
-
-
 def _counters_know(f: RequestFilter) -> bool:
-    """Whether the counters answer the filter's total (no dates, no box)."""
-    return (
-        f.start is None
-        and f.end is None
-        and f.updated_after is None
-        and f.updated_before is None
-        and f.bbox is None
-    )
+    """Whether the day counters answer the filter's total (service codes, open or closed and
+    the received-time window; not a box or the time of the last change)."""
+    return f.bbox is None and f.updated_after is None and f.updated_before is None
 
 
 def _page_statement(
@@ -182,7 +158,7 @@ def _unfiltered_page(dialect: str) -> sa.Select[Any]:
     """The page statement without filters (the list most clients ask for), built once per
     process; offset and limit are given when it runs."""
     return (
-        _page_statement([], _counted((), None), dialect)
+        _page_statement([], window_total(None, None, None), dialect)
         .offset(sa.bindparam("page_offset", type_=sa.Integer()))
         .limit(sa.bindparam("page_limit", type_=sa.Integer()))
     )
@@ -197,11 +173,15 @@ def find_requests(f: RequestFilter) -> RequestPage:
         return RequestPage([], False, 0)
     conditions = _conditions(f, category_ids)
     offset = (f.page - 1) * f.page_size
-    # One more than the page tells whether there is a next page; the total (from the counters
-    # when they know it, else counted up to the cap) comes with it.
+    # One more than the page tells whether there is a next page; the total (from the day
+    # counters when they know it, else counted up to the cap) comes with it.
     counted = _counters_know(f)
     if conditions:
-        total_column = _counted(f.statuses, category_ids) if counted else _capped(conditions)
+        total_column = (
+            window_total(f.start, f.end, category_ids, f.statuses)
+            if counted
+            else _capped(conditions)
+        )
         rows = db.session.execute(
             _page_statement(conditions, total_column, _dialect())
             .offset(offset)

@@ -1,0 +1,105 @@
+"""Reports per day of their receipt (UTC), category and status — a date window's total without
+counting its reports.
+
+``report_day_count`` is kept in step by triggers on ``report`` (migration 0023) in the same
+transaction as every insert, delete and change of received time, category or status, whichever
+code makes it. A window's total (:func:`window_total`) is the counters of its whole days plus
+the reports of the two partial days at its ends, counted from the index of the received time:
+at most two days of reports, however long the window or the history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.enums import OPEN_STATUSES
+from app.extensions import Model
+from app.reports.models import Report
+
+_OPEN_VALUES = sorted(s.value for s in OPEN_STATUSES)
+
+
+class ReportDayCount(Model):
+    """Reports per day (UTC), category and status (maintained by triggers, never by hand)."""
+
+    __tablename__ = "report_day_count"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    n: Mapped[int]
+
+
+def _midnight(day: date, tz: Any) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz)
+
+
+def _reports(
+    low: datetime, high: datetime, *, high_inclusive: bool, filters: list[Any]
+) -> sa.ScalarSelect[Any]:
+    """The reports received from ``low`` to ``high``, counted from the index."""
+    upper = Report.created_at <= high if high_inclusive else Report.created_at < high
+    return (
+        sa.select(sa.func.count())
+        .select_from(Report)
+        .where(Report.created_at >= low, upper, *filters)
+        .scalar_subquery()
+    )
+
+
+def window_total(
+    start: datetime | None,
+    end: datetime | None,
+    category_ids: Iterable[int] | None,
+    statuses: Iterable[str] = (),
+) -> sa.ColumnElement[Any]:
+    """How many reports were received from ``start`` to ``end`` (both included; None: open),
+    of these categories (None: all), open or closed (``statuses`` holding "open" or "closed"
+    alone; otherwise all), as an SQL expression to read with another statement."""
+    wanted = set(statuses)
+    day_filters: list[Any] = []
+    report_filters: list[Any] = []
+    if category_ids is not None:
+        ids = sorted(set(category_ids))
+        day_filters.append(ReportDayCount.category_id.in_(ids))
+        report_filters.append(Report.category_id.in_(ids))
+    if wanted == {"open"}:
+        day_filters.append(ReportDayCount.status.in_(_OPEN_VALUES))
+        report_filters.append(Report.status.in_(_OPEN_VALUES))
+    elif wanted == {"closed"}:
+        day_filters.append(ReportDayCount.status.not_in(_OPEN_VALUES))
+        report_filters.append(Report.status.not_in(_OPEN_VALUES))
+
+    parts: list[Any] = []
+    first_whole: date | None = None  # the first day counted by its counters
+    if start is not None:
+        next_midnight = _midnight(start.date() + timedelta(days=1), start.tzinfo)
+        if end is not None and end < next_midnight:
+            # The window lies within one day: its reports, counted.
+            return _reports(start, end, high_inclusive=True, filters=report_filters)
+        parts.append(_reports(start, next_midnight, high_inclusive=False, filters=report_filters))
+        first_whole = next_midnight.date()
+    whole = [*day_filters]
+    if first_whole is not None:
+        whole.append(ReportDayCount.day >= first_whole)
+    if end is not None:
+        whole.append(ReportDayCount.day < end.date())
+        parts.append(
+            _reports(
+                _midnight(end.date(), end.tzinfo), end, high_inclusive=True, filters=report_filters
+            )
+        )
+    parts.append(
+        sa.select(sa.func.coalesce(sa.func.sum(ReportDayCount.n), 0))
+        .where(*whole)
+        .scalar_subquery()
+    )
+    total: Any = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
