@@ -201,6 +201,9 @@ def test_the_queue_says_what_a_search_went_through_and_links_to_the_archive(
     back = re.search(r'<a href="([^"]+)" id="search-active">', html)
     assert back and "archiv" not in back.group(1)
     assert re.search(r'id="f-archive" name="archiv" value="1" checked>', html)
+    # The map and the exports of the same filter search the archive too.
+    map_link = re.search(r'id="map-link" href="([^"]+)"', html)
+    assert map_link and "archiv=1" in map_link.group(1)
 
     # Nothing found: the way to the archive is offered all the same.
     html = client.get("/inbox/", query_string={"scope": "all", "q": "Kastanienallee 7"}).get_data(
