@@ -20,6 +20,18 @@ from app.reports.models import Report
 REPORTS = cast(sa.Table, Report.__table__)
 
 
+def _report_rows(clause, multiparams, params) -> list[dict[str, Any]]:
+    """The rows an executed statement inserts into ``report``: a Core INSERT (SQLite), or the
+    one statement that numbers, inserts and logs a report on PostgreSQL (its ``r_`` values)."""
+    if isinstance(clause, sa.Insert) and clause.table is REPORTS:
+        return list(multiparams or [params])
+    text = getattr(clause, "text", None) or getattr(getattr(clause, "element", None), "text", "")
+    if "INSERT INTO report (reference" in (text or ""):
+        row = {key[2:]: value for key, value in (params or {}).items() if key.startswith("r_")}
+        return [{**row, "reference": None}]
+    return []
+
+
 def _python_side(column: sa.Column[Any]) -> bool:
     return column.default is not None or column.onupdate is not None
 
@@ -28,8 +40,7 @@ def test_every_report_column_with_a_python_default_is_written_by_the_intake(app_
     written: list[dict[str, Any]] = []
 
     def before_execute(conn, clause, multiparams, params, execution_options):
-        if isinstance(clause, sa.Insert) and clause.table is REPORTS:
-            written.extend(multiparams or [params])
+        written.extend(_report_rows(clause, multiparams, params))
 
     sa.event.listen(db.engine, "before_execute", before_execute)
     try:
@@ -74,8 +85,7 @@ def test_the_check_sees_a_column_the_intake_does_not_give(app_ctx, monkeypatch):
     written: list[dict[str, Any]] = []
 
     def before_execute(conn, clause, multiparams, params, execution_options):
-        if isinstance(clause, sa.Insert) and clause.table is REPORTS:
-            written.extend(multiparams or [params])
+        written.extend(_report_rows(clause, multiparams, params))
 
     sa.event.listen(db.engine, "before_execute", before_execute)
     try:
@@ -90,3 +100,40 @@ def test_the_check_sees_a_column_the_intake_does_not_give(app_ctx, monkeypatch):
         db.session.rollback()
     [values] = written
     assert missing not in values
+
+
+def test_references_count_up_per_year_and_grow_past_five_digits(app_ctx):
+    """``DO-<year>-00001`` onwards; after 99,999 the number grows a digit, never cut (on
+    PostgreSQL the number, the report and its event are written in one statement)."""
+    from zoneinfo import ZoneInfo
+
+    from app.core.db import utcnow
+    from app.reports.models import ReferenceCounter
+
+    def submit() -> str:
+        result = submit_report(
+            ReportDraft(
+                channel=Channel.OPEN311,
+                category_code="papierkorb-voll",
+                lat=51.5136,
+                lon=7.4653,
+                description="Papierkorb quillt über",
+            ),
+            Actor("resident", "test"),
+        )
+        db.session.commit()
+        return result.reference
+
+    year = utcnow().astimezone(ZoneInfo(app_ctx.config["BABEL_DEFAULT_TIMEZONE"])).year
+    first, second = submit(), submit()
+    number = int(first.rsplit("-", 1)[1])
+    assert first == f"DO-{year}-{number:05d}" and second == f"DO-{year}-{number + 1:05d}"
+    db.session.execute(
+        sa.update(ReferenceCounter).where(ReferenceCounter.year == year).values(last_number=99_998)
+    )
+    db.session.commit()
+    assert [submit(), submit()] == [f"DO-{year}-99999", f"DO-{year}-100000"]
+    stored = db.session.execute(
+        sa.select(Report.reference).where(Report.reference == f"DO-{year}-100000")
+    ).scalar_one()
+    assert stored == f"DO-{year}-100000"
