@@ -66,14 +66,24 @@ def city() -> CitySettings:
 log = logging.getLogger(__name__)
 _VERSION = "qm_city_version"
 _UNCHECKED_ENDPOINTS = frozenset({"static", "health.healthz"})
+_SELF_CHECKED_ENDPOINTS: set[str] = set()
 
 
-@cache
-def _version_query() -> sa.Select:
-    from app.cities.models import CityState
+_VERSION_QUERIES: dict[tuple[int, ...], sa.Select] = {}
 
-    state = CityState.__table__
-    return sa.select(state.c.version, state.c.name).where(state.c.id == 1)
+
+def _version_query(*extra: Any) -> sa.Select:
+    """The city version and name (and ``extra`` columns a view reads with them: the same
+    objects each time, built once), built once per set of columns."""
+    key = tuple(id(column) for column in extra)
+    query = _VERSION_QUERIES.get(key)
+    if query is None:
+        from app.cities.models import CityState
+
+        state = CityState.__table__
+        query = sa.select(state.c.version, state.c.name, *extra).where(state.c.id == 1)
+        _VERSION_QUERIES[key] = query
+    return query
 
 
 def refresh_if_changed() -> bool:
@@ -84,15 +94,40 @@ def refresh_if_changed() -> bool:
     round of the worker and the photo runner), it is also where a connection closed by the
     database is noticed and replaced.
     """
+    row = _read_version()
+    return row is not None and _apply(row[0], row[1])
+
+
+def refresh_with(*extra: Any) -> tuple[Any, ...] | None:
+    """:func:`refresh_if_changed` for a view that reads ``extra`` columns (scalar subqueries,
+    the same objects every time) in the same statement as the version: the version and their
+    values, None when the database did not answer. The view's endpoint is left out of the
+    check before each request (:func:`checks_version_itself`), so it makes one statement
+    fewer."""
+    row = _read_version(*extra)
+    if row is None:
+        return None
+    _apply(row[0], row[1])
+    return (row[0], *row[2:])
+
+
+def checks_version_itself(endpoint: str) -> None:
+    """The view of ``endpoint`` reads the city version itself, with its own first statement
+    (:func:`refresh_with`), before it reads anything cached from the city."""
+    _SELF_CHECKED_ENDPOINTS.add(endpoint)
+
+
+def _read_version(*extra: Any) -> tuple[Any, ...] | None:
+    """(version, name, *extra values); no city loaded: Nones. None when the database did not
+    answer."""
     from app.extensions import db
 
-    row = None
     for attempt in (1, 2):
         try:
             # A Core statement built once, on the session's connection: the ORM's execution
             # path cost more than the read itself, and every request makes it.
-            row = db.session.connection().execute(_version_query()).first()
-            break
+            row = db.session.connection().execute(_version_query(*extra)).first()
+            return tuple(row) if row is not None else (None,) * (2 + len(extra))
         except sa.exc.DBAPIError as error:
             db.session.rollback()
             # The first statement of a request or a round is also the connection's liveness
@@ -101,11 +136,14 @@ def refresh_if_changed() -> bool:
             # once more on a fresh one.
             if attempt == 1 and error.connection_invalidated:
                 continue
-            return False
+            return None
         except sa.exc.SQLAlchemyError:
             db.session.rollback()
-            return False
-    version, name = row if row is not None else (None, None)
+            return None
+    return None
+
+
+def _apply(version: Any, name: str | None) -> bool:
     if _VERSION in current_app.extensions and current_app.extensions[_VERSION] == version:
         return False
     forget_city_caches()
@@ -134,5 +172,6 @@ def forget_city_caches() -> None:
 def install_version_check(app: Flask) -> None:
     @app.before_request
     def _city_version() -> None:
-        if request.endpoint not in _UNCHECKED_ENDPOINTS:
+        endpoint = request.endpoint
+        if endpoint not in _UNCHECKED_ENDPOINTS and endpoint not in _SELF_CHECKED_ENDPOINTS:
             refresh_if_changed()

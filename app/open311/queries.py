@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app.catalogue.snapshot import catalogue
 from app.cities.models import CityState
+from app.cities.settings import refresh_with
 from app.core.enums import OPEN_STATUSES
 from app.core.events import ReportEvent
 from app.extensions import db
@@ -211,10 +212,13 @@ def find_requests(f: RequestFilter) -> RequestPage:
 
 # Each a scalar subquery with one aggregate: SQLite and PostgreSQL read a lone max() from an
 # index (SQLite would scan the table for two aggregates in one SELECT).
-_STATE = sa.select(
+STATE_COLUMNS = (
     sa.select(sa.func.max(Report.id)).scalar_subquery(),
     sa.select(sa.func.max(Report.updated_at)).scalar_subquery(),
     sa.select(sa.func.max(ReportEvent.id)).scalar_subquery(),
+)
+_STATE = sa.select(
+    *STATE_COLUMNS,
     sa.select(CityState.version).where(CityState.id == 1).scalar_subquery(),
 )
 
@@ -224,6 +228,11 @@ def reports_state() -> tuple[Any, ...]:
     index lookups: the newest report, the latest change of a report, the latest event — every
     public change (a status, a moderated text, a released photo, a supporter joining or
     leaving) records one — and the city version, which every change of a category, group,
-    district, department or routing rule raises (``app.cities.cache``): their names are shown."""
-    newest, updated, last_event, city_version = db.session.execute(_STATE).one()
+    district, department or routing rule raises (``app.cities.cache``): their names are shown.
+    Read with the city version check itself where the view can (``refresh_with``)."""
+    state = refresh_with(*STATE_COLUMNS)
+    if state is not None:
+        city_version, newest, updated, last_event = state
+    else:  # the database did not answer: this statement tells the request so
+        newest, updated, last_event, city_version = db.session.execute(_STATE).one()
     return newest, str(updated), last_event, city_version

@@ -16,6 +16,7 @@ from werkzeug.routing import RequestRedirect
 
 from app.catalogue.models import Category
 from app.catalogue.snapshot import catalogue
+from app.cities.settings import checks_version_itself
 from app.core.enums import Channel
 from app.core.events import Actor
 from app.core.locale import choose_locale
@@ -325,6 +326,10 @@ def list_requests(fmt: str):
     response = caching.with_tag(response, tag, weak=weak, max_age=max_age)
     caching.remember(tag, response)
     return response
+
+
+# The list reads the city version with its state (``reports_state``): one statement fewer.
+checks_version_itself("open311.list_requests")
 
 
 def _page_links(f: RequestFilter, page: RequestPage) -> str:

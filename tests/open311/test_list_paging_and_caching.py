@@ -11,6 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+import sqlalchemy as sa
 
 from app.catalogue.models import Category
 from app.core.enums import ReportStatus
@@ -292,3 +293,22 @@ def test_errors_are_not_cached(client):
     assert response.status_code == 400
     assert "ETag" not in response.headers
     assert "public" not in response.headers.get("Cache-Control", "")
+
+
+def test_the_list_notices_a_city_change_made_by_another_process(client, five, reseed_city):
+    """The list reads the city version with its own state (no separate check before it): a
+    category renamed by another process — here by SQL on a connection of its own, raising the
+    version as every change does — shows in the very next answer, also without a tag."""
+    path = "/requests.json?page_size=2"
+    assert client.get(API + path).get_json()[0]["service_name"] != "Mülleimer voll"
+    with db.engine.begin() as other:
+        names = other.execute(
+            sa.select(Category.names).where(Category.code == "papierkorb-voll")
+        ).scalar_one()
+        other.execute(
+            sa.update(Category)
+            .where(Category.code == "papierkorb-voll")
+            .values(names={**names, "de": "Mülleimer voll"})
+        )
+        other.execute(sa.text("UPDATE city_state SET version = version + 1 WHERE id = 1"))
+    assert client.get(API + path).get_json()[0]["service_name"] == "Mülleimer voll"
