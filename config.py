@@ -81,11 +81,13 @@ class Config:
         # "photos"): the photo is stored "pending" and held back until it has run; tickets of
         # a report with pending photos wait for it up to ANONYMISE_HOLD_TICKETS_S, then go
         # without them. The runner's claim of a photo expires after ANONYMISE_LEASE_S (a runner
-        # that died); it runs at the nice level ANONYMISE_NICE (below the web processes).
+        # that died); it runs at the nice level ANONYMISE_NICE: 19, the lowest priority, so
+        # that it takes only CPU time the web processes leave (under a full load the photos
+        # wait, their tickets too, up to ANONYMISE_HOLD_TICKETS_S).
         self.ANONYMISE_IN_BACKGROUND = _bool("ANONYMISE_IN_BACKGROUND", True)
         self.ANONYMISE_HOLD_TICKETS_S = _float("ANONYMISE_HOLD_TICKETS_S", 600.0)
         self.ANONYMISE_LEASE_S = _float("ANONYMISE_LEASE_S", 120.0)
-        self.ANONYMISE_NICE = _int("ANONYMISE_NICE", 10)
+        self.ANONYMISE_NICE = _int("ANONYMISE_NICE", 19)
         self.DESCRIPTION_MAX_LENGTH = _int("DESCRIPTION_MAX_LENGTH", 2000)
         self.NEARBY_DEFAULT_RADIUS_M = _int("NEARBY_DEFAULT_RADIUS_M", 50)
         # /readyz reports "not ready" when a due delivery has waited longer than this.

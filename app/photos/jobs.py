@@ -306,7 +306,7 @@ def run(app: Flask, *, interval: float = 1.0, once: bool = False) -> int:
     from app.cities.settings import refresh_if_changed
 
     with app.app_context():
-        lower_priority(int(app.config.get("ANONYMISE_NICE", 10)))
+        lower_priority(int(app.config.get("ANONYMISE_NICE", 19)))
     log.info("Photo runner %s started", os.getpid())
     total = 0
     while True:
