@@ -32,6 +32,22 @@ def _report_rows(clause, multiparams, params) -> list[dict[str, Any]]:
     return []
 
 
+def _submit():
+    """An Open311 report, committed; the intake's result."""
+    result = submit_report(
+        ReportDraft(
+            channel=Channel.OPEN311,
+            category_code="papierkorb-voll",
+            lat=51.5136,
+            lon=7.4653,
+            description="Papierkorb quillt über",
+        ),
+        Actor("resident", "test"),
+    )
+    db.session.commit()
+    return result
+
+
 def _python_side(column: sa.Column[Any]) -> bool:
     return column.default is not None or column.onupdate is not None
 
@@ -44,17 +60,7 @@ def test_every_report_column_with_a_python_default_is_written_by_the_intake(app_
 
     sa.event.listen(db.engine, "before_execute", before_execute)
     try:
-        result = submit_report(
-            ReportDraft(
-                channel=Channel.OPEN311,
-                category_code="papierkorb-voll",
-                lat=51.5136,
-                lon=7.4653,
-                description="Papierkorb quillt über",
-            ),
-            Actor("resident", "test"),
-        )
-        db.session.commit()
+        result = _submit()
     finally:
         sa.event.remove(db.engine, "before_execute", before_execute)
 
@@ -111,18 +117,7 @@ def test_references_count_up_per_year_and_grow_past_five_digits(app_ctx):
     from app.reports.models import ReferenceCounter
 
     def submit() -> str:
-        result = submit_report(
-            ReportDraft(
-                channel=Channel.OPEN311,
-                category_code="papierkorb-voll",
-                lat=51.5136,
-                lon=7.4653,
-                description="Papierkorb quillt über",
-            ),
-            Actor("resident", "test"),
-        )
-        db.session.commit()
-        return result.reference
+        return _submit().reference
 
     year = utcnow().astimezone(ZoneInfo(app_ctx.config["BABEL_DEFAULT_TIMEZONE"])).year
     first, second = submit(), submit()
