@@ -357,7 +357,12 @@ def public_report_by_reference(
     if not reference or len(reference) > 32:
         return None
     dialect = db.session.get_bind().dialect.name
-    row = db.session.execute(_by_reference_statement(dialect), {"reference": reference}).first()
+    # Columns only: on the session's connection, past the ORM's execution path.
+    row = (
+        db.session.connection()
+        .execute(_by_reference_statement(dialect), {"reference": reference})
+        .first()
+    )
     if row is None:
         return None
     (facts,) = report_facts([row])
