@@ -231,12 +231,13 @@ def resident_requests(chat_id: str, fmt: str):
     chat_id = CHAT_ID_PATH.read()
     limit = LIMIT.read()
     found = reports_of(telegram_chat_id=chat_id, limit=limit, api_key_id=key.id)
-    reports = reports_by_references([r.reference for r in found])
-    reopenable = {report.reference: can_reopen(report) for report in reports}
+    page = reports_by_references([r.reference for r in found])
+    reopenable = {report.reference: can_reopen(report) for report in page.reports}
     body = mapping.service_requests(
-        reports,
+        page.reports,
         extensions=True,
         extras={ref: {"can_reopen": value} for ref, value in reopenable.items()},
+        supporters=page.supporters,
     )
     for item in body:
         item["can_reopen"] = reopenable[item["service_request_id"]]

@@ -65,7 +65,7 @@ def _by_references(dialect: str) -> sa.Select[Any]:
     )
 
 
-def _by_references_page(references: list[str]) -> RequestPage:
+def reports_by_references(references: list[str]) -> RequestPage:
     """The reports with these references, in the order asked for (unknown ones left out),
     with their supporters."""
     if not references:
@@ -76,12 +76,6 @@ def _by_references_page(references: list[str]) -> RequestPage:
     return RequestPage(
         report_facts(ordered), False, len(ordered), {row[0]: row[-1] for row in ordered}
     )
-
-
-def reports_by_references(references: list[str]) -> list[ReportFacts]:
-    """The public facts of the reports with these references, in the order asked for (unknown
-    ones left out)."""
-    return _by_references_page(references).reports
 
 
 def _category_ids(codes: list[str]) -> list[int]:
@@ -174,7 +168,7 @@ def _unfiltered_page(dialect: str) -> sa.Select[Any]:
 def find_requests(f: RequestFilter) -> RequestPage:
     """One page of reports matching ``f``, newest first, and the total."""
     if f.ids:
-        return _by_references_page(f.ids)
+        return reports_by_references(f.ids)
     category_ids = _category_ids(f.service_codes) if f.service_codes else None
     if category_ids == []:
         return RequestPage([], False, 0)

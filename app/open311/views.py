@@ -372,8 +372,9 @@ def nearby_requests(fmt: str):
         n.reference: {"distance_m": None if n.distance_m is None else round(n.distance_m)}
         for n in found
     }
+    page = reports_by_references([n.reference for n in found])
     body = mapping.service_requests(
-        reports_by_references([n.reference for n in found]), extensions=True, extras=extras
+        page.reports, extensions=True, extras=extras, supporters=page.supporters
     )
     return respond(fmt, "service_requests", body)
 
