@@ -135,3 +135,42 @@ def test_a_change_undone_by_a_savepoint_is_not_counted(app_ctx):
     rebuild(db.session)
     assert _rollup() == kept
     db.session.rollback()
+
+
+def test_a_new_report_adds_to_the_statistics_in_one_statement_on_postgresql(app_ctx):
+    """A new report's commit writes its counts, its cell and the cell's details: on PostgreSQL
+    in one statement (its three writes as parts of it), on SQLite in one per table; twice into
+    the same cell, and the cell holds what a rebuild counts."""
+    seen: list[str] = []
+
+    def statement(conn, cursor, sql, parameters, context, executemany):
+        seen.append(sql)
+
+    sa.event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        _reports(1)
+        first = list(seen)
+        seen.clear()
+        _reports(1)  # the same month, district and category: the cell is added to
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", statement)
+    for commit in (first, seen):
+        writes = [sql for sql in commit if "stat_" in sql and not sql.lstrip().startswith("SELECT")]
+        if db.engine.dialect.name == "postgresql":
+            assert len(writes) == 1, writes
+            assert all(
+                f"INTO {table} " in writes[0]
+                for table in ("stat_report", "stat_cell", "stat_cell_detail")
+            )
+        else:
+            assert [w.split("(")[0].strip() for w in writes] == [
+                "INSERT INTO stat_report",
+                "INSERT INTO stat_cell",
+                "INSERT INTO stat_cell_detail",
+            ]
+    kept = _rollup()
+    received = sum(dict(cell)["received"] for cell in kept[0])
+    assert received == 2 and len(kept[0]) == 1
+    rebuild(db.session)
+    assert _rollup() == kept
+    db.session.rollback()
