@@ -17,7 +17,7 @@ from app.core.events import ReportEvent
 from app.extensions import db
 from app.open311.filters import RequestFilter
 from app.open311.params import TOTAL_COUNT_CAP
-from app.reports.day_counts import window_total
+from app.reports.day_counts import RECEIVED_SINCE, since_params, since_total, window_total
 from app.reports.models import Report, ReportSupporter
 from app.reports.public_facts import FACT_COLUMNS, ReportFacts, related_columns, report_facts
 
@@ -165,6 +165,31 @@ def _unfiltered_page(dialect: str) -> sa.Select[Any]:
     )
 
 
+@functools.cache
+def _since_page(dialect: str) -> sa.Select[Any]:
+    """The page statement of the list most clients ask for (received since the default or a
+    given start, nothing else filtered), built once per process: its start, offset and limit
+    are bound when it runs."""
+    return (
+        _page_statement([RECEIVED_SINCE], since_total(), dialect)
+        .offset(sa.bindparam("page_offset", type_=sa.Integer()))
+        .limit(sa.bindparam("page_limit", type_=sa.Integer()))
+    )
+
+
+def _only_since(f: RequestFilter, category_ids: list[int] | None) -> bool:
+    """Whether the filter is a start alone (the default window, or a start_date)."""
+    return (
+        f.start is not None
+        and f.end is None
+        and category_ids is None
+        and set(f.statuses) not in ({"open"}, {"closed"})
+        and f.bbox is None
+        and f.updated_after is None
+        and f.updated_before is None
+    )
+
+
 def find_requests(f: RequestFilter) -> RequestPage:
     """One page of reports matching ``f``, newest first, and the total."""
     if f.ids:
@@ -172,12 +197,17 @@ def find_requests(f: RequestFilter) -> RequestPage:
     category_ids = _category_ids(f.service_codes) if f.service_codes else None
     if category_ids == []:
         return RequestPage([], False, 0)
-    conditions = _conditions(f, category_ids)
+    since = f.start is not None and _only_since(f, category_ids)
+    conditions = [] if since else _conditions(f, category_ids)
     offset = (f.page - 1) * f.page_size
     # One more than the page tells whether there is a next page; the total (from the day
     # counters when they know it, else counted up to the cap) comes with it.
     counted = _counters_know(f)
-    if conditions:
+    paging = {"page_offset": offset, "page_limit": f.page_size + 1}
+    if since:
+        assert f.start is not None
+        rows = _core(_since_page(_dialect()), {**paging, **since_params(f.start)}).all()
+    elif conditions:
         total_column = (
             window_total(f.start, f.end, category_ids, f.statuses)
             if counted
@@ -189,10 +219,7 @@ def find_requests(f: RequestFilter) -> RequestPage:
             .limit(f.page_size + 1)
         ).all()
     else:
-        rows = _core(
-            _unfiltered_page(_dialect()),
-            {"page_offset": offset, "page_limit": f.page_size + 1},
-        ).all()
+        rows = _core(_unfiltered_page(_dialect()), paging).all()
     has_next = len(rows) > f.page_size
     rows = rows[: f.page_size]
     reports = report_facts(rows)
@@ -204,7 +231,7 @@ def find_requests(f: RequestFilter) -> RequestPage:
         total = int(rows[0][-1])  # read with the page
         total = total if total <= TOTAL_COUNT_CAP else None
     else:
-        total = capped_count(conditions)  # beyond the last page
+        total = capped_count(_conditions(f, category_ids))  # beyond the last page
     return RequestPage(reports, has_next, total, supporters)
 
 

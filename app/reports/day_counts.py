@@ -40,9 +40,14 @@ def _midnight(day: date, tz: Any) -> datetime:
 
 
 def _reports(
-    low: datetime, high: datetime, *, high_inclusive: bool, filters: list[Any]
+    low: datetime | sa.BindParameter[Any],
+    high: datetime | sa.BindParameter[Any],
+    *,
+    high_inclusive: bool,
+    filters: list[Any],
 ) -> sa.ScalarSelect[Any]:
-    """The reports received from ``low`` to ``high``, counted from the index."""
+    """The reports received from ``low`` to ``high`` (times, or parameters bound later),
+    counted from the index."""
     upper = Report.created_at <= high if high_inclusive else Report.created_at < high
     return (
         sa.select(sa.func.count())
@@ -50,6 +55,41 @@ def _reports(
         .where(Report.created_at >= low, upper, *filters)
         .scalar_subquery()
     )
+
+
+def _next_midnight(start: datetime) -> datetime:
+    """The midnight after ``start`` (in its zone): from there on whole days are counted."""
+    return _midnight(start.date() + timedelta(days=1), start.tzinfo)
+
+
+# The window most lists ask for (from a start on; all categories and statuses) as one statement
+# built once: its times bound per request (``since_params``).
+_SINCE = sa.bindparam("window_start", type_=Report.created_at.type)
+_SINCE_MIDNIGHT = sa.bindparam("window_next_midnight", type_=Report.created_at.type)
+_SINCE_DAY = sa.bindparam("window_first_day", type_=ReportDayCount.day.type)
+RECEIVED_SINCE = Report.created_at >= _SINCE  # the list's condition, bound with the same name
+
+
+def since_total() -> sa.ColumnElement[Any]:
+    """``window_total(start, None, None)`` with ``start`` bound when it runs (``since_params``):
+    the reports of the start's day from it on, counted, plus the counters of every day after."""
+    counted = _reports(_SINCE, _SINCE_MIDNIGHT, high_inclusive=False, filters=[])
+    whole = (
+        sa.select(sa.func.coalesce(sa.func.sum(ReportDayCount.n), 0))
+        .where(ReportDayCount.day >= _SINCE_DAY)
+        .scalar_subquery()
+    )
+    return counted + whole
+
+
+def since_params(start: datetime) -> dict[str, Any]:
+    """The values ``since_total`` and ``RECEIVED_SINCE`` are run with."""
+    next_midnight = _next_midnight(start)
+    return {
+        "window_start": start,
+        "window_next_midnight": next_midnight,
+        "window_first_day": next_midnight.date(),
+    }
 
 
 def window_total(
@@ -78,7 +118,7 @@ def window_total(
     parts: list[Any] = []
     first_whole: date | None = None  # the first day counted by its counters
     if start is not None:
-        next_midnight = _midnight(start.date() + timedelta(days=1), start.tzinfo)
+        next_midnight = _next_midnight(start)
         if end is not None and end < next_midnight:
             # The window lies within one day: its reports, counted.
             return _reports(start, end, high_inclusive=True, filters=report_filters)

@@ -35,9 +35,11 @@ from app.catalogue.models import Category, CategoryGroup
 from app.core.enums import ReportStatus
 from app.core.events import ReportEvent
 from app.extensions import db
+from app.geo.index import DistrictIndex
+from app.geo.service import district_index
 from app.reports.cached import Lookups, give_cached_relations, lookups
 from app.reports.labels import PUBLIC_STATUS_LABELS
-from app.reports.models import Report, ReportSupporter
+from app.reports.models import Report, ReportSupporter, public_text
 from app.reports.public_facts import FACT_COLUMNS, ReportFacts, related_columns, report_facts
 from app.routing.names import department_name
 from app.routing.resolve import describe_rule
@@ -307,6 +309,7 @@ def public_reports(
                 .all()
             )
     found = lookups()
+    districts = district_index()  # once per page, not per report
     give_cached_relations([r for r in reports if isinstance(r, Report)])
     rules = _rule_texts(reports, found, lang)
     with force_locale(lang):
@@ -316,6 +319,7 @@ def public_reports(
                 report,
                 words,
                 found,
+                districts,
                 events.get(report.id, []),
                 supporters.get(report.id, 0),
                 duplicate_refs.get(report.duplicate_of_id) if report.duplicate_of_id else None,
@@ -403,6 +407,7 @@ def _project(
     report: Report | ReportFacts,
     words: _Words,
     found: Lookups,
+    districts: DistrictIndex,
     events: list[PublicEvent],
     supporters: int,
     duplicate_of: str | None,
@@ -413,7 +418,7 @@ def _project(
     # From the caches; a row newer than this process's snapshot is read through the report.
     category: Any = found.category(report.category_id) or report.category
     district: Any = (
-        found.district(report.district_id) or report.district if report.district_id else None
+        districts.get(report.district_id) or report.district if report.district_id else None
     )
     department: Any = (
         found.department(report.department_id) or report.department
@@ -464,7 +469,13 @@ def _project(
             for copy in report.copies
             for copied in [found.department(copy.department_id) or copy.department]
         ),
-        description=report.public_description,
+        # As ``public_description`` says it, with the category found above (not looked up again).
+        description=public_text(
+            report.description,
+            report.description_moderated,
+            report.is_description_hidden,
+            sensitive,
+        ),
         created_at=report.created_at,
         updated_at=report.updated_at,
         closed_at=report.closed_at,

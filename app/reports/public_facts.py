@@ -229,7 +229,7 @@ def related_columns(dialect: str) -> tuple[Any, ...]:
 
 def _list(value: Any) -> list[Any]:
     """A JSON array as psycopg (parsed) or SQLite (text) hands it over; NULL: none."""
-    if value is None:
+    if value is None or value == "[]":  # none (most reports have no photos and no copies)
         return []
     return value if isinstance(value, list) else json.loads(value)
 

@@ -62,6 +62,7 @@ def mixed(app_ctx):
         {"service_code": "papierkorb-voll,wilder-muell", "status": "closed"},
         {"service_code": "papierkorb-voll", "start_date": FOUR_DAYS_AGO},
         {"status": "open", "start_date": FOUR_DAYS_AGO},
+        {"start_date": FOUR_DAYS_AGO},
     ],
 )
 def test_every_page_says_how_many_the_filter_finds(client, mixed, params):
