@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from app.auth.models import User
 from app.catalogue.snapshot import CategorySnapshot, DepartmentSnapshot, GroupSnapshot
@@ -228,19 +228,43 @@ def _after(query: sa.Select, f: QueueFilter, position: tuple[Any, ...] | None) -
     )
 
 
+# What the queue's table shows of a report (``app/inbox/queue_rows.py``) and what its order,
+# cursor and cached relations need: the page reads these columns only (not the description,
+# the answers or the routing reason), ``queue_page(..., table_only=True)``.
+TABLE_COLUMNS = (
+    Report.id,
+    Report.reference,
+    Report.category_id,
+    Report.district_id,
+    Report.department_id,
+    Report.status,
+    Report.address,
+    Report.lat,
+    Report.lon,
+    Report.created_at,
+    Report.due_at,
+    Report.version,
+)
+
+
 def queue_page(
     user: User,
     f: QueueFilter,
     tz: str = "Europe/Berlin",
     page_size: int = PAGE_SIZE,
     with_counts: bool = True,
+    table_only: bool = False,
 ) -> QueuePage:
-    """One page of the queue, the cursor of the next page, and the count per status."""
+    """One page of the queue, the cursor of the next page, and the count per status
+    (``table_only``: the reports with the columns the table shows; reading another loads it,
+    a query per report)."""
     if _history_search(f):
         page = _search_page(user, f, tz, page_size, with_counts)
         page.searched = "archive"
         return page
     query = _after(filtered(user, f, tz), f, decode_cursor(f.cursor))
+    if table_only:
+        query = query.options(load_only(*TABLE_COLUMNS))
     rows = list(db.session.execute(query.order_by(*_order(f)).limit(page_size + 1)).scalars())
     # Category, district and department from the process's caches, not a query each.
     give_cached_relations(rows)

@@ -39,7 +39,9 @@ _REFERENCE_SLOT = "REFERENCE-SLOT"
 @staff_required
 def queue():
     parsed = parse_filter(request.args, current_user)
-    page = queue_page(current_user, parsed.filter, local_timezone(), page_size=PAGE_SIZE)
+    page = queue_page(
+        current_user, parsed.filter, local_timezone(), page_size=PAGE_SIZE, table_only=True
+    )
     form = parsed.form
     next_url = url_for(".queue", **form.args(cursor=page.next_cursor)) if page.next_cursor else None
     # The rows' links and words are worked out once for the page, not once per row (url_for,

@@ -356,3 +356,34 @@ def test_queue_rows_escape_what_people_wrote_and_show_partner_returns(
     row = row[: row.index("</tr>")]
     assert '<td data-label="' + de("Department") + '">' + de("triage") + "</td>" in row
     assert f'href="/inbox/reports/{report.reference}"' in row
+
+
+def test_the_queue_page_reads_its_table_in_a_few_statements_whatever_the_rows(
+    client, make_user, make_report
+):
+    """The table's rows come with the page's one read of reports (the columns the table shows,
+    not the descriptions): no statement per row, for 3 rows as for 12."""
+    login(client, make_user("caseworker", ("edg",)))
+
+    def statements() -> list[str]:
+        seen: list[str] = []
+
+        def note(conn, cursor, sql, parameters, context, executemany):
+            seen.append(sql)
+
+        sa.event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            assert client.get("/inbox/").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", note)
+        return seen
+
+    made = [make_report("papierkorb-voll", description=f"Korb {i}") for i in range(3)]
+    few = statements()
+    made += [make_report("wilder-muell", description=f"Sofa {i}") for i in range(9)]
+    many = statements()
+    assert len(many) == len(few) <= 6, many
+    page = [sql for sql in many if sql.lstrip().startswith("SELECT report.id")]
+    assert len(page) == 1 and "report.description" not in page[0]
+    shown = rows(client.get("/inbox/"))
+    assert sorted(shown) == sorted(r.reference for r in made)
