@@ -291,14 +291,22 @@ _REPORT_INSERT = _REPORTS.insert()
 _EVENT_INSERT = cast(sa.Table, ReportEvent.__table__).insert()
 
 
-def _insert_report(report: Report, category: CategorySnapshot, event: dict[str, Any]) -> None:
-    """Write the new ``report`` and its first event (the ``report_event`` row's values but the
-    report and the time, no object: nothing in the request reads it) with one INSERT each,
-    past the ORM's unit of work (most of an intake's CPU went there), and make ``report``
-    persistent in the session as if it had been flushed: every column set, its collections
-    empty or holding the pending photos, copies and contact (the next flush inserts those).
-    What a flush would have done on the way is done here: the public point (``public_point``)
-    and the statistics' note of a new report with its event (``app.statistics.rollup``)."""
+def _insert_report(
+    report: Report,
+    category: CategorySnapshot,
+    event: dict[str, Any],
+    deliveries: list[Delivery],
+) -> None:
+    """Write the new ``report``, its first event (the ``report_event`` row's values but the
+    report and the time, no object: nothing in the request reads it) and the outbox rows the
+    ``report_submitted`` handlers made for it (``deliveries``, out of the session: see
+    ``_detach_new``) past the ORM's unit of work (most of an intake's CPU went there) — on
+    PostgreSQL as one statement with the year's number, on SQLite one INSERT each — and make
+    them persistent in the session as if they had been flushed: every column set, the report's
+    collections empty or holding the pending photos, copies and contact (the next flush inserts
+    those). What a flush would have done on the way is done here: the public point
+    (``public_point``) and the statistics' note of a new report with its event and tickets
+    (``app.statistics.rollup``)."""
     session = db.session()
     state = report.__dict__
     # What it holds (pending children) or holds not (empty), so reading it needs no query.
@@ -315,12 +323,13 @@ def _insert_report(report: Report, category: CategorySnapshot, event: dict[str, 
         report.lat, report.lon, sensitive=category.is_sensitive
     )
     event["created_at"] = values["created_at"]
+    rows = [_delivery_values(delivery) for delivery in deliveries]
     connection = session.connection()
     # The year's counter row is locked from here to the commit (concurrent intakes queue on
     # it): taken as late as possible, after the photos are stored and the rows are made.
     if connection.dialect.name == "postgresql":
-        # Number, report and event in one statement (one round trip instead of three).
-        report_id, report.reference = _insert_at_once(connection, values, event)
+        # Number, report, event and outbox rows in one statement (one round trip, not four).
+        report_id, report.reference, delivery_ids = _insert_at_once(connection, values, event, rows)
     else:
         report.reference = values["reference"] = next_reference(state["created_at"])
         inserted = connection.execute(_REPORT_INSERT, values).inserted_primary_key
@@ -328,6 +337,12 @@ def _insert_report(report: Report, category: CategorySnapshot, event: dict[str, 
         report_id = inserted[0]
         event["report_id"] = report_id
         connection.execute(_EVENT_INSERT, event)
+        delivery_ids = []
+        for row in rows:
+            row["report_id"] = report_id
+            written = connection.execute(_DELIVERY_INSERT, row).inserted_primary_key
+            assert written is not None
+            delivery_ids.append(written[0])
     values["reference"] = report.reference
     for key, value in values.items():
         if key not in state:
@@ -339,18 +354,34 @@ def _insert_report(report: Report, category: CategorySnapshot, event: dict[str, 
     session.add(report)  # persistent; the pending children cascade into the session
     event["report_id"] = report_id
     note_new_report(session, report, [event])
+    for delivery, row, delivery_id in zip(deliveries, rows, delivery_ids, strict=True):
+        row["report_id"] = report_id
+        for key, value in row.items():
+            if key not in delivery.__dict__:
+                setattr(delivery, key, value)
+        delivery.id = delivery_id
+        orm.make_transient_to_detached(delivery)
+        orm.attributes.set_committed_value(delivery, "attempt_log", [])
+        session.add(delivery)
+    note_new_deliveries(session, deliveries)
 
 
-_AT_ONCE: dict[tuple[tuple[str, ...], tuple[str, ...]], sa.TextualSelect] = {}
+_AtOnceKey = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, ...], ...]]
+_AT_ONCE: dict[_AtOnceKey, sa.TextualSelect] = {}
 
 
 def _at_once_statement(
-    report_keys: tuple[str, ...], event_keys: tuple[str, ...]
+    report_keys: tuple[str, ...],
+    event_keys: tuple[str, ...],
+    delivery_keys: tuple[tuple[str, ...], ...] = (),
 ) -> sa.TextualSelect:
-    """PostgreSQL: the year's next number, the report numbered with it and its first event, as
-    data-modifying CTEs of one statement (built once per set of columns); the reference is
-    made as ``next_reference`` makes it (at least five digits, never cut)."""
-    statement = _AT_ONCE.get((report_keys, event_keys))
+    """PostgreSQL: the year's next number, the report numbered with it, its first event and its
+    outbox rows (one set of columns each in ``delivery_keys``), as data-modifying CTEs of one
+    statement (built once per set of columns) that answers the report's id and reference and
+    the outbox rows' ids (``delivery_0``, …); the reference is made as ``next_reference`` makes
+    it (at least five digits, never cut)."""
+    key = (report_keys, event_keys, delivery_keys)
+    statement = _AT_ONCE.get(key)
     if statement is not None:
         return statement
     events = cast(sa.Table, ReportEvent.__table__)
@@ -369,9 +400,20 @@ def _at_once_statement(
         " THEN lpad(number.last_number::text, 5, '0') ELSE number.last_number::text END, "
         f"{report_values} FROM number RETURNING id, reference), "
         f"first_event AS (INSERT INTO report_event (report_id, {event_columns}) "
-        f"SELECT new_report.id, {event_values} FROM new_report) "
-        "SELECT id, reference FROM new_report"
+        f"SELECT new_report.id, {event_values} FROM new_report)"
     )
+    for i, keys in enumerate(delivery_keys):
+        columns = ", ".join(keys)
+        values = ", ".join(f":d{i}_{key}" for key in keys)
+        sql += (
+            f", delivery_{i} AS (INSERT INTO delivery (report_id, {columns}) "  # noqa: S608 (as above)
+            f"SELECT new_report.id, {values} FROM new_report RETURNING id)"
+        )
+    ids = "".join(
+        f", (SELECT id FROM delivery_{i}) AS delivery_{i}"  # noqa: S608 (numbered names only)
+        for i in range(len(delivery_keys))
+    )
+    sql += f" SELECT id, reference{ids} FROM new_report"  # noqa: S608 (as above)
     statement = (
         sa.text(sql)
         .bindparams(
@@ -379,18 +421,31 @@ def _at_once_statement(
             sa.bindparam("prefix", type_=sa.String()),
             *(sa.bindparam(f"r_{key}", type_=_REPORTS.c[key].type) for key in report_keys),
             *(sa.bindparam(f"e_{key}", type_=events.c[key].type) for key in event_keys),
+            *(
+                sa.bindparam(f"d{i}_{key}", type_=_DELIVERIES.c[key].type)
+                for i, keys in enumerate(delivery_keys)
+                for key in keys
+            ),
         )
-        .columns(id=sa.Integer, reference=sa.String)
+        .columns(
+            id=sa.Integer,
+            reference=sa.String,
+            **{f"delivery_{i}": sa.Integer for i in range(len(delivery_keys))},
+        )
     )
-    _AT_ONCE[(report_keys, event_keys)] = statement
+    _AT_ONCE[key] = statement
     return statement
 
 
 def _insert_at_once(
-    connection: sa.Connection, values: dict[str, Any], event: dict[str, Any]
-) -> tuple[int, str]:
-    """The report (``values`` without its reference) and its first event (``event`` without
-    the report's id) written with the year's next number in one statement; (id, reference)."""
+    connection: sa.Connection,
+    values: dict[str, Any],
+    event: dict[str, Any],
+    deliveries: list[dict[str, Any]],
+) -> tuple[int, str, list[int]]:
+    """The report (``values`` without its reference), its first event (``event`` without the
+    report's id) and its outbox rows (``deliveries``, without the report's id) written with the
+    year's next number in one statement; (id, reference, the outbox rows' ids)."""
     year = (
         values["created_at"].astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).year
     )
@@ -399,8 +454,12 @@ def _insert_at_once(
     params: dict[str, Any] = {"year": year, "prefix": f"{city().reference_prefix}-{year}-"}
     params.update({f"r_{key}": values[key] for key in report_keys})
     params.update({f"e_{key}": event[key] for key in event_keys})
-    row = connection.execute(_at_once_statement(report_keys, event_keys), params).one()
-    return row.id, row.reference
+    delivery_keys = tuple(tuple(sorted(k for k in d if k != "report_id")) for d in deliveries)
+    for i, (keys, delivery) in enumerate(zip(delivery_keys, deliveries, strict=True)):
+        params.update({f"d{i}_{key}": delivery[key] for key in keys})
+    statement = _at_once_statement(report_keys, event_keys, delivery_keys)
+    row = connection.execute(statement, params).one()
+    return row.id, row.reference, [row[2 + i] for i in range(len(deliveries))]
 
 
 _DELIVERIES = cast(sa.Table, Delivery.__table__)
@@ -450,33 +509,36 @@ def _column_values(plan: tuple[tuple[str, int, Any], ...], state: dict[str, Any]
 _DELIVERY_DEFAULTS = _defaults_of(_DELIVERIES)
 
 
-def _insert_new_deliveries(report: Report) -> None:
-    """The outbox rows the ``report_submitted`` handlers added for the new report, written like
-    the report itself (one INSERT each, past the unit of work) and made persistent, noted for
-    the statistics as a flush would note them."""
+def _delivery_values(delivery: Delivery) -> dict[str, Any]:
+    """A new outbox row's values (every column at its default but the id, which the database
+    gives, and the report's, known once it is written)."""
+    state = delivery.__dict__
+    values = _column_values(_DELIVERY_DEFAULTS, state)
+    values.pop("report_id", None)
+    department = state.get("department")
+    if department is not None:
+        values["department_id"] = department.id
+    return values
+
+
+def _detach_new(report: Report) -> list[Delivery]:
+    """The outbox rows the ``report_submitted`` handlers added for the new ``report``, taken
+    out of the session with the report (which adding them had pulled in): the intake writes
+    them itself (``_insert_report``). A row with more than its own values (an attempt logged
+    already) is left to the flush."""
     session = db.session()
-    written = []
-    for delivery in [obj for obj in session.new if type(obj) is Delivery]:
-        state = delivery.__dict__
-        if state.get("report") is not report or state.get("attempt_log"):
-            continue  # not this report's, or more than one row: left to the flush
-        values = _column_values(_DELIVERY_DEFAULTS, state)
-        values["report_id"] = report.id
-        department = state.get("department")
-        if department is not None:
-            values["department_id"] = department.id
-        inserted = session.connection().execute(_DELIVERY_INSERT, values).inserted_primary_key
-        assert inserted is not None
+    deliveries = [
+        obj
+        for obj in session.new
+        if type(obj) is Delivery
+        and obj.__dict__.get("report") is report
+        and not obj.__dict__.get("attempt_log")
+    ]
+    for delivery in deliveries:
         session.expunge(delivery)
-        for key, value in values.items():
-            if key not in state:
-                setattr(delivery, key, value)
-        delivery.id = inserted[0]
-        orm.make_transient_to_detached(delivery)
-        orm.attributes.set_committed_value(delivery, "attempt_log", [])
-        session.add(delivery)
-        written.append(delivery)
-    note_new_deliveries(session, written)
+    if report in session:
+        session.expunge(report)  # pending again through the rows' cascade: transient again
+    return sorted(deliveries, key=lambda delivery: delivery.idempotency_key)
 
 
 def submit_report(
@@ -570,8 +632,11 @@ def submit_report(
             )
         )
     publish_anonymised_photos(report.photos, checked.category)  # the category's setting
-    # The report and its "submitted" event are written at once (see ``_insert_report``); its
-    # photos, copies and contact, and the handlers' rows (the outbox), in the one flush below.
+    # The handlers add the outbox rows for the report before it is written (they read what it
+    # is, never its id); the report, its "submitted" event and those rows are written at once
+    # (see ``_insert_report``), its photos, copies and contact in the one flush below.
+    with db.session.no_autoflush:
+        report_submitted.send(signal_sender(), report=report)
     _insert_report(
         report,
         checked.category,
@@ -591,9 +656,8 @@ def submit_report(
                 "photos": len(checked.photos),
             },
         },
+        _detach_new(report),
     )
-    report_submitted.send(signal_sender(), report=report)
-    _insert_new_deliveries(report)
     db.session.flush()  # what is left: photos, copies, contact (often nothing)
     return IntakeResult(
         report=report,
