@@ -437,6 +437,25 @@ def _at_once_statement(
     return statement
 
 
+def _written(table: sa.Table, row: dict[str, Any], besides: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns of ``row`` the statement names, in order: not those in ``besides``, nor
+    those that are NULL where the database makes them NULL anyway (no server default; not
+    JSON, where None is written as JSON's null). Fewer parameters: psycopg keeps its
+    conversion of a statement with at most 50, instead of parsing it again each time."""
+    return tuple(
+        sorted(
+            key
+            for key, value in row.items()
+            if key not in besides
+            and (
+                value is not None
+                or table.c[key].server_default is not None
+                or isinstance(table.c[key].type, sa.JSON)
+            )
+        )
+    )
+
+
 def _insert_at_once(
     connection: sa.Connection,
     values: dict[str, Any],
@@ -449,12 +468,12 @@ def _insert_at_once(
     year = (
         values["created_at"].astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).year
     )
-    report_keys = tuple(sorted(key for key in values if key not in ("id", "reference")))
-    event_keys = tuple(sorted(key for key in event if key != "report_id"))
+    report_keys = _written(_REPORTS, values, ("id", "reference"))
+    event_keys = _written(cast(sa.Table, ReportEvent.__table__), event, ("report_id",))
     params: dict[str, Any] = {"year": year, "prefix": f"{city().reference_prefix}-{year}-"}
     params.update({f"r_{key}": values[key] for key in report_keys})
     params.update({f"e_{key}": event[key] for key in event_keys})
-    delivery_keys = tuple(tuple(sorted(k for k in d if k != "report_id")) for d in deliveries)
+    delivery_keys = tuple(_written(_DELIVERIES, d, ("report_id",)) for d in deliveries)
     for i, (keys, delivery) in enumerate(zip(delivery_keys, deliveries, strict=True)):
         params.update({f"d{i}_{key}": delivery[key] for key in keys})
     statement = _at_once_statement(report_keys, event_keys, delivery_keys)
