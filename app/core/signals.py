@@ -15,11 +15,12 @@ def signal_sender() -> Any:
 
 report_submitted = _signals.signal(
     "report-submitted",
-    doc="""A report was created by the intake service (in the session, not yet flushed: the
-    intake flushes once, after the handlers).
+    doc="""A report is being created by the intake service: checked, placed and routed, not
+    yet written (it has no id or reference yet). The intake then writes it with the rows the
+    handlers added for it, in the same transaction.
 
     Sender: the Flask app. Keyword ``report``: the new Report. Handlers may add rows
-    (e.g. outbox deliveries) to the same session; they never commit.
+    (e.g. outbox deliveries) to the same session; they never commit, query or flush.
     """,
 )
 
