@@ -13,9 +13,9 @@ from app.catalogue.models import Category
 from app.core.db import utcnow
 from app.core.enums import OPEN_STATUSES, ReportStatus
 from app.extensions import db
-from app.reports import workflow
 from app.reports.day_counts import window_total
 from app.reports.models import Report
+from tests.random_changes import change_report
 
 S = ReportStatus
 CODES = ["papierkorb-voll", "laterne-aus"]
@@ -61,31 +61,17 @@ def test_day_counts_and_window_totals_equal_plain_counts(app_ctx, make_user, mak
     )
     now = utcnow()
     made: list[Report] = []
-    actions = {"intake": 0, "status": 0, "category": 0, "moved": 0, "delete": 0, "sql": 0}
+    actions = {"intake": 0, "status": 0, "category": 0, "moved": 0, "delete": 0, "sql status": 0}
     for step in range(90):
         action = rng.choice(list(actions)) if len(made) > 3 else "intake"
         if action == "intake":
             made.append(make_report(rng.choice(CODES)))
         else:
             report = rng.choice(made)
-            if action == "status":
-                targets = sorted(workflow.TRANSITIONS[report.status])
-                if not targets:
-                    continue
-                workflow.change_status(report, rng.choice(targets), dispatcher)
-            elif action == "category":
-                workflow.change_category(report, rng.choice(categories), dispatcher)
-            elif action == "moved":  # received on another day (as an import would say)
+            if action == "moved":  # received on another day (as an import would say)
                 report.created_at = now - timedelta(hours=rng.randrange(0, 24 * 12))
-            elif action == "delete":
-                db.session.delete(report)
-                made.remove(report)
-            else:  # by hand, as a migration or an admin's SQL would
-                db.session.execute(
-                    sa.update(Report)
-                    .where(Report.id == report.id)
-                    .values(status=rng.choice(list(S)).value)
-                )
+            elif not change_report(action, report, made, rng, dispatcher, categories):
+                continue
             db.session.commit()
             db.session.expire_all()
         actions[action] += 1
