@@ -108,6 +108,9 @@ class Config:
         self.RATELIMIT_ALLOW_MEMORY = _bool("RATELIMIT_ALLOW_MEMORY", False)
         # Open311 POST/GET budget per API key (or per address without a key).
         self.OPEN311_RATE_LIMIT = env.get("OPEN311_RATE_LIMIT", "2000/minute")
+        # Requests of a key's budget a web process takes from shared (Redis) counters at once,
+        # at most 1 % of the budget; 1: every request is one round trip (app/open311/limits.py).
+        self.OPEN311_RATE_LIMIT_BATCH = int(env.get("OPEN311_RATE_LIMIT_BATCH", "32"))
         # The anonymous web form, per client address ("5/minute;30/hour": both apply).
         self.REPORT_RATE_LIMIT = env.get("REPORT_RATE_LIMIT", "5/minute;30/hour")
         self.PHOTO_LOCATION_RATE_LIMIT = env.get("PHOTO_LOCATION_RATE_LIMIT", "30/minute;200/hour")

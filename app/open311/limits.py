@@ -4,9 +4,17 @@ client address for requests without a valid key; all API routes share one budget
 Counters live in ``RATELIMIT_STORAGE_URI`` (memory by default, Redis when configured, so that
 several web processes share them), counted by the ``limits`` library's fixed window
 (``RATELIMIT_STRATEGY``) under the same keys Flask-Limiter used; ``RATELIMIT_ENABLED=False``
-switches limiting off. The check is one hook of the API blueprint and one storage call per
-request (Redis: one round trip), with no per-request work for the rest of the site; a refusal
-is a 429 with ``Retry-After`` (``app/open311/errors.py``).
+switches limiting off. The check is one hook of the API blueprint, with no per-request work for
+the rest of the site; a refusal is a 429 with ``Retry-After`` (``app/open311/errors.py``).
+
+Shared counters are counted in batches where the budget is large: a process takes up to
+``OPEN311_RATE_LIMIT_BATCH`` requests of a key's budget at once (at most 1 % of it) and counts
+them off by itself, so a busy client costs a Redis round trip per batch instead of per request.
+Every request still counts, and the budget is never exceeded: a process answers only requests
+it has taken from the shared counter, in the window they were taken in (it stops using a batch
+before that window ends). What a process took and did not use is lost to the key: at most a
+batch less per process and window. Budgets under 200 requests per window, memory counters and
+the other strategies count every request in the storage.
 """
 
 from __future__ import annotations
@@ -19,14 +27,16 @@ from functools import cached_property
 
 from flask import Blueprint, Flask, current_app, request
 from limits import RateLimitItem, parse_many
-from limits.storage import storage_from_string
-from limits.strategies import STRATEGIES, RateLimiter
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import STRATEGIES, FixedWindowRateLimiter, RateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from app.cities.cache import generation
 from app.open311.keys import ActiveKey, find_active_key
 
 DEFAULT_RATE_LIMIT = "2000/minute"
+DEFAULT_BATCH = 32  # requests of a budget a process takes from the shared counter at once
+_BATCHES_KEPT = 1000  # batches kept per process before the ended ones are dropped
 EXTENSION = "open311_limiter"
 _UNSET = object()
 _ENVIRON_KEY = "quartiersmelder.open311.api_key"
@@ -78,6 +88,15 @@ class ApiRateLimitExceeded(TooManyRequests):
 
 
 @dataclass
+class _Batch:
+    """Requests of a key's budget a process took from the shared counter and has not used yet,
+    and the time (``time.time()``) before which it may use them."""
+
+    left: int
+    until: float
+
+
+@dataclass
 class CurrentLimit:
     """The limit counted for this request: the limit, the storage key, and (read when asked)
     what is left of it and when its window ends."""
@@ -114,6 +133,7 @@ class ApiLimiter:
         self._limiter: RateLimiter | None = None
         self._parsed: dict[str, list[RateLimitItem]] = {}
         self._lock = threading.Lock()
+        self._batch_max = 1  # every request counted in the storage
         if self.enabled:
             storage = storage_from_string(
                 config.get("RATELIMIT_STORAGE_URI") or "memory://",
@@ -121,6 +141,12 @@ class ApiLimiter:
             )
             strategy = config.get("RATELIMIT_STRATEGY") or "fixed-window"
             self._limiter = STRATEGIES[strategy](storage)
+            # Batches only where the counters are shared and a hit is a plain increment.
+            if isinstance(self._limiter, FixedWindowRateLimiter) and not isinstance(
+                storage, MemoryStorage
+            ):
+                self._batch_max = int(config.get("OPEN311_RATE_LIMIT_BATCH", DEFAULT_BATCH))
+        self._batches: dict[str, _Batch] = {}
 
     def _limits(self, value: str) -> list[RateLimitItem]:
         parsed = self._parsed.get(value)
@@ -140,8 +166,39 @@ class ApiLimiter:
         for limit in self._limits(rate_limit_value()):
             current = CurrentLimit(limit, identifiers, limiter)
             request.environ[_LIMIT_KEY] = current
-            if not limiter.hit(limit, *identifiers):
+            if not self._hit(limiter, limit, identifiers):
                 raise ApiRateLimitExceeded()
+
+    def _hit(
+        self, limiter: RateLimiter, limit: RateLimitItem, identifiers: tuple[str, ...]
+    ) -> bool:
+        """Count one request against ``limit``: from this process's batch while it lasts, else
+        in the storage (a new batch where the budget is large enough)."""
+        size = min(self._batch_max, limit.amount // 100)
+        if size <= 1:
+            return limiter.hit(limit, *identifiers)
+        key = limit.key_for(*identifiers)
+        with self._lock:  # one thread takes a new batch, the others wait for it
+            now = time.time()
+            batch = self._batches.get(key)
+            if batch is not None and batch.left > 0 and now < batch.until:
+                batch.left -= 1
+                return True
+            storage = limiter.storage
+            # The window's end as the storage tells it (in whole seconds, rounded: one second
+            # off to be safe), read before the increment: should the window end in between,
+            # the batch (counted in the next one) is given up early, never used too long.
+            ends = storage.get_expiry(key) - 1
+            count = storage.incr(key, limit.get_expiry(), amount=size)
+            # Of the ``size`` requests counted, those within the budget are this process's.
+            taken = max(0, min(size, limit.amount - (count - size)))
+            if ends <= now:  # no window, or one ending within a second
+                # A window this increment opened lasts a full window from before it.
+                ends = now + limit.get_expiry() if count == size else now
+            if len(self._batches) >= _BATCHES_KEPT:  # many clients: forget the ended batches
+                self._batches = {k: b for k, b in self._batches.items() if b.until > now}
+            self._batches[key] = _Batch(taken - 1, ends)
+            return taken > 0
 
     @property
     def current_limit(self) -> CurrentLimit | None:
