@@ -519,9 +519,9 @@ def _side_by_side(ours: Callable[[], object]) -> tuple[Figure, int]:
 
 # Caseworker (EDG): counts per status of the department's queue; dispatcher: of all
 # departments, and of the overdue reports; caseworker: the first page and counts of a text
-# search within the open statuses (the open reports' own index), over all statuses (the active
-# reports' index) and with the archive (the whole history's index); caseworker: the whole queue
-# page, logged in, over the test client.
+# search within the open statuses and over all statuses (both through the active reports'
+# index) and with the archive (the whole history's index); caseworker: the whole queue page,
+# logged in, over the test client.
 CASES = (
     "caseworker counts",
     "dispatcher counts",

@@ -144,9 +144,9 @@ def filtered(
         if _is_reference(text):
             query = query.where(Report.reference == text.upper())
         else:
-            # The open reports' own index when only open reports can match: it costs the
-            # backlog, not the history; else the active reports' index unless the archive is
-            # asked for (app/inbox/search.py).
+            # The active reports' index (open ones only when only they can match) unless the
+            # archive is asked for: it costs the backlog and the last months, not the history
+            # (app/inbox/search.py).
             query = query.where(
                 text_condition(text, open_only=only_open, active_only=not f.archive)
             )
@@ -337,7 +337,7 @@ def _search_page(
 
 
 def _open_counts(user: User, f: QueueFilter, tz: str) -> dict[ReportStatus, int]:
-    """The open reports a text search finds, per status, through the open reports' index (it
+    """The open reports a text search finds, per status, through the active reports' index (it
     costs the backlog), each status up to SEARCH_CAP + 1."""
     found = (
         filtered(user, replace(f, cursor=None), tz, with_status=False, only_open=True)
@@ -408,8 +408,8 @@ def status_counts(user: User, f: QueueFilter, tz: str = "Europe/Berlin") -> dict
     known = _counted_by_counters(user, f)
     if known is not None:
         return known
-    # A text search within the open statuses counts the open reports only (from their own
-    # index): counting the closed ones too would read the whole history's index.
+    # A text search within the open statuses counts the open reports only (from the active
+    # reports' index): counting the closed ones too would read the whole history's index.
     base = (
         filtered(user, f, tz, with_status=False, only_open=bool(f.text.strip()) and open_only(f))
         .with_only_columns(Report.status, sa.func.count(Report.id))

@@ -6,19 +6,15 @@ break (which the search box cannot send, so no match spans two texts); SQLite by
 external-content FTS5 table with the trigram tokenizer, whose phrase query finds the same
 substrings. Both need three characters; a shorter text is looked for without the index.
 
-A second index holds only the open reports (migration 0020): a search whose status filter lies
-within the open statuses (or "overdue") reads it, so it costs the backlog, not the history; on
-PostgreSQL a partial trigram index whose condition the query repeats literally, on SQLite the
-FTS5 table ``report_search_open``, kept by triggers on every status change. Searches with the
-archive read the whole-history index, whose cost grows with the reports that share the text's
-trigrams.
-
-A third index holds only the active reports (migration 0022): open ones and closed ones not yet
-archived (``report.archived_at``, set by the worker ``ARCHIVE_AFTER_DAYS`` after closing). Every
-other text search reads it unless the caseworker asks for the archive too, so it costs the
+A second index holds only the active reports (migration 0022): open ones and closed ones not
+yet archived (``report.archived_at``, set by the worker ``ARCHIVE_AFTER_DAYS`` after closing).
+Every text search reads it unless the caseworker asks for the archive too, so it costs the
 backlog and the last months' closed reports, not the history: on PostgreSQL a partial trigram
 index ``WHERE archived_at IS NULL`` (the query repeats the condition literally), on SQLite the
-FTS5 table ``report_search_active``, kept by triggers on every change of ``archived_at``.
+FTS5 table ``report_search_active``, kept by triggers on every change of ``archived_at``. A
+search whose status filter lies within the open statuses (or "overdue") reads it too and keeps
+the open reports: an open report is never archived. (The open reports had an index of their
+own, migration 0020, written on every new report and status change; 0024 dropped it.)
 
 A search with the archive over all statuses does not read every report it finds
 (``app/inbox/queries.py``): ``found_sample`` takes at most ``SEARCH_CAP + 1`` of them from the
@@ -57,12 +53,11 @@ DERIVED_INDEXES = frozenset(
         "ix_report_open_due",
         "ix_report_open_department_due",
         "ix_report_search_trgm",
-        "ix_report_open_search_trgm",
         "ix_report_active_search_trgm",
         "ix_report_archivable",
     }
 )
-# The open statuses exactly as the partial index ix_report_open_search_trgm says them.
+# The open statuses, as the report's own column says them in the statement.
 FOUND_OPEN = "found.status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)))
 # The active reports exactly as the partial index ix_report_active_search_trgm says them.
 FOUND_ACTIVE = "found.archived_at IS NULL"
@@ -165,11 +160,10 @@ def text_condition(
     text: str, open_only: bool = False, active_only: bool = False
 ) -> ColumnElement[bool] | sa.TextClause:
     """Reports whose reference, address or description contains ``text`` (any case); with
-    ``open_only`` open reports only, found through the index of the open reports; with
-    ``active_only`` the reports not archived, through the index of the active reports (open
-    reports are never archived, so ``open_only`` takes precedence)."""
+    ``active_only`` the reports not archived, through the index of the active reports; with
+    ``open_only`` open reports only, through the same index (an open report is never
+    archived)."""
     pattern = _like_pattern(text)
-    active_only = active_only and not open_only
     if len(text) < MIN_INDEXED:
         only: ColumnElement[bool] = sa.true()
         if open_only:
@@ -184,26 +178,24 @@ def text_condition(
                 Report.address.ilike(pattern, escape="\\"),
             ),
         )
+    active_only = active_only or open_only
     if db.engine.dialect.name == "postgresql":
         # The matches first (an InitPlan), then the other filters on them by primary key: as a
         # plain condition the planner, which cannot tell how few rows a pattern matches, would
         # walk the newest reports or AND a department's whole index with it, both as long as
         # the history.
-        # Open or active only: the condition as the partial index says it, so the planner
-        # takes that index.
-        only_sql = f" AND {FOUND_OPEN}" if open_only else ""
-        only_sql = f" AND {FOUND_ACTIVE}" if active_only else only_sql
+        # Active only: the condition as the partial index says it, so the planner takes that
+        # index; open only: the open ones of what it finds.
+        only_sql = f" AND {FOUND_ACTIVE}" if active_only else ""
+        only_sql += f" AND {FOUND_OPEN}" if open_only else ""
         return sa.text(
             f"report.id = ANY(ARRAY(SELECT found.id FROM report AS found WHERE {SEARCH_FOUND}"  # noqa: S608 (constant; the text is a parameter)
             f" ILIKE :search_pattern ESCAPE '\\'{only_sql}))"
         ).bindparams(search_pattern=pattern)
     phrase = _phrase(text)
-    table = "report_search"
-    if open_only:
-        table = "report_search_open"
-    elif active_only:
-        table = "report_search_active"
+    table = "report_search_active" if active_only else "report_search"
     found = sa.text(f"SELECT rowid FROM {table} WHERE {table} MATCH :search_phrase")  # noqa: S608 (constant)
-    return Report.id.in_(
+    matches = Report.id.in_(
         found.bindparams(search_phrase=phrase).columns(sa.column("rowid", sa.Integer))
     )
+    return sa.and_(Report.status.in_(sorted(OPEN_STATUSES)), matches) if open_only else matches

@@ -1,6 +1,7 @@
-"""The inbox's text search over the open reports reads an index of the open reports only
-(migration 0020); it must find exactly what a plain case-insensitive substring test over the
-same rows finds, however the reports changed — for the open view and for all statuses."""
+"""The inbox's text search over the open reports reads the active reports' index and keeps
+the open ones (migration 0024); it must find exactly what a plain case-insensitive substring
+test over the same rows finds, however the reports changed — for the open view and for all
+statuses."""
 
 from __future__ import annotations
 
