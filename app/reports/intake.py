@@ -344,10 +344,11 @@ def _insert_report(
             assert written is not None
             delivery_ids.append(written[0])
     values["reference"] = report.reference
+    # Straight into its state (no attribute events: nothing listens to these columns), which
+    # the next line takes as what the database holds.
     for key, value in values.items():
-        if key not in state:
-            setattr(report, key, value)
-    report.id = report_id
+        state.setdefault(key, value)
+    state["id"] = report_id
     orm.make_transient_to_detached(report)  # its state now is what the database holds
     for name, value in related.items():
         orm.attributes.set_committed_value(report, name, value)
@@ -356,10 +357,10 @@ def _insert_report(
     note_new_report(session, report, [event])
     for delivery, row, delivery_id in zip(deliveries, rows, delivery_ids, strict=True):
         row["report_id"] = report_id
+        delivery_state = delivery.__dict__
         for key, value in row.items():
-            if key not in delivery.__dict__:
-                setattr(delivery, key, value)
-        delivery.id = delivery_id
+            delivery_state.setdefault(key, value)
+        delivery_state["id"] = delivery_id
         orm.make_transient_to_detached(delivery)
         orm.attributes.set_committed_value(delivery, "attempt_log", [])
         session.add(delivery)
@@ -437,21 +438,27 @@ def _at_once_statement(
     return statement
 
 
+_ALWAYS_NAMED: dict[sa.Table, frozenset[str]] = {}
+
+
 def _written(table: sa.Table, row: dict[str, Any], besides: tuple[str, ...]) -> tuple[str, ...]:
     """The columns of ``row`` the statement names, in order: not those in ``besides``, nor
     those that are NULL where the database makes them NULL anyway (no server default; not
     JSON, where None is written as JSON's null). Fewer parameters: psycopg keeps its
     conversion of a statement with at most 50, instead of parsing it again each time."""
+    always = _ALWAYS_NAMED.get(table)
+    if always is None:  # the columns named even when None, worked out once per table
+        always = frozenset(
+            column.key
+            for column in table.columns
+            if column.server_default is not None or isinstance(column.type, sa.JSON)
+        )
+        _ALWAYS_NAMED[table] = always
     return tuple(
         sorted(
             key
             for key, value in row.items()
-            if key not in besides
-            and (
-                value is not None
-                or table.c[key].server_default is not None
-                or isinstance(table.c[key].type, sa.JSON)
-            )
+            if key not in besides and (value is not None or key in always)
         )
     )
 
