@@ -3,7 +3,6 @@ is large (``OPEN311_RATE_LIMIT_BATCH``): never exceeded, and every request count
 
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 
@@ -14,25 +13,16 @@ from app import create_app
 from app.extensions import db
 from app.open311.keys import find_active_key
 from config import TestConfig
+from tests.redis_server import REDIS, redis_answers
 
-REDIS = "redis://127.0.0.1:6379"
 API = "/open311/v2"
-
-
-def _redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 @pytest.fixture
 def web_processes(app, app_ctx):
     """``web_processes(limit, n=2, batch=32)``: n apps on the test database counting the API's
     budget in Redis under this test's own prefix, as n gunicorn workers do."""
-    if not _redis_answers():
+    if not redis_answers():
         pytest.skip("no Redis on 127.0.0.1:6379")
     prefix = f"qm-test-{uuid.uuid4().hex}"
     made = []

@@ -4,7 +4,6 @@ the form's limits and the log-in throttling."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 
 import pytest
@@ -13,9 +12,8 @@ from app import create_app
 from app.extensions import db
 from config import ProductionConfig
 from tests.auth.test_login import login
+from tests.redis_server import REDIS, redis_answers
 from tests.web.support import RATHAUS
-
-REDIS = "redis://127.0.0.1:6379"
 
 
 @pytest.fixture
@@ -44,19 +42,10 @@ def test_redis_is_accepted(production_env):
     assert ProductionConfig().RATELIMIT_STORAGE_URI == REDIS
 
 
-def _redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def two_web_processes(app, app_ctx, production_env):
     """Two production apps on the test database sharing Redis, as two gunicorn workers do."""
-    if not _redis_answers():
+    if not redis_answers():
         pytest.skip("no Redis on 127.0.0.1:6379")
     production_env.setenv("RATELIMIT_STORAGE_URI", REDIS)
     made = []
