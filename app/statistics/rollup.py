@@ -247,6 +247,37 @@ _ONE_REPORT_UPSERTS = {
     rows: _one_report_upsert(rows) for rows in range(_DETAIL_UPSERT_MAX_ROWS + 1)
 }
 
+# SQLite: a new report's counts row, unless the report's id has one already (SQLite may hand
+# out the id of a report removed by hand again); its row count says which.
+_NEW_COUNTS_INSERT = sa.text(
+    "INSERT INTO stat_report (report_id, month, district_id, category_id, counts) "
+    "VALUES (:report_id, :month, :district_id, :category_id, :counts) "
+    "ON CONFLICT (report_id) DO NOTHING"
+).bindparams(sa.bindparam("counts", type_=REPORTS.c.counts.type))
+
+
+def _add_new_report(
+    session: orm.Session,
+    connection: sa.Connection,
+    noted: _Noted | None,
+    report_id: int,
+    ctx: RollupContext,
+) -> bool:
+    """SQLite, for a report inserted in this transaction and counted from its objects: its
+    counts row written without reading first, and its counts added to its cell. False where
+    that does not apply (not such a report, or its id had a row already: nothing is written
+    then), and the caller counts it the general way."""
+    if connection.dialect.name != "sqlite" or noted is None or report_id not in noted.born:
+        return False
+    found = _from_session(noted, report_id, None, ctx)
+    if found is None:
+        return False
+    key, counts = found
+    if connection.execute(_NEW_COUNTS_INSERT, _report_row(report_id, key, counts)).rowcount != 1:
+        return False
+    add_to_cells(session, {key: counts})
+    return True
+
 
 def _add_one_report(
     connection: sa.Connection, report_id: int, key: CellKey, counts: CellCounts
@@ -360,9 +391,12 @@ def count_reports(
     connection = session.connection()  # Core statements on the session's transaction
     # On PostgreSQL a report's id comes from a sequence and is never handed out again, so a
     # report inserted in this transaction has no counts stored yet: nothing to read (or lock).
-    # (SQLite may hand out the id of a report removed by hand again: there it is read.)
+    # (SQLite may hand out the id of a report removed by hand again: there a new report's
+    # row is written where none is there, ``_add_new_report``, and read otherwise.)
     born = noted.born if noted is not None and connection.dialect.name == "postgresql" else None
     ctx = load_context(session)
+    if len(ids) == 1 and _add_new_report(session, connection, noted, ids[0], ctx):
+        return 1  # the common case on SQLite, a new report: three statements, none a read
     deltas: dict[CellKey, CellCounts] = {}
 
     def delta_of(key: CellKey) -> CellCounts:
