@@ -32,6 +32,9 @@ def create_app(config: Config | None = None) -> Flask:
     from app.core.edge import install as install_edge
 
     install_edge(app)  # trusted proxies, NUL refusal, security headers: before any other check
+    from app.core.sessions import install_sessions
+
+    install_sessions(app)
 
     from app.admin import register as register_admin
     from app.auth import register as register_auth
