@@ -69,22 +69,30 @@ def content_security_policy(tiles_url: str) -> str:
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
+@lru_cache(maxsize=8)
+def _policy_headers(tiles_url: str, hsts_max_age: int) -> tuple[tuple[str, str, str], ...]:
+    """(lower-case name, name, value) of each header of the policy, for these settings."""
+    headers = [
+        ("Content-Security-Policy", content_security_policy(tiles_url)),
+        ("X-Frame-Options", "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", REFERRER_POLICY),
+        ("Permissions-Policy", PERMISSIONS_POLICY),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if hsts_max_age:
+        headers.append(("Strict-Transport-Security", f"max-age={hsts_max_age}; includeSubDomains"))
+    return tuple((name.lower(), name, value) for name, value in headers)
+
+
 def security_headers(response: Response) -> Response:
     config = current_app.config
     headers = response.headers
-    headers.setdefault(
-        "Content-Security-Policy", content_security_policy(config.get("MAP_TILES_URL") or "")
+    policy = _policy_headers(
+        config.get("MAP_TILES_URL") or "", int(config.get("HSTS_MAX_AGE") or 0)
     )
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
-    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    max_age = config.get("HSTS_MAX_AGE") or 0
-    if max_age:
-        headers.setdefault(
-            "Strict-Transport-Security", f"max-age={int(max_age)}; includeSubDomains"
-        )
+    present = {name.lower() for name, _value in headers.items()}
+    headers.extend((name, value) for lower, name, value in policy if lower not in present)
     return response
 
 
