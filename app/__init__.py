@@ -20,9 +20,13 @@ def create_app(config: Config | None = None) -> Flask:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     from app import models  # noqa: F401  (registers every table on the metadata)
+    from app.core.db import engine_options
     from app.extensions import babel, csrf, db, login_manager, migrate
     from app.web.i18n import install_template_gettext, select_locale
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    )
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)

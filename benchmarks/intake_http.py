@@ -54,9 +54,10 @@ def _rate(client: httpx.Client, url: str, data: dict) -> float:
 
 
 def _bare_app(database_url: str) -> Flask:
-    """The limit: a Flask endpoint inserting one row, nothing else."""
+    """The limit: a Flask endpoint inserting one row, nothing else (its pool hands out
+    connections in the app's order, the one returned last first)."""
     bare = Flask("bare")
-    engine = sa.create_engine(database_url)
+    engine = sa.create_engine(database_url, pool_use_lifo=True)
     table = sa.Table(
         "bare_row",
         sa.MetaData(),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -43,6 +45,21 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def engine_options(url: str, options: dict[str, Any]) -> dict[str, Any]:
+    """``SQLALCHEMY_ENGINE_OPTIONS`` for the database at ``url``: the pool hands out the
+    connection returned last (LIFO) rather than the one idle longest, unless the options say
+    otherwise or the database lives in memory (one connection, no pool to order). A connection
+    used a moment ago holds what the next request reads: SQLite keeps a page cache per
+    connection and drops it when another connection wrote since, so handing the connections
+    out in turn made every request read its pages afresh. Under load the pool also keeps only
+    as many connections busy as the requests need."""
+    parsed = make_url(url)
+    in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+    if in_memory or "poolclass" in options:
+        return options
+    return {"pool_use_lifo": True, **options}
 
 
 # Pages in SQLite's log before they are copied back into the database file (SQLite's default:
