@@ -28,6 +28,7 @@ from app.core.enums import LocationSource, ReportStatus
 from app.core.errors import DraftInvalid
 from app.core.events import Actor, ReportEvent
 from app.core.files import track_new_file
+from app.core.prepared import Prepared
 from app.core.signals import report_submitted, signal_sender
 from app.extensions import db
 from app.forwarding.models import Delivery
@@ -221,11 +222,13 @@ def validate_draft(draft: ReportDraft) -> CheckedDraft:
 # One statement for both databases (PostgreSQL, and SQLite from 3.35), written out once: the
 # dialects' ``insert … on_conflict_do_update`` has no cache key, so SQLAlchemy compiled it anew
 # for every report; a text statement is compiled once and only binds the year.
-_NEXT_NUMBER = sa.text(
-    "INSERT INTO reference_counter (year, last_number) VALUES (:year, 1) "
-    "ON CONFLICT (year) DO UPDATE SET last_number = reference_counter.last_number + 1 "
-    "RETURNING last_number"
-).columns(last_number=sa.Integer)
+_NEXT_NUMBER = Prepared(
+    sa.text(
+        "INSERT INTO reference_counter (year, last_number) VALUES (:year, 1) "
+        "ON CONFLICT (year) DO UPDATE SET last_number = reference_counter.last_number + 1 "
+        "RETURNING last_number"
+    )
+)
 
 
 def next_reference(now: datetime | None = None) -> str:
@@ -236,7 +239,7 @@ def next_reference(now: datetime | None = None) -> str:
     """
     settings = city()
     year = (now or utcnow()).astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).year
-    number = db.session.connection().execute(_NEXT_NUMBER, {"year": year}).scalar_one()
+    number = _NEXT_NUMBER(db.session.connection(), {"year": year}).scalar_one()
     return f"{settings.reference_prefix}-{year}-{number:05d}"
 
 
@@ -287,8 +290,9 @@ _REPORT_DEFAULTS: dict[str, Any] = {
 _COLLECTIONS = ("photos", "copies", "supporters")
 _REPORTS = cast(sa.Table, Report.__table__)
 _REPORT_COLUMNS = tuple(column.key for column in _REPORTS.columns)
-_REPORT_INSERT = _REPORTS.insert()
-_EVENT_INSERT = cast(sa.Table, ReportEvent.__table__).insert()
+# The SQLite intake's inserts, handed to the driver (``app.core.prepared``): every column given.
+_REPORT_INSERT = Prepared(_REPORTS.insert())
+_EVENT_INSERT = Prepared(cast(sa.Table, ReportEvent.__table__).insert())
 
 
 def _insert_report(
@@ -332,17 +336,13 @@ def _insert_report(
         report_id, report.reference, delivery_ids = _insert_at_once(connection, values, event, rows)
     else:
         report.reference = values["reference"] = next_reference(state["created_at"])
-        inserted = connection.execute(_REPORT_INSERT, values).inserted_primary_key
-        assert inserted is not None
-        report_id = inserted[0]
+        report_id = _REPORT_INSERT(connection, values).lastrowid
         event["report_id"] = report_id
-        connection.execute(_EVENT_INSERT, event)
+        _EVENT_INSERT(connection, event)
         delivery_ids = []
         for row in rows:
             row["report_id"] = report_id
-            written = connection.execute(_DELIVERY_INSERT, row).inserted_primary_key
-            assert written is not None
-            delivery_ids.append(written[0])
+            delivery_ids.append(_DELIVERY_INSERT(connection, row).lastrowid)
     values["reference"] = report.reference
     # Straight into its state (no attribute events: nothing listens to these columns), which
     # the next line takes as what the database holds.
@@ -368,14 +368,14 @@ def _insert_report(
 
 
 _AtOnceKey = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, ...], ...]]
-_AT_ONCE: dict[_AtOnceKey, sa.TextualSelect] = {}
+_AT_ONCE: dict[_AtOnceKey, Prepared] = {}
 
 
 def _at_once_statement(
     report_keys: tuple[str, ...],
     event_keys: tuple[str, ...],
     delivery_keys: tuple[tuple[str, ...], ...] = (),
-) -> sa.TextualSelect:
+) -> Prepared:
     """PostgreSQL: the year's next number, the report numbered with it, its first event and its
     outbox rows (one set of columns each in ``delivery_keys``), as data-modifying CTEs of one
     statement (built once per set of columns) that answers the report's id and reference and
@@ -415,7 +415,7 @@ def _at_once_statement(
         for i in range(len(delivery_keys))
     )
     sql += f" SELECT id, reference{ids} FROM new_report"  # noqa: S608 (as above)
-    statement = (
+    statement = Prepared(
         sa.text(sql)
         .bindparams(
             sa.bindparam("year", type_=sa.Integer()),
@@ -484,12 +484,12 @@ def _insert_at_once(
     for i, (keys, delivery) in enumerate(zip(delivery_keys, deliveries, strict=True)):
         params.update({f"d{i}_{key}": delivery[key] for key in keys})
     statement = _at_once_statement(report_keys, event_keys, delivery_keys)
-    row = connection.execute(statement, params).one()
+    row = statement(connection, params).one()
     return row.id, row.reference, [row[2 + i] for i in range(len(deliveries))]
 
 
 _DELIVERIES = cast(sa.Table, Delivery.__table__)
-_DELIVERY_INSERT = _DELIVERIES.insert()
+_DELIVERY_INSERT = Prepared(_DELIVERIES.insert())
 
 
 _NO_DEFAULT, _SCALAR, _CALLABLE, _DATABASE = 0, 1, 2, 3

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from app.core.events import ReportEvent
+from app.core.prepared import Prepared
 from app.forwarding.models import Delivery
 from app.reports.models import Report, ReportCopy
 from app.statistics.counts import (
@@ -191,14 +192,19 @@ def _detail_upsert(rows: int) -> sa.TextClause:
 # rebuild-sized change) as an executemany of ``DETAIL_UPSERT``.
 _DETAIL_UPSERT_MAX_ROWS = 16
 _DETAIL_UPSERTS = {rows: _detail_upsert(rows) for rows in range(1, _DETAIL_UPSERT_MAX_ROWS + 1)}
+# Handed to the driver (``app.core.prepared``): a new report's writes go this way.
+_PREPARED_DETAIL_UPSERTS = {
+    rows: Prepared(statement) for rows, statement in _DETAIL_UPSERTS.items()
+}
+_PREPARED_CELL_UPSERT = Prepared(CELL_UPSERT)
 
 
 def _upsert_details(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
     if len(rows) > _DETAIL_UPSERT_MAX_ROWS:
         connection.execute(DETAIL_UPSERT, rows)
         return
-    connection.execute(
-        _DETAIL_UPSERTS[len(rows)],
+    _PREPARED_DETAIL_UPSERTS[len(rows)](
+        connection,
         {f"{column}_{i}": row[column] for i, row in enumerate(rows) for column in _DETAIL_COLUMNS},
     )
 
@@ -244,16 +250,18 @@ def _one_report_upsert(details: int) -> sa.TextClause:
 
 
 _ONE_REPORT_UPSERTS = {
-    rows: _one_report_upsert(rows) for rows in range(_DETAIL_UPSERT_MAX_ROWS + 1)
+    rows: Prepared(_one_report_upsert(rows)) for rows in range(_DETAIL_UPSERT_MAX_ROWS + 1)
 }
 
 # SQLite: a new report's counts row, unless the report's id has one already (SQLite may hand
 # out the id of a report removed by hand again); its row count says which.
-_NEW_COUNTS_INSERT = sa.text(
-    "INSERT INTO stat_report (report_id, month, district_id, category_id, counts) "
-    "VALUES (:report_id, :month, :district_id, :category_id, :counts) "
-    "ON CONFLICT (report_id) DO NOTHING"
-).bindparams(sa.bindparam("counts", type_=REPORTS.c.counts.type))
+_NEW_COUNTS_INSERT = Prepared(
+    sa.text(
+        "INSERT INTO stat_report (report_id, month, district_id, category_id, counts) "
+        "VALUES (:report_id, :month, :district_id, :category_id, :counts) "
+        "ON CONFLICT (report_id) DO NOTHING"
+    ).bindparams(sa.bindparam("counts", type_=REPORTS.c.counts.type))
+)
 
 
 def _add_new_report(
@@ -273,7 +281,7 @@ def _add_new_report(
     if found is None:
         return False
     key, counts = found
-    if connection.execute(_NEW_COUNTS_INSERT, _report_row(report_id, key, counts)).rowcount != 1:
+    if _NEW_COUNTS_INSERT(connection, _report_row(report_id, key, counts)).rowcount != 1:
         return False
     add_to_cells(session, {key: counts})
     return True
@@ -300,7 +308,7 @@ def _add_one_report(
             for column in _DETAIL_COLUMNS
         }
     )
-    connection.execute(_ONE_REPORT_UPSERTS[len(details)], params)
+    _ONE_REPORT_UPSERTS[len(details)](connection, params)
     return True
 
 
@@ -316,7 +324,10 @@ def add_to_cells(session: orm.Session, deltas: dict[CellKey, CellCounts]) -> Non
     if not keys:
         return
     connection = session.connection()  # Core statements on the session's transaction
-    connection.execute(CELL_UPSERT, [_cell_row(key, deltas[key]) for key in keys])
+    if len(keys) == 1:
+        _PREPARED_CELL_UPSERT(connection, _cell_row(keys[0], deltas[keys[0]]))
+    else:
+        connection.execute(CELL_UPSERT, [_cell_row(key, deltas[key]) for key in keys])
     detail_rows = [row for key in keys for row in _detail_rows(key, deltas[key])]
     if detail_rows:
         _upsert_details(connection, detail_rows)

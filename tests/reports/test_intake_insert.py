@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import pytest
 import sqlalchemy as sa
 
 from app.core.enums import Channel
 from app.core.events import Actor
+from app.core.prepared import Prepared
 from app.extensions import db
 from app.reports.drafts import ReportDraft
 from app.reports.intake import submit_report
@@ -30,6 +32,20 @@ def _report_rows(clause, multiparams, params) -> list[dict[str, Any]]:
         row = {key[2:]: value for key, value in (params or {}).items() if key.startswith("r_")}
         return [{**row, "reference": None}]
     return []
+
+
+def _record_prepared(monkeypatch) -> list[dict[str, Any]]:
+    """The rows the intake's statements insert into ``report`` from now on (they go to the
+    driver as prepared statements, ``app.core.prepared``)."""
+    written: list[dict[str, Any]] = []
+    execute = Prepared.__call__
+
+    def recording(self, connection, params=None):
+        written.extend(_report_rows(self.statement, None, params))
+        return execute(self, connection, params)
+
+    monkeypatch.setattr(Prepared, "__call__", recording)
+    return written
 
 
 def _submit():
@@ -52,17 +68,9 @@ def _python_side(column: sa.Column[Any]) -> bool:
     return column.default is not None or column.onupdate is not None
 
 
-def test_every_report_column_with_a_python_default_is_written_by_the_intake(app_ctx):
-    written: list[dict[str, Any]] = []
-
-    def before_execute(conn, clause, multiparams, params, execution_options):
-        written.extend(_report_rows(clause, multiparams, params))
-
-    sa.event.listen(db.engine, "before_execute", before_execute)
-    try:
-        result = _submit()
-    finally:
-        sa.event.remove(db.engine, "before_execute", before_execute)
+def test_every_report_column_with_a_python_default_is_written_by_the_intake(app_ctx, monkeypatch):
+    written = _record_prepared(monkeypatch)
+    result = _submit()
 
     [values] = written
     needed = {column.key for column in REPORTS.columns if _python_side(column)}
@@ -88,24 +96,22 @@ def test_the_check_sees_a_column_the_intake_does_not_give(app_ctx, monkeypatch):
     missing = next(key for key in intake._REPORT_DEFAULTS if _python_side(REPORTS.columns[key]))
     defaults = {k: v for k, v in intake._REPORT_DEFAULTS.items() if k != missing}
     monkeypatch.setattr(intake, "_REPORT_DEFAULTS", defaults)
-    written: list[dict[str, Any]] = []
-
-    def before_execute(conn, clause, multiparams, params, execution_options):
-        written.extend(_report_rows(clause, multiparams, params))
-
-    sa.event.listen(db.engine, "before_execute", before_execute)
+    written = _record_prepared(monkeypatch)
+    draft = ReportDraft(
+        channel=Channel.OPEN311, category_code="papierkorb-voll", lat=51.5136, lon=7.4653
+    )
     try:
-        submit_report(
-            ReportDraft(
-                channel=Channel.OPEN311, category_code="papierkorb-voll", lat=51.5136, lon=7.4653
-            ),
-            Actor("resident", "test"),
-        )
+        if db.engine.dialect.name == "sqlite":
+            # The prepared INSERT itself refuses to leave a Python default out.
+            with pytest.raises(ValueError, match=f"Python default not given: {missing}$"):
+                submit_report(draft, Actor("resident", "test"))
+        else:
+            # PostgreSQL's one statement names its columns itself: the check above sees it.
+            submit_report(draft, Actor("resident", "test"))
+            [values] = written
+            assert missing not in values
     finally:
-        sa.event.remove(db.engine, "before_execute", before_execute)
         db.session.rollback()
-    [values] = written
-    assert missing not in values
 
 
 def test_references_count_up_per_year_and_grow_past_five_digits(app_ctx):
