@@ -19,8 +19,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app, request
 
-from app.core.prepared import Prepared
-
 
 @dataclass(frozen=True)
 class CitySettings:
@@ -88,21 +86,6 @@ def _version_query(*extra: Any) -> sa.Select:
     return query
 
 
-class _VersionOnly:
-    """The plain version query handed to the driver (``app.core.prepared``), made on first use
-    (the city's tables are imported late)."""
-
-    prepared: Prepared | None = None
-
-    def __call__(self, connection: sa.Connection) -> Any:
-        if self.prepared is None:
-            self.prepared = Prepared(_version_query())
-        return self.prepared(connection)
-
-
-_VERSION_ONLY = _VersionOnly()
-
-
 def refresh_if_changed() -> bool:
     """Drop this process's cached city data if the database's city version changed.
 
@@ -143,12 +126,7 @@ def _read_version(*extra: Any) -> tuple[Any, ...] | None:
         try:
             # A Core statement built once, on the session's connection: the ORM's execution
             # path cost more than the read itself, and every request makes it.
-            connection = db.session.connection()
-            row = (
-                connection.execute(_version_query(*extra)).first()
-                if extra
-                else _VERSION_ONLY(connection).first()
-            )
+            row = db.session.connection().execute(_version_query(*extra)).first()
             return tuple(row) if row is not None else (None,) * (2 + len(extra))
         except sa.exc.DBAPIError as error:
             db.session.rollback()

@@ -1,5 +1,4 @@
-"""Statements that every request (or every new report) sends, compiled once and handed to the
-driver directly.
+"""Statements that every new report sends, compiled once and handed to the driver directly.
 
 ``Connection.execute`` of a Core statement looks its compiled form up in the cache, builds an
 execution context, turns the parameters into the driver's by the columns' types and wraps the
@@ -10,8 +9,10 @@ SQLAlchemy would apply: JSON, dates, enums, booleans) and passes the SQL text an
 ``Connection.exec_driver_sql``. The statement still runs on the caller's connection and
 transaction, and the engine's events (``before_cursor_execute`` …) still see it.
 
-Only for statements whose parameters are all given by the caller (no Python-side column
-defaults are filled in): the intake writes every column itself.
+For writes whose parameters are all given by the caller (no Python-side column defaults are
+filled in: the intake writes every column itself). Rows come back as the driver gives them,
+and SQLAlchemy describes them anew each time: a plain SELECT gains nothing this way (measured
+2 µs slower than Core's cached description) and stays a Core statement.
 """
 
 from __future__ import annotations
