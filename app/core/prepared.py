@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 _Processor = Callable[[Any], Any] | None
@@ -32,7 +33,7 @@ _Processor = Callable[[Any], Any] | None
 class _Compiled:
     sql: str
     names: tuple[str, ...]  # the bind parameters, in the driver's order when positional
-    processors: tuple[_Processor, ...]
+    binds: tuple[tuple[str, _Processor], ...]  # each with its conversion (None: as it is)
     fixed: Mapping[str, Any]  # values the statement binds itself (a literal in a WHERE)
     positional: bool
 
@@ -43,35 +44,38 @@ class Prepared:
 
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
-        self._compiled: dict[tuple[str, frozenset[str]], _Compiled] = {}
+        # Per dialect and the parameters' names as given (in their order: cheaper to key on).
+        self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
 
     def __call__(
         self, connection: sa.Connection, params: Mapping[str, Any] | None = None
     ) -> CursorResult[Any]:
         params = params or {}
         dialect = connection.dialect
-        key = (dialect.name, frozenset(params))
+        key = (dialect.name, tuple(params))
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self._compiled[key] = self._compile(dialect, params)
-        values: Any
-        if compiled.positional:
-            values = tuple(
-                _value(name, params, compiled.fixed, processor)
-                for name, processor in zip(compiled.names, compiled.processors, strict=True)
-            )
-        else:
-            values = {
-                name: _value(name, params, compiled.fixed, processor)
-                for name, processor in zip(compiled.names, compiled.processors, strict=True)
-            }
+        if compiled.fixed:
+            params = {**compiled.fixed, **params}
+        converted = [
+            params[name] if processor is None else processor(params[name])
+            for name, processor in compiled.binds
+        ]
+        values: Any = (
+            tuple(converted)
+            if compiled.positional
+            else dict(zip(compiled.names, converted, strict=True))
+        )
         return connection.exec_driver_sql(compiled.sql, values)
 
     def _compile(self, dialect: sa.Dialect, params: Mapping[str, Any]) -> _Compiled:
-        if isinstance(self.statement, sa.Insert):
-            compiled = self.statement.compile(dialect=dialect, column_keys=list(params))
-        else:
-            compiled = self.statement.compile(dialect=dialect)
+        compiled = cast(
+            SQLCompiler,
+            self.statement.compile(dialect=dialect, column_keys=list(params))
+            if isinstance(self.statement, sa.Insert)
+            else self.statement.compile(dialect=dialect),
+        )
         if getattr(compiled, "insert_prefetch", None):
             # Column defaults SQLAlchemy would compute in Python: not filled in here.
             missing = ", ".join(sorted(column.key for column in compiled.insert_prefetch))
@@ -96,14 +100,7 @@ class Prepared:
         return _Compiled(
             sql=compiled.string,
             names=names,
-            processors=tuple(processors),
+            binds=tuple(zip(names, processors, strict=True)),
             fixed=fixed,
             positional=bool(compiled.positional),
         )
-
-
-def _value(
-    name: str, params: Mapping[str, Any], fixed: Mapping[str, Any], processor: _Processor
-) -> Any:
-    value = params[name] if name in params else fixed[name]
-    return value if processor is None else processor(value)

@@ -103,7 +103,8 @@ def test_the_engines_events_see_it(app_ctx):
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
     # The value the statement binds itself (id = 1) is passed along, and the row comes back.
-    assert version == db.session.get(CityState, 1).version
+    state = db.session.get(CityState, 1)
+    assert state is not None and version == state.version
     assert len(seen) == 1 and "city_state" in seen[0]
 
 
