@@ -7,6 +7,9 @@ after the commit. Nothing is sent to a resident who did not consent (``wants_upd
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask
@@ -35,6 +38,23 @@ def new_key(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex}"
 
 
+# The new rows of a report being taken in (``kept_apart``), or None: into the session.
+_KEPT_APART: ContextVar[list[Delivery] | None] = ContextVar("qm_deliveries_kept", default=None)
+
+
+@contextmanager
+def kept_apart() -> Iterator[list[Delivery]]:
+    """Inside, the rows the handlers add are not added to the session but to the list: the
+    intake writes them with the new report itself (``app.reports.intake._insert_report``);
+    adding one to the session would pull the report in, only to be taken out again."""
+    kept: list[Delivery] = []
+    token = _KEPT_APART.set(kept)
+    try:
+        yield kept
+    finally:
+        _KEPT_APART.reset(token)
+
+
 def add_delivery(
     report: Report,
     method: str,
@@ -54,7 +74,11 @@ def add_delivery(
         payload=payload or {},
         status=DeliveryStatus.PENDING,
     )
-    db.session.add(delivery)
+    kept = _KEPT_APART.get()
+    if kept is None:
+        db.session.add(delivery)
+    else:
+        kept.append(delivery)
     return delivery
 
 

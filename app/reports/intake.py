@@ -32,6 +32,7 @@ from app.core.prepared import Prepared
 from app.core.signals import report_submitted, signal_sender
 from app.extensions import db
 from app.forwarding.models import Delivery
+from app.forwarding.outbox import kept_apart
 from app.geo.geocoding import GeocoderUnavailable, Place
 from app.geo.service import district_index, geocoder
 from app.photos.pipeline import ProcessedPhoto
@@ -304,7 +305,7 @@ def _insert_report(
     """Write the new ``report``, its first event (the ``report_event`` row's values but the
     report and the time, no object: nothing in the request reads it) and the outbox rows the
     ``report_submitted`` handlers made for it (``deliveries``, out of the session: see
-    ``_detach_new``) past the ORM's unit of work (most of an intake's CPU went there) — on
+    ``_rows_to_write``) past the ORM's unit of work (most of an intake's CPU went there) — on
     PostgreSQL as one statement with the year's number, on SQLite one INSERT each — and make
     them persistent in the session as if they had been flushed: every column set, the report's
     collections empty or holding the pending photos, copies and contact (the next flush inserts
@@ -547,24 +548,22 @@ def _delivery_values(delivery: Delivery) -> dict[str, Any]:
     return values
 
 
-def _detach_new(report: Report) -> list[Delivery]:
-    """The outbox rows the ``report_submitted`` handlers added for the new ``report``, taken
-    out of the session with the report (which adding them had pulled in): the intake writes
-    them itself (``_insert_report``). A row with more than its own values (an attempt logged
-    already) is left to the flush."""
+def _rows_to_write(report: Report, made: list[Delivery]) -> tuple[list[Delivery], list[Delivery]]:
+    """The outbox rows the ``report_submitted`` handlers made (kept out of the session:
+    ``app.forwarding.outbox.kept_apart``): those the intake writes itself with the report
+    (``_insert_report``), in a stable order, and those left to the flush (one with more than
+    its own values, an attempt logged already, or not of this report). The report is out of
+    the session (transient) either way."""
     session = db.session()
-    deliveries = [
-        obj
-        for obj in session.new
-        if type(obj) is Delivery
-        and obj.__dict__.get("report") is report
-        and not obj.__dict__.get("attempt_log")
+    written = [
+        delivery
+        for delivery in made
+        if delivery.__dict__.get("report") is report and not delivery.__dict__.get("attempt_log")
     ]
-    for delivery in deliveries:
-        session.expunge(delivery)
     if report in session:
-        session.expunge(report)  # pending again through the rows' cascade: transient again
-    return sorted(deliveries, key=lambda delivery: delivery.idempotency_key)
+        session.expunge(report)
+    later = [delivery for delivery in made if delivery not in written]
+    return sorted(written, key=lambda delivery: delivery.idempotency_key), later
 
 
 def submit_report(
@@ -661,8 +660,9 @@ def submit_report(
     # The handlers add the outbox rows for the report before it is written (they read what it
     # is, never its id); the report, its "submitted" event and those rows are written at once
     # (see ``_insert_report``), its photos, copies and contact in the one flush below.
-    with db.session.no_autoflush:
+    with db.session.no_autoflush, kept_apart() as made:
         report_submitted.send(signal_sender(), report=report)
+    written, later = _rows_to_write(report, made)
     _insert_report(
         report,
         checked.category,
@@ -682,8 +682,9 @@ def submit_report(
                 "photos": len(checked.photos),
             },
         },
-        _detach_new(report),
+        written,
     )
+    db.session.add_all(later)  # the report is persistent now
     db.session.flush()  # what is left: photos, copies, contact (often nothing)
     return IntakeResult(
         report=report,

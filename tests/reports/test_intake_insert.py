@@ -138,3 +138,42 @@ def test_references_count_up_per_year_and_grow_past_five_digits(app_ctx):
         sa.select(Report.reference).where(Report.reference == f"DO-{year}-100000")
     ).scalar_one()
     assert stored == f"DO-{year}-100000"
+
+
+def test_outbox_rows_made_on_submission_are_written_once_with_the_report(app_ctx):
+    """The handlers' rows are kept out of the session (``outbox.kept_apart``) and written by
+    the intake; a row with an attempt logged already is left to the flush — both stored once,
+    for this report, and nothing else is added to the session on the way."""
+    from app.core.signals import report_submitted
+    from app.forwarding.models import Delivery, DeliveryAttempt
+    from app.forwarding.outbox import add_delivery
+
+    def with_an_attempt(sender, *, report, **_):
+        delivery = add_delivery(report, "webhook", "edg", "test_attempted")
+        delivery.attempt_log.append(DeliveryAttempt(number=1, error="tried at once"))
+
+    report_submitted.connect(with_an_attempt)
+    try:
+        result = _submit()
+    finally:
+        report_submitted.disconnect(with_an_attempt)
+    report_id = result.report.id
+    db.session.remove()
+    rows = db.session.execute(
+        sa.select(Delivery.purpose, Delivery.target).where(Delivery.report_id == report_id)
+    ).all()
+    assert sorted(rows) == [("forward", "edg"), ("test_attempted", "edg")]
+    attempted = db.session.execute(
+        sa.select(Delivery).where(Delivery.purpose == "test_attempted")
+    ).scalar_one()
+    assert [attempt.error for attempt in attempted.attempt_log] == ["tried at once"]
+
+
+def test_outside_the_intake_a_new_row_goes_into_the_session(app_ctx, make_report):
+    from app.forwarding.outbox import add_delivery
+
+    report = make_report()
+    delivery = add_delivery(report, "email", "edg", "test_later")
+    assert delivery in db.session.new
+    db.session.commit()
+    assert delivery.id is not None
