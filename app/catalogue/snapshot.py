@@ -191,10 +191,13 @@ def attach(model: type[M], snapshot: CategorySnapshot | DepartmentSnapshot) -> M
     existing = session.identity_map.get(key)
     if existing is not None:
         return existing
-    # A copy of what is mutable (JSON columns), so the session's row never shares it with the
-    # snapshot; plain values as they are.
-    row = model(
-        **{
+    # As a query loads a row: a new instance whose state is filled in directly (no
+    # constructor, no attribute events), then taken as what the database holds. A copy of what
+    # is mutable (JSON columns), so the session's row never shares it with the snapshot; plain
+    # values as they are.
+    row = orm.class_mapper(model).class_manager.new_instance()
+    row.__dict__.update(
+        {
             k: copy.deepcopy(v) if isinstance(v, dict | list) else v
             for k, v in snapshot.columns.items()
         }
