@@ -548,6 +548,19 @@ def _delivery_values(delivery: Delivery) -> dict[str, Any]:
     return values
 
 
+def _new_report(**values: Any) -> Report:
+    """A new report holding ``values``, made as a query makes a loaded one: its state filled in
+    directly, without the constructor's attribute events — nothing listens to them, and the
+    intake writes the row itself (``_insert_report``). Its collections (copies, photos) and
+    contact are set the ordinary way afterwards."""
+    report = _REPORT_CLASS_MANAGER.new_instance()
+    report.__dict__.update(values)
+    return report
+
+
+_REPORT_CLASS_MANAGER = orm.class_mapper(Report).class_manager
+
+
 def _rows_to_write(report: Report, made: list[Delivery]) -> tuple[list[Delivery], list[Delivery]]:
     """The outbox rows the ``report_submitted`` handlers made (kept out of the session:
     ``app.forwarding.outbox.kept_apart``): those the intake writes itself with the report
@@ -598,7 +611,7 @@ def submit_report(
     assignment = decision.assignment
     department = snapshot.departments[assignment.department_code] if assignment else None
     received_at = utcnow()
-    report = Report(
+    report = _new_report(
         created_at=received_at,
         due_at=due_date(checked.category, received_at),
         category_id=checked.category.id,
