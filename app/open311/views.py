@@ -17,6 +17,7 @@ from werkzeug.routing import RequestRedirect
 from app.catalogue.models import Category
 from app.catalogue.snapshot import catalogue
 from app.cities.settings import checks_version_itself
+from app.core.db import no_expiry
 from app.core.enums import Channel
 from app.core.events import Actor
 from app.core.locale import choose_locale
@@ -244,7 +245,9 @@ def create_request(fmt: str):
     if submission is not None:
         idempotency.remember(*submission, result.report)
     try:
-        db.session.commit()
+        # The answer is made from the intake's result, not from the committed objects.
+        with no_expiry(db.session()):
+            db.session.commit()
     except sa.exc.IntegrityError:
         # The same key was committed by a request running at the same time: that one counts.
         db.session.rollback()

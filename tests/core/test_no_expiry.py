@@ -1,0 +1,45 @@
+"""``no_expiry``: a commit inside it leaves the session's objects loaded (reading one after it
+sends no statement); outside it, and after an error inside it, commits expire them again."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.core.db import no_expiry
+from app.extensions import db
+
+
+def _statements_reading(report) -> list[str]:
+    seen: list[str] = []
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        assert report.description
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
+    return seen
+
+
+def test_a_commit_inside_leaves_the_objects_loaded(app_ctx, make_report):
+    report = make_report(description="Glasscherben am Spielplatz")
+    assert report.description  # loaded
+    session = db.session()
+    with no_expiry(session):
+        report.description = "Glasscherben am Spielplatz, viele"
+        db.session.commit()
+    assert _statements_reading(report) == []
+    assert session.expire_on_commit is True
+
+    db.session.commit()  # the ordinary commit expires again
+    assert len(_statements_reading(report)) == 1
+
+
+def test_the_setting_comes_back_after_an_error(app_ctx):
+    session = db.session()
+    with pytest.raises(RuntimeError), no_expiry(session):
+        raise RuntimeError("boom")
+    assert session.expire_on_commit is True
