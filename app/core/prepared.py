@@ -32,8 +32,9 @@ _Processor = Callable[[Any], Any] | None
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    names: tuple[str, ...]  # the bind parameters, in the driver's order when positional
-    binds: tuple[tuple[str, _Processor], ...]  # each with its conversion (None: as it is)
+    # The bind parameters (in the driver's order when positional), each with its conversion
+    # (None: passed as it is).
+    binds: tuple[tuple[str, _Processor], ...]
     fixed: Mapping[str, Any]  # values the statement binds itself (a literal in a WHERE)
     positional: bool
 
@@ -65,7 +66,7 @@ class Prepared:
         values: Any = (
             tuple(converted)
             if compiled.positional
-            else dict(zip(compiled.names, converted, strict=True))
+            else {name: value for (name, _), value in zip(compiled.binds, converted, strict=True)}
         )
         return connection.exec_driver_sql(compiled.sql, values)
 
@@ -99,7 +100,6 @@ class Prepared:
             processors.append(bind.type.dialect_impl(dialect).bind_processor(dialect))
         return _Compiled(
             sql=compiled.string,
-            names=names,
             binds=tuple(zip(names, processors, strict=True)),
             fixed=fixed,
             positional=bool(compiled.positional),
