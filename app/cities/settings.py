@@ -19,6 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app, request
 
+from app.core.prepared import Prepared
+
 
 @dataclass(frozen=True)
 class CitySettings:
@@ -86,6 +88,11 @@ def _version_query(*extra: Any) -> sa.Select:
     return query
 
 
+@cache
+def _plain_version_query() -> Prepared:
+    return Prepared(_version_query())
+
+
 def refresh_if_changed() -> bool:
     """Drop this process's cached city data if the database's city version changed.
 
@@ -124,9 +131,15 @@ def _read_version(*extra: Any) -> tuple[Any, ...] | None:
 
     for attempt in (1, 2):
         try:
-            # A Core statement built once, on the session's connection: the ORM's execution
-            # path cost more than the read itself, and every request makes it.
-            row = db.session.connection().execute(_version_query(*extra)).first()
+            # A statement built once, on the session's connection: the ORM's execution path
+            # cost more than the read itself, and every request makes it. The plain check (two
+            # columns the driver gives as they are) goes to the driver directly.
+            connection = db.session.connection()
+            row = (
+                connection.execute(_version_query(*extra)).first()
+                if extra
+                else _plain_version_query()(connection).first()
+            )
             return tuple(row) if row is not None else (None,) * (2 + len(extra))
         except sa.exc.DBAPIError as error:
             db.session.rollback()

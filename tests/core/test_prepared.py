@@ -133,3 +133,64 @@ def test_expanding_parameters_are_refused(app_ctx):
     query = sa.select(Report.id).where(Report.id.in_(sa.bindparam("ids", expanding=True)))
     with pytest.raises(ValueError, match="expanding"):
         Prepared(query)(db.session.connection(), {"ids": [1, 2]})
+
+
+def test_without_listeners_it_goes_to_the_driver(app_ctx, make_report, monkeypatch):
+    """No listener and no statement log: SQLAlchemy's execution is not used at all (and the
+    row is still the row it would have written)."""
+    report = make_report()
+
+    def not_used(*args, **kwargs):
+        raise AssertionError("went through Connection.exec_driver_sql")
+
+    insert = EVENTS.insert()
+    if db.engine.dialect.name == "postgresql":
+        insert = insert.returning(EVENTS.c.id)
+    connection = db.session.connection()
+    by_core = _inserted_id(connection.execute(insert, _event(report.id)))
+    monkeypatch.setattr(sa.Connection, "exec_driver_sql", not_used)
+    by_driver = _inserted_id(Prepared(insert)(connection, _event(report.id)))
+    monkeypatch.undo()
+    db.session.commit()
+    assert _stored(by_driver) == _stored(by_core)
+
+
+@pytest.mark.parametrize("listened", [False, True])
+def test_a_driver_error_is_sqlalchemys(app_ctx, listened):
+    """A constraint broken: SQLAlchemy's IntegrityError either way, and the transaction can
+    be rolled back and used again."""
+    insert = Prepared(sa.text("INSERT INTO reference_counter (year, last_number) VALUES (:y, 1)"))
+    connection = db.session.connection()
+    insert(connection, {"y": 1999})
+
+    def listener(*args):
+        pass
+
+    if listened:
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        with pytest.raises(sa.exc.IntegrityError):
+            insert(db.session.connection(), {"y": 1999})
+    finally:
+        if listened:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+    db.session.rollback()
+    insert(db.session.connection(), {"y": 1999})
+    db.session.commit()
+    rows = db.session.execute(sa.text("SELECT count(*) FROM reference_counter WHERE year = 1999"))
+    assert rows.scalar_one() == 1
+
+
+def test_rows_by_position_and_by_name(app_ctx):
+    result = Prepared(sa.text("SELECT :a AS first, :b AS second"))(
+        db.session.connection(), {"a": 1, "b": "zwei"}
+    )
+    row = result.one()
+    assert (row[0], row[1]) == (1, "zwei") and (row.first, row.second) == (1, "zwei")
+    assert result.first() == row and result.scalar_one() == 1
+    nothing = Prepared(sa.text("SELECT 1 AS one WHERE 1 = :never"))(
+        db.session.connection(), {"never": 0}
+    )
+    assert nothing.first() is None
+    with pytest.raises(sa.exc.NoResultFound):
+        nothing.one()
