@@ -16,8 +16,9 @@ from __future__ import annotations
 import math
 import time
 from functools import partial
+from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from flask_babel import ngettext
 from flask_limiter import Limiter
 
@@ -60,18 +61,43 @@ def init_web_limits(app: Flask) -> Limiter:
 
 def _check_limited_endpoints_only(app: Flask, limiter: Limiter) -> None:
     """Flask-Limiter checks every request of the app before its view (for default limits,
-    which this limiter has none of); let it do so only for the endpoints above, so that other
-    requests (the API above all) pay nothing for it. The limits themselves sit on the views."""
-    hooks = app.before_request_funcs.get(None, [])
-    for index, hook in enumerate(hooks):
-        if getattr(hook, "__self__", None) is limiter:
+    which this limiter has none of), and after it and at its end looks at the request's limit
+    state; let it do so only for the endpoints above, so that other requests (the API above
+    all) pay nothing for it (about 2 % of an Open311 POST). The limits themselves sit on the
+    views; an endpoint without one has no limit state to look at or to release."""
 
-            def check_limited(check=hook):
-                if request.endpoint in LIMITED_ENDPOINTS:
-                    return check()
-                return None
+    def owned(hook: Any) -> bool:
+        return getattr(hook, "__self__", None) is limiter or (
+            isinstance(hook, partial) and hook.args[:1] == (limiter,)
+        )
 
-            hooks[index] = check_limited
+    def before(check: Any) -> Any:
+        def check_limited() -> Any:
+            return check() if request.endpoint in LIMITED_ENDPOINTS else None
+
+        return check_limited
+
+    def after(inject: Any) -> Any:
+        def after_limited(response: Response) -> Response:
+            return inject(response) if request.endpoint in LIMITED_ENDPOINTS else response
+
+        return after_limited
+
+    def teardown(release: Any) -> Any:
+        def release_limited(error: BaseException | None = None) -> None:
+            if request.endpoint in LIMITED_ENDPOINTS:
+                release(error)
+
+        return release_limited
+
+    hooks_by_kind: tuple[tuple[Any, Any], ...] = (
+        (app.before_request_funcs, before),
+        (app.after_request_funcs, after),
+        (app.teardown_request_funcs, teardown),
+    )
+    for hooks, wrap in hooks_by_kind:
+        app_hooks = hooks.get(None, [])
+        app_hooks[:] = [wrap(hook) if owned(hook) else hook for hook in app_hooks]
 
 
 def retry_after_seconds() -> int:

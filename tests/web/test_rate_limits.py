@@ -135,3 +135,32 @@ def test_nearby_answers_json_429(limited_app):  # noqa: F811
 def test_the_suite_runs_without_limits(app_ctx):
     """The session's app (every other test) has limiting off: no test meets a limit by chance."""
     assert app_ctx.config["RATELIMIT_ENABLED"] is False
+
+
+def test_only_the_limited_endpoints_touch_the_limiter(limited_app, monkeypatch):  # noqa: F811
+    """The form's limiter looks at its limit state before, after and at the end of the
+    requests it limits only: the API, the pages and the map pay nothing for it; a limited
+    endpoint is still counted (the third report of a burst of two is refused)."""
+    from flask_limiter import Limiter
+
+    app = limited_app(REPORT_RATE_LIMIT="2/minute")
+    touched: list[str | None] = []
+    context = Limiter.context
+
+    def watched(self):
+        from flask import request
+
+        touched.append(request.endpoint)
+        return context.fget(self)
+
+    monkeypatch.setattr(Limiter, "context", property(watched))
+    client = app.test_client()
+    for path in ("/", "/open311/v2/services.json", "/karte", "/statistik"):
+        assert client.get(path).status_code == 200, path
+    assert touched == []
+    sent = [
+        client.post("/report", data=report_data(client, f"Papierkorb voll, Nummer {n}."))
+        for n in range(3)
+    ]
+    assert [r.status_code for r in sent] == [303, 303, 429]
+    assert set(touched) == {"web.submit"}
