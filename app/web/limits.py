@@ -63,7 +63,7 @@ def _check_limited_endpoints_only(app: Flask, limiter: Limiter) -> None:
     """Flask-Limiter checks every request of the app before its view (for default limits,
     which this limiter has none of), and after it and at its end looks at the request's limit
     state; let it do so only for the endpoints above, so that other requests (the API above
-    all) pay nothing for it (about 2 % of an Open311 POST). The limits themselves sit on the
+    all) pay nothing for it (about 1 % of an Open311 POST). The limits themselves sit on the
     views; an endpoint without one has no limit state to look at or to release."""
 
     def owned(hook: Any) -> bool:
