@@ -14,9 +14,10 @@ driver is SQLAlchemy's either way (``IntegrityError``, a connection the database
 invalidated).
 
 For writes whose parameters are all given by the caller (no Python-side column defaults are
-filled in: the intake writes every column itself). Rows come back as the driver gives them,
-and SQLAlchemy describes them anew each time: a plain SELECT gains nothing this way (measured
-2 µs slower than Core's cached description) and stays a Core statement.
+filled in: the intake writes every column itself), and for reads of columns the driver gives
+as they are (the city version check). Rows come back as the driver gives them, without
+SQLAlchemy's result processing: a read of dates or JSON as SQLite stores them stays a Core
+statement.
 """
 
 from __future__ import annotations
