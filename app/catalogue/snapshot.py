@@ -25,6 +25,7 @@ from sqlalchemy import orm
 
 from app.catalogue.models import Category, CategoryAttribute, CategoryGroup
 from app.cities.cache import cached
+from app.core.db import adopt
 from app.core.enums import AttributeType
 from app.core.locale import pick_language
 from app.extensions import db
@@ -202,6 +203,5 @@ def attach(model: type[M], snapshot: CategorySnapshot | DepartmentSnapshot) -> M
             for k, v in snapshot.columns.items()
         }
     )
-    orm.make_transient_to_detached(row)
-    session.add(row)
+    adopt(session, row)
     return row

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, TypeDecorator, orm
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -61,6 +61,21 @@ def no_expiry(session: Session) -> Iterator[None]:
         yield
     finally:
         session.expire_on_commit = before
+
+
+def adopt(session: Session, obj: object) -> None:
+    """Make ``obj``, whose state already holds what the database holds, persistent in
+    ``session`` as if a query had loaded it: into the identity map, nothing pending, nothing
+    dirty. Unlike ``session.add`` it does not walk the object's relationships for pending objects
+    to take along (that walk was 3 % of an intake's instructions): what ``obj`` refers to must
+    be in the session already, and whatever pending object hangs on it the caller adds
+    (``session.add(obj)`` instead of this takes them along).
+
+    ``Session._update_impl`` is the step of ``Session.add`` that attaches an object with an
+    identity, without the cascade; SQLAlchemy is pinned, and ``tests/core/test_db.py`` checks
+    the result against ``session.add``'s, so a release that changes it fails there."""
+    orm.make_transient_to_detached(obj)
+    session._update_impl(orm.attributes.instance_state(obj))
 
 
 def engine_options(url: str, options: dict[str, Any]) -> dict[str, Any]:

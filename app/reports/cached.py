@@ -26,6 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.catalogue.models import Category
 from app.catalogue.snapshot import CategorySnapshot, DepartmentSnapshot, attach, catalogue
 from app.cities.cache import cached
+from app.core.db import adopt
 from app.extensions import db
 from app.geo.index import DistrictArea
 from app.geo.models import District
@@ -78,8 +79,7 @@ def _district_row(area: DistrictArea) -> District:
     if existing is not None:
         return existing
     row = District(id=area.key, number=area.number, name=area.name)
-    orm.make_transient_to_detached(row)
-    session.add(row)
+    adopt(session, row)
     return row
 
 

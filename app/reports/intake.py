@@ -23,7 +23,7 @@ from sqlalchemy import orm
 
 from app.catalogue.snapshot import CategorySnapshot, DepartmentSnapshot, attach, catalogue
 from app.cities.settings import city
-from app.core.db import utcnow
+from app.core.db import adopt, utcnow
 from app.core.enums import LocationSource, ReportStatus
 from app.core.errors import DraftInvalid
 from app.core.events import Actor, ReportEvent
@@ -289,6 +289,8 @@ _REPORT_DEFAULTS: dict[str, Any] = {
 }
 # Its collections that the intake fills (or leaves empty) and handlers read.
 _COLLECTIONS = ("photos", "copies", "supporters")
+# Those of them, and the contact, that can hold pending rows the next flush inserts.
+_PENDING_CHILDREN = ("photos", "copies", "contact")
 _REPORTS = cast(sa.Table, Report.__table__)
 _REPORT_COLUMNS = tuple(column.key for column in _REPORTS.columns)
 # The SQLite intake's inserts, handed to the driver (``app.core.prepared``): every column given.
@@ -350,10 +352,14 @@ def _insert_report(
     for key, value in values.items():
         state.setdefault(key, value)
     state["id"] = report_id
-    orm.make_transient_to_detached(report)  # its state now is what the database holds
     for name, value in related.items():
         orm.attributes.set_committed_value(report, name, value)
-    session.add(report)  # persistent; the pending children cascade into the session
+    # Its state now is what the database holds: persistent as loaded.
+    if any(related[name] for name in _PENDING_CHILDREN):
+        orm.make_transient_to_detached(report)
+        session.add(report)  # the pending children cascade into the session
+    else:
+        adopt(session, report)  # nothing pending hangs on it
     event["report_id"] = report_id
     note_new_report(session, report, [event])
     for delivery, row, delivery_id in zip(deliveries, rows, delivery_ids, strict=True):
@@ -362,9 +368,8 @@ def _insert_report(
         for key, value in row.items():
             delivery_state.setdefault(key, value)
         delivery_state["id"] = delivery_id
-        orm.make_transient_to_detached(delivery)
         orm.attributes.set_committed_value(delivery, "attempt_log", [])
-        session.add(delivery)
+        adopt(session, delivery)
     note_new_deliveries(session, deliveries)
 
 
