@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
@@ -26,6 +28,26 @@ _WRITTEN: dict[tuple[str, str], dict[Any, str]] = {}
 _WRITTEN_MAX = 5000  # per (locale, pattern): some years of days, every minute of a day
 
 
+@cache
+def _same_zone(tz: dt.tzinfo) -> dt.tzinfo:
+    """The zoneinfo zone of Flask-Babel's (pytz) ``tz``: the same local times, converted in C
+    (pytz's ``fromutc`` and ``normalize`` were a twentieth of the inbox page); ``tz`` itself
+    when it is no zone of the database (a fixed offset)."""
+    name = getattr(tz, "zone", None) or getattr(tz, "key", None)
+    try:
+        return ZoneInfo(name) if name else tz
+    except (ZoneInfoNotFoundError, ValueError):
+        return tz
+
+
+def city_time(moment: dt.datetime) -> dt.datetime:
+    """``flask_babel.to_user_timezone`` through zoneinfo: ``moment`` (naive means UTC) in the
+    request's time zone, to format with ``rebase=False``."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(_same_zone(get_timezone()))
+
+
 class PageFormat:
     """Dates, times, durations and numbers in the current request's language and time zone."""
 
@@ -35,7 +57,7 @@ class PageFormat:
             raise RuntimeError("PageFormat needs a request (or app) context with a locale")
         self.locale = locale
         self.tz = get_timezone()
-        self._normalize = getattr(self.tz, "normalize", None)  # pytz time zones need it
+        self._zone = _same_zone(self.tz)
         self._date_medium = babel_dates.parse_pattern(
             _date_pattern("date", "medium", babel_dates.get_date_format, locale)
         )
@@ -66,8 +88,7 @@ class PageFormat:
         """``flask_babel.to_user_timezone``: naive means UTC."""
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=dt.UTC)
-        local = moment.astimezone(self.tz)
-        return self._normalize(local) if self._normalize else local
+        return moment.astimezone(self._zone)
 
     def date(self, moment: dt.datetime | None) -> str:
         """``format_date(moment, "medium")``; "" for none."""

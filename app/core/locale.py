@@ -9,6 +9,8 @@ from flask import current_app, has_request_context, request
 from flask_babel import format_date, format_time, get_locale, refresh
 from flask_babel import gettext as _
 
+from app.core.formatting import city_time
+
 # Each language by its own name, as a language switcher lists them (in the order of
 # ``LANGUAGES`` in the configuration).
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "tr": "Türkçe", "ar": "العربية"}
@@ -57,8 +59,11 @@ def chosen_locale() -> str | None:
 
 def when(moment: datetime) -> str:
     """A date and time in the city's time zone, in the current language."""
+    local = city_time(moment)
     return _(
-        "%(date)s, %(time)s", date=format_date(moment, "long"), time=format_time(moment, "short")
+        "%(date)s, %(time)s",
+        date=format_date(local, "long", rebase=False),
+        time=format_time(local, "short", rebase=False),
     )
 
 

@@ -18,6 +18,7 @@ from app.catalogue.snapshot import catalogue
 from app.core.db import utcnow
 from app.core.enums import Channel, ReportStatus
 from app.core.events import ReportEvent
+from app.core.formatting import city_time
 from app.core.locale import pick_language
 from app.extensions import db
 from app.inbox.queries import Scope
@@ -67,13 +68,16 @@ def local_datetime(moment: datetime | None) -> str:
     """Date and time in the city's time zone (Flask-Babel's default time zone)."""
     if not moment:
         return ""
+    local = city_time(moment)
     return _(
-        "%(date)s, %(time)s", date=format_date(moment, "medium"), time=format_time(moment, "short")
+        "%(date)s, %(time)s",
+        date=format_date(local, "medium", rebase=False),
+        time=format_time(local, "short", rebase=False),
     )
 
 
 def local_date(moment: datetime | None) -> str:
-    return format_date(moment, "medium") if moment else ""
+    return format_date(city_time(moment), "medium", rebase=False) if moment else ""
 
 
 def age(moment: datetime, now: datetime | None = None) -> str:
