@@ -11,20 +11,7 @@ from sqlalchemy import orm
 from app.core.db import adopt
 from app.extensions import db
 from app.routing.models import Department, RoutingRule
-
-
-def _statements(run) -> list[str]:
-    seen: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        run()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
-    return seen
+from tests.statements import statements_of
 
 
 def _rule_ids() -> list[int]:
@@ -64,18 +51,18 @@ def test_it_is_persistent_as_loaded_and_a_flush_writes_nothing(app_ctx, how):
         session.add(row)
     assert _state(session, row)[:4] == (True, False, False, True)
     assert orm.attributes.instance_state(row).key == (RoutingRule, (row.id,), None)
-    assert _statements(session.flush) == []
+    assert statements_of(session.flush) == []
     # The same object a query in this session answers with, without a statement for it.
-    assert _statements(lambda: session.get(RoutingRule, row.id)) == []
+    assert statements_of(lambda: session.get(RoutingRule, row.id)) == []
     assert session.get(RoutingRule, row.id) is row
     # Its relationships load when read; a change is written by the next flush.
-    department = _statements(lambda: row.department)
+    department = statements_of(lambda: row.department)
     assert len(department) == 1 and "department" in department[0]
     assert isinstance(row.department, Department)
     row.note = "geändert"
     assert row in session.dirty
     # (and, as for every change of the city's configuration, its version is bumped)
-    written = [s for s in _statements(session.flush) if "city_state" not in s]
+    written = [s for s in statements_of(session.flush) if "city_state" not in s]
     assert len(written) == 1 and written[0].startswith("UPDATE routing_rule SET note")
     session.rollback()
 

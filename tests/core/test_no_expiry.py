@@ -4,24 +4,14 @@ sends no statement); outside it, and after an error inside it, commits expire th
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from app.core.db import no_expiry
 from app.extensions import db
+from tests.statements import statements_of
 
 
 def _statements_reading(report) -> list[str]:
-    seen: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        assert report.description
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
-    return seen
+    return statements_of(lambda: report.description)
 
 
 def test_a_commit_inside_leaves_the_objects_loaded(app_ctx, make_report):
