@@ -72,7 +72,7 @@ def adopt(session: Session, obj: object) -> None:
     (``session.add(obj)`` instead of this takes them along).
 
     ``Session._update_impl`` is the step of ``Session.add`` that attaches an object with an
-    identity, without the cascade; SQLAlchemy is pinned, and ``tests/core/test_db.py`` checks
+    identity, without the cascade; SQLAlchemy is pinned, and ``tests/core/test_adopt.py`` checks
     the result against ``session.add``'s, so a release that changes it fails there."""
     orm.make_transient_to_detached(obj)
     session._update_impl(orm.attributes.instance_state(obj))
