@@ -57,14 +57,20 @@ def chosen_locale() -> str | None:
     return value if isinstance(value, str) else None
 
 
-def when(moment: datetime) -> str:
-    """A date and time in the city's time zone, in the current language."""
+def date_and_time(moment: datetime, date_format: str) -> str:
+    """ "date, time" in the city's time zone, in the current language: the date in
+    ``date_format`` ("long", "medium"), the time short."""
     local = city_time(moment)
     return _(
         "%(date)s, %(time)s",
-        date=format_date(local, "long", rebase=False),
+        date=format_date(local, date_format, rebase=False),
         time=format_time(local, "short", rebase=False),
     )
+
+
+def when(moment: datetime) -> str:
+    """A date and time in the city's time zone, in the current language."""
+    return date_and_time(moment, "long")
 
 
 def pick_language(texts: dict[str, str] | None, locale: str, fallback: str = "de") -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_babel import format_date, format_decimal, format_time, format_timedelta
+from flask_babel import format_date, format_decimal, format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -19,7 +19,7 @@ from app.core.db import utcnow
 from app.core.enums import Channel, ReportStatus
 from app.core.events import ReportEvent
 from app.core.formatting import city_time
-from app.core.locale import pick_language
+from app.core.locale import date_and_time, pick_language
 from app.extensions import db
 from app.inbox.queries import Scope
 from app.reports.labels import STAFF_STATUS_LABELS
@@ -68,12 +68,7 @@ def local_datetime(moment: datetime | None) -> str:
     """Date and time in the city's time zone (Flask-Babel's default time zone)."""
     if not moment:
         return ""
-    local = city_time(moment)
-    return _(
-        "%(date)s, %(time)s",
-        date=format_date(local, "medium", rebase=False),
-        time=format_time(local, "short", rebase=False),
-    )
+    return date_and_time(moment, "medium")
 
 
 def local_date(moment: datetime | None) -> str:
