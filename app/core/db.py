@@ -103,13 +103,18 @@ SQLITE_WAL_AUTOCHECKPOINT = 10_000
 def sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """SQLite (the embedded default) in WAL mode: the web and worker processes read while one
     of them writes, and a commit waits for the log instead of a full sync of the file; the log
-    is copied back every ``SQLITE_WAL_AUTOCHECKPOINT`` pages."""
+    is copied back every ``SQLITE_WAL_AUTOCHECKPOINT`` pages. Temporary data (statement
+    journals, sorts) stays in memory."""
     import sqlite3
 
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout = 10000")
+    # A statement that can fail halfway in a longer transaction (every new report: its insert
+    # runs the full-text and count triggers) keeps a journal to undo just itself: in memory,
+    # not a file created, written and deleted in /var/tmp on each report.
+    cursor.execute("PRAGMA temp_store = MEMORY")
     mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
     if mode != "memory":  # an in-memory database has no log file
         cursor.execute("PRAGMA journal_mode = WAL")

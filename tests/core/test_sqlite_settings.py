@@ -1,5 +1,6 @@
 """SQLite, the embedded default: every connection in WAL mode, synced at checkpoints only, and
-a log long enough that the pages every report changes are copied back once per checkpoint."""
+a log long enough that the pages every report changes are copied back once per checkpoint;
+temporary data (a statement's undo journal, sorts) in memory, not in files."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ def test_every_connection_of_a_database_file_gets_the_settings(app, tmp_path):
             with engine.connect() as connection:
                 settings = [
                     connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-                    for name in ("journal_mode", "synchronous", "wal_autocheckpoint")
+                    for name in ("journal_mode", "synchronous", "wal_autocheckpoint", "temp_store")
                 ]
             engine.dispose()
-            assert settings == ["wal", 1, SQLITE_WAL_AUTOCHECKPOINT]  # 1: NORMAL
+            assert settings == ["wal", 1, SQLITE_WAL_AUTOCHECKPOINT, 2]  # NORMAL; MEMORY
     finally:
         engine.dispose()
     assert SQLITE_WAL_AUTOCHECKPOINT >= 10_000
