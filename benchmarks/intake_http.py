@@ -130,12 +130,21 @@ def intake_throughput(database_url: str | None = None, label: str = "SQLite") ->
             ours.append(_rate(client, ours_url, data))
             bare.append(_rate(client, bare_url, bare_data))
     ours_rate, bare_rate = statistics.median(ours), statistics.median(bare)
+    # Each turn's own ratio (ours against the bare turn right after it), beside the medians'
+    # one: how much the turns agree on a busy machine.
+    spread = turn_spread(ours, bare)
     line(
         f"intake over HTTP, no photo, limiter on ({label})"
         + ("" if storage.startswith("redis") else " [limits in memory]"),
         f"{ours_rate:.0f} reports/s",
         f"bare insert {bare_rate:.0f}/s (½ = {bare_rate / 2:.0f}/s)",
-        f"ok (÷{bare_rate / ours_rate:.1f})"
+        f"ok (÷{bare_rate / ours_rate:.1f}; {spread})"
         if ours_rate >= bare_rate / 2
-        else f"SLOWER (÷{bare_rate / ours_rate:.1f})",
+        else f"SLOWER (÷{bare_rate / ours_rate:.1f}; {spread})",
     )
+
+
+def turn_spread(ours: list[float], bare: list[float]) -> str:
+    """The range of each turn's bare rate over ours, e.g. "7 turns ÷1.7–2.2"."""
+    ratios = [b / o for o, b in zip(ours, bare, strict=True)]
+    return f"{len(ratios)} turns ÷{min(ratios):.1f}–{max(ratios):.1f}"

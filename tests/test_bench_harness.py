@@ -132,6 +132,13 @@ def test_throughput_adds_each_connections_rate():
     assert load.combined_rate([]) == 0
 
 
+def test_intake_turns_spread_is_each_turns_own_ratio():
+    from benchmarks.intake_http import turn_spread
+
+    # Ours 100, 120, 90 reports/s, each beside the bare turn after it: ÷2.0, ÷1.5, ÷2.4.
+    assert turn_spread([100.0, 120.0, 90.0], [200.0, 180.0, 216.0]) == "3 turns ÷1.5–2.4"
+
+
 def test_sides_take_turns_and_their_turns_add_up():
     calls: list[tuple] = []
 
