@@ -58,8 +58,8 @@ def chosen_locale() -> str | None:
 
 
 def date_and_time(moment: datetime, date_format: str) -> str:
-    """ "date, time" in the city's time zone, in the current language: the date in
-    ``date_format`` ("long", "medium"), the time short."""
+    """Date and time ("date, time") in the city's time zone, in the current language: the
+    date in ``date_format`` ("long", "medium"), the time short."""
     local = city_time(moment)
     return _(
         "%(date)s, %(time)s",

@@ -11,7 +11,10 @@ from tests.statements import statements_of
 
 
 def _statements_reading(report) -> list[str]:
-    return statements_of(lambda: report.description)
+    def read() -> None:
+        assert report.description
+
+    return statements_of(read)
 
 
 def test_a_commit_inside_leaves_the_objects_loaded(app_ctx, make_report):
