@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.datastructures import ETags
+from werkzeug.datastructures import ETags, MultiDict
 from werkzeug.http import parse_etags
 
 from app.cities.examples import coordinates_not_numbers
@@ -43,9 +43,19 @@ def clean(text: str) -> str:
     return text.replace("\x00", "")
 
 
+def sent(source: Source, name: str) -> Any:
+    """``source.get(name)``: the first value sent, None when there is none. A form or query
+    string is asked whether it holds the name first: werkzeug's ``MultiDict.get`` makes (and
+    catches) an HTTP exception for each name that was not sent, and a POST leaves most of the
+    optional parameters out."""
+    if isinstance(source, MultiDict) and name not in source:
+        return None
+    return source.get(name)
+
+
 def optional(source: Source, name: str) -> str | None:
     """A parameter's value; empty counts as not given (GeoReport v2 "optional arguments")."""
-    value = source.get(name)
+    value = sent(source, name)
     if value is None:
         return None
     value = clean(value).strip()
@@ -72,7 +82,7 @@ def required_text(source: Source, param: Param[str]) -> str:
 
 def raw_text(source: Source, param: Param[str]) -> str:
     """Free text as sent (without NUL characters), "" when not given; the intake checks it."""
-    return clean(source.get(param.name) or "")
+    return clean(sent(source, param.name) or "")
 
 
 def address(source: Source, param: Param[str]) -> str:
@@ -231,19 +241,19 @@ def chat_id_value(value: str | None, param: Param[Any]) -> str | None:
 
 def chat_id(source: Source, param: Param[str | None]) -> str | None:
     """An optional chat id."""
-    return chat_id_value(source.get(param.name), param)
+    return chat_id_value(sent(source, param.name), param)
 
 
 def required_chat_id(source: Source, param: Param[str]) -> str:
     """A chat id that must be given (``param.required``)."""
-    value = chat_id_value(source.get(param.name), param)
+    value = chat_id_value(sent(source, param.name), param)
     assert value is not None, f"{param.name}: declare it required"
     return value
 
 
 def chat_header(source: Source, param: Param[str | None]) -> str | None:
     """A chat id in a header: not sent (or empty), None; sent, it must be one."""
-    raw = source.get(param.name)
+    raw = sent(source, param.name)
     if not raw:
         return None
     value = chat_id_value(raw, param)
@@ -291,7 +301,7 @@ def choice(source: Source, param: Param[str]) -> str:
 
 def idempotency_key(source: Source, param: Param[str | None]) -> str | None:
     """A client's key for one report (the pattern is ``idempotency.KEY_PATTERN``)."""
-    given = (source.get(param.name) or "").strip()
+    given = (sent(source, param.name) or "").strip()
     if not given:
         return None
     if not idempotency.is_valid_key(given):
@@ -309,7 +319,7 @@ def entity_tags(source: Source, param: Param[ETags]) -> ETags:
     """The entity tags of ``If-None-Match`` (``*`` included); none when not sent. A malformed
     header matches nothing, so the full answer is sent (RFC 9110: a condition the server
     cannot read is ignored)."""
-    return parse_etags(source.get(param.name))
+    return parse_etags(sent(source, param.name))
 
 
 def attributes(source: Source, param: Param[Any]) -> dict[str, str | list[str]]:
