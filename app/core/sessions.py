@@ -41,7 +41,9 @@ class CookieSessions(SecureCookieSessionInterface):
         return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        # "in", not ``cookies.get``: werkzeug makes (and catches) an exception for a name not
+        # there.
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
             return self.session_class()  # no cookie: an empty session, as Flask's
         return super().open_session(app, request)
 

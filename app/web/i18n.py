@@ -4,8 +4,10 @@ the browser's (Accept-Language)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+from babel import Locale
 from flask import Flask, current_app, request, session
 from flask.globals import _cv_app
 from flask_babel import get_translations
@@ -15,23 +17,38 @@ from app.core.locale import choose_locale, chosen_locale, supported_language
 SESSION_KEY = "lang"
 
 
-def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
+def select_locale() -> Locale:
+    """The locale of this request, for flask_babel (which parses what it is given, unless it
+    is a ``Locale`` already: each language's is parsed once per process)."""
+    return _locale(_selected_language())
+
+
+@lru_cache(maxsize=16)
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def _selected_language() -> str:
+    config = current_app.config
+    languages = config["LANGUAGES"]
     if not request:
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return config["BABEL_DEFAULT_LOCALE"]
     chosen = chosen_locale()
     if chosen is not None:
         return chosen
-    asked = request.args.get("lang")
+    # Asked whether they hold the name first: werkzeug makes (and catches) an exception for
+    # each name looked up and not there, and most requests send neither.
+    args = request.args
+    asked = args.get("lang") if "lang" in args else None
     if asked is not None and asked in languages:
         session[SESSION_KEY] = asked
         return asked
     remembered = session.get(SESSION_KEY)
     if isinstance(remembered, str) and remembered in languages:
         return remembered
-    return (
-        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    if "HTTP_ACCEPT_LANGUAGE" not in request.environ:
+        return config["BABEL_DEFAULT_LOCALE"]
+    return request.accept_languages.best_match(languages) or config["BABEL_DEFAULT_LOCALE"]
 
 
 def switch_language(value: str | None) -> str | None:
