@@ -13,7 +13,7 @@ from flask import Flask, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.core.headers import install_security_headers
+from app.core.headers import policy_headers, with_security_headers
 
 NUL = "\x00"
 
@@ -35,11 +35,13 @@ class NamelessFieldRefused(BadRequest):
     description = "The request contains a form field without a name."
 
 
-class TrustedProxies:
-    """WSGI middleware: Werkzeug's ``ProxyFix`` for ``TRUSTED_PROXIES`` proxies (read per request,
-    so a test can change it), which take the client's address from ``X-Forwarded-For`` and the
-    scheme from ``X-Forwarded-Proto``. With 0 the forwarded headers are ignored: a client could
-    otherwise claim any address and slip past per-address limits.
+class Edge:
+    """WSGI middleware around the app. On the way in, Werkzeug's ``ProxyFix`` for
+    ``TRUSTED_PROXIES`` proxies (read per request, so a test can change it), which take the
+    client's address from ``X-Forwarded-For`` and the scheme from ``X-Forwarded-Proto``. With 0
+    the forwarded headers are ignored: a client could otherwise claim any address and slip past
+    per-address limits. On the way out, the security headers (``app.core.headers``) on every
+    response, the error pages' and the files' too.
 
     The host stays what the proxy passes as ``Host`` (``proxy_set_header Host $host``): a proxy
     that does not overwrite ``X-Forwarded-Host`` would let a client choose it."""
@@ -50,13 +52,19 @@ class TrustedProxies:
         self._fixes: dict[int, ProxyFix] = {}
 
     def __call__(self, environ, start_response):
-        count = int(self.app.config.get("TRUSTED_PROXIES") or 0)
+        config = self.app.config
+        policy = policy_headers(config)
+
+        def secured(status, headers, exc_info=None):
+            return start_response(status, with_security_headers(headers, policy), exc_info)
+
+        count = int(config.get("TRUSTED_PROXIES") or 0)
         if count <= 0:
-            return self.wsgi_app(environ, start_response)
+            return self.wsgi_app(environ, secured)
         fix = self._fixes.get(count)
         if fix is None:
             fix = self._fixes[count] = ProxyFix(self.wsgi_app, x_for=count, x_proto=count)
-        return fix(environ, start_response)
+        return fix(environ, secured)
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -107,6 +115,5 @@ def refuse_nul_bytes() -> None:
 
 
 def install(app: Flask) -> None:
-    app.wsgi_app = TrustedProxies(app, app.wsgi_app)  # type: ignore[method-assign]  # Flask's documented way to add WSGI middleware
+    app.wsgi_app = Edge(app, app.wsgi_app)  # type: ignore[method-assign]  # Flask's documented way to add WSGI middleware
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_nul_bytes)
-    install_security_headers(app)
