@@ -6,7 +6,10 @@ while it is current, ``Cache-Control: public`` for a short time, and ``Vary: Acc
 The list's answers are also kept in this process for their tag (``remembered`` /
 ``remember``, the last ``KEPT_ANSWERS``): the tag covers everything the body is made of, so a
 client asking the same page again without a tag of its own gets the kept bytes after the same
-one statement, until a report, an event or the city changes.
+one statement, until a report, an event or the city changes. When something did change, the
+page is read again, but each request on it is made anew only where its row changed
+(``page_requests``, the last ``KEPT_REQUESTS``): after a new report, the other 49 of the
+default page are as they were.
 
 Two kinds of tags. Small answers (services, one request) are built and their body hashed: a
 strong tag, exact by construction. The request list is the one that grows with history, so
@@ -20,18 +23,24 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from flask import Response, current_app, request
 
-from app.open311.mapping import current_language
+from app.cities.settings import applied_version
+from app.open311.mapping import current_language, service_requests
 from app.open311.params import IF_NONE_MATCH
+from app.reports.public_facts import report_facts
 
 REQUESTS_MAX_AGE = 30  # seconds: new reports and status changes show within half a minute
 SERVICES_MAX_AGE = 300  # the categories change by an admin's edit only
 KEPT_ANSWERS = 64  # list answers kept per process (a page of 200 requests is ~200 kB)
+KEPT_REQUESTS = 2000  # requests of list pages kept per process (about 1 kB each)
 _KEPT = "qm_open311_kept_answers"
+_KEPT_REQUESTS = "qm_open311_kept_requests"
 _lock = threading.Lock()
 
 
@@ -117,7 +126,46 @@ def remember(tag: str, response: Response) -> None:
             kept.popitem(last=False)
 
 
+def _kept_requests() -> OrderedDict[tuple[Any, ...], dict[str, Any]]:
+    return current_app.extensions.setdefault(_KEPT_REQUESTS, OrderedDict())
+
+
+def page_requests(rows: Sequence[Sequence[Any]], *, extensions: bool) -> list[dict[str, Any]]:
+    """The requests of a page read as rows (``queries.RequestPage.rows``), in their order.
+    Each is kept under its row — every column of the report its public view is made of, its
+    released photos, copies, public events and supporters — with what else it depends on: the
+    city version (names, departments, rules), the language, the extensions flag and the
+    address the links start with. A row that changed is a new key, so only the requests of
+    changed reports are made anew; they are made together (one public view of them all)."""
+    context = (applied_version(), current_language(), extensions, request.root_url)
+    keys = [(context, tuple(row)) for row in rows]
+    found: list[dict[str, Any] | None] = []
+    with _lock:
+        kept = _kept_requests()
+        for key in keys:
+            entry = kept.get(key)
+            if entry is not None:
+                kept.move_to_end(key)
+            found.append(entry)
+    missing = [i for i, entry in enumerate(found) if entry is None]
+    if missing:
+        made = service_requests(
+            report_facts([rows[i] for i in missing]),
+            extensions=extensions,
+            supporters={rows[i][0]: rows[i][-1] for i in missing},
+        )
+        with _lock:
+            kept = _kept_requests()
+            for i, request_ in zip(missing, made, strict=True):
+                found[i] = kept[keys[i]] = request_
+            while len(kept) > KEPT_REQUESTS:
+                kept.popitem(last=False)
+    return found  # type: ignore[return-value]  # every entry filled in above
+
+
 def forget_answers() -> None:
-    """Drop the kept list answers of this process (the benchmark measures building them)."""
+    """Drop the kept list answers and requests of this process (the benchmark measures
+    building them)."""
     with _lock:
         _kept().clear()
+        _kept_requests().clear()

@@ -4,6 +4,7 @@ few indexed aggregates its ETag is made from."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,13 +25,22 @@ from app.reports.public_facts import FACT_COLUMNS, ReportFacts, related_columns,
 
 @dataclass(frozen=True)
 class RequestPage:
-    """One page of the list: its reports, whether a next page exists, and the number of all
-    matching reports (None when there are more than ``TOTAL_COUNT_CAP``)."""
+    """One page of the list: its reports' rows (the columns of ``_facts_columns``: the facts,
+    then the supporters), whether a next page exists, and the number of all matching reports
+    (None when there are more than ``TOTAL_COUNT_CAP``)."""
 
-    reports: list[ReportFacts]
+    rows: Sequence[Sequence[Any]]
     has_next: bool
     total: int | None
-    supporters: dict[int, int] | None = None  # by report id, read with the page (else None)
+
+    @functools.cached_property
+    def reports(self) -> list[ReportFacts]:
+        return report_facts(self.rows)
+
+    @functools.cached_property
+    def supporters(self) -> dict[int, int]:
+        """By report id, read with the page."""
+        return {row[0]: row[-1] for row in self.rows}
 
 
 # How many residents support a report, read with it (an index lookup per report of the page).
@@ -69,13 +79,11 @@ def reports_by_references(references: list[str]) -> RequestPage:
     """The reports with these references, in the order asked for (unknown ones left out),
     with their supporters."""
     if not references:
-        return RequestPage([], False, 0, {})
+        return RequestPage([], False, 0)
     rows = _core(_by_references(_dialect()), {"references": references}).all()
     by_reference = {row.reference: row for row in rows}
     ordered = [by_reference[ref] for ref in references if ref in by_reference]
-    return RequestPage(
-        report_facts(ordered), False, len(ordered), {row[0]: row[-1] for row in ordered}
-    )
+    return RequestPage(ordered, False, len(ordered))
 
 
 def _category_ids(codes: list[str]) -> list[int]:
@@ -222,17 +230,16 @@ def find_requests(f: RequestFilter) -> RequestPage:
         rows = _core(_unfiltered_page(_dialect()), paging).all()
     has_next = len(rows) > f.page_size
     rows = rows[: f.page_size]
-    reports = report_facts(rows)
-    supporters = {row[0]: row[-2] for row in rows}
     total: int | None
-    if not has_next and (reports or offset == 0):
-        total = offset + len(reports)  # the last page: nothing left to count
+    if not has_next and (rows or offset == 0):
+        total = offset + len(rows)  # the last page: nothing left to count
     elif rows:
         total = int(rows[0][-1])  # read with the page
         total = total if total <= TOTAL_COUNT_CAP else None
     else:
         total = capped_count(_conditions(f, category_ids))  # beyond the last page
-    return RequestPage(reports, has_next, total, supporters)
+    # Without the total (the last column): what is left is the same for an unchanged report.
+    return RequestPage([row[:-1] for row in rows], has_next, total)
 
 
 # --- what the answers are made of, cheaply --------------------------------------------------

@@ -318,9 +318,7 @@ def list_requests(fmt: str):
     if kept is not None:
         return kept
     page = find_requests(f)
-    body = mapping.service_requests(
-        page.reports, extensions=f.extensions, supporters=page.supporters
-    )
+    body = caching.page_requests(page.rows, extensions=f.extensions)
     response = respond(fmt, "service_requests", body)
     if page.total is not None:
         response.headers["X-Total-Count"] = str(page.total)

@@ -159,10 +159,12 @@ def _array(dialect: str, *values: Any) -> Any:
 
 
 def _aggregate(dialect: str, element: Any) -> Any:
-    # PostgreSQL's json_agg is NULL over no rows, SQLite's json_group_array '[]'.
-    return (
-        sa.func.json_agg(element) if dialect == "postgresql" else sa.func.json_group_array(element)
-    )
+    # PostgreSQL's json_agg is NULL over no rows, SQLite's json_group_array '[]'. Both arrive
+    # as text, so a row of facts is a tuple of plain values (the Open311 list keeps the
+    # requests made of a row by the row itself: ``app.open311.caching``).
+    if dialect == "postgresql":
+        return sa.cast(sa.func.json_agg(element), sa.Text)
+    return sa.func.json_group_array(element)
 
 
 @functools.cache
@@ -227,11 +229,11 @@ def related_columns(dialect: str) -> tuple[Any, ...]:
     return (photos, copies, events)
 
 
-def _list(value: Any) -> list[Any]:
-    """A JSON array as psycopg (parsed) or SQLite (text) hands it over; NULL: none."""
+def _list(value: str | None) -> list[Any]:
+    """A JSON array as :func:`related_columns` reads it (text); NULL: none."""
     if value is None or value == "[]":  # none (most reports have no photos and no copies)
         return []
-    return value if isinstance(value, list) else json.loads(value)
+    return json.loads(value)
 
 
 def _moment(text: str) -> datetime:

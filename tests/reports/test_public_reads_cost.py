@@ -271,3 +271,42 @@ def test_a_duplicate_names_its_original_read_with_it(client, api_key, make_user,
     [answer] = response.get_json()
     assert answer["status"] == "closed"
     assert answer["extended_attributes"]["duplicate_of"] == litter
+
+
+def test_open311_list_after_changes_is_the_list_built_from_scratch(client, api_key, litter):
+    """The list remakes only the requests whose report changed (the others are kept per
+    process): after a new report, a released photo, a status note and a supporter, the page
+    is the one a fresh process builds, and its links start with the address asked."""
+    others = [
+        post(client, api_key, (FRIEDENSPLATZ[0] + i * 1e-4, FRIEDENSPLATZ[1])) for i in (1, 2)
+    ]
+    url = f"{API}/requests.json?extensions=true&locale=de"
+    before = {a["service_request_id"]: a for a in client.get(url).get_json()}
+    assert len(before[litter]["extended_attributes"]["media_urls"]) == 1
+    newest = post(client, api_key, (FRIEDENSPLATZ[0] + 3e-4, FRIEDENSPLATZ[1]))
+    db.session.rollback()
+    report = stored(litter)
+    held = next(photo for photo in report.photos if not photo.is_public)
+    held.is_public = True
+    workflow.apply_status(report, ReportStatus.RESOLVED, Actor("system", "test"), "Geleert.")
+    db.session.add(
+        ReportSupporter(report_id=stored(others[0]).id, channel=Channel.WEB, locale="de")
+    )
+    db.session.commit()
+
+    kept = client.get(url)
+    caching.forget_answers()
+    fresh = client.get(url)
+    assert kept.get_json() == fresh.get_json()
+    after = {a["service_request_id"]: a for a in kept.get_json()}
+    assert list(after)[0] == newest and set(after) == {newest, litter, *others}
+    mine = after[litter]
+    assert mine["status"] == "closed" and mine["status_notes"] == "Geleert."
+    assert len(mine["extended_attributes"]["media_urls"]) == 2
+    assert after[others[0]]["extended_attributes"]["supporter_count"] == 1
+    assert after[others[1]] == before[others[1]]  # unchanged
+    # Another address (a second host name of the same server): links start with it.
+    elsewhere = client.get(url, base_url="http://melder.example.invalid").get_json()
+    [theirs] = [a for a in elsewhere if a["service_request_id"] == litter]
+    assert theirs["media_url"].startswith("http://melder.example.invalid/r/")
+    assert mine["media_url"].startswith("http://localhost/r/")
