@@ -156,12 +156,6 @@ def _read_version(*extra: Any) -> tuple[Any, ...] | None:
     return None
 
 
-def applied_version() -> Any:
-    """The city version this process's cached city data was made at (None before the first
-    check): what is made from that data may be kept under it."""
-    return current_app.extensions.get(_VERSION)
-
-
 def _apply(version: Any, name: str | None) -> bool:
     if _VERSION in current_app.extensions and current_app.extensions[_VERSION] == version:
         return False

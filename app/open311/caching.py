@@ -30,7 +30,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 
-from app.cities.settings import applied_version
+from app.cities.cache import cached
 from app.open311.mapping import current_language, service_requests
 from app.open311.params import IF_NONE_MATCH
 from app.reports.public_facts import report_facts
@@ -40,7 +40,7 @@ SERVICES_MAX_AGE = 300  # the categories change by an admin's edit only
 KEPT_ANSWERS = 64  # list answers kept per process (a page of 200 requests is ~200 kB)
 KEPT_REQUESTS = 2000  # requests of list pages kept per process (about 1 kB each)
 _KEPT = "qm_open311_kept_answers"
-_KEPT_REQUESTS = "qm_open311_kept_requests"
+_KEPT_REQUESTS = "open311_kept_requests"
 _lock = threading.Lock()
 
 
@@ -127,21 +127,23 @@ def remember(tag: str, response: Response) -> None:
 
 
 def _kept_requests() -> OrderedDict[tuple[Any, ...], dict[str, Any]]:
-    return current_app.extensions.setdefault(_KEPT_REQUESTS, OrderedDict())
+    """Kept with the city's cached data: dropped with it when the city changes."""
+    return cached(_KEPT_REQUESTS, OrderedDict)
 
 
 def page_requests(rows: Sequence[Sequence[Any]], *, extensions: bool) -> list[dict[str, Any]]:
     """The requests of a page read as rows (``queries.RequestPage.rows``), in their order.
     Each is kept under its row — every column of the report its public view is made of, its
     released photos, copies, public events and supporters — with what else it depends on: the
-    city version (names, departments, rules), the language, the extensions flag and the
-    address the links start with. A row that changed is a new key, so only the requests of
-    changed reports are made anew; they are made together (one public view of them all)."""
-    context = (applied_version(), current_language(), extensions, request.root_url)
+    language, the extensions flag and the address the links start with; and with the city's
+    cached data (names, departments, rules), so a change of the city drops them all. A row
+    that changed is a new key, so only the requests of changed reports are made anew; they
+    are made together (one public view of them all)."""
+    context = (current_language(), extensions, request.root_url)
     keys = [(context, tuple(row)) for row in rows]
     found: list[dict[str, Any] | None] = []
+    kept = _kept_requests()
     with _lock:
-        kept = _kept_requests()
         for key in keys:
             entry = kept.get(key)
             if entry is not None:
@@ -155,7 +157,6 @@ def page_requests(rows: Sequence[Sequence[Any]], *, extensions: bool) -> list[di
             supporters={rows[i][0]: rows[i][-1] for i in missing},
         )
         with _lock:
-            kept = _kept_requests()
             for i, request_ in zip(missing, made, strict=True):
                 found[i] = kept[keys[i]] = request_
             while len(kept) > KEPT_REQUESTS:
