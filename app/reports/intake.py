@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
 
 from app.catalogue.snapshot import CategorySnapshot, DepartmentSnapshot, attach, catalogue
+from app.cities.cache import cached
 from app.cities.settings import city
 from app.core.db import adopt, utcnow
 from app.core.enums import LocationSource, ReportStatus
@@ -102,7 +103,24 @@ class IntakeResult:
 
     def routing_texts(self, lang: str) -> tuple[str, ...]:
         """The routing decision in words of public facts, in ``lang`` — the same words the
-        report's public view (``app.reports.public``) says, made without reading the report."""
+        report's public view (``app.reports.public``) says, made without reading the report.
+        Made once per process for each decision and language (the words of a category,
+        district, department and rules), kept with the city's cached data."""
+        key = (
+            lang,
+            self.category.id,
+            self.district_name,
+            self.department.id if self.department else None,
+            self.rule.id if self.rule else None,
+            tuple((dept.id, rule.id if rule else None) for dept, rule in self.copy_departments),
+        )
+        kept: dict[tuple[Any, ...], tuple[str, ...]] = cached("routing_texts", dict)
+        texts = kept.get(key)
+        if texts is None:
+            texts = kept[key] = self._routing_texts(lang)
+        return texts
+
+    def _routing_texts(self, lang: str) -> tuple[str, ...]:
         with force_locale(lang):
             responsible = department_name(self.department, lang)
             main = routing_text(

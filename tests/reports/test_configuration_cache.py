@@ -192,3 +192,24 @@ def test_a_key_revoked_in_this_process_is_refused_by_its_next_request(client, ap
     keys.revoke_api_key("test client")
     db.session.commit()
     assert report(client, api_key).status_code == 403
+
+
+def test_a_department_renamed_in_another_process_is_named_in_the_next_answer(
+    client, api_key, reseed_city
+):
+    """The answer's routing words are made once per decision and kept: a department renamed
+    by another process (here by SQL on a connection of its own, raising the city version as
+    every change does) is named by the very next answer."""
+    first = report(client, api_key)
+    assert department_of(first) == "edg"
+    assert "Renamed waste company" not in first.get_json()[0]["service_notice"]
+    with db.engine.begin() as other:
+        other.execute(
+            sa.update(Department)
+            .where(Department.code == "edg")
+            .values(names={"de": "Umbenannte Entsorgung", "en": "Renamed waste company"})
+        )
+        other.execute(sa.text("UPDATE city_state SET version = version + 1 WHERE id = 1"))
+    answer = report(client, api_key)
+    assert department_of(answer) == "edg"
+    assert "Renamed waste company" in answer.get_json()[0]["service_notice"]
