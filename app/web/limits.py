@@ -62,9 +62,11 @@ def init_web_limits(app: Flask) -> Limiter:
 def _check_limited_endpoints_only(app: Flask, limiter: Limiter) -> None:
     """Flask-Limiter checks every request of the app before its view (for default limits,
     which this limiter has none of), and after it and at its end looks at the request's limit
-    state; let it do so only for the endpoints above, so that other requests (the API above
-    all) pay nothing for it (about 1 % of an Open311 POST). The limits themselves sit on the
-    views; an endpoint without one has no limit state to look at or to release."""
+    state; let it do so only for the endpoints above: its hooks move from the app to the
+    blueprints of those endpoints, and there run for those endpoints only, so that other
+    requests (the API above all) pay nothing for them (about 1 % of an Open311 POST). The
+    limits themselves sit on the views; an endpoint without one has no limit state to look
+    at or to release."""
 
     def owned(hook: Any) -> bool:
         return getattr(hook, "__self__", None) is limiter or (
@@ -95,9 +97,13 @@ def _check_limited_endpoints_only(app: Flask, limiter: Limiter) -> None:
         (app.after_request_funcs, after),
         (app.teardown_request_funcs, teardown),
     )
+    blueprints = sorted({endpoint.partition(".")[0] for endpoint in LIMITED_ENDPOINTS})
     for hooks, wrap in hooks_by_kind:
         app_hooks = hooks.get(None, [])
-        app_hooks[:] = [wrap(hook) if owned(hook) else hook for hook in app_hooks]
+        moved = [hook for hook in app_hooks if owned(hook)]
+        app_hooks[:] = [hook for hook in app_hooks if not owned(hook)]
+        for blueprint in blueprints:
+            hooks.setdefault(blueprint, []).extend(wrap(hook) for hook in moved)
 
 
 def retry_after_seconds() -> int:
