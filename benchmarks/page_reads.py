@@ -46,13 +46,7 @@ def _setup(app) -> tuple[str, str, object, str]:
     client = app.test_client()
     references = []
     for i in range(60):
-        data = {
-            "api_key": token,
-            "service_code": "papierkorb-voll",
-            "lat": str(FRIEDENSPLATZ[0] + i * 1e-4),
-            "long": str(FRIEDENSPLATZ[1]),
-            "description": f"Papierkorb {i} quillt über",
-        }
+        data = _litter_form(token, i)
         if i == 0:
             data.update(
                 service_code="unsicherer-ort",
@@ -85,6 +79,17 @@ def _setup(app) -> tuple[str, str, object, str]:
         )
         db.session.commit()
     return references[0], reference, client, token
+
+
+def _litter_form(token: str, i: int) -> dict[str, str]:
+    """The Open311 form of a full litter bin, the ``i``-th a little further north."""
+    return {
+        "api_key": token,
+        "service_code": "papierkorb-voll",
+        "lat": str(FRIEDENSPLATZ[0] + i * 1e-4),
+        "long": str(FRIEDENSPLATZ[1]),
+        "description": f"Papierkorb {i} quillt über",
+    }
 
 
 def _login(client) -> None:
@@ -168,16 +173,7 @@ def main() -> None:
             return ok(client, "/open311/v2/requests.json?extensions=true")()
 
         def new_report() -> None:
-            answer = client.post(
-                "/open311/v2/requests.json",
-                data={
-                    "api_key": token,
-                    "service_code": "papierkorb-voll",
-                    "lat": str(FRIEDENSPLATZ[0]),
-                    "long": str(FRIEDENSPLATZ[1]),
-                    "description": "Noch ein Papierkorb quillt über",
-                },
-            )
+            answer = client.post("/open311/v2/requests.json", data=_litter_form(token, 0))
             assert answer.status_code == 200, answer.get_data(as_text=True)
 
         pages = {
