@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app.core.db import utcnow
@@ -163,6 +164,45 @@ def test_an_archived_report_is_found_with_the_archive_and_by_its_reference(
     db.session.commit()
     assert _found(dispatcher, "kastanienallee") == {archived.reference}
     assert _found(dispatcher, "Kastanienallee 98", archive=True) == {recent.reference}
+
+
+_SETTINGS = (
+    "SELECT current_setting('plan_cache_mode'), current_setting('enable_seqscan'),"
+    " current_setting('enable_indexscan')"
+)
+
+
+def test_a_search_with_the_archive_is_planned_for_its_text_and_changes_no_other_statement(
+    app_ctx, make_report, make_user
+):
+    """PostgreSQL: the statement that samples what a text finds in the whole history is
+    planned for that text every time (the driver prepares a statement it runs often, and the
+    server might keep a plan made without the text) and by bitmap scans only; the rest of the
+    request runs with the settings it had."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the planner settings of PostgreSQL")
+    dispatcher = make_user("dispatcher")
+    archived = _closed(make_report, dispatcher, 200, address="Kastanienallee 7")
+    waiting = make_report(address="Kastanienallee 11")
+    assert archive_closed_reports() == 1
+    during: list[tuple[str, ...]] = []
+
+    def settings_of_the_sample(conn, cursor, statement, parameters, context, executemany):
+        if "ILIKE" in statement and "LIMIT" in statement:
+            during.append(tuple(conn.exec_driver_sql(_SETTINGS).one()))
+
+    before = tuple(db.session.execute(sa.text(_SETTINGS)).one())
+    sa.event.listen(db.engine, "before_cursor_execute", settings_of_the_sample)
+    try:
+        # More often than the driver takes to prepare a statement (5), rare text and common.
+        for text in ["Kastanienallee 7"] * 6 + ["kastanienallee"] * 2:
+            found = _found(dispatcher, text, archive=True)
+            assert archived.reference in found
+            assert (waiting.reference in found) == (text == "kastanienallee")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", settings_of_the_sample)
+    assert during == [("force_custom_plan", "off", "off")] * 8
+    assert tuple(db.session.execute(sa.text(_SETTINGS)).one()) == before
 
 
 def test_the_queue_says_what_a_search_went_through_and_links_to_the_archive(
