@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import operators
 
 from app.core.enums import OPEN_STATUSES
 from app.extensions import Model
@@ -92,6 +93,16 @@ def since_params(start: datetime) -> dict[str, Any]:
     }
 
 
+def _not_for_index(column: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
+    """``+column``: the same number, but a term SQLite does not look up by an index (its
+    documented way to steer the planner). The counters' key begins with the day: a window with
+    a first day reads its days in order and tests category and status on each. With
+    ``ANALYZE``'s statistics (some 50 rows a day) SQLite otherwise took the category as a key
+    and skipped through every day of the history, testing the day on each: 15 ms for the
+    Open311 list's 90-day total of one service at a million reports, against 0.4 ms."""
+    return sa.UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
+
+
 def window_total(
     start: datetime | None,
     end: datetime | None,
@@ -106,7 +117,9 @@ def window_total(
     report_filters: list[Any] = []
     if category_ids is not None:
         ids = sorted(set(category_ids))
-        day_filters.append(ReportDayCount.category_id.in_(ids))
+        category = ReportDayCount.category_id
+        # Without a first day the history is read anyway: by category, if SQLite so chooses.
+        day_filters.append((category if start is None else _not_for_index(category)).in_(ids))
         report_filters.append(Report.category_id.in_(ids))
     if wanted == {"open"}:
         day_filters.append(ReportDayCount.status.in_(_OPEN_VALUES))
