@@ -25,7 +25,7 @@ from benchmarks import (
     public_map,
     statistics,
 )
-from benchmarks.common import remove_temp_dirs, write_results
+from benchmarks.common import machine_speed, remove_temp_dirs, write_results
 from benchmarks.setup import POSTGRES_URL, postgres_available
 
 SECTIONS = ("geo", "photos", "bot", "outbox", "intake", "city", "load")
@@ -94,6 +94,10 @@ def main() -> None:
     sections = selected_sections()
     started = datetime.now(UTC)
     print("Quartiersmelder benchmarks (figure, then the limit measured in this run)")
+    print(
+        f"machine: {os.cpu_count()} CPUs; a million-step Python loop takes "
+        f"{machine_speed():.0f} ms (runs on machines of other speeds compare by ratios only)"
+    )
     try:
         run(sections)
     finally:

@@ -123,6 +123,25 @@ def _git_commit() -> str | None:
         return None
 
 
+# The machine's speed at the start of the run (``machine_speed``), recorded with the results.
+_SPEED: dict[str, float] = {}
+
+
+def machine_speed() -> float:
+    """Milliseconds for a fixed loop of plain Python (the best of five), measured once per run:
+    absolute limits (the inbox's 50 ms) depend on the machine, and two runs' figures compare
+    only on machines of about the same speed."""
+    if "python_loop_ms" not in _SPEED:
+
+        def loop() -> None:
+            total = 0
+            for i in range(1_000_000):
+                total += i
+
+        _SPEED["python_loop_ms"] = best_of(loop) * 1000
+    return _SPEED["python_loop_ms"]
+
+
 def results_document(started: datetime, only: list[str] | None = None) -> dict[str, Any]:
     """The run as one JSON-able document: when, where, which commit, and every figure."""
     return {
@@ -133,6 +152,7 @@ def results_document(started: datetime, only: list[str] | None = None) -> dict[s
             "cpus": os.cpu_count(),
             "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
             "python": platform.python_version(),
+            "python_loop_ms": _SPEED.get("python_loop_ms"),
         },
         "only": only,
         "results": list(RESULTS),

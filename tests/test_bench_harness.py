@@ -322,3 +322,10 @@ def test_temporary_directories_are_removed():
     (directory / "file").write_text("x")
     common.remove_temp_dirs()
     assert not directory.exists()
+
+
+def test_a_run_records_the_speed_of_its_machine(results, tmp_path):
+    speed = common.machine_speed()
+    assert speed > 0 and common.machine_speed() == speed  # measured once per run
+    path = common.write_results(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tmp_path)
+    assert json.loads(path.read_text(encoding="utf-8"))["machine"]["python_loop_ms"] == speed
