@@ -16,6 +16,7 @@ from app.inbox import queue_views
 from app.inbox.presenters import actor_names
 from app.reports.drafts import ContactDraft, PhotoUpload
 from app.reports.models import Report, ReportSupporter
+from app.statistics.months import city_timezone, local_date
 from tests.inbox.support import login, text
 from tests.web.support import de, jpeg
 
@@ -41,7 +42,7 @@ def test_the_queue_lists_the_departments_reports_with_filters(client, make_user,
     assert rows(client.get("/inbox/?q=markt")) == [basket.reference]
     assert rows(client.get(f"/inbox/?q={basket.reference}")) == [basket.reference]
     assert rows(client.get("/inbox/?order=oldest")) == [basket.reference, sofa.reference]
-    today = utcnow().date().isoformat()
+    today = local_date(basket.created_at, city_timezone()).isoformat()  # the city's day
     assert len(rows(client.get(f"/inbox/?from={today}&to={today}"))) == 2
     assert rows(client.get("/inbox/?to=2001-01-01")) == []
     db.session.execute(sa.update(Report).where(Report.id == sofa.id).values(status=S.IN_PROGRESS))

@@ -12,6 +12,7 @@ from app.core.enums import ReportStatus
 from app.extensions import db
 from app.inbox.queries import QueueFilter, Scope, next_filter, queue_page
 from app.reports.models import Report
+from app.statistics.months import city_timezone, local_date
 
 S = ReportStatus
 
@@ -54,7 +55,9 @@ def test_filters_combine(make_report, make_user):
     assert refs(queue_page(edg, QueueFilter(text="sofa"))) == [b.reference]
     assert refs(queue_page(edg, QueueFilter(text=a.reference.lower()))) == [a.reference]
     assert refs(queue_page(edg, QueueFilter(text="100%"))) == []
-    today = utcnow().date()
+    # The filter's days are the city's: a report made just before midnight UTC is on the
+    # next local day.
+    today = local_date(a.created_at, city_timezone())
     assert len(queue_page(edg, QueueFilter(date_from=today, date_to=today)).reports) == 3
     assert queue_page(edg, QueueFilter(date_to=today - timedelta(days=1))).reports == []
     page = queue_page(edg, QueueFilter(statuses=(S.NEW,)))
