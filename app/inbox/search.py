@@ -31,8 +31,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql import util as sql_util
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.core.enums import OPEN_STATUSES
@@ -114,7 +117,7 @@ def found_sample(query: sa.Select, text: str, limit: int) -> list[sa.Row]:
         condition = sa.text(
             f"{SEARCH_FOUND.replace('found.', 'report.')} ILIKE :search_pattern ESCAPE '\\'"
         ).bindparams(search_pattern=_like_pattern(text))
-        sample = query.with_only_columns(*columns).where(condition).limit(limit)
+        sample = _fenced(query, condition).limit(limit)
         try:
             return list(db.session.execute(sample))
         finally:
@@ -139,6 +142,37 @@ def found_sample(query: sa.Select, text: str, limit: int) -> list[sa.Row]:
         .limit(limit)
     )
     return list(db.session.execute(sample))
+
+
+def _fenced(query: sa.Select, condition: sa.TextClause) -> sa.Select:
+    """Id and status of the reports that match ``condition`` (through the trigram index alone)
+    and then the rest of ``query``'s filters. The matches come from a subquery that the planner
+    keeps as it is ("OFFSET 0"): given the filters beside the text, it would AND the trigram
+    index with theirs, and a department's index walks a quarter of the history (16 of 26 ms
+    for a text found 51 times in a million reports) to spare a few hundred rows' visits."""
+    found = sa.select(*_columns(query)).where(condition).offset(0).subquery("report_found")
+    return _filtered_on(query, found)
+
+
+def _columns(query: sa.Select) -> list[Any]:
+    """The report's columns that ``query``'s filters read, its id and status."""
+    report = Report.__table__
+    used = {report.c.id, report.c.status}
+    if query.whereclause is not None:
+        used |= {
+            c
+            for c in visitors.iterate(query.whereclause)
+            if isinstance(c, sa.Column) and c.table is report
+        }
+    return [c for c in report.c if c in used]
+
+
+def _filtered_on(query: sa.Select, rows: sa.Subquery) -> sa.Select:
+    """Id and status of the subquery's ``rows`` that pass ``query``'s filters."""
+    sample = sa.select(rows.c.id, rows.c.status)
+    if query.whereclause is not None:
+        sample = sample.where(sql_util.ClauseAdapter(rows).traverse(query.whereclause))
+    return sample
 
 
 def window_condition(text: str, window: Window) -> ColumnElement[bool] | sa.TextClause:

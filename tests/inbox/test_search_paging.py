@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -209,3 +210,56 @@ def test_the_queue_page_says_more_than_the_cap(client, make_user, history, small
     ).get_data(as_text=True)
     assert re.search(rf">(All|Alle) <span class=\"count\">{total}</span>", html)
     assert 'id="search-capped"' not in html
+
+
+@pytest.mark.parametrize("capped", [True, False], ids=["more than the cap", "all counted"])
+def test_a_search_with_the_archive_keeps_the_queues_other_filters(
+    app_ctx, make_user, history, monkeypatch, capped
+):
+    """The reports found through the whole history's index pass the queue's other filters
+    after the index (the copies a department was sent, a category, a district): the same
+    reports as the plain test of each, whether they are counted or more than the cap."""
+    from app.catalogue.models import Category
+    from app.reports.models import ReportCopy
+    from app.routing.models import Department
+
+    if capped:
+        monkeypatch.setattr(queries, "SEARCH_CAP", 3)
+        monkeypatch.setattr(queries, "SEARCH_WINDOW", 4)
+        monkeypatch.setattr(queries, "SEARCH_WINDOW_MAX", 16)
+    quartier = db.session.execute(sa.select(Department).filter_by(code="edg")).scalar_one()
+    copied = history[::3]
+    for report in copied:
+        db.session.add(ReportCopy(report_id=report.id, department_id=quartier.id))
+    db.session.commit()
+    laterne = db.session.execute(sa.select(Category).filter_by(code="laterne-aus")).scalar_one()
+    district = history[0].district_id
+    assert district is not None
+
+    def of(reports) -> set[str]:
+        return {r.reference for r in reports}
+
+    caseworker = make_user("caseworker", ("edg",))
+    dispatcher = make_user("dispatcher")
+    cases = [
+        (caseworker, QueueFilter(scope=Scope.COPIES), of(copied)),
+        (
+            dispatcher,
+            QueueFilter(scope=Scope.ALL, category_id=laterne.id),
+            of(r for r in history if r.category_id == laterne.id),
+        ),
+        (
+            dispatcher,
+            QueueFilter(scope=Scope.ALL, district_id=district),
+            of(r for r in history if r.district_id == district),
+        ),
+    ]
+    for user, f, kept in cases:
+        for text in ("straße", "Lindenstraße 7"):
+            expected = [ref for ref in plain(text) if ref in kept]
+            searched = replace(f, text=text, archive=True)
+            assert walked(user, searched) == expected, (f, text)
+            page = queue_page(user, searched)
+            assert page.total == (
+                len(expected) if len(expected) <= queries.SEARCH_CAP else queries.SEARCH_CAP + 1
+            ), (f, text)
