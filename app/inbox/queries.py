@@ -28,7 +28,15 @@ from app.core.db import utcnow
 from app.core.enums import OPEN_STATUSES, ReportStatus
 from app.extensions import db
 from app.inbox.counts import counted_status, open_condition
-from app.inbox.search import MIN_INDEXED, Window, found_sample, text_condition, window_condition
+from app.inbox.search import (
+    MIN_INDEXED,
+    Window,
+    found_among_newest,
+    found_sample,
+    found_since,
+    text_condition,
+    window_condition,
+)
 from app.reports.cached import give_cached_relations, lookups
 from app.reports.models import Report, ReportCopy
 
@@ -289,9 +297,10 @@ def _search_page(
     and counted here), else the page from the newest reports window by window."""
     text = f.text.strip()
     unsearched = replace(f, text="", cursor=None)
-    sample = found_sample(filtered(user, unsearched, tz, with_status=False), text, SEARCH_CAP + 1)
+    scoped = filtered(user, unsearched, tz, with_status=False)
+    sample = None if _found_often(scoped, text) else found_sample(scoped, text, SEARCH_CAP + 1)
     position: tuple[Any, ...] | None = decode_cursor(f.cursor)
-    if len(sample) <= SEARCH_CAP:
+    if sample is not None and len(sample) <= SEARCH_CAP:
         # All found: the page from them (at most SEARCH_CAP reports by their primary key).
         ids = [row.id for row in sample if not f.statuses or ReportStatus(row.status) in f.statuses]
         page = _after(sa.select(Report).where(Report.id.in_(ids)), f, position)
@@ -336,6 +345,39 @@ def _search_page(
     )
 
 
+def _found_often(query: sa.Select, text: str) -> bool:
+    """Whether more than SEARCH_CAP reports of ``query`` contain ``text``, proven among the
+    newest reports received, read in order (False: not proven; the whole history's index then
+    counts them). PostgreSQL only: its trigram index hands over every report it finds as one
+    bitmap before the first is read (18 ms for a text in 140,000 of a million reports), where
+    reading the newest reports in order until the cap is passed costs what the cap needs (12 ms
+    for the same text in one department's queue). The newest SEARCH_WINDOW reports tell how
+    often the text is found: if at that share the cap would not be passed within two thirds of
+    the windows' reports, the index counts at once; else the reports are read back no further
+    than the windows' worth of reports at the pace of those first ones. SQLite's FTS5 hands its
+    finds over one by one and stops at the cap by itself."""
+    if db.engine.dialect.name != "postgresql":
+        return False
+    need = SEARCH_CAP + 1
+    reach = sum(_window_sizes())
+    first, newest, last = found_among_newest(query, text, SEARCH_WINDOW)
+    if first >= need:
+        return True
+    if newest is None or last is None or first * reach * 2 < need * SEARCH_WINDOW * 3:
+        return False
+    since = newest - (newest - last) * (reach / SEARCH_WINDOW)
+    return found_since(query, text, since, need) >= need
+
+
+def _window_sizes() -> list[int]:
+    """The windows' sizes: SEARCH_WINDOW reports, then four times as many each, up to
+    SEARCH_WINDOW_MAX."""
+    sizes = [SEARCH_WINDOW]
+    while sizes[-1] * 4 <= SEARCH_WINDOW_MAX:
+        sizes.append(sizes[-1] * 4)
+    return sizes
+
+
 def _open_counts(user: User, f: QueueFilter, tz: str) -> dict[ReportStatus, int]:
     """The open reports a text search finds, per status, through the active reports' index (it
     costs the backlog), each status up to SEARCH_CAP + 1."""
@@ -357,8 +399,8 @@ def _windowed(
     a text found often costs what one window does, however long the history."""
     text = f.text.strip()
     rows: list[Report] = []
-    size: int | None = SEARCH_WINDOW
-    while len(rows) < need:
+    sizes: list[int | None] = [*_window_sizes(), None]
+    for size in sizes:
         window = _window_after(f, position, size)
         # The rest of the history (no floor): through the whole history's index, as any search.
         condition = text_condition(text) if window.floor is None else window_condition(text, window)
@@ -368,10 +410,9 @@ def _windowed(
             edge = sa.tuple_(*tuple[Any, ...](window.floor))
             found = found.where(here >= edge if f.newest_first else here <= edge)
         rows += db.session.execute(found.order_by(*_order(f)).limit(need - len(rows))).scalars()
-        if window.floor is None:
+        if window.floor is None or len(rows) >= need:
             break
         position = window.floor
-        size = size * 4 if size is not None and size * 4 <= SEARCH_WINDOW_MAX else None
     return rows
 
 

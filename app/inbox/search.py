@@ -18,7 +18,10 @@ own, migration 0020, written on every new report and status change; 0024 dropped
 
 A search with the archive over all statuses does not read every report it finds
 (``app/inbox/queries.py``): ``found_sample`` takes at most ``SEARCH_CAP + 1`` of them from the
-index, which stops there; only when they are all there are they sorted and counted. A broader
+index, which stops there; only when they are all there are they sorted and counted (on
+PostgreSQL the index hands over all it finds at once, so a text that the newest reports hold
+often is first looked for among them, read in order: ``found_among_newest`` and
+``found_since`` prove "more than" without the index when they can). A broader
 text is paged window by window: ``window_condition`` restricts the index to the reports
 received in one stretch of time (SQLite by their range of ids, which FTS5 seeks to; PostgreSQL
 by the received time, whose index the planner ANDs with the trigram index).
@@ -29,6 +32,8 @@ by the received time, whose index the planner ANDs with the trigram index).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -104,31 +109,12 @@ def found_sample(query: sa.Select, text: str, limit: int) -> list[sa.Row]:
         # the text, one that suits a rare text (the statement is the same for every text) and
         # cost a common one half as much again (a broad search after rare ones: 51 ms instead
         # of 33 at a million reports).
-        old = db.session.execute(
-            sa.text(
-                "SELECT current_setting('enable_seqscan') AS seq,"
-                " current_setting('enable_indexscan') AS idx,"
-                " current_setting('plan_cache_mode') AS plans,"
-                " set_config('enable_seqscan', 'off', true),"
-                " set_config('enable_indexscan', 'off', true),"
-                " set_config('plan_cache_mode', 'force_custom_plan', true)"
-            )
-        ).one()
         condition = sa.text(
             f"{SEARCH_FOUND.replace('found.', 'report.')} ILIKE :search_pattern ESCAPE '\\'"
         ).bindparams(search_pattern=_like_pattern(text))
         sample = _fenced(query, condition).limit(limit)
-        try:
+        with _planned(enable_seqscan="off", enable_indexscan="off"):
             return list(db.session.execute(sample))
-        finally:
-            db.session.execute(
-                sa.text(
-                    "SELECT set_config('enable_seqscan', :seq, true),"
-                    " set_config('enable_indexscan', :idx, true),"
-                    " set_config('plan_cache_mode', :plans, true)"
-                ),
-                {"seq": old.seq, "idx": old.idx, "plans": old.plans},
-            )
     # SQLite: FTS5 gives the ids it finds one by one and the report is looked up by each, so
     # the LIMIT ends the reading of the index. "+ 0": FTS5 cannot be asked by id, so the
     # planner never reads it once per report of another filter (copies, a district).
@@ -154,10 +140,96 @@ def _fenced(query: sa.Select, condition: sa.TextClause) -> sa.Select:
     return _filtered_on(query, found)
 
 
-def _columns(query: sa.Select) -> list[Any]:
-    """The report's columns that ``query``'s filters read, its id and status."""
+@contextmanager
+def _planned(**settings: str) -> Iterator[None]:
+    """PostgreSQL's planner settings for the statements of the block (restored after it),
+    each planned for its own parameters: the driver prepares a statement it runs often, and
+    the server may then keep a plan made without them."""
+    names = {**settings, "plan_cache_mode": "force_custom_plan"}
+    old = db.session.execute(
+        sa.text(
+            "SELECT "
+            + ", ".join(
+                f"current_setting('{name}') AS {name}, set_config('{name}', :{name}, true)"
+                for name in names
+            )
+        ),
+        names,
+    ).one()
+    try:
+        yield
+    finally:
+        db.session.execute(
+            sa.text("SELECT " + ", ".join(f"set_config('{n}', :{n}, true)" for n in names)),
+            {name: getattr(old, name) for name in names},
+        )
+
+
+def found_among_newest(
+    query: sa.Select, text: str, count: int
+) -> tuple[int, datetime | None, datetime | None]:
+    """How many of the newest ``count`` reports received (in any queue) are reports of
+    ``query`` whose texts contain ``text``, and when the first and the last of those ``count``
+    came in (PostgreSQL)."""
     report = Report.__table__
-    used = {report.c.id, report.c.status}
+    newest = (
+        sa.select(
+            *_columns(query, report.c.reference, report.c.address, report.c.description),
+            report.c.created_at.label("received"),
+        )
+        .order_by(report.c.created_at.desc())
+        .limit(count)
+        .subquery("report_newest")
+    )
+    line = sa.func.chr(10)
+    texts = (
+        newest.c.reference
+        + line
+        + sa.func.coalesce(newest.c.address, "")
+        + line
+        + newest.c.description
+    )
+    scope = (
+        [sql_util.ClauseAdapter(newest).traverse(query.whereclause)]
+        if query.whereclause is not None
+        else []
+    )
+    matched = sa.and_(*scope, texts.ilike(_like_pattern(text), escape="\\"))
+    return tuple(
+        db.session.execute(
+            sa.select(
+                sa.func.count().filter(matched),
+                sa.func.max(newest.c.received),
+                sa.func.min(newest.c.received),
+            )
+        ).one()
+    )
+
+
+def found_since(query: sa.Select, text: str, since: datetime, limit: int) -> int:
+    """How many (up to ``limit``) reports of ``query`` received since ``since`` contain
+    ``text``: read from the newest, each tested as it is read (PostgreSQL)."""
+    found = (
+        query.with_only_columns(Report.id)
+        .where(Report.created_at >= since)
+        .where(
+            sa.text(
+                f"({SEARCH_FOUND.replace('found.', 'report.')} || '')"
+                " ILIKE :search_pattern ESCAPE '\\'"
+            ).bindparams(search_pattern=_like_pattern(text))
+        )
+        .order_by(Report.created_at.desc())
+        .limit(limit)
+    )
+    # In one process: workers of their own cost more to start than the reading saves.
+    with _planned(max_parallel_workers_per_gather="0"):
+        return len(db.session.execute(found).all())
+
+
+def _columns(query: sa.Select, *more: Any) -> list[Any]:
+    """The report's columns that ``query``'s filters read, its id and status, and ``more``."""
+    report = Report.__table__
+    used = {report.c.id, report.c.status, *more}
     if query.whereclause is not None:
         used |= {
             c
