@@ -221,8 +221,15 @@ def found_since(query: sa.Select, text: str, since: datetime, limit: int) -> int
         .order_by(Report.created_at.desc())
         .limit(limit)
     )
-    # In one process: workers of their own cost more to start than the reading saves.
-    with _planned(max_parallel_workers_per_gather="0"):
+    # In order, from the newest, stopping at the limit: not by a bitmap of a department's
+    # reports since then, sorted (the planner's choice at 200,000 reports: 33 ms instead of
+    # 12), nor in workers of their own, which cost more to start than the reading saves.
+    with _planned(
+        enable_bitmapscan="off",
+        enable_seqscan="off",
+        enable_sort="off",
+        max_parallel_workers_per_gather="0",
+    ):
         return len(db.session.execute(found).all())
 
 
