@@ -165,45 +165,57 @@ def _planned(**settings: str) -> Iterator[None]:
         )
 
 
-def found_among_newest(
-    query: sa.Select, text: str, count: int
-) -> tuple[int, datetime | None, datetime | None]:
-    """How many of the newest ``count`` reports received (in any queue) are reports of
-    ``query`` whose texts contain ``text``, and when the first and the last of those ``count``
-    came in (PostgreSQL)."""
+@dataclass(frozen=True)
+class Newest:
+    """What the newest reports received tell of a text (``found_among_newest``)."""
+
+    read: int  # how many of the newest reports were read
+    found: int  # of them, reports of the query that contain the text
+    found_anywhere: int  # reports of any queue that contain it
+    first_at: datetime | None  # when the newest came in
+    last_at: datetime | None  # when the last of them came in
+    reports: float  # how many reports there are, by PostgreSQL's statistics (-1: not known)
+
+
+def found_among_newest(query: sa.Select, text: str, count: int) -> Newest:
+    """How often the newest ``count`` reports received (in any queue) contain ``text``, as
+    reports of ``query`` and at all, in one statement (PostgreSQL)."""
     report = Report.__table__
+    line = sa.func.chr(10)
+    texts = (
+        report.c.reference
+        + line
+        + sa.func.coalesce(report.c.address, "")
+        + line
+        + report.c.description
+    )
     newest = (
         sa.select(
-            *_columns(query, report.c.reference, report.c.address, report.c.description),
+            *_columns(query),
             report.c.created_at.label("received"),
+            texts.ilike(_like_pattern(text), escape="\\").label("contains"),
         )
         .order_by(report.c.created_at.desc())
         .limit(count)
         .subquery("report_newest")
     )
-    line = sa.func.chr(10)
-    texts = (
-        newest.c.reference
-        + line
-        + sa.func.coalesce(newest.c.address, "")
-        + line
-        + newest.c.description
-    )
     scope = (
-        [sql_util.ClauseAdapter(newest).traverse(query.whereclause)]
+        sql_util.ClauseAdapter(newest).traverse(query.whereclause)
         if query.whereclause is not None
-        else []
+        else sa.true()
     )
-    matched = sa.and_(*scope, texts.ilike(_like_pattern(text), escape="\\"))
-    return tuple(
-        db.session.execute(
-            sa.select(
-                sa.func.count().filter(matched),
-                sa.func.max(newest.c.received),
-                sa.func.min(newest.c.received),
-            )
-        ).one()
-    )
+    size = sa.text("(SELECT reltuples FROM pg_class WHERE oid = 'report'::regclass)")
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count().filter(sa.and_(newest.c.contains, scope)),
+            sa.func.count().filter(newest.c.contains),
+            sa.func.max(newest.c.received),
+            sa.func.min(newest.c.received),
+            size.columns(sa.column("reltuples", sa.Float)).scalar_subquery(),
+        )
+    ).one()
+    return Newest(*row)
 
 
 def found_since(query: sa.Select, text: str, since: datetime, limit: int) -> int:
