@@ -227,10 +227,10 @@ def test_a_search_with_the_archive_keeps_the_queues_other_filters(
         monkeypatch.setattr(queries, "SEARCH_CAP", 3)
         monkeypatch.setattr(queries, "SEARCH_WINDOW", 4)
         monkeypatch.setattr(queries, "SEARCH_WINDOW_MAX", 16)
-    quartier = db.session.execute(sa.select(Department).filter_by(code="edg")).scalar_one()
+    edg = db.session.execute(sa.select(Department).filter_by(code="edg")).scalar_one()
     copied = history[::3]
     for report in copied:
-        db.session.add(ReportCopy(report_id=report.id, department_id=quartier.id))
+        db.session.add(ReportCopy(report_id=report.id, department_id=edg.id))
     db.session.commit()
     laterne = db.session.execute(sa.select(Category).filter_by(code="laterne-aus")).scalar_one()
     district = history[0].district_id
