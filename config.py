@@ -81,7 +81,8 @@ class Config:
         # "photos"): the photo is stored "pending" and held back until it has run; tickets of
         # a report with pending photos wait for it up to ANONYMISE_HOLD_TICKETS_S, then go
         # without them. The runner's claim of a photo expires after ANONYMISE_LEASE_S (a runner
-        # that died); it runs at the nice level ANONYMISE_NICE: 19, the lowest priority, so
+        # that died); it runs at the nice level ANONYMISE_NICE: 19, the lowest priority (its
+        # session's too when the session is its own: app.photos.jobs.lower_priority), so
         # that it takes only CPU time the web processes leave (under a full load the photos
         # wait, their tickets too, up to ANONYMISE_HOLD_TICKETS_S).
         self.ANONYMISE_IN_BACKGROUND = _bool("ANONYMISE_IN_BACKGROUND", True)

@@ -304,8 +304,9 @@ def free_port() -> int:
 
 
 class Processes:
-    """Child processes with their output in log files; all stopped (SIGTERM, then SIGKILL)
-    on leaving."""
+    """Child processes with their output in log files, each in a session of its own as honcho
+    starts the Procfile's lines (on Linux with autogroups the CPU is shared between sessions
+    first); all stopped (SIGTERM, then SIGKILL) on leaving."""
 
     def __init__(self, logs: Path) -> None:
         self.logs = logs
@@ -314,7 +315,12 @@ class Processes:
     def start(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
         log = (self.logs / f"{name}.log").open("wb")
         child = subprocess.Popen(  # noqa: S603
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         self.children.append((name, child))

@@ -34,6 +34,7 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -291,13 +292,57 @@ def pending_count() -> int:
     )
 
 
+AUTOGROUP = Path("/proc/self/autogroup")
+
+
+def _session_of(pid: str) -> tuple[int, int, int]:
+    """(parent, session, controlling terminal) of a process, from ``/proc/<pid>/stat``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[1]), int(fields[3]), int(fields[4])
+
+
+def _alone_in_session() -> bool:
+    """Whether this process's session has no terminal and holds nothing but this process and
+    its ancestors — as under honcho (`make run`) or systemd, which start each process in a
+    session of its own; not in a terminal, nor beside other programs of its session."""
+    me = str(os.getpid())
+    parent, session, terminal = _session_of(me)
+    if terminal:
+        return False
+    ours = {me}
+    while parent > 1:
+        ours.add(str(parent))
+        parent = _session_of(str(parent))[0]
+    for pid in os.listdir("/proc"):
+        if pid.isdigit() and pid not in ours:
+            try:
+                if _session_of(pid)[1] == session:
+                    return False
+            except (OSError, ValueError, IndexError):
+                continue  # ended meanwhile
+    return True
+
+
 def lower_priority(nice: int) -> None:
-    """Run below the web processes: the detector takes a core for most of a second a photo."""
-    if nice > 0 and hasattr(os, "nice"):
-        try:
-            os.nice(nice)
-        except OSError:
-            log.warning("could not lower the photo runner's priority", exc_info=True)
+    """Run below the web processes: the detector takes a core for most of a second a photo.
+
+    On Linux with autogroups (``/proc/sys/kernel/sched_autogroup_enabled``) the scheduler
+    first shares the CPU between sessions and only then by nice level within each: the
+    runner's nice level alone does not put it below a web process of another session, and
+    honcho starts each Procfile line in a session of its own. So when the runner's session
+    is its own (``_alone_in_session``), the session's autogroup gets the same nice level."""
+    if nice <= 0 or not hasattr(os, "nice"):
+        return
+    try:
+        os.nice(nice)
+    except OSError:
+        log.warning("could not lower the photo runner's priority", exc_info=True)
+        return
+    try:
+        if AUTOGROUP.exists() and _alone_in_session():
+            AUTOGROUP.write_text(str(min(nice, 19)))
+    except OSError:
+        log.info("the photo runner's session keeps its CPU share", exc_info=True)
 
 
 def run(app: Flask, *, interval: float = 1.0, once: bool = False) -> int:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -25,6 +26,12 @@ MARKER = "wsgi photos work"
 def _niceness(pid: int) -> int:
     stat = Path(f"/proc/{pid}/stat").read_text()
     return int(stat.rsplit(")", 1)[1].split()[16])  # field 19: nice
+
+
+def _autogroup_nice(pid: int) -> int | None:
+    """The nice level of a process's autogroup (None where the kernel keeps none)."""
+    path = Path(f"/proc/{pid}/autogroup")
+    return int(path.read_text().split()[-1]) if path.exists() else None
 
 
 def _state(photo_id: int) -> str:
@@ -62,6 +69,11 @@ def test_the_photos_process_anonymises_at_a_lower_priority_and_comes_back(
         photo_id = report.photos[0].id
         _wait(lambda: _state(photo_id) == "done", "the photo anonymised")
         assert _niceness(runner) >= 7 > _niceness(os.getpid())
+        # honcho gave the line a session of its own: the session's CPU share is lowered too
+        # (with autogroups the kernel shares the CPU between sessions first).
+        if _autogroup_nice(runner) is not None:
+            assert _autogroup_nice(runner) == 7
+            assert _autogroup_nice(os.getpid()) == 0
 
         os.kill(runner, signal.SIGKILL)
         _wait(lambda: _pid_of(honcho.pid, MARKER, exclude={runner}), "a new photo runner")
@@ -79,3 +91,37 @@ def test_the_photos_process_anonymises_at_a_lower_priority_and_comes_back(
             honcho.wait()
         log.close()
     _wait(lambda: not any(Path(f"/proc/{pid}").exists() for pid in processes), "a clean stop", 60)
+
+
+LOWER = (
+    "import os, sys; from app.photos.jobs import lower_priority; lower_priority(5);"
+    " print(os.nice(0), open('/proc/self/autogroup').read().split()[-1])"
+)
+
+
+def _lowered(command: str) -> tuple[int, int]:
+    """(nice level, autogroup nice level) a process reports after ``lower_priority(5)``,
+    started by ``sh -c command`` in a session of its own (as honcho starts a Procfile line)."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        ["/bin/sh", "-c", command],
+        cwd=ROOT,
+        env={**os.environ, "PYTHON": str(BIN / "python"), "LOWER": LOWER},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,
+        check=True,
+    )
+    nice, group = done.stdout.split()
+    return int(nice), int(group)
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/autogroup").exists(), reason="the kernel keeps no autogroups"
+)
+def test_the_runner_lowers_its_sessions_share_only_when_the_session_is_its_own():
+    # Alone in its session (with the shell that started it): the session's share goes down.
+    assert _lowered('exec "$PYTHON" -c "$LOWER"') == (5, 5)
+    assert _lowered('"$PYTHON" -c "$LOWER"') == (5, 5)
+    # Beside another program of the same session: that program keeps its share.
+    assert _lowered('sleep 30 & "$PYTHON" -c "$LOWER"; kill $!') == (5, 0)
