@@ -94,7 +94,7 @@ def test_the_photos_process_anonymises_at_a_lower_priority_and_comes_back(
 
 
 LOWER = (
-    "import os, sys; from app.photos.jobs import lower_priority; lower_priority(5);"
+    "import os; from app.photos.jobs import lower_priority; lower_priority(5);"
     " print(os.nice(0), open('/proc/self/autogroup').read().split()[-1])"
 )
 
