@@ -29,9 +29,16 @@ def _niceness(pid: int) -> int:
 
 
 def _autogroup_nice(pid: int) -> int | None:
-    """The nice level of a process's autogroup (None where the kernel keeps none)."""
+    """The nice level of a process's autogroup (None where the kernel keeps none).
+
+    A process whose line of ancestors never started a session of its own (as under a
+    container's first process) is in the kernel's root group: its file is empty, and it
+    shares the CPU as a group at nice level 0."""
     path = Path(f"/proc/{pid}/autogroup")
-    return int(path.read_text().split()[-1]) if path.exists() else None
+    if not path.exists():
+        return None
+    fields = path.read_text().split()
+    return int(fields[-1]) if fields else 0
 
 
 def _state(photo_id: int) -> str:
